@@ -1,0 +1,47 @@
+# Vigil — two commands set everything up on a fresh Debian machine:
+#   make run    installs what is missing, builds (release), analyzes fixtures/, prints findings
+#   make test   installs what is missing, builds, runs the whole test suite
+SWIFT ?= swift
+APT_PACKAGES := libsqlite3-dev libmaxminddb-dev zlib1g-dev pkg-config
+RUN_DB := .build/vigil-fixtures.sqlite
+
+.PHONY: all deps build build-debug run test bench golden clean
+
+all: build
+
+# Installs the C libraries' development packages when one is missing (root, or sudo).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+build-debug: deps
+	$(SWIFT) build
+
+# Vigil's main job on the shipped fixtures, into a fresh database.
+run: build
+	@rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm
+	.build/release/vigil analyze --db $(RUN_DB) --year 2026 \
+		fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/combined/*.log
+	.build/release/vigil findings --db $(RUN_DB)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Throughput and peak memory on generated logs (release build); see Benchmarks/README.md.
+bench: build
+	Benchmarks/bench.sh
+
+# Rewrites the golden findings beside each fixture from the current build. Review the diff!
+golden: build-debug
+	scripts/update-golden.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,90 @@
+/// The log formats Vigil understands.
+public enum LogFormat: String, Sendable, CaseIterable, Codable {
+    /// Pick per input by sniffing its first lines.
+    case auto
+    /// JSON lines with the MCP service's structured log fields.
+    case mcpJSON = "mcp-json"
+    /// syslog auth logs with OpenSSH's messages (RFC 3164, RFC 3339 stamps, RFC 5424).
+    case sshd
+    /// nginx / Apache combined (or common) access logs.
+    case combined
+
+    public static let concrete: [LogFormat] = [.mcpJSON, .sshd, .combined]
+}
+
+/// What decoding one line came to.
+public enum DecodeResult: Equatable {
+    /// The line filled in the event.
+    case event
+    /// A well-formed line of no security interest (a cron line in auth.log, a session close).
+    case ignored
+    /// A line the decoder could not understand, with the reason.
+    case malformed(String)
+}
+
+/// Turns one line of bytes into an `Event`. One decoder instance per input: decoders may keep
+/// per-connection state (sshd does, to count one attempt once).
+public protocol LineDecoder: AnyObject {
+    var format: LogFormat { get }
+    func decode(_ line: UnsafeRawBufferPointer, into event: inout Event) -> DecodeResult
+}
+
+/// What decoders need from their surroundings.
+public struct DecodeContext {
+    public let symbols: SymbolTable
+    /// Latest plausible time for year-less syslog stamps (the input's mtime, or now): a stamp
+    /// that would fall more than a day after it belongs to the previous year.
+    public var yearAnchor: Int64
+    /// A fixed year for year-less stamps, overriding the anchor (`--year`).
+    public var fixedYear: Int?
+
+    public init(symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil) {
+        self.symbols = symbols
+        self.yearAnchor = yearAnchor
+        self.fixedYear = fixedYear
+    }
+
+    public func makeDecoder(_ format: LogFormat) -> LineDecoder? {
+        switch format {
+        case .mcpJSON: return MCPJSONDecoder(context: self)
+        case .sshd: return SSHDDecoder(context: self)
+        case .combined: return CombinedLogDecoder(context: self)
+        case .auto: return nil
+        }
+    }
+
+    /// Picks the format whose decoder understands most of the first lines; `nil` when none
+    /// understands any.
+    public func sniff(_ prefix: UnsafeRawBufferPointer) -> LogFormat? {
+        var lines: [UnsafeRawBufferPointer] = []
+        var start = 0
+        var i = 0
+        while i < prefix.count && lines.count < 20 {
+            if prefix[i] == 0x0a {
+                var end = i
+                if end > start && prefix[end - 1] == 0x0d { end -= 1 }
+                if end > start { lines.append(UnsafeRawBufferPointer(rebasing: prefix[start..<end])) }
+                start = i + 1
+            }
+            i += 1
+        }
+        if lines.isEmpty && start < prefix.count {
+            lines.append(UnsafeRawBufferPointer(rebasing: prefix[start...]))
+        }
+        var best: (LogFormat, Int)? = nil
+        for format in LogFormat.concrete {
+            guard let decoder = makeDecoder(format) else { continue }
+            var score = 0
+            var event = Event()
+            for line in lines {
+                switch decoder.decode(line, into: &event) {
+                case .event: score += 2
+                case .ignored: score += 1
+                case .malformed: break
+                }
+            }
+            if score > 0 && score > (best?.1 ?? 0) { best = (format, score) }
+        }
+        return best?.0
+    }
+}

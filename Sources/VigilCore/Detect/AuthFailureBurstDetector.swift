@@ -1,0 +1,190 @@
+import Foundation
+
+/// Brute force: more than `threshold` authentication failures from one client inside a
+/// sliding `window` (plan §2.2.2: > 5 in 5 min → P2, cooldown 30 min).
+///
+/// Failures are weighted by `Event.attempts`, so sshd's several lines for one attempt count
+/// once and "message repeated N times" counts N. While the episode is open, every further
+/// failure from the client grows it. A successful login or request from the client during the
+/// episode raises `success_after_failures` (P1): the brute force may have worked.
+final class AuthFailureBurstDetector: Detector {
+    let name = "auth_failure_burst"
+    static let successRule = "success_after_failures"
+    private let settings: DetectorSettings.AuthFailureBurst
+
+    /// Recent failures of one client, oldest first, trimmed to the window.
+    private struct Window {
+        var times: [Int64] = []
+        var weights: [UInt32] = []
+        var samples: [SampleRef] = []
+        var head = 0
+        var total = 0
+        var last: Int64 = 0
+
+        mutating func add(_ time: Int64, _ weight: UInt32, _ sample: SampleRef) {
+            times.append(time); weights.append(weight); samples.append(sample)
+            total += Int(weight)
+            last = max(last, time)
+        }
+
+        mutating func trim(before cutoff: Int64) {
+            while head < times.count && times[head] < cutoff {
+                total -= Int(weights[head])
+                head += 1
+            }
+            if head > 32 && head * 2 > times.count {
+                times.removeFirst(head); weights.removeFirst(head); samples.removeFirst(head)
+                head = 0
+            }
+        }
+
+        mutating func clear() {
+            times.removeAll(); weights.removeAll(); samples.removeAll()
+            head = 0; total = 0
+        }
+    }
+
+    private var windows: [Subject: Window] = [:]
+
+    init(settings: DetectorSettings.AuthFailureBurst) {
+        self.settings = settings
+    }
+
+    func observe(_ e: Event, context: DetectionContext) {
+        switch e.outcome {
+        case .authFailure:
+            guard e.attempts > 0, let subject = Subject.client(of: e) else { return }
+            let tracker = context.findings
+            if tracker.isOpen(detector: name, rule: name, subject: subject, at: e.time) {
+                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
+                               time: e.time, cooldown: settings.cooldown) { f, _ in
+                    f.count += Int(e.attempts)
+                    context.note(e, in: &f)
+                    self.describe(&f)
+                }
+                return
+            }
+            var w = windows[subject] ?? Window()
+            w.add(e.time, e.attempts, context.sampleRef(e))
+            w.trim(before: e.time - settings.window)
+            if w.total > settings.threshold {
+                let inWindow = w.total
+                let refs = Array(w.samples[w.head...])
+                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
+                               time: refs.first?.time ?? e.time, cooldown: settings.cooldown) { f, _ in
+                    f.count += inWindow
+                    for r in refs {
+                        f.evidence.note(user: context.string(r.user), server: nil, target: context.string(r.target),
+                                        requestID: r.requestID.isEmpty ? nil : r.requestID.string)
+                        if f.evidence.samples.count < Evidence.maxSamples { f.evidence.samples.append(context.sample(r)) }
+                    }
+                    f.evidence.note(user: nil, server: context.string(e.server), target: nil, requestID: nil)
+                    f.lastSeen = max(f.lastSeen, e.time)
+                    f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(Duration.format(self.settings.window))"
+                    self.describe(&f)
+                }
+                w.clear()
+                windows[subject] = nil
+                return
+            }
+            windows[subject] = w
+        case .success:
+            guard let subject = Subject.client(of: e),
+                  context.findings.isOpen(detector: name, rule: name, subject: subject, at: e.time) else { return }
+            context.findings.report(detector: name, rule: Self.successRule, subject: subject,
+                                    severity: settings.successAfterFailuresSeverity, server: e.server,
+                                    time: e.time, cooldown: settings.cooldown) { f, _ in
+                f.count += 1
+                context.note(e, in: &f)
+                let users = f.evidence.users.joined(separator: ", ")
+                f.message = "Successful login from \(f.subject) during an authentication-failure burst"
+                    + (users.isEmpty ? "" : " (user \(users))")
+            }
+        default:
+            return
+        }
+    }
+
+    private func describe(_ f: inout Finding) {
+        f.evidence.counts["failures"] = f.count
+        let users = f.evidence.users.prefix(5).joined(separator: ", ")
+        let more = f.evidence.users.count > 5 || f.evidence.moreUsers > 0 ? ", …" : ""
+        f.message = "\(f.count) authentication failures from \(f.subject)" + (users.isEmpty ? "" : " (users: \(users)\(more))")
+    }
+
+    func advance(to watermark: Int64) {
+        let cutoff = watermark - settings.window
+        windows = windows.filter { $0.value.last >= cutoff }
+    }
+
+    // MARK: persistence
+
+    private struct Stored: Codable {
+        var subjectKind: String
+        var subject: String
+        var times: [Int64]
+        var weights: [UInt32]
+        var samples: [StoredSample]
+    }
+
+    func snapshot(context: DetectionContext) throws -> Data? {
+        let list = windows.map { subject, w in
+            Stored(subjectKind: subject.kind, subject: subject.text(context.symbols),
+                   times: Array(w.times[w.head...]), weights: Array(w.weights[w.head...]),
+                   samples: w.samples[w.head...].map { StoredSample($0, context) })
+        }.sorted { ($0.subjectKind, $0.subject) < ($1.subjectKind, $1.subject) }
+        return try JSONEncoder.vigil.encode(list)
+    }
+
+    func restore(_ data: Data, context: DetectionContext) throws {
+        let list = try JSONDecoder.vigil.decode([Stored].self, from: data)
+        windows = [:]
+        for s in list {
+            guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols),
+                  s.times.count == s.weights.count, s.times.count == s.samples.count else { continue }
+            var w = Window()
+            for i in s.times.indices { w.add(s.times[i], s.weights[i], s.samples[i].ref(context)) }
+            windows[subject] = w
+        }
+    }
+}
+
+/// A `SampleRef` with its strings spelled out, for persisted detector state.
+struct StoredSample: Codable {
+    var input: String
+    var line: Int64
+    var time: Int64
+    var user: String?
+    var operation: String?
+    var target: String?
+    var status: Int32
+    var outcome: Outcome
+    var requestId: String?
+    var attempts: UInt32
+
+    init(_ r: SampleRef, _ c: DetectionContext) {
+        input = Int(r.input) < c.inputNames.count ? c.inputNames[Int(r.input)] : ""
+        line = r.line; time = r.time
+        user = c.string(r.user); operation = c.string(r.operation); target = c.string(r.target)
+        status = r.status; outcome = r.outcome
+        requestId = r.requestID.isEmpty ? nil : r.requestID.string
+        attempts = r.attempts
+    }
+
+    func ref(_ c: DetectionContext) -> SampleRef {
+        SampleRef(input: c.inputIndex(named: input), line: line, time: time,
+                  user: user.map(c.symbols.intern) ?? .none, operation: operation.map(c.symbols.intern) ?? .none,
+                  target: target.map(c.symbols.intern) ?? .none, status: status, outcome: outcome,
+                  requestID: requestId.map { InlineText($0) } ?? InlineText(), attempts: attempts)
+    }
+}
+
+extension DetectionContext {
+    /// The index of an input by name, adding it when a restored sample names an input of an
+    /// earlier run.
+    func inputIndex(named name: String) -> Int32 {
+        if let i = inputNames.firstIndex(of: name) { return Int32(i) }
+        inputNames.append(name)
+        return Int32(inputNames.count - 1)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A detector: watches events in event-time order and reports findings.
+///
+/// Adding a detector means adding one file with a type conforming to this protocol and listing
+/// it in `DetectorSet`. Detectors keep their own per-subject state, bounded by evicting idle
+/// subjects in `advance(to:)`, and can write it out and read it back so that analyzing a log
+/// in several runs gives the same findings as in one.
+public protocol Detector: AnyObject {
+    /// Stable name used in findings (`detector`), the store and policies.
+    var name: String { get }
+    func observe(_ event: Event, context: DetectionContext)
+    /// Event time has reached `watermark`: forget state that can no longer matter.
+    func advance(to watermark: Int64)
+    /// The state needed to continue in a later run; `nil` when there is none.
+    func snapshot(context: DetectionContext) throws -> Data?
+    func restore(_ data: Data, context: DetectionContext) throws
+}
+
+/// What detectors reach while observing: the symbol table, the finding tracker, and the
+/// names of the run's inputs for evidence samples.
+public final class DetectionContext {
+    public let symbols: SymbolTable
+    public let findings: FindingTracker
+    var inputNames: [String] = []
+
+    init(symbols: SymbolTable) {
+        self.symbols = symbols
+        self.findings = FindingTracker(symbols: symbols)
+    }
+
+    func string(_ s: Symbol) -> String? { symbols.string(s) }
+
+    /// The most specific target of an event: tool, else resource, else operation.
+    func target(of e: Event) -> String? {
+        string(e.tool) ?? string(e.resource)
+    }
+
+    /// A compact, allocation-free reference to an event kept in detector state until a finding
+    /// needs it as evidence.
+    func sampleRef(_ e: Event) -> SampleRef {
+        SampleRef(input: e.input, line: e.line, time: e.time, user: e.user, operation: e.operation,
+                  target: !e.tool.isNone ? e.tool : e.resource, status: e.status, outcome: e.outcome,
+                  requestID: e.requestID, attempts: e.attempts)
+    }
+
+    func sample(_ r: SampleRef) -> EvidenceSample {
+        let name = Int(r.input) < inputNames.count ? inputNames[Int(r.input)] : "input\(r.input)"
+        return EvidenceSample(at: "\(name):\(r.line)", time: EventTime.format(r.time), outcome: r.outcome.name,
+                              user: string(r.user), operation: string(r.operation), target: string(r.target),
+                              status: r.status == 0 ? nil : Int(r.status),
+                              requestId: r.requestID.isEmpty ? nil : r.requestID.string,
+                              attempts: r.attempts == 1 ? nil : Int(r.attempts))
+    }
+
+    /// Adds an event to a finding's evidence: who, where, a sample while there is room.
+    func note(_ e: Event, in f: inout Finding) {
+        f.evidence.note(user: string(e.user), server: string(e.server), target: target(of: e),
+                        requestID: e.requestID.isEmpty ? nil : e.requestID.string)
+        if f.evidence.samples.count < Evidence.maxSamples {
+            f.evidence.samples.append(sample(sampleRef(e)))
+        }
+    }
+}
+
+/// An event reduced to what evidence shows, with strings still interned.
+public struct SampleRef: Sendable {
+    var input: Int32
+    var line: Int64
+    var time: Int64
+    var user: Symbol
+    var operation: Symbol
+    var target: Symbol
+    var status: Int32
+    var outcome: Outcome
+    var requestID: InlineText
+    var attempts: UInt32
+}

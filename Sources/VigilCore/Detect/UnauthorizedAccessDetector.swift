@@ -1,0 +1,38 @@
+import Foundation
+
+/// Any unauthorized (forbidden) access attempt — plan §1.4, threshold 0 — is a finding:
+/// P2, cooldown 15 minutes per subject. The subject is the API key when the request carried
+/// one (a key reaching for what it may not), else the client address.
+final class UnauthorizedAccessDetector: Detector {
+    let name = "unauthorized_access"
+    private let settings: DetectorSettings.UnauthorizedAccess
+
+    init(settings: DetectorSettings.UnauthorizedAccess) {
+        self.settings = settings
+    }
+
+    func observe(_ e: Event, context: DetectionContext) {
+        guard e.outcome == .forbidden else { return }
+        let subject: Subject
+        if !e.apiKey.isNone { subject = .apiKey(e.apiKey) } else if let c = Subject.client(of: e) { subject = c } else { return }
+        context.findings.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
+                                time: e.time, cooldown: settings.cooldown) { f, _ in
+            f.count += Int(max(e.attempts, 1))
+            context.note(e, in: &f)
+            if case .apiKey = subject, let ip = e.clientIP {
+                f.evidence.attributes["client_ip"] = f.evidence.attributes["client_ip"] ?? ip.description
+            }
+            f.evidence.counts["attempts"] = f.count
+            let targets = f.evidence.targets.prefix(3).joined(separator: ", ")
+            let who = subject.kind == "api_key" ? "API key \(f.subject)" : f.subject
+            f.message = "\(f.count) forbidden access attempt\(f.count == 1 ? "" : "s") by \(who)"
+                + (targets.isEmpty ? "" : " (to \(targets))")
+        }
+    }
+
+    func advance(to watermark: Int64) {}
+
+    func snapshot(context: DetectionContext) throws -> Data? { nil }
+
+    func restore(_ data: Data, context: DetectionContext) throws {}
+}

@@ -1,0 +1,124 @@
+import CZlib
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A readable byte stream: a plain file, a gzip file, or standard input.
+///
+/// Plain files are read with `read(2)` straight into the caller's buffer; gzip (detected by its
+/// magic bytes, not the file name) goes through zlib's `gzread`, which also handles
+/// concatenated members. Standard input is read through zlib's transparent mode, so
+/// `zcat`-less piping of compressed logs works too.
+public final class InputSource {
+    public let path: String
+    public let isStdin: Bool
+    public let isCompressed: Bool
+    public let device: UInt64
+    public let inode: UInt64
+    /// Size on disk (compressed size for gzip), 0 for stdin.
+    public let size: Int64
+    public let modificationTime: Int64?
+    private var fd: Int32
+    private var gz: gzFile?
+
+    public init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            isStdin = true
+            fd = 0
+            device = 0; inode = 0; size = 0; modificationTime = nil
+            guard let g = gzdopen(dup(0), "rb") else {
+                throw VigilError.input(path: "<stdin>", reason: "cannot read standard input", hint: "Pipe a log into vigil or name a file.")
+            }
+            gz = g
+            gzbuffer(g, 1 << 17)
+            isCompressed = false
+            return
+        }
+        isStdin = false
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let err = errno
+            throw VigilError.input(path: path, reason: "cannot open (\(String(cString: strerror(err))))",
+                                   hint: err == EACCES ? "Run vigil as a user that can read it (e.g. in group adm)." : "Check the path.")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            Glibc.close(fd)
+            throw VigilError.input(path: path, reason: "cannot stat", hint: "Check the path.")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            Glibc.close(fd)
+            throw VigilError.input(path: path, reason: "is a directory", hint: "Name the log files inside it, e.g. \(path)/*.log.")
+        }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+        size = Int64(st.st_size)
+        modificationTime = Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+        var magic: (UInt8, UInt8) = (0, 0)
+        let rawFD = fd
+        let n = withUnsafeMutableBytes(of: &magic) { pread(rawFD, $0.baseAddress, 2, 0) }
+        if n == 2 && magic.0 == 0x1f && magic.1 == 0x8b {
+            isCompressed = true
+            guard let g = gzdopen(dup(fd), "rb") else {
+                Glibc.close(fd)
+                throw VigilError.input(path: path, reason: "cannot open gzip stream", hint: "Check that the file is a valid .gz.")
+            }
+            gzbuffer(g, 1 << 17)
+            gz = g
+        } else {
+            isCompressed = false
+        }
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if let g = gz { gzclose(g); gz = nil }
+        if fd > 0 { Glibc.close(fd); fd = -1 }
+    }
+
+    /// Reads up to `count` bytes; 0 at end of input.
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+        if let g = gz {
+            let n = gzread(g, buffer, UInt32(min(count, Int(Int32.max))))
+            if n < 0 {
+                var code: Int32 = 0
+                let msg = gzerror(g, &code).map { String(cString: $0) } ?? "unknown error"
+                throw VigilError.input(path: displayName, reason: "corrupt gzip data (\(msg))",
+                                       hint: "The lines before the damage were analyzed; check the file with `gzip -t`.")
+            }
+            if n == 0 {
+                var code: Int32 = 0
+                _ = gzerror(g, &code)
+                if code != Z_OK && code != Z_STREAM_END {
+                    throw VigilError.input(path: displayName, reason: "truncated gzip data",
+                                           hint: "The lines before the damage were analyzed; check the file with `gzip -t`.")
+                }
+            }
+            return Int(n)
+        }
+        while true {
+            let n = Glibc.read(fd, buffer, count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw VigilError.input(path: displayName, reason: "read failed (\(String(cString: strerror(errno))))", hint: "Check the disk and permissions.")
+            }
+            return n
+        }
+    }
+
+    /// Positions the stream at an uncompressed byte offset (used to resume an input).
+    public func seek(to offset: Int64) throws {
+        if let g = gz {
+            if gzseek(g, Int(offset), SEEK_SET) < 0 {
+                throw VigilError.input(path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
+            }
+        } else if lseek(fd, off_t(offset), SEEK_SET) < 0 {
+            throw VigilError.input(path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
+        }
+    }
+
+    public var displayName: String { isStdin ? "<stdin>" : path }
+}

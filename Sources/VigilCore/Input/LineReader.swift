@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One line handed out by `LineReader`; `bytes` is valid until the next call to `next()`.
+public struct Line {
+    public var bytes: UnsafeRawBufferPointer
+    /// 1-based line number within the input.
+    public var number: Int64
+    /// Byte offset just past this line's newline (or its end, for an unterminated last line).
+    public var endOffset: Int64
+    /// True when the line was longer than the reader's limit and was cut.
+    public var truncated: Bool
+}
+
+/// Splits a byte stream into lines with one reused buffer and `memchr`.
+///
+/// No per-line allocation: `next()` returns a view into the buffer. `\r\n` endings are
+/// normalized, a missing final newline still yields the last line, and over-long lines are
+/// cut at `maxLineLength` and flagged rather than growing memory without bound.
+public final class LineReader {
+    public static let defaultMaxLineLength = 4 << 20
+
+    private let source: InputSource
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var start = 0
+    private var end = 0
+    private var eof = false
+    private var skippingOverlong = false
+    public let maxLineLength: Int
+    /// Absolute stream offset of `buffer[0]`.
+    private var baseOffset: Int64
+    public private(set) var lineNumber: Int64
+    /// Offset just past the last line handed out.
+    public private(set) var offset: Int64
+
+    public init(source: InputSource, startOffset: Int64 = 0, startLine: Int64 = 0,
+                bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength) {
+        self.source = source
+        self.capacity = bufferSize
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        self.maxLineLength = max(maxLineLength, 16)
+        self.baseOffset = startOffset
+        self.offset = startOffset
+        self.lineNumber = startLine
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Reads ahead until at least `count` bytes from the current position are buffered (or the
+    /// input ends) and returns them without consuming. Used to fingerprint and sniff inputs.
+    public func peek(_ count: Int) throws -> UnsafeRawBufferPointer {
+        while end - start < count && !eof {
+            try fill()
+        }
+        return UnsafeRawBufferPointer(start: buffer + start, count: min(count, end - start))
+    }
+
+    public func next() throws -> Line? {
+        while true {
+            if start < end, let nl = memchr(buffer + start, 0x0a, end - start) {
+                let nlIndex = buffer.distance(to: nl)
+                let lineStart = start
+                start = nlIndex + 1
+                if skippingOverlong {
+                    skippingOverlong = false
+                    offset = baseOffset + Int64(start)
+                    continue
+                }
+                var len = nlIndex - lineStart
+                if len > 0 && buffer.load(fromByteOffset: lineStart + len - 1, as: UInt8.self) == 0x0d { len -= 1 }
+                lineNumber += 1
+                offset = baseOffset + Int64(start)
+                return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
+                            number: lineNumber, endOffset: offset, truncated: false)
+            }
+            if eof {
+                guard start < end else { return nil }
+                let lineStart = start
+                var len = end - start
+                start = end
+                offset = baseOffset + Int64(start)
+                if skippingOverlong { skippingOverlong = false; return nil }
+                if len > 0 && buffer.load(fromByteOffset: lineStart + len - 1, as: UInt8.self) == 0x0d { len -= 1 }
+                lineNumber += 1
+                return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
+                            number: lineNumber, endOffset: offset, truncated: false)
+            }
+            let pending = end - start
+            if skippingOverlong && pending > 0 {
+                // Still inside an over-long line already reported: drop what we have.
+                baseOffset += Int64(end)
+                start = 0; end = 0
+            } else if pending >= maxLineLength {
+                // A line longer than the limit: hand out the first part flagged, skip the rest.
+                lineNumber += 1
+                skippingOverlong = true
+                let lineStart = start
+                start = end
+                offset = baseOffset + Int64(start)
+                return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: pending),
+                            number: lineNumber, endOffset: offset, truncated: true)
+            }
+            try fill()
+        }
+    }
+
+    private func fill() throws {
+        if start > 0 {
+            let pending = end - start
+            if pending > 0 { memmove(buffer, buffer + start, pending) }
+            baseOffset += Int64(start)
+            start = 0
+            end = pending
+        }
+        if end == capacity {
+            let newCapacity = min(capacity * 2, maxLineLength + 1)
+            if newCapacity > capacity {
+                let nb = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+                nb.copyMemory(from: buffer, byteCount: end)
+                buffer.deallocate()
+                buffer = nb
+                capacity = newCapacity
+            }
+        }
+        let room = capacity - end
+        if room == 0 { return }
+        let n = try source.read(into: buffer + end, count: room)
+        if n == 0 { eof = true } else { end += n }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// `vigil decode`: shows how each line of each input was understood, as `fail2ban-regex` does
+/// for fail2ban. No detectors, no store.
+public final class Decoding {
+    public struct Options {
+        public var format: LogFormat = .auto
+        public var fixedYear: Int?
+        public var strict = false
+        public var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        public init() {}
+    }
+
+    let options: Options
+    let symbols = SymbolTable()
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Decodes every input in order, calling `emit` with one JSON object per event (when
+    /// given), and returns per-input statistics. Inputs that cannot be opened are returned
+    /// as stats with `error` set.
+    public func run(paths: [String], emit: ((String) -> Void)?) throws -> [InputStats] {
+        var all: [InputStats] = []
+        for (i, path) in paths.enumerated() {
+            let stream: EventStream
+            do {
+                stream = try EventStream(path: path, index: Int32(i), symbols: symbols,
+                                         options: .init(format: options.format, fixedYear: options.fixedYear,
+                                                        strict: options.strict, now: options.now),
+                                         known: [])
+            } catch let error as VigilError {
+                var s = InputStats(path: path)
+                s.error = error.description
+                all.append(s)
+                continue
+            }
+            let format = stream.stats.format?.rawValue ?? "?"
+            try stream.advance()
+            var json = JSONText()
+            while let e = stream.head {
+                if let emit {
+                    json.begin()
+                    json.field("file", stream.stats.path)
+                    json.field("line", e.line)
+                    json.field("format", format)
+                    json.field("time", EventTime.format(e.time))
+                    json.field("client_ip", e.clientIP?.description ?? symbols.string(e.remoteHost))
+                    json.field("user", symbols.string(e.user))
+                    json.field("api_key", symbols.string(e.apiKey))
+                    json.field("server", symbols.string(e.server))
+                    json.field("operation", symbols.string(e.operation))
+                    json.field("tool", symbols.string(e.tool))
+                    json.field("resource", symbols.string(e.resource))
+                    json.field("status", e.status == 0 ? nil : Int64(e.status))
+                    json.field("outcome", e.outcome.name)
+                    json.field("attempts", Int64(e.attempts))
+                    json.field("request_id", e.requestID.isEmpty ? nil : e.requestID.string)
+                    json.end()
+                    emit(json.text)
+                }
+                try stream.advance()
+            }
+            stream.source.close()
+            all.append(stream.stats)
+        }
+        return all
+    }
+}

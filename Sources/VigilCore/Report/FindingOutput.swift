@@ -1,0 +1,80 @@
+import Foundation
+
+/// Renders stored findings for `vigil findings`: a terminal table, a JSON array, or JSON lines.
+public enum FindingOutput {
+    public enum Format: String, CaseIterable, Sendable {
+        case table, json, jsonl
+    }
+
+    /// The JSON shape of a finding: times as RFC 3339 strings, evidence as an object.
+    struct Record: Encodable {
+        var id: String
+        var detector: String
+        var rule: String
+        var severity: String
+        var subjectKind: String
+        var subject: String
+        var server: String?
+        var firstSeen: String
+        var lastSeen: String
+        var count: Int
+        var message: String
+        var evidence: Evidence
+
+        init(_ f: Finding) {
+            id = f.id; detector = f.detector; rule = f.rule; severity = f.severity.description
+            subjectKind = f.subjectKind; subject = f.subject; server = f.server
+            firstSeen = EventTime.format(f.firstSeen); lastSeen = EventTime.format(f.lastSeen)
+            count = f.count; message = f.message; evidence = f.evidence
+        }
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder.vigil
+        return e
+    }
+
+    /// One finding as a single JSON line (sorted keys: byte-stable for golden files).
+    public static func jsonLine(_ f: Finding) throws -> String {
+        String(decoding: try encoder.encode(Record(f)), as: UTF8.self)
+    }
+
+    public static func render(_ findings: [Finding], as format: Format) throws -> String {
+        switch format {
+        case .jsonl:
+            return try findings.map(jsonLine).map { $0 + "\n" }.joined()
+        case .json:
+            let e = encoder
+            e.outputFormatting.insert(.prettyPrinted)
+            return String(decoding: try e.encode(findings.map(Record.init)), as: UTF8.self) + "\n"
+        case .table:
+            return table(findings)
+        }
+    }
+
+    static func table(_ findings: [Finding]) -> String {
+        if findings.isEmpty { return "No findings.\n" }
+        let header = ["ID", "SEV", "DETECTOR", "RULE", "SUBJECT", "FIRST SEEN", "LAST SEEN", "COUNT", "MESSAGE"]
+        var rows: [[String]] = findings.map { f in
+            [f.id, f.severity.description, f.detector, f.rule, TerminalText.escape(f.subject),
+             String(EventTime.format(f.firstSeen).prefix(19)), String(EventTime.format(f.lastSeen).prefix(19)),
+             String(f.count), TerminalText.escape(f.message)]
+        }
+        rows.insert(header, at: 0)
+        let widths = (0..<header.count - 1).map { c in min(rows.map { $0[c].count }.max() ?? 0, 40) }
+        var out = ""
+        for row in rows {
+            var line = ""
+            for c in 0..<row.count {
+                var cell = row[c]
+                if c < widths.count {
+                    if cell.count > widths[c] { cell = String(cell.prefix(widths[c] - 1)) + "…" }
+                    cell += String(repeating: " ", count: widths[c] - cell.count + 2)
+                }
+                line += cell
+            }
+            out += line + "\n"
+        }
+        return out
+    }
+}

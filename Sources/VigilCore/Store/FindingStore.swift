@@ -1,0 +1,201 @@
+import Foundation
+import GRDB
+
+/// The SQLite file that holds findings, input offsets and detector state.
+///
+/// WAL mode, so reports read while an analysis writes. Everything one batch of work produced —
+/// new and grown findings, input offsets, detector state — is committed in one transaction:
+/// after a crash the database holds either all of it or none of it, and re-running continues
+/// from the last commit without losing or double-counting lines.
+public final class FindingStore {
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.label = "vigil"
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try FindingStore.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw VigilError.store(path: path, reason: "cannot open the findings database (\(error.message ?? error.description))",
+                                   hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE finding (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    detector TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    severity INTEGER NOT NULL,
+                    subject_kind TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    server TEXT,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    message TEXT NOT NULL,
+                    evidence TEXT NOT NULL,
+                    cooldown INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX finding_last_seen ON finding(last_seen);
+                CREATE INDEX finding_first_seen ON finding(first_seen);
+                CREATE INDEX finding_detector ON finding(detector, severity);
+                CREATE TABLE input (
+                    fingerprint TEXT NOT NULL,
+                    fingerprint_length INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    device INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    size INTEGER NOT NULL,
+                    offset INTEGER NOT NULL,
+                    lines INTEGER NOT NULL,
+                    format TEXT NOT NULL,
+                    malformed INTEGER NOT NULL,
+                    last_event_time INTEGER,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (fingerprint, fingerprint_length)
+                );
+                CREATE TABLE detector_state (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    state BLOB NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at INTEGER NOT NULL,
+                    finished_at INTEGER,
+                    command TEXT NOT NULL,
+                    lines INTEGER NOT NULL DEFAULT 0,
+                    events INTEGER NOT NULL DEFAULT 0,
+                    malformed INTEGER NOT NULL DEFAULT 0,
+                    findings_opened INTEGER NOT NULL DEFAULT 0,
+                    version TEXT NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+
+    // MARK: inputs
+
+    public func inputRecords() throws -> [InputRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM input ORDER BY updated_at").map(FindingStore.inputRecord)
+        }
+    }
+
+    static func inputRecord(_ r: Row) -> InputRecord {
+        InputRecord(fingerprint: r["fingerprint"], fingerprintLength: r["fingerprint_length"], path: r["path"],
+                    device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]), size: r["size"],
+                    offset: r["offset"], lines: r["lines"], format: r["format"], malformed: r["malformed"],
+                    lastEventTime: r["last_event_time"], updatedAt: r["updated_at"])
+    }
+
+    // MARK: state
+
+    public func loadState() throws -> [String: Data] {
+        try pool.read { db in
+            var out: [String: Data] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, state FROM detector_state") {
+                out[row["name"]] = row["state"]
+            }
+            return out
+        }
+    }
+
+    // MARK: commit
+
+    /// One checkpoint of an analysis: everything in one transaction.
+    public struct Checkpoint {
+        public var findings: [Finding] = []
+        public var inputs: [InputRecord] = []
+        public var state: [String: Data] = [:]
+        public var now: Int64 = 0
+    }
+
+    public func commit(_ c: Checkpoint) throws {
+        do {
+            try pool.write { db in
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
+                                         count, message, evidence, cooldown, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET severity = MIN(severity, excluded.severity), last_seen = excluded.last_seen,
+                        count = excluded.count, message = excluded.message, evidence = excluded.evidence,
+                        server = excluded.server, updated_at = excluded.updated_at
+                    """)
+                let encoder = JSONEncoder.vigil
+                for f in c.findings {
+                    let evidence = String(decoding: try encoder.encode(f.evidence), as: UTF8.self)
+                    try upsert.execute(arguments: [f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
+                                                   f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now])
+                }
+                let input = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
+                                                  malformed, last_event_time, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for r in c.inputs {
+                    try input.execute(arguments: [r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
+                                                  Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
+                                                  r.lastEventTime, c.now])
+                }
+                let state = try db.cachedStatement(sql: "INSERT OR REPLACE INTO detector_state (name, state, updated_at) VALUES (?, ?, ?)")
+                for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {
+                    try state.execute(arguments: [name, data, c.now])
+                }
+            }
+        } catch let error as DatabaseError {
+            throw VigilError.store(path: path, reason: "cannot write findings (\(error.message ?? error.description))",
+                                   hint: "Check free disk space and that no other program holds the database.")
+        }
+    }
+
+    public func recordRun(startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version])
+        }
+    }
+
+    // MARK: queries
+
+    public func findings(_ q: FindingQuery) throws -> [Finding] {
+        var clauses: [String] = []
+        var args: [any DatabaseValueConvertible] = []
+        if let since = q.since { clauses.append("last_seen >= ?"); args.append(since) }
+        if let until = q.until { clauses.append("first_seen < ?"); args.append(until) }
+        if !q.detectors.isEmpty {
+            clauses.append("detector IN (\(q.detectors.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: q.detectors)
+        }
+        if let s = q.minimumSeverity { clauses.append("severity <= ?"); args.append(s.rawValue) }
+        var sql = "SELECT * FROM finding"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        sql += " ORDER BY first_seen, id"
+        if let limit = q.limit { sql += " LIMIT \(max(0, limit))" }
+        let arguments = StatementArguments(args.map { $0.databaseValue })
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(FindingStore.finding)
+        }
+    }
+
+    static func finding(_ r: Row) throws -> Finding {
+        let evidenceText: String = r["evidence"]
+        let evidence = try JSONDecoder.vigil.decode(Evidence.self, from: Data(evidenceText.utf8))
+        return Finding(id: r["id"], detector: r["detector"], rule: r["rule"], severity: Severity(rawValue: r["severity"]) ?? .p4,
+                       subjectKind: r["subject_kind"], subject: r["subject"], server: r["server"], firstSeen: r["first_seen"],
+                       lastSeen: r["last_seen"], count: r["count"], message: r["message"], evidence: evidence, cooldown: r["cooldown"])
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyze log files (plain, .gz, or - for stdin) and store findings.",
+        discussion: """
+        Inputs already analyzed into the same database are recognized by content and continue \
+        where they ended, so re-running never counts a line twice.
+        Exit status: 0 done, 1 a finding at or above --fail-on was raised, 2 an input or the \
+        database could not be used.
+        """
+    )
+
+    @Argument(help: "Log files to analyze; - reads standard input.")
+    var inputs: [String]
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var input: InputOptions
+
+    @Option(name: .long, help: "Exit 1 when a finding of this severity or worse (P1…P4) was raised or grown.")
+    var failOn: Severity?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        var options = Analyzer.Options()
+        options.format = input.format
+        options.fixedYear = input.year
+        options.strict = input.strict
+        let summary: Analyzer.Summary
+        do {
+            let store = try database.open()
+            summary = try Analyzer(store: store, options: options).run(paths: inputs)
+        } catch let error as VigilError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        if !quiet { print(render(summary), terminator: "") }
+        for failed in summary.failedInputs { printError(failed.error) }
+        for s in summary.inputs { if let e = s.error { printError(e) } }
+        if !summary.failedInputs.isEmpty || summary.inputs.contains(where: { $0.error != nil }) { throw ExitCode(2) }
+        if let failOn, let worst = summary.worstSeverity, worst >= failOn { throw ExitCode(1) }
+    }
+
+    func render(_ s: Analyzer.Summary) -> String {
+        var out = ""
+        let rate = s.seconds > 0 ? Int64(Double(s.lines) / s.seconds) : 0
+        out += "Analyzed \(formatCount(s.lines)) lines, \(formatCount(s.events)) events from \(s.inputs.count) input\(s.inputs.count == 1 ? "" : "s")"
+        out += String(format: " in %.2f s (%@ lines/s)\n", s.seconds, formatCount(rate))
+        for i in s.inputs {
+            let name = TerminalText.escape(i.path)
+            out += "  \(name)  [\(i.format?.rawValue ?? "?")]  \(formatCount(i.lines)) lines, \(formatCount(i.events)) events, "
+            out += "\(formatCount(i.ignored)) ignored, \(formatCount(i.malformed)) malformed"
+            if i.outOfOrder > 0 { out += ", \(formatCount(i.outOfOrder)) out of order" }
+            if i.resumedAfterLine > 0 { out += " (continued after line \(formatCount(i.resumedAfterLine)))" }
+            out += "\n"
+            for m in i.malformedLines {
+                out += "    malformed \(name):\(m.line): \(TerminalText.escape(m.reason))\n"
+            }
+            if i.malformed > Int64(i.malformedLines.count) {
+                out += "    … and \(formatCount(i.malformed - Int64(i.malformedLines.count))) more malformed lines (see `vigil decode --stats`)\n"
+            }
+        }
+        let opened = Severity.allCases.sorted(by: >).compactMap { sev -> String? in
+            guard let n = s.findingsOpened[sev], n > 0 else { return nil }
+            return "\(sev) \(n)"
+        }
+        let total = s.findingsOpened.values.reduce(0, +)
+        out += "Findings: \(total) new" + (opened.isEmpty ? "" : " (\(opened.joined(separator: ", ")))")
+        out += ", \(s.findingsUpdated) updated. Stored in \(database.path); list them with `vigil findings`.\n"
+        return out
+    }
+}

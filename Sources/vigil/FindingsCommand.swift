@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+struct FindingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "findings",
+        abstract: "List stored findings, oldest first."
+    )
+
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "Only findings active at or after this time: 2026-11-03, 2026-11-03T07:00:00Z, or 24h / 7d ago.")
+    var since: String?
+
+    @Option(help: "Only findings that started before this time (same forms as --since).")
+    var until: String?
+
+    @Option(help: "Only this detector (repeatable), e.g. auth_failure_burst.")
+    var detector: [String] = []
+
+    @Option(help: "Only this severity or worse: P1, P2, P3 or P4.")
+    var severity: Severity?
+
+    @Option(help: "Output: table, json or jsonl.")
+    var output: FindingOutput.Format = .table
+
+    @Option(help: "At most this many findings.")
+    var limit: Int?
+
+    func run() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var query = FindingQuery(detectors: detector, minimumSeverity: severity, limit: limit)
+        if let since {
+            guard let t = EventTime.parseUserTime(since, now: now) else { throw ValidationError("cannot read --since \(since)") }
+            query.since = t
+        }
+        if let until {
+            guard let t = EventTime.parseUserTime(until, now: now) else { throw ValidationError("cannot read --until \(until)") }
+            query.until = t
+        }
+        guard FileManager.default.fileExists(atPath: database.path) else {
+            printError("\(database.path): no such database. Run `vigil analyze FILE --db \(database.path)` first.")
+            throw ExitCode(2)
+        }
+        do {
+            let findings = try database.open().findings(query)
+            let out = OutputBuffer()
+            out.write(try FindingOutput.render(findings, as: output))
+            out.flush()
+        } catch let error as VigilError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
+extension FindingOutput.Format: ExpressibleByArgument {}
