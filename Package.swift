@@ -46,8 +46,8 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilCoreTests",
-            dependencies: ["VigilCore"],
-            resources: []
+            // `vigil` is listed so the end-to-end tests find the binary built beside them.
+            dependencies: ["VigilCore", "vigil"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -56,7 +56,7 @@ public final class DetectionContext {
     /// Adds an event to a finding's evidence: who, where, a sample while there is room.
     func note(_ e: Event, in f: inout Finding) {
         f.evidence.note(user: string(e.user), server: string(e.server), target: target(of: e),
-                        requestID: e.requestID.isEmpty ? nil : e.requestID.string)
+                        requestID: e.requestID.isEmpty ? nil : e.requestID.string, apiKey: string(e.apiKey))
         if f.evidence.samples.count < Evidence.maxSamples {
             f.evidence.samples.append(sample(sampleRef(e)))
         }

@@ -39,6 +39,8 @@ public struct Evidence: Codable, Sendable, Equatable {
     /// Tools, resources or paths the subject went for.
     public var targets: [String] = []
     public var requestIds: [String] = []
+    /// Key ids (never secrets) the subject used.
+    public var apiKeys: [String] = []
     /// How many distinct values did not fit in the lists above.
     public var moreUsers = 0
     public var moreTargets = 0
@@ -48,7 +50,8 @@ public struct Evidence: Codable, Sendable, Equatable {
     public init() {}
 
 
-    mutating func note(user: String?, server: String?, target: String?, requestID: String?) {
+    mutating func note(user: String?, server: String?, target: String?, requestID: String?, apiKey: String? = nil) {
+        if let apiKey, apiKeys.count < Evidence.maxListed, !apiKeys.contains(apiKey) { apiKeys.append(apiKey) }
         if let user { Evidence.add(user, to: &users, overflow: &moreUsers) }
         if let server, !servers.contains(server), servers.count < Evidence.maxListed { servers.append(server) }
         if let target { Evidence.add(target, to: &targets, overflow: &moreTargets) }
