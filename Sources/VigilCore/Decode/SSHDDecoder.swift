@@ -151,9 +151,12 @@ final class SSHDDecoder: LineDecoder {
         } else {
             while i < n && b[i] == UInt8(ascii: "[") {
                 var j = i + 1
+                var quoted = false
                 while j < n {
-                    if b[j] == UInt8(ascii: "\\") { j += 2; continue }
-                    if b[j] == UInt8(ascii: "]") { break }
+                    let c = b[j]
+                    if c == UInt8(ascii: "\\") { j += 2; continue }
+                    if c == UInt8(ascii: "\"") { quoted.toggle() }
+                    if c == UInt8(ascii: "]") && !quoted { break }
                     j += 1
                 }
                 guard j < n else { return nil }

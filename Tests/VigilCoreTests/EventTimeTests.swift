@@ -1,0 +1,40 @@
+import Testing
+@testable import VigilCore
+
+@Suite struct EventTimeTests {
+    @Test func parsesISO8601Variants() {
+        let base = EventTime.millis(year: 2026, month: 11, day: 3, hour: 7, minute: 1, second: 2)
+        #expect(ms("2026-11-03T07:01:02Z") == base)
+        #expect(ms("2026-11-03T07:01:02.5Z") == base + 500)
+        #expect(ms("2026-11-03T07:01:02.123456+00:00") == base + 123)
+        #expect(ms("2026-11-03T08:01:02+01:00") == base)
+        #expect(ms("2026-11-03T02:01:02-0500") == base)
+        #expect(ms("2026-11-03 07:01:02") == base)
+    }
+
+    @Test func rejectsImpossibleDates() {
+        for bad in ["2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-03T24:00:00Z", "2026-11-03T07:61:00Z", "2026-11-0"] {
+            var s = bad
+            let r = s.withUTF8 { EventTime.parseISO8601(UnsafeRawBufferPointer($0)) }
+            #expect(r == nil, "\(bad)")
+        }
+    }
+
+    @Test func formatsRoundTrip() {
+        var rng = SeededRandom(seed: 7)
+        for _ in 0..<2000 {
+            let t = Int64.random(in: 0..<4_102_444_800_000, using: &rng)
+            #expect(ms(EventTime.format(t)) == t)
+        }
+        #expect(EventTime.format(0) == "1970-01-01T00:00:00.000Z")
+    }
+
+    @Test func durations() {
+        #expect(Duration.parse("5m") == 300_000)
+        #expect(Duration.parse("30s") == 30_000)
+        #expect(Duration.parse("2h") == 7_200_000)
+        #expect(Duration.parse("5") == nil)
+        #expect(Duration.parse("m") == nil)
+        #expect(Duration.format(1_800_000) == "30m")
+    }
+}

@@ -1,0 +1,92 @@
+import Testing
+@testable import VigilCore
+
+@Suite struct MCPJSONDecoderTests {
+    @Test func decodesPlanFields() {
+        let line = #"{"timestamp":"2026-11-05T09:01:00.250Z","level":"WARN","service":"mcp-service","operation":"execute_tool","server_name":"mcp-github","client_ip":"198.51.100.40","request_id":"req-1","duration_ms":12.5,"status_code":403,"error_code":"KEY_REVOKED","message":"no","tool_name":"delete_repo","resource_uri":null,"user_id":"u_1","api_key_id":"key_7f3a"}"#
+        let (r, e, s) = decodeLine(line, .mcpJSON)
+        #expect(r == .event)
+        #expect(e.time == ms("2026-11-05T09:01:00.250Z"))
+        #expect(e.outcome == .forbidden)
+        #expect(e.status == 403)
+        #expect(s.string(e.server) == "mcp-github")
+        #expect(s.string(e.tool) == "delete_repo")
+        #expect(s.string(e.apiKey) == "key_7f3a")
+        #expect(s.string(e.user) == "u_1")
+        #expect(s.string(e.operation) == "execute_tool")
+        #expect(e.requestID.string == "req-1")
+        #expect(e.clientIP == IPAddress("198.51.100.40"))
+        #expect(e.resource.isNone)
+    }
+
+    @Test func fieldOrderEscapesNestingAndNulls() {
+        let line = #"{ "extra" : {"a":[1,{"b":"}\"]"}]}, "tool_name":"s\u00e9\"q\\", "status_code":"200", "timestamp":1762333260, "user_id":null }"#
+        let (r, e, s) = decodeLine(line, .mcpJSON)
+        #expect(r == .event)
+        #expect(s.string(e.tool) == "sé\"q\\")
+        #expect(e.status == 200 && e.outcome == .success)
+        #expect(e.time == 1_762_333_260_000)
+        #expect(e.user.isNone)
+    }
+
+    @Test func outcomes() {
+        func outcome(_ fields: String) -> Outcome {
+            decodeLine(#"{"timestamp":"2026-11-05T09:00:00Z","# + fields + "}", .mcpJSON).1.outcome
+        }
+        #expect(outcome(#""status_code":401"#) == .authFailure)
+        #expect(outcome(#""error_code":"MISSING_CREDENTIALS""#) == .authFailure)
+        #expect(outcome(#""status_code":200,"error_code":"PERMISSION_DENIED""#) == .forbidden)
+        #expect(outcome(#""status_code":429"#) == .rateLimited)
+        #expect(outcome(#""error_code":"INVALID_PARAMS""#) == .invalidInput)
+        #expect(outcome(#""status_code":422"#) == .invalidInput)
+        #expect(outcome(#""status_code":503"#) == .error)
+        #expect(outcome(#""error_code":"TOOL_TIMEOUT""#) == .error)
+        #expect(outcome(#""level":"ERROR""#) == .error)
+        #expect(outcome(#""status_code":200"#) == .success)
+    }
+
+    @Test func malformedLinesSayWhy() {
+        let cases: [(String, String)] = [
+            (#"{"timestamp":"2026-11-05T09:00:00Z","status_code":200"#, "truncated JSON"),
+            ("not json", "not a JSON object"),
+            (#"{"status_code":200}"#, "missing or invalid timestamp"),
+            (#"{"timestamp":"yesterday"}"#, "invalid timestamp"),
+            (#"{"timestamp":"2026-11-05T09:00:00Z"} trailing"#, "data after the JSON object"),
+            ("{\"timestamp\":\"2026-11-05T09:00:00Z\",\"tool_name\":\"a\u{01}b\"}", "control character in a JSON string"),
+            (#"{"timestamp":"2026-11-05T09:00:00Z","x":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}", "JSON nested too deeply"),
+            (#"{"timestamp":"2026-11-05T09:00:00Z","tool_name":"\q"}"#, "bad escape"),
+        ]
+        for (line, reason) in cases {
+            #expect(decodeLine(line, .mcpJSON).0 == .malformed(reason), "\(line)")
+        }
+    }
+
+    @Test func maskedOrNamedClientsAreKeptAsHosts() {
+        let (_, e, s) = decodeLine(#"{"timestamp":"2026-11-05T09:00:00Z","client_ip":"203.0.113.x"}"#, .mcpJSON)
+        #expect(e.clientIP == nil)
+        #expect(s.string(e.remoteHost) == "203.0.113.x")
+    }
+}
+
+@Suite struct CombinedLogDecoderTests {
+    @Test func decodesCombinedLines() {
+        let (r, e, s) = decodeLine(#"192.0.2.200 - admin [05/Nov/2026:08:01:08 +0100] "POST /admin/login?token=SECRET HTTP/1.1" 401 64 "-" "python-requests/2.31""#, .combined)
+        #expect(r == .event)
+        #expect(e.outcome == .authFailure)
+        #expect(e.time == ms("2026-11-05T07:01:08Z"))
+        #expect(s.string(e.user) == "admin")
+        #expect(s.string(e.operation) == "POST")
+        #expect(s.string(e.resource) == "/admin/login", "the query string (with its token) is never kept")
+        #expect(decodeLine(#"192.0.2.201 - - [05/Nov/2026:08:05:00 +0000] "GET /.git/config HTTP/1.1" 403 153 "-" "curl""#, .combined).1.outcome == .forbidden)
+        #expect(decodeLine(#"::1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" 429 0"#, .combined).1.outcome == .rateLimited)
+        // a truncated user agent still decodes: status and time are before it
+        #expect(decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (trunc"#, .combined).0 == .event)
+        let escaped = decodeLine(#"192.0.2.31 - - [05/Nov/2026:09:06:00 +0000] "GET /a\"b HTTP/1.1" 400 157 "-" "-""#, .combined)
+        #expect(escaped.0 == .event && escaped.1.outcome == .invalidInput)
+    }
+
+    @Test func malformed() {
+        #expect(decodeLine("this line is not an access log line at all", .combined).0 == .malformed("no [time] in access log line"))
+        #expect(decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" abc 1"#, .combined).0 == .malformed("bad status in access log line"))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+@testable import VigilCore
+
+/// Decodes one line with a fresh decoder of `format`; returns the result and the event.
+func decodeLine(_ text: String, _ format: LogFormat, year: Int? = 2026, anchor: Int64 = EventTime.millis(year: 2026, month: 11, day: 29, hour: 0, minute: 0, second: 0),
+                symbols: SymbolTable = SymbolTable()) -> (DecodeResult, Event, SymbolTable) {
+    let decoder = DecodeContext(symbols: symbols, yearAnchor: anchor, fixedYear: year).makeDecoder(format)!
+    var e = Event()
+    var t = text
+    let r = t.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), into: &e) }
+    return (r, e, symbols)
+}
+
+/// Decodes several lines with one decoder (so per-connection state carries over).
+func decodeLines(_ lines: [String], _ format: LogFormat, year: Int? = 2026) -> [(DecodeResult, Event)] {
+    let symbols = SymbolTable()
+    let decoder = DecodeContext(symbols: symbols, yearAnchor: 0, fixedYear: year).makeDecoder(format)!
+    return lines.map { line in
+        var e = Event()
+        var t = line
+        let r = t.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), into: &e) }
+        return (r, e)
+    }
+}
+
+func ms(_ iso: String) -> Int64 {
+    var s = iso
+    return s.withUTF8 { EventTime.parseISO8601(UnsafeRawBufferPointer($0))!.0 }
+}
+
+/// A scratch directory removed when the value goes away.
+final class TempDir {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64), so property tests are reproducible.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Runs the built `vigil` binary; returns exit status, stdout and stderr.
+@discardableResult
+func runVigil(_ args: [String], stdin: Data? = nil, cwd: URL = packageRoot) throws -> (status: Int32, out: String, err: String) {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vigil"),
+        packageRoot.appendingPathComponent(".build/debug/vigil"),
+    ]
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw VigilError.usage("vigil binary not built; run swift build")
+    }
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = args
+    p.currentDirectoryURL = cwd
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
