@@ -1,3 +1,5 @@
+import Foundation
+
 /// The log formats Vigil understands.
 public enum LogFormat: String, Sendable, CaseIterable, Codable {
     /// Pick per input by sniffing its first lines.
@@ -27,6 +29,15 @@ public enum DecodeResult: Equatable {
 public protocol LineDecoder: AnyObject {
     var format: LogFormat { get }
     func decode(_ line: UnsafeRawBufferPointer, into event: inout Event) -> DecodeResult
+    /// State to carry into a later run that resumes this input. With `beforeLastLine`, as it
+    /// was before the most recent `decode` call (that line will be read again).
+    func saveState(beforeLastLine: Bool) -> Data?
+    func loadState(_ data: Data)
+}
+
+extension LineDecoder {
+    func saveState(beforeLastLine: Bool) -> Data? { nil }
+    func loadState(_ data: Data) {}
 }
 
 /// What decoders need from their surroundings.

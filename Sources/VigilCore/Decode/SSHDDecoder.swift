@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decodes OpenSSH messages in syslog auth logs.
 ///
 /// Headers: RFC 3164 (`Nov  3 07:01:02 host sshd[123]: …`, optional `<PRI>`, year inferred),
@@ -19,12 +21,15 @@ final class SSHDDecoder: LineDecoder {
     private let anchorYear: Int
     private let fixedYear: Int?
 
-    private struct Connection {
+    private struct Connection: Codable {
         var invalidPending = false
         var pamPending = false
         var lastTime: Int64 = 0
     }
     private var connections: [UInt64: Connection] = [:]
+    /// The connection entry the last decoded line changed, as it was before (for `saveState`).
+    private var undo: (key: UInt64, previous: Connection?)?
+    private var sweepBucket: Int64 = 0
 
     private let opPassword: Symbol, opPublickey: Symbol, opInvalidUser: Symbol, opPAM: Symbol
     private let opProbe: Symbol, opMaxAttempts: Symbol, opDisconnect: Symbol, opNotAllowed: Symbol
@@ -50,13 +55,14 @@ final class SSHDDecoder: LineDecoder {
             return .malformed(b.isEmpty ? "empty line" : "not a syslog line")
         }
         e.time = h.time
+        undo = nil
         guard h.isSSHD else { return .ignored }
         e.server = symbols.intern(b.slice(h.hostStart, h.hostEnd))
         let msg = b.slice(h.msgStart, b.count)
         let connectionKey = (UInt64(e.server.id) << 32) | UInt64(UInt32(truncatingIfNeeded: h.pid))
-        let result = decodeMessage(msg, &e, connectionKey: connectionKey, repeated: 1)
         sweepConnections(now: e.time)
-        return result
+        undo = (connectionKey, connections[connectionKey])
+        return decodeMessage(msg, &e, connectionKey: connectionKey, repeated: 1)
     }
 
     // MARK: header
@@ -351,12 +357,42 @@ final class SSHDDecoder: LineDecoder {
         return (symbols.intern(m.slice(i, from)), ip)
     }
 
-    /// Forgets connections idle for 10 minutes of event time, so state stays bounded.
-    private var sweepCounter = 0
+    /// Forgets connections idle for 10 minutes of event time, so state stays bounded. Sweeps
+    /// happen when event time enters a new 10-minute bucket: a function of the log alone, so
+    /// a log analyzed in several runs sweeps exactly as in one.
     private func sweepConnections(now: Int64) {
-        sweepCounter &+= 1
-        guard sweepCounter & 4095 == 0, connections.count > 1024 else { return }
+        let bucket = now / (10 * EventTime.minute)
+        guard bucket > sweepBucket else { return }
+        sweepBucket = bucket
         let cutoff = now - 10 * EventTime.minute
         connections = connections.filter { $0.value.lastTime >= cutoff }
+    }
+
+    private struct Stored: Codable {
+        var server: String
+        var pid: UInt32
+        var connection: Connection
+    }
+
+    private struct StoredState: Codable {
+        var sweepBucket: Int64
+        var connections: [Stored]
+    }
+
+    func saveState(beforeLastLine: Bool) -> Data? {
+        var state = connections
+        if beforeLastLine, let undo { state[undo.key] = undo.previous }
+        let list = state.map { key, c in
+            Stored(server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: c)
+        }.sorted { ($0.server, $0.pid) < ($1.server, $1.pid) }
+        return try? JSONEncoder.vigil.encode(StoredState(sweepBucket: sweepBucket, connections: list))
+    }
+
+    func loadState(_ data: Data) {
+        guard let s = try? JSONDecoder.vigil.decode(StoredState.self, from: data) else { return }
+        sweepBucket = s.sweepBucket
+        for c in s.connections {
+            connections[(UInt64(symbols.intern(c.server).id) << 32) | UInt64(c.pid)] = c.connection
+        }
     }
 }

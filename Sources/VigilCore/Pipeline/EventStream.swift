@@ -47,7 +47,7 @@ final class EventStream {
             let fp = EventStream.fingerprint(prefix)
             var rec = InputRecord(fingerprint: fp, fingerprintLength: prefix.count, path: path, device: source.device,
                                   inode: source.inode, size: source.size, offset: 0, lines: 0, format: "",
-                                  malformed: 0, lastEventTime: nil, updatedAt: options.now)
+                                  malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil)
             if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
                 rec.fingerprint = m.fingerprint
                 rec.fingerprintLength = m.fingerprintLength
@@ -55,6 +55,7 @@ final class EventStream {
                 rec.lines = m.lines
                 rec.malformed = m.malformed
                 rec.lastEventTime = m.lastEventTime
+                rec.decoderState = m.decoderState
                 startOffset = m.offset
                 startLines = m.lines
                 if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
@@ -74,6 +75,7 @@ final class EventStream {
             }
         }
         decoder = context.makeDecoder(format)!
+        if startOffset > 0, let state = record?.decoderState { decoder.loadState(state) }
         stats.format = format
         record?.format = format.rawValue
         if startOffset > 0 {
@@ -147,6 +149,7 @@ final class EventStream {
         r.malformed = malformedBefore + stats.malformed
         r.lastEventTime = lastEventTime ?? r.lastEventTime
         r.updatedAt = now
+        r.decoderState = decoder.saveState(beforeLastLine: head != nil)
         return r
     }
 }

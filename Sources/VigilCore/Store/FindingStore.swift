@@ -62,6 +62,7 @@ public final class FindingStore {
                     malformed INTEGER NOT NULL,
                     last_event_time INTEGER,
                     updated_at INTEGER NOT NULL,
+                    decoder_state BLOB,
                     PRIMARY KEY (fingerprint, fingerprint_length)
                 );
                 CREATE TABLE detector_state (
@@ -97,7 +98,7 @@ public final class FindingStore {
         InputRecord(fingerprint: r["fingerprint"], fingerprintLength: r["fingerprint_length"], path: r["path"],
                     device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]), size: r["size"],
                     offset: r["offset"], lines: r["lines"], format: r["format"], malformed: r["malformed"],
-                    lastEventTime: r["last_event_time"], updatedAt: r["updated_at"])
+                    lastEventTime: r["last_event_time"], updatedAt: r["updated_at"], decoderState: r["decoder_state"])
     }
 
     // MARK: state
@@ -141,13 +142,13 @@ public final class FindingStore {
                 }
                 let input = try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
-                                                  malformed, last_event_time, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                  malformed, last_event_time, updated_at, decoder_state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for r in c.inputs {
                     try input.execute(arguments: [r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
                                                   Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
-                                                  r.lastEventTime, c.now])
+                                                  r.lastEventTime, c.now, r.decoderState])
                 }
                 let state = try db.cachedStatement(sql: "INSERT OR REPLACE INTO detector_state (name, state, updated_at) VALUES (?, ?, ?)")
                 for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the store remembers of an input so that analyzing it again continues where it ended.
 ///
 /// Inputs are recognized by content, not name: a fingerprint of their first bytes
@@ -19,6 +21,8 @@ public struct InputRecord: Sendable, Equatable {
     public var malformed: Int64
     public var lastEventTime: Int64?
     public var updatedAt: Int64
+    /// The decoder's carry-over state (sshd: connections with an attempt half logged).
+    public var decoderState: Data?
 
     public static let fingerprintBytes = 1024
 }
