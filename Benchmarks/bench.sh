@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of `vigil analyze` (release build) on generated logs.
+#   Benchmarks/bench.sh            1,000,000 lines of each format
+#   LINES=5000000 Benchmarks/bench.sh
+# Prints lines/s (wall clock, whole process: start, read, decode, detect, store) and peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LINES=${LINES:-1000000}
+OUT=${BENCH_DIR:-.build/bench}
+command -v /usr/bin/time >/dev/null || apt-get install -y -qq time
+vigil=.build/release/vigil
+[ -x "$vigil" ] || swift build -c release
+mkdir -p "$OUT"
+for kind in sshd mcp; do
+  f="$OUT/$kind-$LINES.log"
+  [ -f "$f" ] || python3 Benchmarks/generate.py "$kind" "$LINES" > "$f"
+  rm -f "$OUT/bench.sqlite"*
+  size=$(du -m "$f" | cut -f1)
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$vigil" analyze --quiet --year 2026 --db "$OUT/bench.sqlite" "$f"
+  read -r secs rss_kb < "$OUT/time.txt"
+  findings=$("$vigil" findings --db "$OUT/bench.sqlite" --output jsonl | wc -l)
+  python3 - "$kind" "$LINES" "$size" "$secs" "$rss_kb" "$findings" <<'PY'
+import sys
+kind, lines, size, secs, rss, findings = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+print(f"{kind:5s} {lines:>10,d} lines {size:>6s} MB  {secs:6.2f} s  {lines/max(secs,1e-9):>12,.0f} lines/s  peak RSS {rss/1024:6.1f} MB  {findings} findings")
+PY
+done
