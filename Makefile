@@ -4,6 +4,8 @@
 SWIFT ?= swift
 APT_PACKAGES := libsqlite3-dev libmaxminddb-dev zlib1g-dev pkg-config
 RUN_DB := .build/vigil-fixtures.sqlite
+# The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
+FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
 
 .PHONY: all deps build build-debug run test bench golden clean
 
@@ -27,8 +29,7 @@ build-debug: deps
 # Vigil's main job on the shipped fixtures, into a fresh database.
 run: build
 	@rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm
-	.build/release/vigil analyze --db $(RUN_DB) --year 2026 \
-		fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/combined/*.log
+	.build/release/vigil analyze --db $(RUN_DB) --year 2026 $(FIXTURE_LOGS)
 	.build/release/vigil findings --db $(RUN_DB)
 
 test: deps
