@@ -30,7 +30,9 @@ public final class Analyzer {
         /// The most severe finding opened or grown in this run.
         public var worstSeverity: Severity?
         public var seconds = 0.0
-        var _counted = (opened: Set<String>(), updated: Set<String>())
+        /// Ids already counted, so a finding opened then grown across checkpoints counts once.
+        var countedOpened: Set<String> = []
+        var countedUpdated: Set<String> = []
 
         public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
         public var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
@@ -71,7 +73,6 @@ public final class Analyzer {
                 summary.failedInputs.append((path, error.description))
             }
         }
-        // A restored sample may name an input of an earlier run; keep indices distinct.
         for s in streams { try s.advance() }
 
         var linesSinceCheckpoint: Int64 = 0
@@ -164,17 +165,5 @@ public final class Analyzer {
             guard let data = state[d.name] else { continue }
             do { try d.restore(data, context: context) } catch { throw VigilError.state(detector: d.name, reason: "\(error)") }
         }
-    }
-}
-
-extension Analyzer.Summary {
-    // Bookkeeping so a finding opened then grown across checkpoints is counted once.
-    var countedOpened: Set<String> {
-        get { _counted.opened }
-        set { _counted.opened = newValue }
-    }
-    var countedUpdated: Set<String> {
-        get { _counted.updated }
-        set { _counted.updated = newValue }
     }
 }
