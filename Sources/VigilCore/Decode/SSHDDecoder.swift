@@ -21,6 +21,8 @@ final class SSHDDecoder: LineDecoder {
     private let anchorYear: Int
     private let fixedYear: Int?
 
+    /// A connection with part of an attempt logged. Connections with nothing pending are not
+    /// kept: they carry no information, and the map (and saved state) stays small.
     private struct Connection: Codable {
         var invalidPending = false
         var pamPending = false
@@ -29,6 +31,13 @@ final class SSHDDecoder: LineDecoder {
     private var connections: [UInt64: Connection] = [:]
     /// The connection entry the last decoded line changed, as it was before (for `saveState`).
     private var undo: (key: UInt64, previous: Connection?)?
+
+    /// Stores a connection's new state (removing it when nothing is pending), remembering the
+    /// old one the first time the current line changes it.
+    private func setConnection(_ key: UInt64, _ c: Connection) {
+        if undo == nil { undo = (key, connections[key]) }
+        connections[key] = (c.invalidPending || c.pamPending) ? c : nil
+    }
     private var sweepBucket: Int64 = 0
 
     private let opPassword: Symbol, opPublickey: Symbol, opInvalidUser: Symbol, opPAM: Symbol
@@ -61,7 +70,6 @@ final class SSHDDecoder: LineDecoder {
         let msg = b.slice(h.msgStart, b.count)
         let connectionKey = (UInt64(e.server.id) << 32) | UInt64(UInt32(truncatingIfNeeded: h.pid))
         sweepConnections(now: e.time)
-        undo = (connectionKey, connections[connectionKey])
         return decodeMessage(msg, &e, connectionKey: connectionKey, repeated: 1)
     }
 
@@ -206,8 +214,8 @@ final class SSHDDecoder: LineDecoder {
             } else {
                 e.attempts = (c.invalidPending || c.pamPending) ? 0 : 1
             }
-            c.invalidPending = false; c.pamPending = false; c.lastTime = e.time
-            connections[connectionKey] = c
+            c.invalidPending = false; c.pamPending = false
+            setConnection(connectionKey, c)
             return .event
         }
         if m.hasPrefix("Accepted ") {
@@ -217,7 +225,7 @@ final class SSHDDecoder: LineDecoder {
             e.user = user; e.clientIP = ip
             e.outcome = .success
             e.attempts = 0
-            connections[connectionKey] = nil
+            setConnection(connectionKey, Connection())
             return .event
         }
         if m.hasPrefix("Invalid user ") || m.hasPrefix("Illegal user ") {
@@ -233,7 +241,7 @@ final class SSHDDecoder: LineDecoder {
             e.attempts = repeated
             c.invalidPending = true
             c.lastTime = e.time
-            connections[connectionKey] = c
+            setConnection(connectionKey, c)
             return .event
         }
         if let authFailure = m.find("authentication failure; ", to: min(m.count, 48)) {
@@ -267,7 +275,7 @@ final class SSHDDecoder: LineDecoder {
             }
             c.pamPending = true
             c.lastTime = e.time
-            connections[connectionKey] = c
+            setConnection(connectionKey, c)
             return .event
         }
         if m.hasPrefix("message repeated ") {
@@ -385,11 +393,11 @@ final class SSHDDecoder: LineDecoder {
         let list = state.map { key, c in
             Stored(server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: c)
         }.sorted { ($0.server, $0.pid) < ($1.server, $1.pid) }
-        return try? JSONEncoder.vigil.encode(StoredState(sweepBucket: sweepBucket, connections: list))
+        return try? JSONEncoder.state.encode(StoredState(sweepBucket: sweepBucket, connections: list))
     }
 
     func loadState(_ data: Data) {
-        guard let s = try? JSONDecoder.vigil.decode(StoredState.self, from: data) else { return }
+        guard let s = try? JSONDecoder.state.decode(StoredState.self, from: data) else { return }
         sweepBucket = s.sweepBucket
         for c in s.connections {
             connections[(UInt64(symbols.intern(c.server).id) << 32) | UInt64(c.pid)] = c.connection

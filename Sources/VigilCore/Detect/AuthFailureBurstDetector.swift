@@ -13,34 +13,41 @@ final class AuthFailureBurstDetector: Detector {
     private let settings: DetectorSettings.AuthFailureBurst
 
     /// Recent failures of one client, oldest first, trimmed to the window.
+    ///
+    /// Bounded by `threshold + 1` entries: every entry weighs at least 1 and the window is
+    /// emptied as soon as its total passes the threshold, so after a trim at most `threshold`
+    /// entries remain. One array per client, grown on demand (most attacking addresses fail
+    /// only once, so reserving the full capacity up front costs memory for nothing).
     private struct Window {
-        var times: [Int64] = []
-        var weights: [UInt32] = []
-        var samples: [SampleRef] = []
+        struct Entry {
+            var time: Int64
+            var weight: UInt32
+            var sample: SampleRef
+        }
+        var entries: [Entry]
         var head = 0
         var total = 0
         var last: Int64 = 0
 
+        init() { entries = [] }
+
+        var live: ArraySlice<Entry> { entries[head...] }
+
         mutating func add(_ time: Int64, _ weight: UInt32, _ sample: SampleRef) {
-            times.append(time); weights.append(weight); samples.append(sample)
+            entries.append(Entry(time: time, weight: weight, sample: sample))
             total += Int(weight)
             last = max(last, time)
         }
 
         mutating func trim(before cutoff: Int64) {
-            while head < times.count && times[head] < cutoff {
-                total -= Int(weights[head])
+            while head < entries.count && entries[head].time < cutoff {
+                total -= Int(entries[head].weight)
                 head += 1
             }
-            if head > 32 && head * 2 > times.count {
-                times.removeFirst(head); weights.removeFirst(head); samples.removeFirst(head)
+            if head > 0 && head * 2 >= entries.count {
+                entries.removeFirst(head)
                 head = 0
             }
-        }
-
-        mutating func clear() {
-            times.removeAll(); weights.removeAll(); samples.removeAll()
-            head = 0; total = 0
         }
     }
 
@@ -69,21 +76,15 @@ final class AuthFailureBurstDetector: Detector {
             w.trim(before: e.time - settings.window)
             if w.total > settings.threshold {
                 let inWindow = w.total
-                let refs = Array(w.samples[w.head...])
+                let refs = w.live.map(\.sample)
                 tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
                                time: refs.first?.time ?? e.time, cooldown: settings.cooldown) { f, _ in
                     f.count += inWindow
-                    for r in refs {
-                        f.evidence.note(user: context.string(r.user), server: nil, target: context.string(r.target),
-                                        requestID: r.requestID.isEmpty ? nil : r.requestID.string)
-                        if f.evidence.samples.count < Evidence.maxSamples { f.evidence.samples.append(context.sample(r)) }
-                    }
-                    f.evidence.note(user: nil, server: context.string(e.server), target: nil, requestID: nil)
+                    for r in refs { context.note(r, in: &f) }
                     f.lastSeen = max(f.lastSeen, e.time)
                     f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(Duration.format(self.settings.window))"
                     self.describe(&f)
                 }
-                w.clear()
                 windows[subject] = nil
                 return
             }
@@ -130,14 +131,14 @@ final class AuthFailureBurstDetector: Detector {
     func snapshot(context: DetectionContext) throws -> Data? {
         let list = windows.map { subject, w in
             Stored(subjectKind: subject.kind, subject: subject.text(context.symbols),
-                   times: Array(w.times[w.head...]), weights: Array(w.weights[w.head...]),
-                   samples: w.samples[w.head...].map { StoredSample($0, context) })
+                   times: w.live.map(\.time), weights: w.live.map(\.weight),
+                   samples: w.live.map { StoredSample($0.sample, context) })
         }.sorted { ($0.subjectKind, $0.subject) < ($1.subjectKind, $1.subject) }
-        return try JSONEncoder.vigil.encode(list)
+        return try JSONEncoder.state.encode(list)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        let list = try JSONDecoder.vigil.decode([Stored].self, from: data)
+        let list = try JSONDecoder.state.decode([Stored].self, from: data)
         windows = [:]
         for s in list {
             guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols),
@@ -161,6 +162,8 @@ struct StoredSample: Codable {
     var outcome: Outcome
     var requestId: String?
     var attempts: UInt32
+    var server: String?
+    var apiKey: String?
 
     init(_ r: SampleRef, _ c: DetectionContext) {
         input = Int(r.input) < c.inputNames.count ? c.inputNames[Int(r.input)] : ""
@@ -169,13 +172,15 @@ struct StoredSample: Codable {
         status = r.status; outcome = r.outcome
         requestId = r.requestID.isEmpty ? nil : r.requestID.string
         attempts = r.attempts
+        server = c.string(r.server); apiKey = c.string(r.apiKey)
     }
 
     func ref(_ c: DetectionContext) -> SampleRef {
         SampleRef(input: c.inputIndex(named: input), line: line, time: time,
                   user: user.map(c.symbols.intern) ?? .none, operation: operation.map(c.symbols.intern) ?? .none,
                   target: target.map(c.symbols.intern) ?? .none, status: status, outcome: outcome,
-                  requestID: requestId.map { InlineText($0) } ?? InlineText(), attempts: attempts)
+                  requestID: requestId.map { InlineText($0) } ?? InlineText(), attempts: attempts,
+                  server: server.map(c.symbols.intern) ?? .none, apiKey: apiKey.map(c.symbols.intern) ?? .none)
     }
 }
 

@@ -41,7 +41,7 @@ public final class DetectionContext {
     func sampleRef(_ e: Event) -> SampleRef {
         SampleRef(input: e.input, line: e.line, time: e.time, user: e.user, operation: e.operation,
                   target: !e.tool.isNone ? e.tool : e.resource, status: e.status, outcome: e.outcome,
-                  requestID: e.requestID, attempts: e.attempts)
+                  requestID: e.requestID, attempts: e.attempts, server: e.server, apiKey: e.apiKey)
     }
 
     func sample(_ r: SampleRef) -> EvidenceSample {
@@ -55,10 +55,15 @@ public final class DetectionContext {
 
     /// Adds an event to a finding's evidence: who, where, a sample while there is room.
     func note(_ e: Event, in f: inout Finding) {
-        f.evidence.note(user: string(e.user), server: string(e.server), target: target(of: e),
-                        requestID: e.requestID.isEmpty ? nil : e.requestID.string, apiKey: string(e.apiKey))
+        note(sampleRef(e), in: &f)
+    }
+
+    /// Adds an event kept in detector state to a finding's evidence.
+    func note(_ r: SampleRef, in f: inout Finding) {
+        f.evidence.note(user: string(r.user), server: string(r.server), target: string(r.target),
+                        requestID: r.requestID.isEmpty ? nil : r.requestID.string, apiKey: string(r.apiKey))
         if f.evidence.samples.count < Evidence.maxSamples {
-            f.evidence.samples.append(sample(sampleRef(e)))
+            f.evidence.samples.append(sample(r))
         }
     }
 }
@@ -75,4 +80,6 @@ public struct SampleRef: Sendable {
     var outcome: Outcome
     var requestID: InlineText
     var attempts: UInt32
+    var server: Symbol
+    var apiKey: Symbol
 }

@@ -73,11 +73,11 @@ public final class FindingTracker {
 
     func snapshot() throws -> Data {
         let list = open.values.sorted { $0.id < $1.id }
-        return try JSONEncoder.vigil.encode(list)
+        return try JSONEncoder.state.encode(list)
     }
 
     func restore(_ data: Data) throws {
-        let list = try JSONDecoder.vigil.decode([Finding].self, from: data)
+        let list = try JSONDecoder.state.decode([Finding].self, from: data)
         open = [:]
         for f in list {
             guard let subject = Subject(kind: f.subjectKind, text: f.subject, symbols: symbols) else { continue }
@@ -96,7 +96,15 @@ extension JSONEncoder {
     }
 }
 
+extension JSONEncoder {
+    /// For Vigil's own saved state: no key conversion (measured as the main cost of saving
+    /// large state with `.vigil`) and no sorting. Never shown to users.
+    static var state: JSONEncoder { JSONEncoder() }
+}
+
 extension JSONDecoder {
+    static var state: JSONDecoder { JSONDecoder() }
+
     static var vigil: JSONDecoder {
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase

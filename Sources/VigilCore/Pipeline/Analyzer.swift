@@ -76,7 +76,7 @@ public final class Analyzer {
         for s in streams { try s.advance() }
 
         var linesSinceCheckpoint: Int64 = 0
-        var eventsSinceAdvance = 0
+        var eventsSinceCheck = 0
         var lastLines: Int64 = 0
         var active = streams.filter { $0.head != nil }
         while !active.isEmpty {
@@ -90,15 +90,23 @@ public final class Analyzer {
             }
             let stream = active[best]
             let e = stream.head!
-            if e.time < maxTime { stream.stats.outOfOrder += 1 } else { maxTime = e.time }
+            if e.time < maxTime {
+                stream.stats.outOfOrder += 1
+            } else {
+                // Idle state is dropped when event time enters a new minute: a function of the
+                // log alone, so a log analyzed in several runs evicts exactly as in one run.
+                if maxTime > .min && e.time / EventTime.minute > maxTime / EventTime.minute {
+                    advanceWatermark(to: e.time / EventTime.minute * EventTime.minute)
+                }
+                maxTime = e.time
+            }
             for d in detectors { d.observe(e, context: context) }
             try stream.advance()
             if stream.head == nil { active.remove(at: best) }
 
-            eventsSinceAdvance += 1
-            if eventsSinceAdvance >= 65_536 {
-                eventsSinceAdvance = 0
-                advanceWatermark()
+            eventsSinceCheck += 1
+            if eventsSinceCheck >= 65_536 {
+                eventsSinceCheck = 0
                 let lines = streams.reduce(0) { $0 + $1.stats.lines }
                 linesSinceCheckpoint += lines - lastLines
                 lastLines = lines
@@ -108,7 +116,6 @@ public final class Analyzer {
                 }
             }
         }
-        advanceWatermark()
         try checkpoint(streams, &summary)
         summary.inputs = streams.map(\.stats)
         summary.seconds = Date().timeIntervalSince(started)
@@ -119,10 +126,9 @@ public final class Analyzer {
         return summary
     }
 
-    private func advanceWatermark() {
-        guard maxTime > .min else { return }
-        for d in detectors { d.advance(to: maxTime) }
-        context.findings.advance(to: maxTime)
+    private func advanceWatermark(to watermark: Int64) {
+        for d in detectors { d.advance(to: watermark) }
+        context.findings.advance(to: watermark)
     }
 
     private func checkpoint(_ streams: [EventStream], _ summary: inout Summary) throws {
@@ -134,7 +140,7 @@ public final class Analyzer {
             if let data = try d.snapshot(context: context) { c.state[d.name] = data }
         }
         c.state[Self.findingsStateKey] = try context.findings.snapshot()
-        c.state[Self.engineStateKey] = try JSONEncoder.vigil.encode(EngineState(maxTime: maxTime == .min ? nil : maxTime))
+        c.state[Self.engineStateKey] = try JSONEncoder.state.encode(EngineState(maxTime: maxTime == .min ? nil : maxTime))
         try store.commit(c)
         for f in c.findings {
             if context.findings.opened[f.id] != nil, !summary.countedOpened.contains(f.id) {
@@ -155,7 +161,7 @@ public final class Analyzer {
     private func restoreState() throws {
         let state = try store.loadState()
         if let data = state[Self.engineStateKey] {
-            let engine = try JSONDecoder.vigil.decode(EngineState.self, from: data)
+            let engine = try JSONDecoder.state.decode(EngineState.self, from: data)
             maxTime = engine.maxTime ?? .min
         }
         if let data = state[Self.findingsStateKey] {
