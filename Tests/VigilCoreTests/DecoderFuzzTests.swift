@@ -12,12 +12,26 @@ import Testing
         #"192.0.2.200 - admin [05/Nov/2026:08:01:08 +0100] "POST /admin/login?token=SECRET HTTP/1.1" 401 64 "-" "ua""#,
     ]
 
-    @Test func mutatedAndRandomLinesNeverCrash() {
+    @Test func seedsDecodeCleanly() {
+        let context = DecodeContext(symbols: SymbolTable(), yearAnchor: 1_790_000_000_000)
+        let expected: [LogFormat] = [.mcpJSON, .sshd, .sshd, .sshd, .sshd, .combined]
+        for (seed, format) in zip(Self.seeds, expected) {
+            var e = Event()
+            var line = seed
+            let r = line.withUTF8 { context.makeDecoder(format)!.decode(UnsafeRawBufferPointer($0), into: &e) }
+            #expect(r == .event, "\(seed)")
+        }
+    }
+
+    /// Mutated and random lines through every decoder: no crash, and whatever comes out obeys
+    /// the event's invariants (addresses round-trip, times are plausible, malformed lines say why).
+    @Test func mutatedAndRandomLinesKeepInvariants() {
         var rng = SeededRandom(seed: 0xF00D)
         let symbols = SymbolTable()
         let context = DecodeContext(symbols: symbols, yearAnchor: 1_790_000_000_000)
         let decoders = LogFormat.concrete.map { context.makeDecoder($0)! }
-        var verdicts = 0
+        var events = 0, malformed = 0
+        let year1970 = Int64(0), year10000 = EventTime.millis(year: 10000, month: 1, day: 1, hour: 0, minute: 0, second: 0)
         for i in 0..<30_000 {
             var bytes: [UInt8]
             if i % 4 == 0 {
@@ -37,16 +51,25 @@ import Testing
             }
             for d in decoders {
                 var e = Event()
-                let r = bytes.withUnsafeBytes { d.decode($0, into: &e) }
-                switch r {
+                switch bytes.withUnsafeBytes({ d.decode($0, into: &e) }) {
                 case .event:
-                    verdicts += 1
-                    #expect(symbols.string(e.user) != nil || e.user.isNone)
-                case .ignored, .malformed: verdicts += 1
+                    events += 1
+                    if let ip = e.clientIP { #expect(IPAddress(ip.description) == ip, "address must round-trip: \(ip)") }
+                    // Offsets can push a valid stamp a day either side of the calendar's range.
+                    #expect(e.time >= year1970 - EventTime.day && e.time < year10000 + EventTime.day, "time \(e.time)")
+                    #expect(e.user.isNone || symbols.string(e.user) != nil)
+                case .malformed(let reason):
+                    malformed += 1
+                    #expect(!reason.isEmpty)
+                case .ignored:
+                    break
                 }
             }
         }
-        #expect(verdicts == 30_000 * decoders.count)
+        // The mutations must leave enough lines decodable to exercise the decoders' paths, and
+        // enough broken ones to exercise their error paths.
+        #expect(events > 2_000, "\(events) events")
+        #expect(malformed > 20_000, "\(malformed) malformed")
     }
 
     @Test func sniffingPicksTheRightFormat() {

@@ -51,7 +51,9 @@ import Testing
 
     /// Analyzing a log in two runs (yesterday's part, then the rest appended) gives exactly the
     /// findings of one run over the whole.
-    @Test(arguments: ["fixtures/sshd/auth.log", "fixtures/realdata/OpenSSH_2k.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl"])
+    @Test(arguments: ["fixtures/sshd/auth.log", "fixtures/realdata/OpenSSH_2k.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl",
+                      // real logs with timestamps going backwards: eviction must not depend on where a run starts
+                      "fixtures/realdata/Linux_2k.log", "fixtures/realdata/apache_2k.log"])
     func incrementalRunsEqualOneRun(_ fixture: String) throws {
         let dir = TempDir()
         let content = try Data(contentsOf: packageRoot.appendingPathComponent(fixture))
@@ -155,6 +157,27 @@ import Testing
         #expect(run.status == 0 && run.out.contains("<stdin>"))
         let f = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "json"]).out
         #expect(f.contains("success_after_failures"))
+    }
+
+    @Test func nulBytesAndInvalidUTF8AreDataNotCrashes() throws {
+        let dir = TempDir()
+        let log = dir.path("bytes.log")
+        var data = Data()
+        data.append(contentsOf: Array("Nov  3 07:01:04 h sshd[1]: Failed password for invalid user ro".utf8) + [0]
+                    + Array("ot from 192.0.2.1 port 1 ssh2\r\n".utf8))
+        data.append(contentsOf: Array("Nov  3 07:01:05 h sshd[2]: Failed password for invalid user ".utf8) + [0xff, 0xfe, 0xc3]
+                    + Array(" from 192.0.2.1 port 2 ssh2\n".utf8))
+        data.append(contentsOf: [0, 0, 0, 0x0a] + Array("\u{1b}[2J not syslog\n".utf8))
+        try data.write(to: URL(fileURLWithPath: log))
+        let run = try runVigil(["decode", "--format", "sshd", "--year", "2026", log])
+        #expect(run.status == 0)
+        let events = run.out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(events.count == 2)
+        #expect(events.first?["user"] as? String == "ro\u{0}ot")
+        #expect((events.last?["user"] as? String)?.contains("\u{fffd}") == true, "invalid UTF-8 is shown as U+FFFD")
+        let stats = try runVigil(["decode", "--stats", "--format", "sshd", log])
+        #expect(stats.out.contains("4 lines, 2 decoded, 0 ignored, 2 malformed"))
+        #expect(!stats.out.contains("\u{1b}"), "the malformed line's text never reaches the terminal")
     }
 
     @Test func hostileStringsAreEscapedOnTheTerminal() throws {
