@@ -7,7 +7,7 @@ RUN_DB := .build/vigil-fixtures.sqlite
 # The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
 FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
 
-.PHONY: all deps build build-debug run test bench golden clean
+.PHONY: all deps build build-debug run test bench golden geoip-fixtures lint-policies clean
 
 all: build
 
@@ -43,6 +43,15 @@ bench: build
 # Rewrites the golden findings beside each fixture from the current build. Review the diff!
 golden: build-debug
 	scripts/update-golden.sh
+
+# Regenerates Vigil's own GeoIP test databases (needs libmaxmind-db-writer-perl).
+geoip-fixtures:
+	fixtures/geoip/make-test-db.pl
+
+# What CI should run on a policy repository: lint (warnings fail) and the policy's tests.
+lint-policies: build
+	.build/release/vigil policy lint --strict policies
+	.build/release/vigil policy test policies
 
 clean:
 	rm -rf .build

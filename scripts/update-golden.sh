@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 vigil=${VIGIL:-.build/debug/vigil}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-for f in fixtures/*/*; do
+for f in fixtures/{sshd,mcp,combined,realdata}/*; do
   case "$f" in *.expected.jsonl|*.args|*/LICENSE*|*.md) continue ;; esac
   base=${f%.gz}; base=${base%.*}
   args="--year 2026"

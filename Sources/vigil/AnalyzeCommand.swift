@@ -19,6 +19,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @OptionGroup var input: InputOptions
+    @OptionGroup var policy: PolicyOption
 
     @Option(name: .long, help: "Exit 1 when a finding of this severity or worse (P1…P4) was raised or grown.")
     var failOn: Severity?
@@ -31,6 +32,9 @@ struct AnalyzeCommand: ParsableCommand {
         options.format = input.format
         options.fixedYear = input.year
         options.strict = input.strict
+        let loaded = try policy.load(quiet: quiet)
+        options.policy = loaded.policy
+        options.enricher = loaded.enricher
         let summary: Analyzer.Summary
         do {
             let store = try database.open()
@@ -39,11 +43,25 @@ struct AnalyzeCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(2)
         }
-        if !quiet { print(render(summary), terminator: "") }
+        if !quiet { print(render(summary) + describe(loaded), terminator: "") }
+        if let e = loaded.enricher, e.lookupErrors > 0 {
+            printError("\(e.lookupErrors) GeoIP lookups failed; the database may be damaged. Check it with `vigil policy lint` and download it again")
+        }
         for failed in summary.failedInputs { printError(failed.error) }
         for s in summary.inputs { if let e = s.error { printError(e) } }
         if !summary.failedInputs.isEmpty || summary.inputs.contains(where: { $0.error != nil }) { throw ExitCode(2) }
         if let failOn, let worst = summary.worstSeverity, worst >= failOn { throw ExitCode(1) }
+    }
+
+    /// One line on the policy in force, so a run's output says what it judged against.
+    func describe(_ loaded: LoadedPolicy) -> String {
+        guard let path = policy.path else { return "Policy: built-in defaults (no ./policies; pass --policy DIR)\n" }
+        let p = loaded.policy
+        var parts = ["\(p.files.count) file\(p.files.count == 1 ? "" : "s")", "\(p.allowlists.count) allowlist\(p.allowlists.count == 1 ? "" : "s")"]
+        let geo = [p.geoip.city.map { _ in "city" }, p.geoip.asn.map { _ in "asn" }].compactMap { $0 }
+        parts.append(geo.isEmpty ? "no GeoIP" : "GeoIP " + geo.joined(separator: "+"))
+        if !loaded.warnings.isEmpty { parts.append("\(loaded.warnings.count) lint warning\(loaded.warnings.count == 1 ? "" : "s")") }
+        return "Policy: \(TerminalText.escape(path)) (\(parts.joined(separator: ", ")))\n"
     }
 
     func render(_ s: Analyzer.Summary) -> String {

@@ -85,3 +85,32 @@ func formatCount(_ n: Int64) -> String {
     }
     return String(out.reversed())
 }
+
+/// `--policy DIR|FILE`, else `./policies` when it exists, else the built-in defaults.
+struct PolicyOption: ParsableArguments {
+    @Option(name: .long, help: "Policy directory (every *.yaml in it) or file. Default: ./policies when it exists, else built-in defaults.")
+    var policy: String?
+
+    /// The path that will be read, or `nil` for the built-in defaults.
+    var path: String? {
+        if let policy { return policy }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "policies", isDirectory: &isDir), isDir.boolValue { return "policies" }
+        return nil
+    }
+
+    /// Loads the policy, or prints every error (as `vigil policy lint` would) and exits 2.
+    func load(quiet: Bool = false) throws -> LoadedPolicy {
+        guard let path else { return PolicyLoader.defaults() }
+        let loaded = PolicyLoader.load(path)
+        if loaded.hasErrors {
+            for d in loaded.errors { printError(TerminalText.escape(d.text)) }
+            printError("the policy in \(path) has \(loaded.errors.count) error\(loaded.errors.count == 1 ? "" : "s"); nothing was analyzed. Fix them (`vigil policy lint \(path)`) or pass another --policy.")
+            throw ExitCode(2)
+        }
+        if !quiet && !loaded.warnings.isEmpty {
+            printError("policy \(path): \(loaded.warnings.count) warning\(loaded.warnings.count == 1 ? "" : "s"); see `vigil policy lint \(path)`")
+        }
+        return loaded
+    }
+}

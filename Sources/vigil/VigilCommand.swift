@@ -8,6 +8,6 @@ struct VigilCommand: ParsableCommand {
         commandName: "vigil",
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
         version: Vigil.version,
-        subcommands: [AnalyzeCommand.self, FindingsCommand.self, DecodeCommand.self]
+        subcommands: [AnalyzeCommand.self, FindingsCommand.self, DecodeCommand.self, PolicyCommand.self]
     )
 }

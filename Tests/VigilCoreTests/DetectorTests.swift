@@ -9,7 +9,9 @@ import Testing
         let detectors: [Detector]
         var line: Int64 = 0
         init(_ settings: DetectorSettings = DetectorSettings()) {
-            detectors = DetectorSet.make(settings)
+            var policy = Policy()
+            policy.detectors = settings
+            detectors = DetectorSet.make(policy, enricher: nil)
             context.inputNames = ["test.log"]
         }
         func feed(_ time: String, ip: String, _ outcome: Outcome, attempts: UInt32 = 1, key: String? = nil, user: String? = nil) {

@@ -9,7 +9,8 @@ import Testing
         let fm = FileManager.default
         let root = packageRoot.appendingPathComponent("fixtures")
         var out: [String] = []
-        for dir in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] {
+        // Log fixtures only (fixtures/geoip and fixtures/policies hold databases and policies).
+        for dir in ["sshd", "mcp", "combined", "realdata"] {
             for f in (try? fm.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)) ?? [] {
                 if f.hasSuffix(".expected.jsonl") || f.hasSuffix(".args") || f.hasPrefix("LICENSE") || f.hasSuffix(".md") { continue }
                 out.append("fixtures/\(dir)/\(f)")

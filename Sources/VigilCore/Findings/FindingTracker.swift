@@ -21,6 +21,9 @@ public final class FindingTracker {
     /// Ids whose severity rose during this run (re-notification in alerting).
     public private(set) var escalated: Set<String> = []
 
+    /// Adds country, city and ASN to findings about an address, when GeoIP is configured.
+    var enricher: Enricher?
+
     init(symbols: SymbolTable) {
         self.symbols = symbols
     }
@@ -53,6 +56,9 @@ public final class FindingTracker {
             detector: detector, rule: rule, severity: severity, subjectKind: subject.kind, subject: subjectText,
             server: symbols.string(server), firstSeen: time, lastSeen: time, count: 0, message: "",
             evidence: Evidence(), cooldown: cooldown)
+        if case let .ip(address) = subject, let enricher {
+            for (k, v) in enricher.info(address).attributes { f.evidence.attributes[k] = v }
+        }
         update(&f, true)
         open[key] = f
         changed[f.id] = f

@@ -16,7 +16,10 @@ public final class Analyzer {
         /// Wall-clock now (ms), for year inference and bookkeeping.
         public var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
         public var checkpointLines: Int64 = 2_000_000
-        public var settings = DetectorSettings()
+        /// Allowlists and detector settings; the built-in defaults unless a policy was loaded.
+        public var policy = Policy()
+        /// GeoIP/ASN lookups for evidence and country/ASN allowlists.
+        public var enricher: Enricher?
 
         public init() {}
     }
@@ -52,7 +55,8 @@ public final class Analyzer {
         self.store = store
         self.options = options
         context = DetectionContext(symbols: symbols)
-        detectors = DetectorSet.make(options.settings)
+        context.findings.enricher = options.enricher
+        detectors = DetectorSet.make(options.policy, enricher: options.enricher)
     }
 
     public func run(paths: [String]) throws -> Summary {

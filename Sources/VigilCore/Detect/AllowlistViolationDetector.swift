@@ -1,0 +1,54 @@
+import Foundation
+
+/// Any request or login attempt from an address outside the allowlists that cover the server
+/// it reached — plan §1.4, "IP allowlist violations", threshold 0.
+///
+/// Two rules, because a request that got in is worse than one that was turned away:
+/// `outside_allowlist` (refused: auth failure, forbidden, rate limited; P2) and
+/// `success_outside_allowlist` (accepted: success, or processed and failed on input or a
+/// server error; P1, "unauthorized admin access"). The subject is the client address;
+/// evidence names the allowlists, servers, keys and users, and the address's country and ASN.
+final class AllowlistViolationDetector: Detector {
+    let name = "allowlist_violation"
+    private let settings: DetectorSettings.AllowlistViolation
+    private let matcher: AllowlistMatcher
+
+    init(settings: DetectorSettings.AllowlistViolation, matcher: AllowlistMatcher) {
+        self.settings = settings
+        self.matcher = matcher
+    }
+
+    func observe(_ e: Event, context: DetectionContext) {
+        guard let ip = e.clientIP else { return }
+        let accepted: Bool
+        switch e.outcome {
+        case .success, .invalidInput, .error: accepted = true
+        case .authFailure, .forbidden, .rateLimited: accepted = false
+        }
+        // A refusal with attempts == 0 repeats an attempt another line of the connection
+        // already counted (sshd); a success always counts once.
+        let occurrences = accepted ? 1 : Int(e.attempts)
+        guard occurrences > 0 else { return }
+        guard case let .violation(p) = matcher.check(ip, server: e.server, time: e.time, symbols: context.symbols) else { return }
+        let rule = accepted ? "success_outside_allowlist" : "outside_allowlist"
+        let names = matcher.profiles[p].names
+        context.findings.report(detector: name, rule: rule, subject: .ip(ip), severity: accepted ? settings.successSeverity : settings.severity,
+                                server: e.server, time: e.time, cooldown: settings.cooldown) { f, _ in
+            f.count += occurrences
+            context.note(e, in: &f)
+            f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
+            var lists = f.evidence.attributes["allowlists"].map { $0.components(separatedBy: ", ") } ?? []
+            for n in names where !lists.contains(n) && lists.count < Evidence.maxListed { lists.append(n) }
+            f.evidence.attributes["allowlists"] = lists.joined(separator: ", ")
+            let servers = f.evidence.servers.isEmpty ? "a server" : f.evidence.servers.prefix(3).joined(separator: ", ")
+            let what = accepted ? "accepted request\(f.count == 1 ? "" : "s")" : "refused request\(f.count == 1 ? "" : "s")"
+            f.message = "\(f.count) \(what) from \(f.subject) to \(servers), outside allowlist \(lists.joined(separator: ", "))"
+        }
+    }
+
+    func advance(to watermark: Int64) {}
+
+    func snapshot(context: DetectionContext) throws -> Data? { nil }
+
+    func restore(_ data: Data, context: DetectionContext) throws {}
+}

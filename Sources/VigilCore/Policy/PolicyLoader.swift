@@ -1,0 +1,170 @@
+import Foundation
+import Yams
+
+/// A policy read from disk with everything lint found, and the GeoIP databases it opened.
+public struct LoadedPolicy {
+    public var policy: Policy
+    public var diagnostics: [PolicyDiagnostic]
+    /// GeoIP/ASN lookups for the databases the policy names; `nil` when it names none.
+    public var enricher: Enricher?
+
+    public var errors: [PolicyDiagnostic] { diagnostics.filter { $0.level == .error } }
+    public var warnings: [PolicyDiagnostic] { diagnostics.filter { $0.level == .warning } }
+    public var hasErrors: Bool { diagnostics.contains { $0.level == .error } }
+
+    /// The policy, or every error when there is one: a policy never half-loads.
+    public func usable() throws -> (Policy, Enricher?) {
+        if hasErrors { throw PolicyError(diagnostics: diagnostics) }
+        return (policy, enricher)
+    }
+}
+
+/// Reads a policy directory (every top-level `*.yaml`/`*.yml`, in name order) or one file,
+/// merges the files and checks the result.
+///
+/// Lists (`allowlists`, `rate_limits`) from several files are concatenated; a setting that
+/// takes one value (`version` aside, which must agree) may be given in one file only.
+public enum PolicyLoader {
+    public static func load(_ path: String, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> LoadedPolicy {
+        var diagnostics: [PolicyDiagnostic] = []
+        let files = policyFiles(path, &diagnostics)
+        var fragments: [PolicyFragment] = []
+        for file in files {
+            let (fragment, d) = parse(file: file)
+            diagnostics += d
+            if let fragment { fragments.append(fragment) }
+        }
+        var policy = merge(fragments, &diagnostics)
+        policy.files = files
+        if files.isEmpty && diagnostics.isEmpty {
+            diagnostics.append(PolicyDiagnostic(.error, "no-policy", "no *.yaml or *.yml policy file in \(path)", at: SourceLocation(file: path)))
+        }
+        let linter = PolicyLinter(policy: policy, now: now)
+        diagnostics += linter.check()
+        return LoadedPolicy(policy: policy, diagnostics: diagnostics, enricher: linter.enricher)
+    }
+
+    /// The built-in defaults, used when no `--policy` is given and `./policies` does not exist.
+    public static func defaults() -> LoadedPolicy {
+        LoadedPolicy(policy: Policy(), diagnostics: [], enricher: nil)
+    }
+
+    static func policyFiles(_ path: String, _ diagnostics: inout [PolicyDiagnostic]) -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            diagnostics.append(PolicyDiagnostic(.error, "file-unreadable", "no such policy file or directory", at: SourceLocation(file: path)))
+            return []
+        }
+        guard isDir.boolValue else { return [path] }
+        do {
+            let names = try FileManager.default.contentsOfDirectory(atPath: path)
+                .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }
+                .sorted()
+            let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+            return names.map { base + "/" + $0 }
+        } catch {
+            diagnostics.append(PolicyDiagnostic(.error, "file-unreadable", "cannot list the policy directory: \(error.localizedDescription)", at: SourceLocation(file: path)))
+            return []
+        }
+    }
+
+    /// Reads and parses one file; `nil` when it could not be parsed at all.
+    static func parse(file: String) -> (PolicyFragment?, [PolicyDiagnostic]) {
+        let at = SourceLocation(file: file)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file (permissions?)", at: at)])
+        }
+        let bytes = [UInt8](data)
+        if let v = YAMLGuard.check(bytes) {
+            return (nil, [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return (nil, [PolicyDiagnostic(.error, "yaml-syntax", "the file is not valid UTF-8", at: at)])
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            return (nil, [yamlDiagnostic(e, file: file)])
+        } catch {
+            return (nil, [PolicyDiagnostic(.error, "yaml-syntax", "\(error)", at: at)])
+        }
+        let parser = PolicyParser(file: file)
+        guard let root else {
+            return (PolicyFragment(file: file), [PolicyDiagnostic(.warning, "invalid-value", "the file is empty", at: at)])
+        }
+        do {
+            let fragment = try parser.fragment(root)
+            return (fragment, parser.diagnostics)
+        } catch {
+            return (nil, parser.diagnostics + [PolicyDiagnostic(.error, "yaml-limits",
+                "more than \(PolicyParser.maxNodes) values after expanding aliases; a policy never needs that many", at: at)])
+        }
+    }
+
+    static func yamlDiagnostic(_ e: YamlError, file: String) -> PolicyDiagnostic {
+        func loc(_ m: Mark) -> SourceLocation { SourceLocation(file: file, line: m.line, column: m.column) }
+        switch e {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let ctx = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+            return PolicyDiagnostic(.error, "yaml-syntax", "invalid YAML: \(problem)\(ctx)", at: loc(mark))
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return PolicyDiagnostic(.error, "yaml-syntax", "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in one mapping", at: loc(context.mark))
+        case let .reader(problem, offset, _, yaml):
+            var line = 1, column = 1
+            if let offset {
+                for (i, c) in yaml.utf8.enumerated() where i < offset { if c == 10 { line += 1; column = 1 } else { column += 1 } }
+            }
+            return PolicyDiagnostic(.error, "yaml-syntax", "unreadable YAML: \(problem)", at: SourceLocation(file: file, line: line, column: column))
+        default:
+            return PolicyDiagnostic(.error, "yaml-syntax", "\(e)", at: SourceLocation(file: file))
+        }
+    }
+
+    static func merge(_ fragments: [PolicyFragment], _ diagnostics: inout [PolicyDiagnostic]) -> Policy {
+        var p = Policy()
+        var versionAt: SourceLocation?
+        var geoipFrom: String?
+        var lintFrom: String?
+        var detectorFrom: [String: SourceLocation] = [:]
+        for f in fragments {
+            if let (v, at) = f.version {
+                if let first = versionAt, v != p.version {
+                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "version \(v) differs from version \(p.version) in \(first.description)", at: at))
+                }
+                if versionAt == nil { p.version = v; versionAt = at }
+            }
+            if let g = f.geoip {
+                if let first = geoipFrom {
+                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "geoip is already set in \(first); set it in one file only", at: g.location ?? SourceLocation(file: f.file)))
+                } else {
+                    p.geoip = g
+                    geoipFrom = f.file
+                }
+            }
+            if let (l, at) = f.lint {
+                if let first = lintFrom {
+                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "lint is already set in \(first); set it in one file only", at: at))
+                } else {
+                    p.lint = l
+                    lintFrom = f.file
+                }
+            }
+            p.allowlists += f.allowlists
+            p.rateLimits += f.rateLimits
+            for o in f.detectors {
+                if let first = detectorFrom[o.detector] {
+                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "detectors.\(o.detector) is already set at \(first.description)", at: o.location))
+                    continue
+                }
+                detectorFrom[o.detector] = o.location
+                o.apply(to: &p.detectors)
+            }
+        }
+        if versionAt == nil, let first = fragments.first {
+            diagnostics.append(PolicyDiagnostic(.warning, "version", "no `version: 1`; add it so a future schema change is detected", at: SourceLocation(file: first.file, line: 1, column: 1)))
+        }
+        p.detectorOverrides = fragments.flatMap(\.detectors)
+        return p
+    }
+}
