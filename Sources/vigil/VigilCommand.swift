@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilCore
 
 /// The `vigil` command line: a thin front over VigilCore. Parsing and printing only.
@@ -10,4 +11,19 @@ struct VigilCommand: ParsableCommand {
         version: Vigil.version,
         subcommands: [AnalyzeCommand.self, FindingsCommand.self, DecodeCommand.self, PolicyCommand.self]
     )
+
+    /// Like ArgumentParser's, except that usage errors exit 2 (as documented for every
+    /// command) rather than 64, so CI scripts can tell "bad invocation" from "found problems".
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -41,28 +41,22 @@ struct AddressRangeSet: Sendable {
 
     /// This set plus the parts of `ranges` (sorted, disjoint) it does not cover yet.
     private func union(fillingGapsWith ranges: [(UInt128, UInt128)], expiry: Int64) -> AddressRangeSet {
-        var pieces: [(UInt128, UInt128, Int64)] = []
-        pieces.reserveCapacity(count + ranges.count)
-        var i = 0
-        for var (lo, hi) in ranges {
-            // Copy existing ranges that end before this one, clipping `lo` past covered parts.
-            while true {
-                while i < count && highs[i] < lo {
-                    pieces.append((lows[i], highs[i], expiries[i])); i += 1
-                }
-                if i < count && lows[i] <= hi {
-                    if lows[i] > lo { pieces.append((lo, lows[i] - 1, expiry)) }
-                    pieces.append((lows[i], highs[i], expiries[i]))
-                    if highs[i] >= hi { i += 1; lo = 1; hi = 0; break }
-                    lo = highs[i] + 1
-                    i += 1
-                    continue
-                }
-                break
+        var pieces: [(UInt128, UInt128, Int64)] = (0..<count).map { (lows[$0], highs[$0], expiries[$0]) }
+        var j = 0
+        for (lo, hi) in ranges {
+            // Existing ranges wholly before this one cannot touch later ones either.
+            while j < count && highs[j] < lo { j += 1 }
+            var cur = lo
+            var done = false
+            var k = j
+            while k < count && lows[k] <= hi {
+                if lows[k] > cur { pieces.append((cur, lows[k] - 1, expiry)) }
+                if highs[k] >= hi { done = true; break }
+                cur = max(cur, highs[k] + 1)
+                k += 1
             }
-            if lo <= hi { pieces.append((lo, hi, expiry)) }
+            if !done && cur <= hi { pieces.append((cur, hi, expiry)) }
         }
-        while i < count { pieces.append((lows[i], highs[i], expiries[i])); i += 1 }
         pieces.sort { $0.0 < $1.0 }
         var out = AddressRangeSet()
         out.lows = pieces.map(\.0)

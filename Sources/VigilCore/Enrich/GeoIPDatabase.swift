@@ -64,25 +64,31 @@ public final class GeoIPDatabase {
         if isOpen { MMDB_close(&mmdb) }
     }
 
-    /// Looks up a spread of addresses so that a damaged search tree or data section shows
-    /// now rather than mid-run.
+    /// Walks the whole search tree and decodes data records, so that a damaged file shows
+    /// now rather than mid-run. Every node is read (linear in the node count: about 0.1 s
+    /// for a full GeoLite2-City); data records are all decoded in small databases and a spread
+    /// of about 20,000 in large ones.
     private func selfCheck() throws {
-        var probes: [IPAddress] = []
-        for i in stride(from: 1, to: 256, by: 2) { probes.append(IPAddress(v4: UInt32(i) << 24 | 0x010203)) }
-        probes.append(IPAddress("2001:db8::1")!)
-        probes.append(IPAddress("2a02:cf40::1")!)
-        for p in probes {
-            var error: Int32 = 0
-            var result = lookupEntry(p, &error)
-            if error != MMDB_SUCCESS {
-                throw OpenError(path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(error))) looking up \(p)). Download it again")
+        let count = mmdb.metadata.node_count
+        let stride = max(1, Int(count) / 20_000)
+        var node = MMDB_search_node_s()
+        for i in 0..<count {
+            let status = MMDB_read_node(&mmdb, i, &node)
+            guard status == MMDB_SUCCESS else {
+                throw OpenError(path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(status))) at search tree node \(i)). Download it again")
             }
-            if result.found_entry {
+            if node.left_record_type == MMDB_RECORD_TYPE_INVALID || node.right_record_type == MMDB_RECORD_TYPE_INVALID {
+                throw OpenError(path: path, reason: "is corrupt (search tree node \(i) points outside the file). Download it again")
+            }
+            guard Int(i) % stride == 0 else { continue }
+            for (type, entry) in [(node.left_record_type, node.left_record_entry), (node.right_record_type, node.right_record_entry)]
+            where type == MMDB_RECORD_TYPE_DATA {
+                var e = entry
                 var list: UnsafeMutablePointer<MMDB_entry_data_list_s>?
-                let status = MMDB_get_entry_data_list(&result.entry, &list)
+                let status = MMDB_get_entry_data_list(&e, &list)
                 MMDB_free_entry_data_list(list)
                 if status != MMDB_SUCCESS {
-                    throw OpenError(path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(status))) reading the data for \(p)). Download it again")
+                    throw OpenError(path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(status))) in the data of search tree node \(i)). Download it again")
                 }
             }
         }

@@ -71,10 +71,9 @@ public enum PolicyLoader {
     /// Reads and parses one file; `nil` when it could not be parsed at all.
     static func parse(file: String) -> (PolicyFragment?, [PolicyDiagnostic]) {
         let at = SourceLocation(file: file)
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let bytes = readLimited(file) else {
             return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file (permissions?)", at: at)])
         }
-        let bytes = [UInt8](data)
         if let v = YAMLGuard.check(bytes) {
             return (nil, [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))])
         }
@@ -100,6 +99,21 @@ public enum PolicyLoader {
             return (nil, parser.diagnostics + [PolicyDiagnostic(.error, "yaml-limits",
                 "more than \(PolicyParser.maxNodes) values after expanding aliases; a policy never needs that many", at: at)])
         }
+    }
+
+    /// Reads at most one byte more than `YAMLGuard.maxBytes`, so an endless pipe or a huge
+    /// file is refused by the guard instead of filling memory.
+    static func readLimited(_ path: String) -> [UInt8]? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        var out: [UInt8] = []
+        while out.count <= YAMLGuard.maxBytes {
+            let chunk: Data?
+            do { chunk = try h.read(upToCount: 1 << 16) } catch { return nil }
+            guard let chunk, !chunk.isEmpty else { break }   // nil or empty: end of file
+            out += chunk
+        }
+        return out
     }
 
     static func yamlDiagnostic(_ e: YamlError, file: String) -> PolicyDiagnostic {

@@ -82,10 +82,11 @@ public enum PolicyTestLoader {
     }
 
     public static func load(file: String) -> ([PolicyTestCase], [PolicyDiagnostic]) {
-        guard let data = FileManager.default.contents(atPath: file) else {
+        guard let bytes = PolicyLoader.readLimited(file) else {
             return ([], [PolicyDiagnostic(.error, "file-unreadable", "cannot read the test file", at: SourceLocation(file: file))])
         }
-        if let v = YAMLGuard.check([UInt8](data)) {
+        let data = Data(bytes)
+        if let v = YAMLGuard.check(bytes) {
             return ([], [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))])
         }
         let root: Node?

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import VigilCore
+
+/// The allowlist detector on synthetic events, with the GeoIP test databases.
+@Suite struct AllowlistViolationTests {
+    final class Harness {
+        let context = DetectionContext(symbols: SymbolTable())
+        let detectors: [Detector]
+        var line: Int64 = 0
+
+        init(_ yaml: String) throws {
+            let t = TempDir()
+            try yaml.write(toFile: t.path("p.yaml"), atomically: true, encoding: .utf8)
+            let loaded = PolicyLoader.load(t.path("p.yaml"), now: ms("2026-11-29T00:00:00Z"))
+            let (policy, enricher) = try loaded.usable()
+            context.findings.enricher = enricher
+            detectors = DetectorSet.make(policy, enricher: enricher)
+            context.inputNames = ["test.log"]
+        }
+
+        func feed(_ time: String, ip: String, server: String?, _ outcome: Outcome = .success, attempts: UInt32 = 1, key: String? = nil) {
+            var e = Event()
+            e.time = ms(time)
+            e.clientIP = IPAddress(ip)
+            e.outcome = outcome
+            e.attempts = attempts
+            if let server { e.server = context.symbols.intern(server) }
+            if let key { e.apiKey = context.symbols.intern(key) }
+            line += 1
+            e.line = line
+            for d in detectors { d.observe(e, context: context) }
+        }
+
+        var findings: [Finding] { context.findings.drainChanged().filter { $0.detector == "allowlist_violation" } }
+    }
+
+    static let geo = packageRoot.appendingPathComponent("fixtures/geoip").path
+    static let policy = """
+    version: 1
+    geoip: { city: \(geo)/vigil-test-city.mmdb, asn: \(geo)/vigil-test-asn.mmdb }
+    allowlists:
+      - name: admin
+        servers: ["admin-*"]
+        cidrs: ["10.20.0.0/16", "2001:db8:100::/48", { cidr: 192.0.2.128/25, expires: 2026-12-31 }]
+        owner: o
+      - name: partners
+        servers: ["admin-*", "api"]
+        countries: [SE]
+        asns: [64501]
+        owner: o
+      - name: everywhere
+        cidrs: [10.0.0.0/16]
+        owner: o
+    """
+
+    @Test func insideIsQuietOutsideIsAFinding() throws {
+        let h = try Harness(Self.policy)
+        h.feed("2026-11-29T10:00:00Z", ip: "10.20.1.1", server: "admin-1")
+        h.feed("2026-11-29T10:00:01Z", ip: "::ffff:10.20.1.2", server: "admin-1")
+        h.feed("2026-11-29T10:00:02Z", ip: "2001:db8:100::9", server: "admin-2")
+        h.feed("2026-11-29T10:00:03Z", ip: "85.0.0.1", server: "admin-1")          // SE by country
+        h.feed("2026-11-29T10:00:04Z", ip: "198.51.100.9", server: "admin-1")      // AS64501 by ASN
+        h.feed("2026-11-29T10:00:05Z", ip: "203.0.113.9", server: "web")           // only `everywhere`: 10.0.0.0/16
+        #expect(h.findings.map(\.subject) == ["203.0.113.9"])
+        h.feed("2026-11-29T10:01:00Z", ip: "203.0.113.9", server: "admin-1", .authFailure)
+        h.feed("2026-11-29T10:01:01Z", ip: "203.0.113.9", server: "admin-1", .forbidden)
+        h.feed("2026-11-29T10:01:02Z", ip: "203.0.113.9", server: "admin-1", .authFailure, attempts: 0)  // a repeat line
+        let f = h.findings
+        #expect(f.count == 1)
+        #expect(f.first?.rule == "outside_allowlist" && f.first?.severity == .p2 && f.first?.count == 2)
+        #expect(f.first?.evidence.attributes["allowlists"] == "admin, partners, everywhere")
+        #expect(f.first?.evidence.attributes["country"] == "BR")
+        #expect(f.first?.evidence.attributes["asn"] == "AS64502")
+        #expect(f.first?.evidence.counts["refused"] == 2)
+    }
+
+    @Test func anAcceptedRequestFromOutsideIsP1() throws {
+        let h = try Harness(Self.policy)
+        h.feed("2026-11-29T10:00:00Z", ip: "2001:db8:5::9", server: "api", .success, key: "key_1")
+        let f = h.findings
+        #expect(f.map(\.rule) == ["success_outside_allowlist"])
+        #expect(f.first?.severity == .p1)
+        #expect(f.first?.evidence.apiKeys == ["key_1"])
+        #expect(f.first?.evidence.servers == ["api"])
+        #expect(f.first?.message.contains("accepted") == true)
+    }
+
+    @Test func serversNoAllowlistCoversAreNotChecked() throws {
+        let h = try Harness("""
+        version: 1
+        allowlists: [{ name: a, servers: ["admin-*"], cidrs: [10.20.0.0/16], owner: o }]
+        """)
+        h.feed("2026-11-29T10:00:00Z", ip: "203.0.113.9", server: "web")
+        h.feed("2026-11-29T10:00:00Z", ip: "203.0.113.9", server: nil)
+        #expect(h.findings.isEmpty)
+        h.feed("2026-11-29T10:00:00Z", ip: "203.0.113.9", server: "admin-db")
+        #expect(h.findings.count == 1)
+    }
+
+    @Test func expiryIsInEventTime() throws {
+        let h = try Harness(Self.policy)
+        // 192.0.2.128/25 is allowed through 2026-12-31 (UTC), by the log's own timestamps.
+        h.feed("2026-12-31T23:59:59Z", ip: "192.0.2.200", server: "admin-1")
+        #expect(h.findings.isEmpty)
+        h.feed("2027-01-01T00:00:00Z", ip: "192.0.2.200", server: "admin-1")
+        #expect(h.findings.map(\.subject) == ["192.0.2.200"])
+    }
+
+    @Test func cooldownGroupsRepeatedViolations() throws {
+        let h = try Harness(Self.policy)
+        for m in 0..<10 { h.feed("2026-11-29T10:\(m < 10 ? "0" : "")\(m):00Z", ip: "203.0.113.9", server: "admin-1", .authFailure) }
+        var f = h.findings
+        #expect(Set(f.map(\.id)).count == 1)
+        // 15 minutes of quiet, then a new episode.
+        h.feed("2026-11-29T10:25:00Z", ip: "203.0.113.9", server: "admin-1", .authFailure)
+        f = h.findings
+        #expect(f.count == 1 && f.first?.count == 1)
+    }
+
+    @Test func manyBlocksAndServersGiveTheSameAnswersAsALoop() throws {
+        var rng = SeededRandom(seed: 7)
+        var cidrs: [String] = []
+        for _ in 0..<2_000 { cidrs.append("11.\(Int.random(in: 0...255, using: &rng)).\(Int.random(in: 0...255, using: &rng)).0/24") }
+        let yaml = "version: 1\nlint: { min_prefix_v4: 8 }\nallowlists:\n  - name: big\n    servers: [\"s-*\"]\n    owner: o\n    cidrs: [\(cidrs.joined(separator: ", "))]\n"
+        let h = try Harness(yaml)
+        let blocks = Set(cidrs.map { try! CIDR.parse($0).get() })
+        var expected: [String] = []
+        for i in 0..<3_000 {
+            let ip = "11.\(Int.random(in: 0...255, using: &rng)).\(Int.random(in: 0...255, using: &rng)).\(i % 250 + 1)"
+            if !blocks.contains(where: { $0.contains(IPAddress(ip)!) }) && !expected.contains(ip) { expected.append(ip) }
+            h.feed("2026-11-29T10:00:00Z", ip: ip, server: "s-\(i % 7)")
+        }
+        #expect(Set(h.findings.map(\.subject)) == Set(expected))
+        #expect(expected.count > 100)
+    }
+}
