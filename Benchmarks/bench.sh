@@ -16,7 +16,7 @@ for kind in sshd mcp; do
   [ -f "$f" ] || python3 Benchmarks/generate.py "$kind" "$LINES" > "$f"
   rm -f "$OUT/bench.sqlite"*
   size=$(du -m "$f" | cut -f1)
-  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$vigil" analyze --quiet --year 2026 --db "$OUT/bench.sqlite" "$f"
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$vigil" analyze --quiet --year 2026 --policy Benchmarks/policies/defaults --db "$OUT/bench.sqlite" "$f"
   read -r secs rss_kb < "$OUT/time.txt"
   findings=$("$vigil" findings --db "$OUT/bench.sqlite" --output jsonl | wc -l)
   python3 - "$kind" "$LINES" "$size" "$secs" "$rss_kb" "$findings" <<'PY'
@@ -25,3 +25,16 @@ kind, lines, size, secs, rss, findings = sys.argv[1], int(sys.argv[2]), sys.argv
 print(f"{kind:5s} {lines:>10,d} lines {size:>6s} MB  {secs:6.2f} s  {lines/max(secs,1e-9):>12,.0f} lines/s  peak RSS {rss/1024:6.1f} MB  {findings} findings")
 PY
 done
+
+# MCP JSON against 10,000 CIDR blocks, country allowlists and the GeoIP databases.
+f="$OUT/mcp-$LINES.log"
+python3 Benchmarks/make-policy.py "$OUT/policy-10k" 10000 >/dev/null
+rm -f "$OUT/bench.sqlite"*
+/usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$vigil" analyze --quiet --year 2026 --policy "$OUT/policy-10k" --db "$OUT/bench.sqlite" "$f"
+read -r secs rss_kb < "$OUT/time.txt"
+findings=$("$vigil" findings --db "$OUT/bench.sqlite" --output jsonl | wc -l)
+python3 - "$LINES" "$secs" "$rss_kb" "$findings" <<'PY'
+import sys
+lines, secs, rss, findings = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+print(f"mcp + 10k CIDRs + GeoIP {lines:>10,d} lines  {secs:6.2f} s  {lines/max(secs,1e-9):>12,.0f} lines/s  peak RSS {rss/1024:6.1f} MB  {findings} findings")
+PY

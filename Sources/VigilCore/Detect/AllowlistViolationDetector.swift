@@ -37,12 +37,16 @@ final class AllowlistViolationDetector: Detector {
             f.count += occurrences
             context.note(e, in: &f)
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
-            var lists = f.evidence.attributes["allowlists"].map { $0.components(separatedBy: ", ") } ?? []
-            for n in names where !lists.contains(n) && lists.count < Evidence.maxListed { lists.append(n) }
-            f.evidence.attributes["allowlists"] = lists.joined(separator: ", ")
+            // The same address usually hits the same servers: rebuild the list only when it grows.
+            let current = f.evidence.attributes["allowlists"] ?? ""
+            if current != names.joined(separator: ", ") {
+                var lists = current.isEmpty ? [] : current.components(separatedBy: ", ")
+                for n in names where !lists.contains(n) && lists.count < Evidence.maxListed { lists.append(n) }
+                f.evidence.attributes["allowlists"] = lists.joined(separator: ", ")
+            }
             let servers = f.evidence.servers.isEmpty ? "a server" : f.evidence.servers.prefix(3).joined(separator: ", ")
             let what = accepted ? "accepted request\(f.count == 1 ? "" : "s")" : "refused request\(f.count == 1 ? "" : "s")"
-            f.message = "\(f.count) \(what) from \(f.subject) to \(servers), outside allowlist \(lists.joined(separator: ", "))"
+            f.message = "\(f.count) \(what) from \(f.subject) to \(servers), outside allowlist \(f.evidence.attributes["allowlists"] ?? "")"
         }
     }
 

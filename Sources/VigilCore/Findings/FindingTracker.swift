@@ -14,6 +14,12 @@ public final class FindingTracker {
 
     private let symbols: SymbolTable
     private(set) var open: [Key: Finding] = [:]
+    /// When open episodes may close, by the minute: (deadline minute, key). Entries go stale
+    /// when an episode grows; `advance` checks the episode itself before closing it. An
+    /// entry is pushed only when an episode's deadline moves into a later minute, so the heap
+    /// holds at most one entry per episode and minute of activity.
+    private var deadlines = MinHeap<Int64, Key>()
+    private var queuedMinute: [Key: Int64] = [:]
     /// Findings created or changed since the last `drainChanged()`, by id.
     private var changed: [String: Finding] = [:]
     /// Ids of findings opened during this run, with their initial severity.
@@ -48,6 +54,7 @@ public final class FindingTracker {
             update(&f, false)
             open[key] = f
             changed[f.id] = f
+            schedule(key, f)
             return
         }
         let subjectText = subject.text(symbols)
@@ -63,11 +70,33 @@ public final class FindingTracker {
         open[key] = f
         changed[f.id] = f
         opened[f.id] = f.severity
+        schedule(key, f)
+    }
+
+    private func schedule(_ key: Key, _ f: Finding) {
+        let minute = (f.lastSeen + f.cooldown) / EventTime.minute
+        if queuedMinute[key] != minute {
+            queuedMinute[key] = minute
+            deadlines.push(minute, key)
+        }
     }
 
     /// Closes episodes whose cooldown ended before `watermark`; they stay in the store.
     func advance(to watermark: Int64) {
-        open = open.filter { watermark <= $0.value.lastSeen + $0.value.cooldown }
+        var later: [(Int64, Key)] = []
+        while let (minute, key) = deadlines.peek(), minute <= watermark / EventTime.minute {
+            deadlines.pop()
+            guard let f = open[key] else { continue }
+            let deadline = f.lastSeen + f.cooldown
+            if watermark > deadline {
+                open[key] = nil
+                queuedMinute[key] = nil
+            } else if deadline / EventTime.minute == minute {
+                later.append((minute, key))   // due later in this same minute
+            }
+            // Otherwise the entry is stale: the episode grew and has a later entry.
+        }
+        for (m, k) in later { deadlines.push(m, k) }
     }
 
     func drainChanged() -> [Finding] {
@@ -79,15 +108,19 @@ public final class FindingTracker {
 
     func snapshot() throws -> Data {
         let list = open.values.sorted { $0.id < $1.id }
-        return try JSONEncoder.state.encode(list)
+        return Data(Finding.stateJSON(list))
     }
 
     func restore(_ data: Data) throws {
         let list = try JSONDecoder.state.decode([Finding].self, from: data)
         open = [:]
+        deadlines = MinHeap()
+        queuedMinute = [:]
         for f in list {
             guard let subject = Subject(kind: f.subjectKind, text: f.subject, symbols: symbols) else { continue }
-            open[Key(detector: f.detector, rule: f.rule, subject: subject)] = f
+            let key = Key(detector: f.detector, rule: f.rule, subject: subject)
+            open[key] = f
+            schedule(key, f)
         }
     }
 }

@@ -134,9 +134,8 @@ public final class FindingStore {
                         count = excluded.count, message = excluded.message, evidence = excluded.evidence,
                         server = excluded.server, updated_at = excluded.updated_at
                     """)
-                let encoder = JSONEncoder.vigil
                 for f in c.findings {
-                    let evidence = String(decoding: try encoder.encode(f.evidence), as: UTF8.self)
+                    let evidence = f.evidenceJSON
                     try upsert.execute(arguments: [f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
                                                    f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now])
                 }
