@@ -16,6 +16,22 @@ struct DatabaseOption: ParsableArguments {
     func open() throws -> FindingStore {
         try FindingStore(path: path)
     }
+
+    /// Opens a database that must already exist (reports and triage never create one).
+    func openExisting() throws -> FindingStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw VigilError.store(path: path, reason: "no such database", hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
+        }
+        return try FindingStore(path: path)
+    }
+
+    /// `openExisting`, printing the error and exiting 2 on failure.
+    func openOrExit() throws -> FindingStore {
+        do { return try openExisting() } catch let e as VigilError {
+            printError(e.description)
+            throw ExitCode(2)
+        }
+    }
 }
 
 /// How inputs are read.

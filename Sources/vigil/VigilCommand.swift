@@ -9,7 +9,8 @@ struct VigilCommand: ParsableCommand {
         commandName: "vigil",
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
         version: Vigil.version,
-        subcommands: [AnalyzeCommand.self, FindingsCommand.self, DecodeCommand.self, PolicyCommand.self]
+        subcommands: [AnalyzeCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self, UnackCommand.self,
+                      SuppressCommand.self, PruneCommand.self, PolicyCommand.self, DecodeCommand.self]
     )
 
     /// Like ArgumentParser's, except that usage errors exit 2 (as documented for every

@@ -21,6 +21,20 @@ public struct Finding: Codable, Sendable, Equatable {
     public var evidence: Evidence
     /// How long the subject must stay quiet before a new episode starts.
     public var cooldown: Int64
+    /// Review state, read from the store; `nil` while a detector builds the finding.
+    public var triage: Triage? = nil
+
+    /// Whether someone acknowledged the finding, and whether a suppression covers it.
+    public struct Triage: Codable, Sendable, Equatable {
+        public var ackedAt: Int64?
+        public var ackNote: String?
+        public var suppressionID: Int64?
+        public var suppressionNote: String?
+        public var suppressedUntil: Int64?
+
+        public var isAcknowledged: Bool { ackedAt != nil }
+        public var isSuppressed: Bool { suppressionID != nil }
+    }
 
     public static func stableID(detector: String, rule: String, subjectKind: String, subject: String, firstSeen: Int64) -> String {
         "F-" + StableHash.hex(of: [detector, rule, subjectKind, subject, String(firstSeen)], digits: 12)

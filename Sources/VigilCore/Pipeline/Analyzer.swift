@@ -47,6 +47,7 @@ public final class Analyzer {
     let symbols = SymbolTable()
     let context: DetectionContext
     let detectors: [Detector]
+    let hourly: HourlyCounter
     private var maxTime: Int64 = .min
     private static let engineStateKey = "engine"
     private static let findingsStateKey = "findings.open"
@@ -55,6 +56,7 @@ public final class Analyzer {
         self.store = store
         self.options = options
         context = DetectionContext(symbols: symbols)
+        hourly = HourlyCounter(symbols: symbols)
         context.findings.enricher = options.enricher
         detectors = DetectorSet.make(options.policy, enricher: options.enricher)
     }
@@ -105,6 +107,7 @@ public final class Analyzer {
                 maxTime = e.time
             }
             for d in detectors { d.observe(e, context: context) }
+            hourly.count(e, format: stream.stats.format)
             try stream.advance()
             if stream.head == nil { active.remove(at: best) }
 
@@ -139,6 +142,7 @@ public final class Analyzer {
         var c = FindingStore.Checkpoint()
         c.now = Int64(Date().timeIntervalSince1970 * 1000)
         c.findings = context.findings.drainChanged()
+        c.hourly = hourly.drain()
         c.inputs = streams.compactMap { $0.checkpointRecord(now: c.now) }
         for d in detectors {
             if let data = try d.snapshot(context: context) { c.state[d.name] = data }

@@ -7,6 +7,7 @@ public struct Policy: Sendable {
     public var rateLimits: [RateLimit] = []
     public var detectors = DetectorSettings()
     public var lint = LintSettings()
+    public var retention = RetentionSettings()
     /// The files the policy was read from, in order; empty for the built-in defaults.
     public var files: [String] = []
     /// Detector settings as written, with locations, for lint.
@@ -82,6 +83,19 @@ public struct LintSettings: Sendable {
     public var minPrefixV6 = 32
     /// Warn this many days before an allowlist or entry expires.
     public var expiryWarningDays = 14
+
+    public init() {}
+}
+
+/// How long `vigil prune` keeps findings, by severity, and the hourly event counts.
+/// Defaults follow the platform's log retention plan (§2.1.3): P1/P2 as ERROR logs (90 days),
+/// P3 as WARN (30 days), P4 as INFO (14 days); hourly counts 400 days for year-on-year trends.
+public struct RetentionSettings: Sendable, Equatable {
+    public var findings: [Severity: Int64] = [.p1: 90 * EventTime.day, .p2: 90 * EventTime.day,
+                                              .p3: 30 * EventTime.day, .p4: 14 * EventTime.day]
+    public var aggregates: Int64 = 400 * EventTime.day
+    /// Suppressions are kept this long after they end, so reports still explain old findings.
+    public var suppressions: Int64 = 90 * EventTime.day
 
     public init() {}
 }

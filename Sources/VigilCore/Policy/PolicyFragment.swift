@@ -7,6 +7,7 @@ struct PolicyFragment {
     var rateLimits: [RateLimit] = []
     var detectors: [DetectorOverride] = []
     var lint: (value: LintSettings, at: SourceLocation)?
+    var retention: (value: RetentionSettings, at: SourceLocation)?
 }
 
 /// The settings a policy gives for one detector; `nil` keeps the default.

@@ -140,6 +140,7 @@ public enum PolicyLoader {
         var versionAt: SourceLocation?
         var geoipFrom: String?
         var lintFrom: String?
+        var retentionFrom: String?
         var detectorFrom: [String: SourceLocation] = [:]
         for f in fragments {
             if let (v, at) = f.version {
@@ -162,6 +163,14 @@ public enum PolicyLoader {
                 } else {
                     p.lint = l
                     lintFrom = f.file
+                }
+            }
+            if let (r, at) = f.retention {
+                if let first = retentionFrom {
+                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "retention is already set in \(first); set it in one file only", at: at))
+                } else {
+                    p.retention = r
+                    retentionFrom = f.file
                 }
             }
             p.allowlists += f.allowlists

@@ -2,7 +2,7 @@ import Yams
 
 /// The policy schema, section by section.
 extension PolicyParser {
-    static let topLevelKeys = ["version", "geoip", "allowlists", "rate_limits", "detectors", "lint"]
+    static let topLevelKeys = ["version", "geoip", "allowlists", "rate_limits", "detectors", "lint", "retention"]
 
     func fragment(_ root: Node) throws -> PolicyFragment {
         var f = PolicyFragment(file: file)
@@ -22,6 +22,8 @@ extension PolicyParser {
                 f.detectors = try detectors(node)
             case "lint":
                 f.lint = (try lintSettings(node), location(node))
+            case "retention":
+                f.retention = (try retention(node), location(node))
             default: break
             }
         }
@@ -186,6 +188,26 @@ extension PolicyParser {
             out.append(o)
         }
         return out
+    }
+
+    private func retention(_ node: Node) throws -> RetentionSettings {
+        var r = RetentionSettings()
+        for (key, v) in try mapping(node, known: ["P1", "P2", "P3", "P4", "aggregates", "suppressions"], what: "retention") {
+            guard let d = duration(v, what: "retention.\(key)") else { continue }
+            if d < EventTime.day {
+                error("invalid-value", "retention.\(key) must be at least 1d; shorter would delete findings before anyone reviews them", v)
+                continue
+            }
+            switch key {
+            case "aggregates": r.aggregates = d
+            case "suppressions": r.suppressions = d
+            default: if let sev = Severity(name: key) { r.findings[sev] = d }
+            }
+        }
+        if let p1 = r.findings[.p1], let p4 = r.findings[.p4], p1 < p4 {
+            warning("threshold-suspicious", "retention keeps P4 findings longer than P1 findings", node)
+        }
+        return r
     }
 
     private func lintSettings(_ node: Node) throws -> LintSettings {

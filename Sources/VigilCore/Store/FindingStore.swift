@@ -83,6 +83,36 @@ public final class FindingStore {
                 );
                 """)
         }
+        // Report and triage: events per hour counted at ingest (the weekly report's threshold
+        // table reads these, never the logs), acknowledgement of findings, suppressions.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE event_hourly (
+                    hour INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    server TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    events INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    PRIMARY KEY (hour, source, server, outcome)
+                ) WITHOUT ROWID;
+                ALTER TABLE finding ADD COLUMN acked_at INTEGER;
+                ALTER TABLE finding ADD COLUMN ack_note TEXT;
+                ALTER TABLE finding ADD COLUMN country TEXT;
+                ALTER TABLE finding ADD COLUMN asn INTEGER;
+                CREATE INDEX finding_subject ON finding(subject_kind, subject, first_seen);
+                UPDATE finding SET country = json_extract(evidence, '$.attributes.country'),
+                    asn = CAST(substr(json_extract(evidence, '$.attributes.asn'), 3) AS INTEGER);
+                CREATE TABLE suppression (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    detector TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    until INTEGER NOT NULL,
+                    note TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         return m
     }
 
@@ -118,6 +148,8 @@ public final class FindingStore {
     /// One checkpoint of an analysis: everything in one transaction.
     public struct Checkpoint {
         public var findings: [Finding] = []
+        /// Events counted since the last checkpoint, added to `event_hourly`.
+        public var hourly: [HourlyCount] = []
         public var inputs: [InputRecord] = []
         public var state: [String: Data] = [:]
         public var now: Int64 = 0
@@ -128,16 +160,19 @@ public final class FindingStore {
             try pool.write { db in
                 let upsert = try db.cachedStatement(sql: """
                     INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
-                                         count, message, evidence, cooldown, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                         count, message, evidence, cooldown, created_at, updated_at, country, asn)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET severity = MIN(severity, excluded.severity), last_seen = excluded.last_seen,
                         count = excluded.count, message = excluded.message, evidence = excluded.evidence,
                         server = excluded.server, updated_at = excluded.updated_at
                     """)
                 for f in c.findings {
                     let evidence = f.evidenceJSON
+                    // Country and AS number as columns, so reports group by them without parsing evidence.
+                    let asn = f.evidence.attributes["asn"].flatMap { Int64($0.dropFirst(2)) }
                     try upsert.execute(arguments: [f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
-                                                   f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now])
+                                                   f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now,
+                                                   f.evidence.attributes["country"], asn])
                 }
                 let input = try db.cachedStatement(sql: """
                     INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
@@ -148,6 +183,14 @@ public final class FindingStore {
                     try input.execute(arguments: [r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
                                                   Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
                                                   r.lastEventTime, c.now, r.decoderState])
+                }
+                let hourly = try db.cachedStatement(sql: """
+                    INSERT INTO event_hourly (hour, source, server, outcome, events, attempts) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(hour, source, server, outcome) DO UPDATE SET
+                        events = events + excluded.events, attempts = attempts + excluded.attempts
+                    """)
+                for h in c.hourly {
+                    try hourly.execute(arguments: [h.hour, h.source, h.server, h.outcome, h.events, h.attempts])
                 }
                 let state = try db.cachedStatement(sql: "INSERT OR REPLACE INTO detector_state (name, state, updated_at) VALUES (?, ?, ?)")
                 for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {
@@ -181,21 +224,41 @@ public final class FindingStore {
             args.append(contentsOf: q.detectors)
         }
         if let s = q.minimumSeverity { clauses.append("severity <= ?"); args.append(s.rawValue) }
-        var sql = "SELECT * FROM finding"
+        var sql = "SELECT finding.*, \(FindingStore.suppressionColumns) FROM finding"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         sql += " ORDER BY first_seen, id"
         if let limit = q.limit { sql += " LIMIT \(max(0, limit))" }
         let arguments = StatementArguments(args.map { $0.databaseValue })
+        let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
         return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(FindingStore.finding)
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try FindingStore.finding($0, suppressions: sups) }
         }
     }
 
+    /// The first suppression covering a finding row: same detector (or `*`) and subject, and
+    /// an episode that started before the suppression's end.
+    static let suppressionColumns = """
+        (SELECT s.id FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject
+            AND finding.first_seen < s.until ORDER BY s.id LIMIT 1) AS suppression_id
+        """
+
     static func finding(_ r: Row) throws -> Finding {
+        try finding(r, suppressions: [:])
+    }
+
+    static func finding(_ r: Row, suppressions: [Int64: Suppression]) throws -> Finding {
         let evidenceText: String = r["evidence"]
         let evidence = try JSONDecoder.vigil.decode(Evidence.self, from: Data(evidenceText.utf8))
-        return Finding(id: r["id"], detector: r["detector"], rule: r["rule"], severity: Severity(rawValue: r["severity"]) ?? .p4,
-                       subjectKind: r["subject_kind"], subject: r["subject"], server: r["server"], firstSeen: r["first_seen"],
-                       lastSeen: r["last_seen"], count: r["count"], message: r["message"], evidence: evidence, cooldown: r["cooldown"])
+        var f = Finding(id: r["id"], detector: r["detector"], rule: r["rule"], severity: Severity(rawValue: r["severity"]) ?? .p4,
+                        subjectKind: r["subject_kind"], subject: r["subject"], server: r["server"], firstSeen: r["first_seen"],
+                        lastSeen: r["last_seen"], count: r["count"], message: r["message"], evidence: evidence, cooldown: r["cooldown"])
+        let ackedAt: Int64? = r["acked_at"]
+        let supID: Int64? = r["suppression_id"]
+        if ackedAt != nil || supID != nil {
+            let s = supID.flatMap { suppressions[$0] }
+            f.triage = Finding.Triage(ackedAt: ackedAt, ackNote: r["ack_note"], suppressionID: supID, suppressionNote: s?.note,
+                                      suppressedUntil: s?.until)
+        }
+        return f
     }
 }

@@ -1,0 +1,50 @@
+/// Escaping of attacker-controlled text (user names, tool names, paths, messages) for the
+/// report formats. Control, bidi and zero-width characters are first made visible as in the
+/// terminal (`\x1b`, `\u{202e}`), then markup characters are neutralized.
+enum MarkupText {
+    /// Text content and attribute values in HTML.
+    static func html(_ s: String) -> String {
+        var out = ""
+        for c in TerminalText.escape(s).unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    /// Inline Markdown (CommonMark/GFM), including table cells. Escaped: everything that can
+    /// start emphasis, code, a link, an image or raw HTML (`* _ ` [ ] \\ ~`, `<`, `>` and `&`
+    /// as entities), `|` (ends a cell), a `:` after a letter and the dot of `www.` (GFM
+    /// autolinks), and `#`, `-`, `+` at the start of the text. Times and addresses stay readable.
+    static func markdown(_ s: String) -> String {
+        var out = ""
+        let scalars = Array(TerminalText.escape(s).unicodeScalars)
+        for (i, c) in scalars.enumerated() {
+            let prev: Unicode.Scalar? = i > 0 ? scalars[i - 1] : nil
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\\", "`", "*", "_", "[", "]", "|", "~":
+                out += "\\"
+                out.unicodeScalars.append(c)
+            case ":" where prev.map { $0.properties.isAlphabetic } ?? false:
+                out += "\\:"
+            case "." where i >= 3 && String(String.UnicodeScalarView(scalars[(i - 3)..<i])).lowercased() == "www":
+                out += "\\."
+            case "#" where i == 0, "-" where i == 0, "+" where i == 0:
+                out += "\\"
+                out.unicodeScalars.append(c)
+            default:
+                out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+
+/// A rule that mutes findings of one detector (or `*`, every detector) about one subject
+/// until a date: they are still stored and counted, not alerted, and reports list them apart.
+public struct Suppression: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var detector: String
+    public var subject: String
+    /// Findings whose episode started before this time (ms) are suppressed.
+    public var until: Int64
+    public var note: String
+    public var createdAt: Int64
+}
+
+/// What `vigil prune` removed.
+public struct PruneResult: Sendable, Equatable {
+    public var findings: [Severity: Int] = [:]
+    public var hourlyRows = 0
+    public var suppressions = 0
+    public var bytesBefore: Int64 = 0
+    public var bytesAfter: Int64 = 0
+}
+
+/// Triage (acknowledge, suppress) and retention.
+extension FindingStore {
+    /// The finding whose id is `id` or starts with it (ids are long; people type prefixes).
+    public func resolveID(_ id: String) throws -> String {
+        let matches = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM finding WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3",
+                                arguments: [id, id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                                    .replacingOccurrences(of: "_", with: "\\_") + "%"])
+        }
+        if matches.contains(id) { return id }
+        guard !matches.isEmpty else { throw VigilError.usage("no finding \(id) in \(path); list them with `vigil findings`") }
+        guard matches.count == 1 else {
+            throw VigilError.usage("\(id) matches several findings (\(matches.joined(separator: ", ")), …); give more of the id")
+        }
+        return matches[0]
+    }
+
+    /// Marks a finding as reviewed, with a note. Returns the full id.
+    @discardableResult
+    public func acknowledge(_ id: String, note: String, at now: Int64) throws -> String {
+        let full = try resolveID(id)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE finding SET acked_at = ?, ack_note = ? WHERE id = ?", arguments: [now, note, full])
+        }
+        return full
+    }
+
+    @discardableResult
+    public func unacknowledge(_ id: String) throws -> String {
+        let full = try resolveID(id)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE finding SET acked_at = NULL, ack_note = NULL WHERE id = ?", arguments: [full])
+        }
+        return full
+    }
+
+    @discardableResult
+    public func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO suppression (detector, subject, until, note, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [detector, subject, until, note, now])
+            return Suppression(id: db.lastInsertedRowID, detector: detector, subject: subject, until: until, note: note, createdAt: now)
+        }
+    }
+
+    public func suppressions() throws -> [Suppression] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map {
+                Suppression(id: $0["id"], detector: $0["detector"], subject: $0["subject"], until: $0["until"], note: $0["note"],
+                            createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    /// Removes a suppression; `false` when there was none with that id.
+    public func removeSuppression(_ id: Int64) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM suppression WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Deletes findings past their severity's retention (by `last_seen`), hourly counts past
+    /// theirs and long-ended suppressions, then reclaims the space.
+    ///
+    /// `VACUUM INTO` a temporary copy is not needed: in WAL mode `VACUUM` runs as a write
+    /// transaction, readers keep their snapshot, and a reader that starts meanwhile waits at
+    /// most the busy timeout.
+    public func prune(_ r: RetentionSettings, now: Int64, dryRun: Bool = false) throws -> PruneResult {
+        var result = PruneResult()
+        result.bytesBefore = fileSize()
+        try pool.write { db in
+            for sev in Severity.allCases {
+                guard let keep = r.findings[sev] else { continue }
+                let cutoff = now - keep
+                if dryRun {
+                    result.findings[sev] = try Int.fetchOne(db, sql: "SELECT count(*) FROM finding WHERE severity = ? AND last_seen < ?",
+                                                            arguments: [sev.rawValue, cutoff]) ?? 0
+                } else {
+                    try db.execute(sql: "DELETE FROM finding WHERE severity = ? AND last_seen < ?", arguments: [sev.rawValue, cutoff])
+                    result.findings[sev] = db.changesCount
+                }
+            }
+            let hourCut = now - r.aggregates
+            let supCut = now - r.suppressions
+            if dryRun {
+                result.hourlyRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM event_hourly WHERE hour < ?", arguments: [hourCut]) ?? 0
+                result.suppressions = try Int.fetchOne(db, sql: "SELECT count(*) FROM suppression WHERE until < ?", arguments: [supCut]) ?? 0
+            } else {
+                try db.execute(sql: "DELETE FROM event_hourly WHERE hour < ?", arguments: [hourCut])
+                result.hourlyRows = db.changesCount
+                try db.execute(sql: "DELETE FROM suppression WHERE until < ?", arguments: [supCut])
+                result.suppressions = db.changesCount
+            }
+        }
+        if !dryRun {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+        result.bytesAfter = fileSize()
+        return result
+    }
+
+    func fileSize() -> Int64 {
+        let fm = FileManager.default
+        return [path, path + "-wal"].reduce(Int64(0)) { sum, p in
+            sum + ((try? fm.attributesOfItem(atPath: p)[.size] as? Int64) ?? 0)
+        }
+    }
+}

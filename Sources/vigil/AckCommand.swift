@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+struct AckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ack",
+        abstract: "Acknowledge findings: reviewed, with a note. Reports list them apart from open ones."
+    )
+
+    @Argument(help: "Finding ids (a unique prefix is enough).")
+    var ids: [String]
+
+    @Option(name: .long, help: "Why, for the next reviewer.")
+    var note: String
+
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        let store = try database.openOrExit()
+        for id in ids {
+            do {
+                let full = try store.acknowledge(id, note: note, at: Int64(Date().timeIntervalSince1970 * 1000))
+                print("acknowledged \(full)")
+            } catch let e as VigilError {
+                printError(e.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+struct UnackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unack", abstract: "Take back an acknowledgement.")
+
+    @Argument(help: "Finding ids (a unique prefix is enough).")
+    var ids: [String]
+
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        let store = try database.openOrExit()
+        for id in ids {
+            do { print("unacknowledged \(try store.unacknowledge(id))") } catch let e as VigilError {
+                printError(e.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+extension ReportOutput.Format: ExpressibleByArgument {}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write the security review report for a week (or any period) from the findings database.",
+        discussion: """
+        Periods are in event time (UTC). --week takes an ISO week (2026-W47), `last` (the last \
+        full week before today) or `this`. --from/--to take dates or times; a date-only --to \
+        includes that day. The report reads stored findings and hourly event counts only.
+        """
+    )
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var policy: PolicyOption
+
+    @Option(name: .long, help: "ISO week (2026-W47), last or this. Default: last.")
+    var week: String?
+
+    @Option(name: .long, help: "Start of the period (date or time), instead of --week.")
+    var from: String?
+
+    @Option(name: .long, help: "End of the period; a date-only value includes that day. Default: now.")
+    var to: String?
+
+    @Option(name: .long, help: "html, md or json.")
+    var format: ReportOutput.Format = .html
+
+    @Option(name: .long, help: "Write to this file instead of standard output.")
+    var out: String?
+
+    @Flag(name: .long, help: "Mask client addresses (/24, /48) and hash user ids, for reports shared beyond the security team. Salt: $VIGIL_MASK_SALT.")
+    var mask = false
+
+    @Option(name: .long, help: "Report title.")
+    var title = "Security review"
+
+    @Option(name: .long, help: "Take `now` (for --week last/this and ages) as this time instead of the clock.")
+    var asOf: String?
+
+    func validate() throws {
+        if week != nil && from != nil { throw ValidationError("give either --week or --from/--to, not both") }
+        if to != nil && from == nil { throw ValidationError("--to needs --from") }
+    }
+
+    func run() throws {
+        var now = Int64(Date().timeIntervalSince1970 * 1000)
+        if let asOf {
+            guard let t = EventTime.parseUserTime(asOf, now: now) else { throw ValidationError("--as-of takes a date or time such as 2026-11-30") }
+            now = t
+        }
+        let period: ReportPeriod
+        if let from {
+            guard let p = ReportPeriod.range(from: from, to: to, now: now) else {
+                throw ValidationError("--from/--to must be dates or times (2026-11-01, 2026-11-01T06:00:00Z), --to after --from")
+            }
+            period = p
+        } else {
+            guard let p = ReportPeriod.week(week ?? "last", now: now) else {
+                throw ValidationError("--week takes an ISO week such as 2026-W47, or last, or this")
+            }
+            period = p
+        }
+        let loaded = try policy.load(quiet: true)
+        var options = ReportBuilder.Options()
+        options.mask = mask
+        options.maskSalt = ProcessInfo.processInfo.environment["VIGIL_MASK_SALT"] ?? ""
+        options.now = now
+        options.title = title
+        let text: String
+        do {
+            let report = try ReportBuilder(store: try database.openExisting(), policy: loaded.policy, options: options).build(period)
+            text = try ReportOutput.render(report, as: format)
+        } catch let error as VigilError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        if let out {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                printError("\(out): cannot write the report (\(error.localizedDescription))")
+                throw ExitCode(2)
+            }
+            printError("wrote \(out) (\(period.label))")
+        } else {
+            let buffer = OutputBuffer()
+            buffer.write(text)
+            buffer.flush()
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+struct SuppressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suppress",
+        abstract: "Suppress findings of a detector about a subject until a date (still stored and counted, not alerted).",
+        discussion: """
+        Covers findings whose episode starts before --until, past ones included. \
+        `vigil suppress --list` shows suppressions; `vigil suppress --remove N` deletes one.
+        """
+    )
+
+    @Option(name: .long, help: "Detector name, or * for every detector.")
+    var detector: String?
+
+    @Option(name: .long, help: "The subject: an address, API key id, user or server, exactly as in findings.")
+    var subject: String?
+
+    @Option(name: .long, help: "Until this date (inclusive) or time.")
+    var until: String?
+
+    @Option(name: .long, help: "Why (required: the next reviewer needs it).")
+    var note: String?
+
+    @Flag(name: .long, help: "List suppressions.")
+    var list = false
+
+    @Option(name: .long, help: "Remove the suppression with this number.")
+    var remove: Int64?
+
+    @OptionGroup var database: DatabaseOption
+
+    func validate() throws {
+        if list || remove != nil { return }
+        guard detector != nil, subject != nil, until != nil, let note, !note.isEmpty else {
+            throw ValidationError("give --detector, --subject, --until and --note (or --list, or --remove N)")
+        }
+        if let d = detector, d != "*", !DetectorSettings.detectorNames.contains(d) {
+            throw ValidationError("unknown detector \(d); detectors: \(DetectorSettings.detectorNames.joined(separator: ", ")), or *")
+        }
+    }
+
+    func run() throws {
+        let store = try database.openOrExit()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if list {
+            let all = try store.suppressions()
+            if all.isEmpty { print("No suppressions.") }
+            for s in all {
+                let state = s.until <= now ? " (ended)" : ""
+                print("#\(s.id)  \(TerminalText.escape(s.detector))  \(TerminalText.escape(s.subject))  until \(EventTime.format(s.until - 1).prefix(10))\(state)  \(TerminalText.escape(s.note))")
+            }
+            return
+        }
+        if let remove {
+            guard try store.removeSuppression(remove) else { printError("no suppression #\(remove); see `vigil suppress --list`"); throw ExitCode(2) }
+            print("removed suppression #\(remove)")
+            return
+        }
+        guard let untilText = until, var end = EventTime.parseUserTime(untilText, now: now) else {
+            throw ValidationError("--until takes a date such as 2026-12-31 or a time")
+        }
+        if untilText.count == 10 { end += EventTime.day }   // a date includes that day
+        let s = try store.suppress(detector: detector!, subject: subject!, until: end, note: note!, at: now)
+        print("suppression #\(s.id): \(TerminalText.escape(s.detector)) findings about \(TerminalText.escape(s.subject)) until \(EventTime.format(end - 1).prefix(10))")
+    }
+}
