@@ -26,14 +26,79 @@ public struct ReportBuilder {
         self.options = options
     }
 
+    /// Everything read from the store for one report.
+    struct Inputs: @unchecked Sendable {
+        var counts: [FindingStore.FindingCount] = []
+        var prevCounts: [FindingStore.FindingCount] = []
+        var novelty = (total: 0, recurring: 0)
+        var totals: [(source: String, outcome: String, events: Int64, attempts: Int64)] = []
+        var authHourly: [Int64: Int64] = [:]
+        var rateDaily: [Int64: Int64] = [:]
+        var topAddresses: [FindingStore.SubjectRow] = []
+        var topKeys: [FindingStore.SubjectRow] = []
+        var newPlaces: [(kind: String, value: String, firstSeen: Int64, findings: Int)] = []
+        var ages: [(label: String, count: Int)] = []
+        var open: (Int, [Finding]) = (0, [])
+        var acked: (Int, [Finding]) = (0, [])
+        var suppressed: (Int, [Finding]) = (0, [])
+        var suppressions: [Suppression] = []
+    }
+
+    /// Runs the report's queries, several at a time: each is one index scan on its own reader
+    /// connection (WAL lets readers run in parallel), so a large week takes the time of the
+    /// slowest scans rather than their sum.
+    func read(_ period: ReportPeriod) throws -> Inputs {
+        let store = self.store
+        let previous = period.previous
+        let topIP = options.topLimit * (options.mask ? 5 : 1), topLimit = options.topLimit, listLimit = options.listLimit
+        let box = LockedBox(Inputs())
+        let inPeriod = "first_seen >= ? AND first_seen < ?"
+        let tasks: [@Sendable () throws -> Void] = [
+            { let v = try store.findingCounts(period); box.update { $0.counts = v } },
+            { let v = try store.topSubjects(period, kind: "ip", limit: topIP); box.update { $0.topAddresses = v } },
+            { let v = try store.subjectNovelty(period); box.update { $0.novelty = v } },
+            { let v = try store.newPlaces(period); box.update { $0.newPlaces = v } },
+            {
+                let ages = try store.openAges(before: period.to)
+                let open = try store.findingList(where: "first_seen < ? AND \(FindingStore.untriaged)", arguments: [period.to],
+                                                 order: "severity, first_seen", limit: listLimit, total: ages.reduce(0) { $0 + $1.count })
+                box.update { $0.ages = ages; $0.open = open }
+            },
+            {
+                let keys = try store.topSubjects(period, kind: "api_key", limit: topLimit)
+                let prev = try store.findingCounts(previous)
+                let totals = try store.eventTotals(period)
+                let auth = try store.outcomeSeries(period, outcome: "auth_failure", bucket: EventTime.hour, attempts: true)
+                let rate = try store.outcomeSeries(period, outcome: "rate_limited", bucket: EventTime.day, attempts: false)
+                box.update { $0.topKeys = keys; $0.prevCounts = prev; $0.totals = totals; $0.authHourly = auth; $0.rateDaily = rate }
+            },
+            {
+                let acked = try store.findingList(where: "\(inPeriod) AND acked_at IS NOT NULL", arguments: [period.from, period.to],
+                                                  order: "severity, first_seen", limit: listLimit)
+                let sup = try store.findingList(where: "\(inPeriod) AND \(FindingStore.suppressedClause)", arguments: [period.from, period.to],
+                                                order: "severity, first_seen", limit: listLimit)
+                let all = try store.suppressions()
+                box.update { $0.acked = acked; $0.suppressed = sup; $0.suppressions = all }
+            },
+        ]
+        let errors = LockedBox<[Error]>([])
+        DispatchQueue.concurrentPerform(iterations: tasks.count) { i in
+            do { try tasks[i]() } catch { errors.update { $0.append(error) } }
+        }
+        if let first = errors.value.first { throw first }
+        return box.value
+    }
+
     public func build(_ period: ReportPeriod) throws -> SecurityReport {
         let previous = period.previous
-        let sev = try store.severityCounts(period)
-        let prevSev = try store.severityCounts(previous)
-        let det = try store.detectorCounts(period)
-        let prevDet = try store.detectorCounts(previous)
-        let novelty = try store.subjectNovelty(period)
-        let totals = try store.eventTotals(period)
+        let input = try read(period)
+        let counts = input.counts
+        var sev: [Severity: Int] = [:], prevSev: [Severity: Int] = [:], det: [String: Int] = [:], prevDet: [String: Int] = [:]
+        var occurrences: [String: Int] = [:]
+        for c in counts { sev[c.severity, default: 0] += c.count; det[c.detector, default: 0] += c.count; occurrences[c.detector, default: 0] += c.occurrences }
+        for c in input.prevCounts { prevSev[c.severity, default: 0] += c.count; prevDet[c.detector, default: 0] += c.count }
+        let novelty = input.novelty
+        let totals = input.totals
         let requests = totals.filter { $0.source != "sshd" }.reduce(Int64(0)) { $0 + $1.events }
         let events = totals.reduce(Int64(0)) { $0 + $1.events }
 
@@ -51,56 +116,42 @@ public struct ReportBuilder {
             perDay[day] = .init(day: String(EventTime.format(day).prefix(10)), p1: 0, p2: 0, p3: 0, p4: 0)
             day += EventTime.day
         }
-        for (d, s, n) in try store.findingsPerDay(period) {
-            var row = perDay[d] ?? .init(day: String(EventTime.format(d).prefix(10)), p1: 0, p2: 0, p3: 0, p4: 0)
-            switch s { case .p1: row.p1 += n; case .p2: row.p2 += n; case .p3: row.p3 += n; case .p4: row.p4 += n }
-            perDay[d] = row
+        for c in counts {
+            var row = perDay[c.day] ?? .init(day: String(EventTime.format(c.day).prefix(10)), p1: 0, p2: 0, p3: 0, p4: 0)
+            switch c.severity { case .p1: row.p1 += c.count; case .p2: row.p2 += c.count; case .p3: row.p3 += c.count; case .p4: row.p4 += c.count }
+            perDay[c.day] = row
         }
 
-        let authHourly = try store.outcomeSeries(period, outcome: "auth_failure", bucket: EventTime.hour, attempts: true)
         var authSeries: [SecurityReport.TimeCount] = []
         var h = period.from / EventTime.hour * EventTime.hour
         while h < period.to {
-            authSeries.append(.init(time: EventTime.format(h), count: authHourly[h] ?? 0))
+            authSeries.append(.init(time: EventTime.format(h), count: input.authHourly[h] ?? 0))
             h += EventTime.hour
         }
-        let rateDaily = try store.outcomeSeries(period, outcome: "rate_limited", bucket: EventTime.day, attempts: false)
-        let rateSeries = perDay.keys.sorted().map { SecurityReport.TimeCount(time: EventTime.format($0), count: rateDaily[$0] ?? 0) }
-
-        let topAddresses = merge(try store.topSubjects(period, kind: "ip", limit: options.topLimit * (options.mask ? 5 : 1)).map(offender))
-        let topKeys = try store.topSubjects(period, kind: "api_key", limit: options.topLimit).map(offender)
-        let newPlaces = try store.newPlaces(period).map {
-            SecurityReport.NewPlace(kind: $0.kind, value: $0.value, firstSeen: EventTime.format($0.firstSeen), findings: $0.findings)
-        }
-
-        let inPeriod = "first_seen >= ? AND first_seen < ?"
-        let (openTotal, open) = try store.findingList(where: "first_seen < ? AND \(FindingStore.untriaged)", arguments: [period.to],
-                                                      order: "severity, first_seen, id", limit: options.listLimit)
-        let (ackTotal, acked) = try store.findingList(where: "\(inPeriod) AND acked_at IS NOT NULL", arguments: [period.from, period.to],
-                                                      order: "severity, first_seen, id", limit: options.listLimit)
-        let (supTotal, sup) = try store.findingList(where: "\(inPeriod) AND \(FindingStore.suppressedClause)", arguments: [period.from, period.to],
-                                                    order: "severity, first_seen, id", limit: options.listLimit)
+        let rateSeries = perDay.keys.sorted().map { SecurityReport.TimeCount(time: EventTime.format($0), count: input.rateDaily[$0] ?? 0) }
 
         var notes: [String] = []
         if events == 0 { notes.append("No events were counted in this period: the database holds no analyzed logs for it (or they were analyzed before Vigil counted events per hour).") }
-        let report = SecurityReport(
+        let detectorTotals = { (d: String) in (findings: det[d] ?? 0, occurrences: occurrences[d] ?? 0) }
+        return SecurityReport(
             title: options.title, period: period, previousPeriod: previous, generatedAt: EventTime.format(options.now), masked: options.mask,
-            summary: summary, compliance: try compliance(period, totals: totals, requests: requests, rateDaily: rateDaily),
+            summary: summary,
+            compliance: compliance(totals: totals, requests: requests, rateDaily: input.rateDaily, detectorTotals: detectorTotals),
             findingsPerDay: perDay.keys.sorted().map { perDay[$0]! }, authFailuresPerHour: authSeries, rateLimitedPerDay: rateSeries,
-            topAddresses: Array(topAddresses.prefix(options.topLimit)), topKeys: topKeys, newPlaces: newPlaces,
-            open: .init(total: openTotal, rows: open.map { row($0, end: period.to) }),
-            openByAge: try store.openAges(before: period.to).map { .init(label: $0.label, count: $0.count) },
-            acknowledged: .init(total: ackTotal, rows: acked.map { row($0, end: period.to) }),
-            suppressed: .init(total: supTotal, rows: sup.map { row($0, end: period.to) }),
-            suppressions: try store.suppressions().filter { $0.until > period.from }.map(maskSuppression),
+            topAddresses: Array(merge(input.topAddresses.map(offender)).prefix(options.topLimit)), topKeys: input.topKeys.map(offender),
+            newPlaces: input.newPlaces.map { .init(kind: $0.kind, value: $0.value, firstSeen: EventTime.format($0.firstSeen), findings: $0.findings) },
+            open: .init(total: input.open.0, rows: input.open.1.map { row($0, end: period.to) }),
+            openByAge: input.ages.map { .init(label: $0.label, count: $0.count) },
+            acknowledged: .init(total: input.acked.0, rows: input.acked.1.map { row($0, end: period.to) }),
+            suppressed: .init(total: input.suppressed.0, rows: input.suppressed.1.map { row($0, end: period.to) }),
+            suppressions: input.suppressions.filter { $0.until > period.from }.map(maskSuppression),
             notes: notes)
-        return report
     }
 
     // MARK: threshold compliance (plan §1.4)
 
-    func compliance(_ p: ReportPeriod, totals: [(source: String, outcome: String, events: Int64, attempts: Int64)], requests: Int64,
-                    rateDaily: [Int64: Int64]) throws -> [SecurityReport.ComplianceRow] {
+    func compliance(totals: [(source: String, outcome: String, events: Int64, attempts: Int64)], requests: Int64,
+                    rateDaily: [Int64: Int64], detectorTotals: (String) -> (findings: Int, occurrences: Int)) -> [SecurityReport.ComplianceRow] {
         func sum(_ outcome: String, requestsOnly: Bool, attempts: Bool = false) -> Int64 {
             totals.filter { $0.outcome == outcome && (!requestsOnly || $0.source != "sshd") }.reduce(0) { $0 + (attempts ? $1.attempts : $1.events) }
         }
@@ -108,7 +159,7 @@ public struct ReportBuilder {
         var rows: [SecurityReport.ComplianceRow] = []
 
         let forbidden = sum("forbidden", requestsOnly: false)
-        let ua = try store.detectorTotals(p, detector: "unauthorized_access")
+        let ua = detectorTotals("unauthorized_access")
         rows.append(.init(metric: "Unauthorized access attempts", target: "0", measured: "\(forbidden)", status: forbidden == 0 ? .pass : .fail,
                           detail: "\(forbidden) forbidden requests or logins; \(ua.findings) unauthorized_access findings"))
 
@@ -137,7 +188,7 @@ public struct ReportBuilder {
             rows.append(.init(metric: "IP allowlist violations", target: "0", measured: "not measured", status: .notMeasured,
                               detail: "the policy has no allowlists"))
         } else {
-            let v = try store.detectorTotals(p, detector: "allowlist_violation")
+            let v = detectorTotals("allowlist_violation")
             rows.append(.init(metric: "IP allowlist violations", target: "0", measured: "\(v.occurrences)", status: v.occurrences == 0 ? .pass : .fail,
                               detail: "\(v.occurrences) requests from outside the allowlists in \(v.findings) findings"))
         }
@@ -231,5 +282,25 @@ public struct ReportBuilder {
         }
         flush()
         return result
+    }
+}
+
+/// A value shared by concurrent tasks behind a lock.
+final class LockedBox<T>: @unchecked Sendable {
+    private var stored: T
+    private let lock = NSLock()
+
+    init(_ value: T) { stored = value }
+
+    func update(_ body: (inout T) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        body(&stored)
+    }
+
+    var value: T {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
     }
 }

@@ -29,48 +29,36 @@ extension FindingStore {
     static let untriaged = "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
     static let suppressedClause = "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
 
-    func severityCounts(_ p: ReportPeriod) throws -> [Severity: Int] {
+    /// Findings that started in the period, by day, severity and detector (one index scan).
+    func findingCounts(_ p: ReportPeriod) throws -> [FindingCount] {
         try pool.read { db in
-            var out: [Severity: Int] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? AND first_seen < ? GROUP BY severity",
-                                      arguments: [p.from, p.to]) {
-                if let s = Severity(rawValue: r["severity"]) { out[s] = r["n"] }
+            try Row.fetchAll(db, sql: """
+                SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
+                WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
+                """, arguments: [p.from, p.to]).compactMap { r in
+                Severity(rawValue: r["severity"]).map { FindingCount(day: (r["day"] as Int64) * EventTime.day, severity: $0, detector: r["detector"],
+                                                                     count: r["n"], occurrences: r["c"]) }
             }
-            return out
         }
     }
 
-    func detectorCounts(_ p: ReportPeriod) throws -> [String: Int] {
-        try pool.read { db in
-            var out: [String: Int] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT detector, count(*) AS n FROM finding WHERE first_seen >= ? AND first_seen < ? GROUP BY detector",
-                                      arguments: [p.from, p.to]) {
-                out[r["detector"]] = r["n"]
-            }
-            return out
-        }
+    struct FindingCount: Sendable {
+        var day: Int64
+        var severity: Severity
+        var detector: String
+        var count: Int
+        var occurrences: Int
     }
 
     /// Distinct subjects of the period, and how many of them had findings before it.
     func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
         try pool.read { db in
             let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS total,
-                       sum(EXISTS (SELECT 1 FROM finding g WHERE g.subject_kind = d.subject_kind AND g.subject = d.subject AND g.first_seen < ?)) AS recurring
-                FROM (SELECT DISTINCT subject_kind, subject FROM finding WHERE first_seen >= ? AND first_seen < ?) d
-                """, arguments: [p.from, p.from, p.to])
+                SELECT count(*) AS total, coalesce(sum(first < ?), 0) AS recurring FROM (
+                    SELECT min(first_seen) AS first, max(first_seen) AS last FROM finding
+                    WHERE first_seen < ? GROUP BY subject_kind, subject) WHERE last >= ?
+                """, arguments: [p.from, p.to, p.from])
             return (row?["total"] ?? 0, row?["recurring"] ?? 0)
-        }
-    }
-
-    func findingsPerDay(_ p: ReportPeriod) throws -> [(day: Int64, severity: Severity, count: Int)] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT first_seen / 86400000 AS day, severity, count(*) AS n FROM finding
-                WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity ORDER BY day
-                """, arguments: [p.from, p.to]).compactMap { r in
-                Severity(rawValue: r["severity"]).map { (Int64(r["day"] as Int64) * EventTime.day, $0, r["n"]) }
-            }
         }
     }
 
@@ -98,21 +86,13 @@ extension FindingStore {
         }
     }
 
-    func detectorTotals(_ p: ReportPeriod, detector: String) throws -> (findings: Int, occurrences: Int) {
-        try pool.read { db in
-            let r = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(count), 0) AS c FROM finding WHERE detector = ? AND first_seen >= ? AND first_seen < ?",
-                                     arguments: [detector, p.from, p.to])
-            return (r?["n"] ?? 0, r?["c"] ?? 0)
-        }
-    }
-
     /// The subjects of one kind with the most occurrences in the period.
     func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectRow] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT subject, count(*) AS n, sum(count) AS c, min(severity) AS worst, group_concat(DISTINCT detector) AS detectors,
                        max(country) AS country, max(asn) AS asn
-                FROM finding WHERE subject_kind = ? AND first_seen >= ? AND first_seen < ?
+                FROM finding INDEXED BY finding_period WHERE subject_kind = ? AND first_seen >= ? AND first_seen < ?
                 GROUP BY subject ORDER BY c DESC, subject LIMIT ?
                 """, arguments: [kind, p.from, p.to, limit]).map { r in
                 let org = try String.fetchOne(db, sql: """
@@ -127,30 +107,40 @@ extension FindingStore {
         }
     }
 
-    /// Countries and AS numbers of finding subjects first seen in this period.
+    /// Countries and AS numbers of finding subjects first seen in this period (one index scan
+    /// grouped by country and AS number together, reduced here).
     func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
-        try pool.read { db in
-            let countries = try Row.fetchAll(db, sql: """
-                SELECT country AS v, min(first_seen) AS f, sum(first_seen >= ? AND first_seen < ?) AS n FROM finding
-                WHERE country IS NOT NULL AND first_seen < ? GROUP BY country HAVING f >= ? ORDER BY f
-                """, arguments: [p.from, p.to, p.to, p.from]).map { ("country", $0["v"] as String, $0["f"] as Int64, $0["n"] as Int) }
-            let asns = try Row.fetchAll(db, sql: """
-                SELECT asn AS v, min(first_seen) AS f, sum(first_seen >= ? AND first_seen < ?) AS n FROM finding
-                WHERE asn IS NOT NULL AND first_seen < ? GROUP BY asn HAVING f >= ? ORDER BY f
-                """, arguments: [p.from, p.to, p.to, p.from]).map { ("asn", "AS\($0["v"] as Int64)", $0["f"] as Int64, $0["n"] as Int) }
-            return countries + asns
+        let rows = try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
+                WHERE first_seen < ? AND (country IS NOT NULL OR asn IS NOT NULL) GROUP BY country, asn
+                """, arguments: [p.from, p.to]).map { (country: $0["country"] as String?, asn: $0["asn"] as Int64?, first: $0["f"] as Int64, n: $0["n"] as Int) }
         }
+        var countries: [String: (Int64, Int)] = [:], asns: [Int64: (Int64, Int)] = [:]
+        for r in rows {
+            if let c = r.country { let o = countries[c] ?? (.max, 0); countries[c] = (min(o.0, r.first), o.1 + r.n) }
+            if let a = r.asn { let o = asns[a] ?? (.max, 0); asns[a] = (min(o.0, r.first), o.1 + r.n) }
+        }
+        let newCountries = countries.filter { $0.value.0 >= p.from }.map { ("country", $0.key, $0.value.0, $0.value.1) }
+        let newASNs = asns.filter { $0.value.0 >= p.from }.map { ("asn", "AS\($0.key)", $0.value.0, $0.value.1) }
+        return newCountries.sorted { ($0.2, $0.1) < ($1.2, $1.1) } + newASNs.sorted { ($0.2, $0.1) < ($1.2, $1.1) }
     }
 
-    /// Findings matching `clause`: how many, and the first `limit` in `order`.
-    func findingList(where clause: String, arguments: [any DatabaseValueConvertible], order: String, limit: Int) throws -> (Int, [Finding]) {
+    /// Findings matching `clause`: how many, and the first `limit` in `order`. Matching and
+    /// ordering run on the covering index; only the rows shown are read.
+    func findingList(where clause: String, arguments: [any DatabaseValueConvertible], order: String, limit: Int, total knownTotal: Int? = nil) throws -> (Int, [Finding]) {
         let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
         return try pool.read { db in
             let args = StatementArguments(arguments.map { $0.databaseValue })
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM finding WHERE \(clause)", arguments: args) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT finding.*, \(FindingStore.suppressionColumns) FROM finding WHERE \(clause) ORDER BY \(order) LIMIT \(limit)",
-                                        arguments: args)
-            return (total, try rows.map { try FindingStore.finding($0, suppressions: sups) })
+            let total = try knownTotal ?? Int.fetchOne(db, sql: "SELECT count(*) FROM finding INDEXED BY finding_period WHERE \(clause)", arguments: args) ?? 0
+            let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM finding INDEXED BY finding_period WHERE \(clause) ORDER BY \(order), rowid LIMIT \(limit)",
+                                         arguments: args)
+            guard !ids.isEmpty else { return (total, []) }
+            var byRowID: [Int64: Finding] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT rowid AS rid, finding.*, \(FindingStore.suppressionColumns) FROM finding WHERE rowid IN (\(ids.map(String.init).joined(separator: ",")))") {
+                byRowID[row["rid"]] = try FindingStore.finding(row, suppressions: sups)
+            }
+            return (total, ids.compactMap { byRowID[$0] })
         }
     }
 
@@ -160,7 +150,7 @@ extension FindingStore {
             let r = try Row.fetchOne(db, sql: """
                 SELECT sum(? - first_seen < 86400000) AS d1, sum(? - first_seen >= 86400000 AND ? - first_seen < 604800000) AS d7,
                        sum(? - first_seen >= 604800000 AND ? - first_seen < 2592000000) AS d30, sum(? - first_seen >= 2592000000) AS older
-                FROM finding WHERE first_seen < ? AND \(FindingStore.untriaged)
+                FROM finding INDEXED BY finding_period WHERE first_seen < ? AND \(FindingStore.untriaged)
                 """, arguments: [end, end, end, end, end, end, end])
             return [("under 1 day", r?["d1"] ?? 0), ("1–7 days", r?["d7"] ?? 0), ("7–30 days", r?["d30"] ?? 0), ("over 30 days", r?["older"] ?? 0)]
         }
