@@ -7,7 +7,7 @@ RUN_DB := .build/vigil-fixtures.sqlite
 # The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
 FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
 
-.PHONY: all deps build build-debug run test bench golden geoip-fixtures lint-policies clean
+.PHONY: all deps build build-debug run report test bench golden geoip-fixtures lint-policies clean
 
 all: build
 
@@ -31,6 +31,11 @@ run: build
 	@rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm
 	.build/release/vigil analyze --db $(RUN_DB) --year 2026 $(FIXTURE_LOGS)
 	.build/release/vigil findings --db $(RUN_DB)
+
+# The weekly report of the fixtures' week (after `make run`), as HTML and Markdown.
+report: run
+	.build/release/vigil report --db $(RUN_DB) --week 2026-W45 --format html --out .build/report-2026-W45.html
+	.build/release/vigil report --db $(RUN_DB) --week 2026-W45 --format md --out .build/report-2026-W45.md
 
 test: deps
 	$(SWIFT) build --build-tests

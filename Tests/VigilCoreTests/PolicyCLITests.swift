@@ -27,7 +27,7 @@ import Testing
     @Test func lintTheShippedPolicies() throws {
         let r = try runVigil(["policy", "lint", "--strict", "policies"])
         #expect(r.status == 0, "\(r.out)\(r.err)")
-        #expect(r.out == "3 policy files checked: 0 errors, 0 warnings\n")
+        #expect(r.out == "4 policy files checked: 0 errors, 0 warnings\n")
     }
 
     @Test func lintTextIsCompilerStyleAndExitCodesFollowSeverity() throws {

@@ -24,7 +24,8 @@ import Testing
     @Test func theShippedPoliciesAreClean() {
         let p = PolicyLoader.load(packageRoot.appendingPathComponent("policies").path, now: Self.now)
         #expect(p.diagnostics.isEmpty, "\(p.diagnostics.map(\.text))")
-        #expect(p.policy.files.count == 3)
+        #expect(p.policy.files.count == 4)
+        #expect(p.policy.retention == RetentionSettings())
         #expect(p.policy.allowlists.map(\.name) == ["bastion-ssh", "mcp-admin-tools", "mcp-partner-regions"])
         #expect(p.enricher != nil)
     }
@@ -225,6 +226,15 @@ import Testing
         #expect(p.policy.detectors.authFailureBurst.cooldown == 30 * EventTime.minute)
         #expect(!p.policy.detectors.unauthorizedAccess.enabled)
         #expect(DetectorSet.make(p.policy, enricher: nil).map(\.name) == ["auth_failure_burst"])
+    }
+
+    @Test func retentionSettings() {
+        let p = load("version: 1\nretention: { P1: 180d, P2: 1h, P9: 3d, aggregates: 2w }\n")
+        #expect(found(p, "invalid-value") == ["2:28 error"])
+        #expect(found(p, "unknown-key") == ["2:32 error"])
+        #expect(p.policy.retention.findings[.p1] == 180 * EventTime.day)
+        #expect(p.policy.retention.findings[.p2] == 90 * EventTime.day)
+        #expect(p.policy.retention.aggregates == 14 * EventTime.day)
     }
 
     @Test func filesAreMergedAndConflictsReported() {

@@ -20,12 +20,14 @@ public enum FindingOutput {
         var count: Int
         var message: String
         var evidence: Evidence
+        /// Acknowledgement and suppression; absent when the finding has neither.
+        var triage: Finding.Triage?
 
         init(_ f: Finding) {
             id = f.id; detector = f.detector; rule = f.rule; severity = f.severity.description
             subjectKind = f.subjectKind; subject = f.subject; server = f.server
             firstSeen = EventTime.format(f.firstSeen); lastSeen = EventTime.format(f.lastSeen)
-            count = f.count; message = f.message; evidence = f.evidence
+            count = f.count; message = f.message; evidence = f.evidence; triage = f.triage
         }
     }
 
@@ -58,7 +60,8 @@ public enum FindingOutput {
         var rows: [[String]] = findings.map { f in
             [f.id, f.severity.description, f.detector, f.rule, TerminalText.escape(f.subject),
              String(EventTime.format(f.firstSeen).prefix(19)), String(EventTime.format(f.lastSeen).prefix(19)),
-             String(f.count), TerminalText.escape(f.message)]
+             String(f.count), (f.triage?.isSuppressed == true ? "[suppressed] " : f.triage?.isAcknowledged == true ? "[acked] " : "")
+                + TerminalText.escape(f.message)]
         }
         rows.insert(header, at: 0)
         let widths = (0..<header.count - 1).map { c in min(rows.map { $0[c].count }.max() ?? 0, 40) }
