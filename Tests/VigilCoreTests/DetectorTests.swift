@@ -76,7 +76,7 @@ import Testing
         // a quiet hour later: a new episode needs a new burst, and gets a new id
         let t1 = t0 + 20 * 60_000 + 61 * 60_000
         h.context.findings.advance(to: t1)
-        for d in h.detectors { d.advance(to: t1) }
+        for d in h.detectors { d.advance(to: t1, context: h.context) }
         h.feed(EventTime.format(t1), ip: "203.0.113.7", .authFailure)
         #expect(h.findings.isEmpty)
         for i in 1...5 { h.feed(EventTime.format(t1 + Int64(i) * 1000), ip: "203.0.113.7", .authFailure) }

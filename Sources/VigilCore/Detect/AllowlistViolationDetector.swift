@@ -50,7 +50,7 @@ final class AllowlistViolationDetector: Detector {
         }
     }
 
-    func advance(to watermark: Int64) {}
+    func advance(to watermark: Int64, context: DetectionContext) {}
 
     func snapshot(context: DetectionContext) throws -> Data? { nil }
 

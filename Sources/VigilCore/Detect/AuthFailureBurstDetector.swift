@@ -113,7 +113,7 @@ final class AuthFailureBurstDetector: Detector {
         f.message = "\(f.count) authentication failures from \(f.subject)" + (users.isEmpty ? "" : " (users: \(users)\(more))")
     }
 
-    func advance(to watermark: Int64) {
+    func advance(to watermark: Int64, context: DetectionContext) {
         let cutoff = watermark - settings.window
         windows = windows.filter { $0.value.last >= cutoff }
     }

@@ -11,7 +11,7 @@ public protocol Detector: AnyObject {
     var name: String { get }
     func observe(_ event: Event, context: DetectionContext)
     /// Event time has reached `watermark`: forget state that can no longer matter.
-    func advance(to watermark: Int64)
+    func advance(to watermark: Int64, context: DetectionContext)
     /// The state needed to continue in a later run; `nil` when there is none.
     func snapshot(context: DetectionContext) throws -> Data?
     func restore(_ data: Data, context: DetectionContext) throws

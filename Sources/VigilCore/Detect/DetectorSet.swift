@@ -9,6 +9,9 @@ enum DetectorSet {
             out.append(AllowlistViolationDetector(settings: s.allowlistViolation,
                                                   matcher: AllowlistMatcher(allowlists: policy.allowlists, enricher: enricher)))
         }
+        if s.rateLimitBreach.enabled { out.append(RateLimitBreachDetector(settings: s.rateLimitBreach, rules: policy.rateLimits)) }
+        if s.inputValidation.enabled { out.append(InputValidationDetector(settings: s.inputValidation)) }
+        if s.apiKeyAnomaly.enabled { out.append(APIKeyAnomalyDetector(settings: s.apiKeyAnomaly, enricher: enricher)) }
         return out
     }
 }

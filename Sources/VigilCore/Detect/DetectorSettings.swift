@@ -31,12 +31,64 @@ public struct DetectorSettings: Sendable, Equatable {
         public var cooldown: Int64 = 15 * EventTime.minute
     }
 
+    public struct RateLimitBreach: Sendable, Equatable {
+        public var enabled = true
+        public var severity = Severity.p3
+        /// Severity once an entity has more than `dailyEscalation` breaches in a UTC day
+        /// (plan §1.4: "< 10 rate-limit violations per day").
+        public var escalatedSeverity = Severity.p2
+        public var dailyEscalation = 10
+        public var cooldown: Int64 = 15 * EventTime.minute
+    }
+
+    public struct InputValidation: Sendable, Equatable {
+        public var enabled = true
+        /// Share of `invalid_input` requests per server and hour above which a finding opens
+        /// (plan §1.4: < 0.5%).
+        public var threshold = 0.005
+        /// Hours with fewer requests are not judged.
+        public var minRequests = 200
+        public var severity = Severity.p4
+        /// Severity when the share is also far above the server's own baseline.
+        public var baselineSeverity = Severity.p3
+        public var cooldown: Int64 = 2 * EventTime.hour
+    }
+
+    public struct APIKeyAnomaly: Sendable, Equatable {
+        public var enabled = true
+        public var severity = Severity.p3
+        /// Severity when several rules fire for a key within a day, or it also failed auth.
+        public var combinedSeverity = Severity.p2
+        /// Severity of rules that are common on their own (`new_network`, `new_tool`).
+        public var lowSeverity = Severity.p4
+        /// A key is judged against its baseline after this long and this many requests.
+        public var warmup: Int64 = 5 * EventTime.day
+        public var warmupRequests = 10
+        /// Known countries, networks and tools unused this long are forgotten.
+        public var forget: Int64 = 30 * EventTime.day
+        /// Volume: alert when P(X ≥ observed) < `pValue` and observed ≥ `ratio` × expected
+        /// and observed ≥ `minCount`.
+        public var pValue = 1e-6
+        public var ratio = 3.0
+        public var minCount = 30
+        /// Cold start: any key above this many requests in an hour, baseline or not.
+        public var staticHourlyFloor = 5_000
+        /// Impossible travel: faster than this between consecutive uses, over at least `travelKm`.
+        public var travelSpeedKmh = 800.0
+        public var travelKm = 500.0
+        public var cooldown: Int64 = 6 * EventTime.hour
+    }
+
     public var authFailureBurst = AuthFailureBurst()
     public var unauthorizedAccess = UnauthorizedAccess()
     public var allowlistViolation = AllowlistViolation()
+    public var rateLimitBreach = RateLimitBreach()
+    public var inputValidation = InputValidation()
+    public var apiKeyAnomaly = APIKeyAnomaly()
 
     public init() {}
 
     /// Detector names a policy may configure.
-    public static let detectorNames = ["auth_failure_burst", "unauthorized_access", "allowlist_violation"]
+    public static let detectorNames = ["auth_failure_burst", "unauthorized_access", "allowlist_violation", "rate_limit_breach",
+                                       "input_validation", "api_key_anomaly"]
 }

@@ -30,7 +30,7 @@ final class UnauthorizedAccessDetector: Detector {
         }
     }
 
-    func advance(to watermark: Int64) {}
+    func advance(to watermark: Int64, context: DetectionContext) {}
 
     func snapshot(context: DetectionContext) throws -> Data? { nil }
 

@@ -134,7 +134,7 @@ public final class Analyzer {
     }
 
     private func advanceWatermark(to watermark: Int64) {
-        for d in detectors { d.advance(to: watermark) }
+        for d in detectors { d.advance(to: watermark, context: context) }
         context.findings.advance(to: watermark)
     }
 

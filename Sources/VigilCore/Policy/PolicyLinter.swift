@@ -201,6 +201,17 @@ final class PolicyLinter {
                 }
             }
         }
+        for o in policy.detectorOverrides {
+            if let (v, at) = o.numbers["share"], v <= 0 || v >= 1 {
+                error("threshold-invalid", "detectors.\(o.detector).share is a fraction between 0 and 1 (0.005 = 0.5%)", at)
+            }
+            if let (v, at) = o.numbers["p_value"], v <= 0 || v >= 0.01 {
+                error("threshold-invalid", "detectors.\(o.detector).p_value must be above 0 and below 0.01; across thousands of keys a larger one alerts all day", at)
+            }
+            if let (v, at) = o.numbers["ratio"], v < 1 {
+                error("threshold-invalid", "detectors.\(o.detector).ratio must be at least 1 (how many times the expected volume)", at)
+            }
+        }
         if s.allowlistViolation.successSeverity < s.allowlistViolation.severity {
             let at = policy.detectorOverrides.first { $0.detector == "allowlist_violation" }?.location ?? SourceLocation(file: policy.files.first ?? "policy")
             warning("threshold-suspicious", "allowlist_violation: a request from outside that succeeded (success_severity \(s.allowlistViolation.successSeverity)) is rated less severe than a refused one (severity \(s.allowlistViolation.severity))", at)

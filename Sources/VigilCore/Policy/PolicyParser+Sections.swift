@@ -181,8 +181,17 @@ extension PolicyParser {
                 case "window": o.window = duration(value, what: what).map { ($0, location(value)) }
                 case "cooldown": o.cooldown = duration(value, what: what).map { ($0, location(value)) }
                 case "severity": o.severity = severity(value, what: what)
-                case "success_severity", "success_after_failures_severity": o.successSeverity = severity(value, what: what)
-                default: break
+                case "success_severity", "success_after_failures_severity", "escalated_severity", "baseline_severity", "combined_severity":
+                    o.successSeverity = severity(value, what: what)
+                case "warmup": o.window = duration(value, what: what).map { ($0, location(value)) }
+                default:
+                    if DetectorOverride.numberKeys.contains(key) {
+                        if let text = value.scalar?.string, let n = Double(text), n.isFinite, n >= 0 {
+                            o.numbers[key] = (n, location(value))
+                        } else {
+                            error("invalid-value", "\(what) must be a number of 0 or more, not \(describe(value))", value)
+                        }
+                    }
                 }
             }
             out.append(o)

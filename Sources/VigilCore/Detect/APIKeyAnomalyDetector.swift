@@ -1,0 +1,301 @@
+import Foundation
+
+/// API keys behaving unlike themselves (plan §1.4: "API key usage anomalies — deviation from
+/// baseline", hourly).
+///
+/// Rules (`rule` of the finding):
+/// - `volume`: requests in an hour against the key's own baseline: an exponentially weighted
+///   level (about two days of memory) times the fleet's hour-of-day and day-of-week profile.
+///   Alert when the Poisson tail P(X ≥ observed) is below `pValue`, observed is at least
+///   `ratio` × expected and at least `minCount` (counts are first divided by the key's
+///   measured over-dispersion, so bursty keys need bigger jumps). Anomalous hours do not feed
+///   the baseline. Before warm-up only the static floor applies.
+/// - `new_country`, `new_asn`, `new_network` (/24 or /48): a value the key has not used in
+///   its history (values unused for `forget` are forgotten); silent during warm-up.
+/// - `impossible_travel`: consecutive uses from places further apart than `travelKm`, faster
+///   than `travelSpeedKmh` (GeoIP locations).
+/// - `new_tool`: a tool the key never called, after warm-up.
+/// - `error_ratio`: the key's share of auth failures, refusals and errors in an hour far above
+///   its own baseline.
+///
+/// Scoring: `volume`, `new_country`, `new_asn`, `impossible_travel` and `error_ratio` are P3,
+/// `new_network` and `new_tool` P4 (address churn and new tools are common on their own); a
+/// finding is raised one level (to P2 at most from P3) when another rule fired for the key in
+/// the last 24 hours or the key failed authentication in that time.
+///
+/// Event time only: an hour is judged when the watermark passes its end; events of an hour
+/// already judged are counted as late and do not enter the volume baseline.
+final class APIKeyAnomalyDetector: Detector {
+    let name = "api_key_anomaly"
+    let settings: DetectorSettings.APIKeyAnomaly
+    let enricher: Enricher?
+    /// Weight of one hour in the key's level (half-life about 34 hours).
+    static let alpha = 0.02
+
+    var keys: [Symbol: KeyState] = [:]
+    var profile = SeasonalProfile()
+    var openHour: Int64 = .min
+    /// Keys with requests in the open hour.
+    private(set) var active: [Symbol] = []
+
+    func restoreActive(_ list: [Symbol]) { active = list }
+    private(set) var late = 0
+
+    init(settings: DetectorSettings.APIKeyAnomaly, enricher: Enricher?) {
+        self.settings = settings
+        self.enricher = enricher
+    }
+
+    // MARK: observing
+
+    func observe(_ e: Event, context: DetectionContext) {
+        guard !e.apiKey.isNone else { return }
+        let minute = UInt32(clamping: e.time / EventTime.minute)
+        let k: KeyState
+        if let existing = keys[e.apiKey] {
+            k = existing
+        } else {
+            k = KeyState(firstSeen: e.time)
+            keys[e.apiKey] = k
+        }
+        let hour = e.time / EventTime.hour
+        if openHour == .min { openHour = hour }
+        if hour < openHour {
+            late += 1
+        } else {
+            if k.hour != openHour {
+                k.hour = openHour
+                k.count = 0; k.errors = 0
+                active.append(e.apiKey)
+            }
+            k.count += 1
+            switch e.outcome {
+            case .authFailure, .forbidden, .error: k.errors += 1
+            default: break
+            }
+            k.lastTime = max(k.lastTime, e.time)
+            if k.sample == nil || k.sample!.time / EventTime.hour != hour { k.sample = context.sampleRef(e) }
+        }
+        if e.outcome == .authFailure { k.lastAuthFailure = max(k.lastAuthFailure, e.time) }
+        let warmed = isWarm(k, at: e.time)
+        k.total += 1
+        k.lastSeen = max(k.lastSeen, e.time)
+
+        if !e.tool.isNone, e.outcome == .success || e.outcome == .invalidInput || e.outcome == .error {
+            if k.tools.touch(UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+                fire(.newTool, key: e.apiKey, k, e, context) { f in
+                    f.evidence.attributes["new_tool"] = context.string(e.tool)
+                    f.evidence.attributes["known_tools"] = String(k.tools.count - 1)
+                    return "API key \(f.subject) called tool \(context.string(e.tool) ?? "?") for the first time"
+                }
+            }
+        }
+        guard let ip = e.clientIP else { return }
+        if k.networks.touch(APIKeyAnomalyDetector.network(ip), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            fire(.newNetwork, key: e.apiKey, k, e, context) { f in
+                f.evidence.attributes["new_network"] = CIDR(network: ip, prefix: ip.isV4 ? 24 : 48).description
+                f.evidence.attributes["known_networks"] = String(k.networks.count - 1)
+                return "API key \(f.subject) used from network \(f.evidence.attributes["new_network"]!) for the first time"
+            }
+        }
+        guard let enricher, !enricher.isEmpty else { return }
+        let geo = enricher.info(ip)
+        if let code = geo.countryCode, k.countries.touch(UInt64(code), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            fire(.newCountry, key: e.apiKey, k, e, context) { f in
+                f.evidence.attributes["new_country"] = geo.country
+                f.evidence.attributes["known_countries"] = k.countries.values.compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
+                    .filter { $0 != geo.country }.sorted().joined(separator: ", ")
+                return "API key \(f.subject) used from \(geo.country ?? "?") for the first time (\(ip))"
+            }
+        }
+        if let asn = geo.asn, k.asns.touch(UInt64(asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            fire(.newASN, key: e.apiKey, k, e, context) { f in
+                f.evidence.attributes["new_asn"] = "AS\(asn)" + (geo.asOrganization.map { " \($0)" } ?? "")
+                f.evidence.attributes["known_asns"] = String(k.asns.count - 1)
+                return "API key \(f.subject) used from AS\(asn)\(geo.asOrganization.map { " (\($0))" } ?? "") for the first time"
+            }
+        }
+        if let lat = geo.latitude, let lon = geo.longitude {
+            if let prev = k.place, e.time >= prev.time {
+                let km = APIKeyAnomalyDetector.distanceKm(prev.lat, prev.lon, lat, lon)
+                let hours = max(Double(e.time - prev.time) / Double(EventTime.hour), 1.0 / 60)
+                if km > settings.travelKm && km / hours > settings.travelSpeedKmh {
+                    fire(.impossibleTravel, key: e.apiKey, k, e, context) { f in
+                        f.evidence.attributes["distance_km"] = String(Int(km))
+                        f.evidence.attributes["speed_kmh"] = String(Int(km / hours))
+                        f.evidence.attributes["from"] = "\(prev.city ?? "?") at \(EventTime.format(prev.time))"
+                        f.evidence.attributes["to"] = "\(geo.city ?? geo.country ?? "?") at \(EventTime.format(e.time))"
+                        return "API key \(f.subject) used \(Int(km)) km apart within \(Duration.format(e.time - prev.time)) (\(Int(km / hours)) km/h)"
+                    }
+                }
+            }
+            if e.time >= (k.place?.time ?? .min) { k.place = KeyState.Place(lat: lat, lon: lon, time: e.time, city: geo.city ?? geo.country) }
+        }
+    }
+
+    var forgetMinutes: UInt32 { UInt32(clamping: settings.forget / EventTime.minute) }
+
+    func isWarm(_ k: KeyState, at time: Int64) -> Bool {
+        time - k.firstSeen >= settings.warmup && k.total >= Int64(settings.warmupRequests)
+    }
+
+    // MARK: findings
+
+    enum Rule: String, CaseIterable {
+        case volume, newCountry = "new_country", newASN = "new_asn", newNetwork = "new_network", impossibleTravel = "impossible_travel"
+        case newTool = "new_tool", errorRatio = "error_ratio"
+
+        var index: UInt8 { UInt8(Rule.allCases.firstIndex(of: self)!) }
+    }
+
+    /// Raises a finding; `describe` fills in evidence and returns the message.
+    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, time: Int64, sample: SampleRef?, _ context: DetectionContext,
+              describe: (inout Finding) -> String) {
+        let low = rule == .newNetwork || rule == .newTool
+        let others = k.recentRules.filter { $0.rule != rule.index && time - $0.time <= EventTime.day }
+        let combined = !others.isEmpty || (k.lastAuthFailure > 0 && time - k.lastAuthFailure <= EventTime.day)
+        var severity = low ? settings.lowSeverity : settings.severity
+        if combined { severity = low ? settings.severity : settings.combinedSeverity }
+        k.recentRules.removeAll { time - $0.time > EventTime.day || $0.rule == rule.index }
+        k.recentRules.append((rule.index, time))
+        context.findings.report(detector: name, rule: rule.rawValue, subject: .apiKey(key), severity: severity, server: sample?.server ?? .none,
+                                time: time, cooldown: settings.cooldown) { f, isNew in
+            f.count += 1
+            if let sample { context.note(sample, in: &f) }
+            f.evidence.attributes["history"] = String(format: "%.1f days, %lld requests", Double(time - k.firstSeen) / Double(EventTime.day), k.total)
+            if combined {
+                let names = others.map { Rule.allCases[Int($0.rule)].rawValue }
+                f.evidence.attributes["combined_with"] = (Set(names).sorted() + (k.lastAuthFailure > 0 && time - k.lastAuthFailure <= EventTime.day ? ["auth_failure"] : []))
+                    .joined(separator: ", ")
+            }
+            f.message = describe(&f)
+        }
+    }
+
+    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, _ e: Event, _ context: DetectionContext, describe: (inout Finding) -> String) {
+        fire(rule, key: key, k, time: e.time, sample: context.sampleRef(e), context, describe: describe)
+    }
+
+    // MARK: hour close
+
+    func advance(to watermark: Int64, context: DetectionContext) {
+        if openHour != .min && watermark / EventTime.hour > openHour {
+            closeHour(context)
+            openHour = watermark / EventTime.hour
+        }
+        // Once a day: forget keys idle longer than `forget`.
+        let day = watermark / EventTime.day
+        if day != sweptDay {
+            sweptDay = day
+            keys = keys.filter { watermark - $0.value.lastSeen <= settings.forget }
+        }
+    }
+
+    private var sweptDay: Int64 = .min
+
+    /// Judges every key active in the open hour, then teaches the fleet profile.
+    func closeHour(_ context: DetectionContext) {
+        let hour = openHour
+        let factor = profile.factor(hourNumber: hour)
+        var fleetTotal = 0.0
+        for key in active.sorted(by: { $0.id < $1.id }) {
+            guard let k = keys[key], k.hour == hour else { continue }
+            let observed = Double(k.count)
+            // Hours without requests since the last judged hour count as zeros.
+            if k.levelHours > 0 && k.lastClosedHour != .min && hour - k.lastClosedHour > 1 {
+                let missed = Double(min(hour - k.lastClosedHour - 1, 24 * 60))
+                k.level *= pow(1 - APIKeyAnomalyDetector.alpha, missed)
+            }
+            let expected = max(k.level * factor, 0.05)
+            var anomalous = false
+            let warmed = isWarm(k, at: k.lastTime) && k.levelHours >= 24
+            if warmed {
+                let phi = max(k.dispersion, 1)
+                let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
+                if observed >= Double(settings.minCount) && observed >= settings.ratio * expected && p < settings.pValue {
+                    anomalous = true
+                    fire(.volume, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
+                        f.evidence.attributes["observed"] = String(k.count)
+                        f.evidence.attributes["expected"] = String(format: "%.1f", expected)
+                        f.evidence.attributes["p_value"] = String(format: "%.1e", p)
+                        f.evidence.attributes["score"] = String(format: "%.1f× expected", observed / expected)
+                        f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
+                                                                   k.level, k.levelHours, factor, phi)
+                        f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+                        f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(k.count))
+                        return "API key \(f.subject) made \(k.count) requests in an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected))"
+                    }
+                }
+            } else if k.count >= settings.staticHourlyFloor {
+                anomalous = true
+                fire(.volume, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
+                    f.evidence.attributes["observed"] = String(k.count)
+                    f.evidence.attributes["baseline"] = "static floor \(settings.staticHourlyFloor)/h (key too new for its own baseline)"
+                    return "API key \(f.subject) made \(k.count) requests in an hour (static floor \(settings.staticHourlyFloor))"
+                }
+            }
+            // Error share against the key's own.
+            let share = Double(k.errors) / max(observed, 1)
+            var errorAnomalous = false
+            if k.count >= 20 && k.errorHours >= 24 && warmed && share >= max(0.25, 5 * k.errorMean + 0.05) {
+                errorAnomalous = true
+                fire(.errorRatio, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
+                    f.evidence.attributes["observed_share"] = String(format: "%.1f%%", share * 100)
+                    f.evidence.attributes["baseline_share"] = String(format: "%.2f%% over %d hours", k.errorMean * 100, k.errorHours)
+                    return "API key \(f.subject): \(String(format: "%.0f", share * 100))% of \(k.count) requests failed or were refused in an hour (usually \(String(format: "%.1f", k.errorMean * 100))%)"
+                }
+            }
+            if k.count >= 5 && !errorAnomalous {
+                k.errorMean = k.errorHours == 0 ? share : k.errorMean + 0.05 * (share - k.errorMean)
+                k.errorHours += 1
+            }
+            if !anomalous {
+                let x = observed / factor
+                if k.levelHours == 0 {
+                    k.level = x
+                } else {
+                    let resid = (observed - expected) * (observed - expected) / expected
+                    k.dispersion += 0.02 * (min(resid, 50) - k.dispersion)
+                    k.level += APIKeyAnomalyDetector.alpha * (x - k.level)
+                }
+                k.levelHours += 1
+                fleetTotal += observed
+            }
+            k.lastClosedHour = hour
+            k.recordRecent(hour: hour, observed: k.count, expected: expected)
+            k.sample = nil
+        }
+        profile.learn(hourNumber: hour, total: fleetTotal)
+        active.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: math
+
+    /// P(X ≥ k) for X ~ Poisson(λ), for k above λ (the first term times a geometric bound of
+    /// the rest); 1 when k ≤ λ.
+    static func poissonTail(_ k: Double, _ lambda: Double) -> Double {
+        if k <= lambda { return 1 }
+        let kk = floor(k)
+        let logTerm = -lambda + kk * log(lambda) - lgamma(kk + 1)
+        let rest = 1 / (1 - lambda / (kk + 1))
+        return min(1, exp(logTerm) * rest)
+    }
+
+    static func distanceKm(_ lat1: Double, _ lon1: Double, _ lat2: Double, _ lon2: Double) -> Double {
+        let r = 6371.0, d = Double.pi / 180
+        let a = pow(sin((lat2 - lat1) * d / 2), 2) + cos(lat1 * d) * cos(lat2 * d) * pow(sin((lon2 - lon1) * d / 2), 2)
+        return 2 * r * asin(min(1, a.squareRoot()))
+    }
+
+    /// The /24 (IPv4) or /48 (IPv6) of an address as one integer (top bit marks IPv6).
+    static func network(_ ip: IPAddress) -> UInt64 {
+        if let v4 = ip.v4Value { return UInt64(v4 >> 8) }
+        return 1 << 63 | UInt64(truncatingIfNeeded: ip.raw >> 80)
+    }
+
+    static func countryName(_ code: UInt16) -> String? {
+        let a = UInt8(code >> 8), b = UInt8(code & 0xff)
+        guard a >= 65, a <= 90, b >= 65, b <= 90 else { return nil }
+        return String(decoding: [a, b], as: UTF8.self)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Spikes of input validation failures per server (plan §1.4: < 0.5% of requests, hourly).
+///
+/// Requests and `invalid_input` outcomes are counted per server and hour of event time. When
+/// the watermark passes the end of an hour, each server's share is judged: above `threshold`
+/// with at least `minRequests` requests is P4; when the share is also far above the server's
+/// own baseline — an exponentially weighted mean and variance of past hourly shares — it is
+/// P3. Hours judged anomalous do not feed the baseline. Events of an hour already judged
+/// (later than the watermark allows) are counted as late and left out.
+final class InputValidationDetector: Detector {
+    let name = "input_validation"
+    private let settings: DetectorSettings.InputValidation
+    /// Baseline weight per hour: about a week of memory.
+    static let alpha = 1.0 / 168
+
+    private struct Hour {
+        var requests = 0
+        var invalid = 0
+        var lastTime: Int64 = 0
+        var sample: SampleRef?
+    }
+
+    private struct Baseline: Codable {
+        var mean = 0.0
+        var variance = 0.0
+        var hours = 0
+    }
+
+    private var openHour: Int64 = .min
+    private var current: [Symbol: Hour] = [:]
+    private var baselines: [Symbol: Baseline] = [:]
+    private(set) var late = 0
+
+    init(settings: DetectorSettings.InputValidation) {
+        self.settings = settings
+    }
+
+    func observe(_ e: Event, context: DetectionContext) {
+        // Requests only (an sshd login has no input to validate).
+        guard !e.server.isNone, e.status != 0 || !e.operation.isNone, e.attempts > 0 || e.outcome != .authFailure else { return }
+        let hour = e.time / EventTime.hour
+        if openHour == .min { openHour = hour }
+        if hour < openHour { late += 1; return }
+        if hour > openHour { close(context: context); openHour = hour }
+        var h = current[e.server] ?? Hour()
+        h.requests += 1
+        if e.outcome == .invalidInput {
+            h.invalid += 1
+            if h.sample == nil { h.sample = context.sampleRef(e) }
+        }
+        h.lastTime = max(h.lastTime, e.time)
+        current[e.server] = h
+    }
+
+    /// Judges the open hour of every server, then starts the next.
+    private func close(context: DetectionContext) {
+        for server in current.keys.sorted(by: { $0.id < $1.id }) {
+            let h = current[server]!
+            var b = baselines[server] ?? Baseline()
+            let share = Double(h.invalid) / Double(max(h.requests, 1))
+            var anomalous = false
+            if h.requests >= settings.minRequests && share > settings.threshold {
+                let sd = b.variance.squareRoot()
+                let farAbove = b.hours >= 24 && share > max(3 * b.mean, b.mean + 4 * sd)
+                anomalous = farAbove
+                report(server, h, share, b, farAbove, context)
+            }
+            if !anomalous && h.requests >= 20 {
+                // Welford-style exponentially weighted mean and variance.
+                if b.hours == 0 {
+                    b.mean = share
+                } else {
+                    let d = share - b.mean
+                    b.mean += InputValidationDetector.alpha * d
+                    b.variance = (1 - InputValidationDetector.alpha) * (b.variance + InputValidationDetector.alpha * d * d)
+                }
+                b.hours += 1
+            }
+            baselines[server] = b
+        }
+        current.removeAll(keepingCapacity: true)
+    }
+
+    private func report(_ server: Symbol, _ h: Hour, _ share: Double, _ b: Baseline, _ farAbove: Bool, _ context: DetectionContext) {
+        context.findings.report(detector: name, rule: "invalid_input_share", subject: .server(server),
+                                severity: farAbove ? settings.baselineSeverity : settings.severity, server: server, time: h.lastTime,
+                                cooldown: settings.cooldown) { f, _ in
+            f.count += h.invalid
+            if let s = h.sample { context.note(s, in: &f) }
+            f.evidence.counts["requests"] = (f.evidence.counts["requests"] ?? 0) + h.requests
+            f.evidence.counts["invalid_input"] = (f.evidence.counts["invalid_input"] ?? 0) + h.invalid
+            f.evidence.attributes["observed_share"] = String(format: "%.2f%%", share * 100)
+            f.evidence.attributes["threshold"] = String(format: "%.2f%%", settings.threshold * 100)
+            f.evidence.attributes["baseline"] = b.hours == 0 ? "none yet (static threshold only)"
+                : String(format: "%.3f%% ± %.3f%% over %d hours (EWMA, ~1 week)", b.mean * 100, b.variance.squareRoot() * 100, b.hours)
+            f.message = String(format: "%.2f%% of %d requests to %@ failed input validation in an hour", share * 100, h.requests, f.subject)
+                + (farAbove ? String(format: ", far above its usual %.2f%%", b.mean * 100) : "")
+        }
+    }
+
+    func advance(to watermark: Int64, context: DetectionContext) {
+        // The open hour is judged once event time has moved past it.
+        if openHour != .min && watermark / EventTime.hour > openHour {
+            close(context: context)
+            openHour = watermark / EventTime.hour
+        }
+    }
+
+    // MARK: persistence
+
+    private struct StoredHour: Codable {
+        var server: String
+        var requests: Int
+        var invalid: Int
+        var lastTime: Int64
+        var sample: StoredSample?
+    }
+
+    private struct State: Codable {
+        var openHour: Int64
+        var current: [StoredHour]
+        var baselines: [String: Baseline]
+    }
+
+    func snapshot(context: DetectionContext) throws -> Data? {
+        let cur = current.map { StoredHour(server: context.string($0.key) ?? "", requests: $0.value.requests, invalid: $0.value.invalid,
+                                           lastTime: $0.value.lastTime, sample: $0.value.sample.map { StoredSample($0, context) }) }
+            .sorted { $0.server < $1.server }
+        var b: [String: Baseline] = [:]
+        for (k, v) in baselines { b[context.string(k) ?? ""] = v }
+        return try JSONEncoder.state.encode(State(openHour: openHour, current: cur, baselines: b))
+    }
+
+    func restore(_ data: Data, context: DetectionContext) throws {
+        let s = try JSONDecoder.state.decode(State.self, from: data)
+        openHour = s.openHour
+        current = [:]
+        for h in s.current {
+            current[context.symbols.intern(h.server)] = Hour(requests: h.requests, invalid: h.invalid, lastTime: h.lastTime, sample: h.sample?.ref(context))
+        }
+        baselines = [:]
+        for (k, v) in s.baselines { baselines[context.symbols.intern(k)] = v }
+    }
+}

@@ -1,0 +1,121 @@
+/// What `APIKeyAnomalyDetector` knows about one API key. Kept compact (well under 1 KB):
+/// scalars for the baseline, small capped sets of known values, the last 24 hours' counts.
+final class KeyState {
+    var firstSeen: Int64
+    var lastSeen: Int64
+    var total: Int64 = 0
+    // The open hour.
+    var hour: Int64 = .min
+    var count: UInt32 = 0
+    var errors: UInt32 = 0
+    var lastTime: Int64 = 0
+    var sample: SampleRef?
+    // Baselines.
+    var level = 0.0
+    var levelHours: Int32 = 0
+    var lastClosedHour: Int64 = .min
+    var dispersion = 1.0
+    var errorMean = 0.0
+    var errorHours: Int32 = 0
+    var lastAuthFailure: Int64 = 0
+    // Known values, with first and last use.
+    var countries = SeenSet(capacity: 8)
+    var asns = SeenSet(capacity: 8)
+    var networks = SeenSet(capacity: 12)
+    var tools = SeenSet(capacity: 16)
+    struct Place {
+        var lat: Double
+        var lon: Double
+        var time: Int64
+        var city: String?
+    }
+    var place: Place?
+    var recentRules: [(rule: UInt8, time: Int64)] = []
+    /// The last 24 judged hours: hour number, requests, expected requests.
+    var recent: [(hour: Int64, observed: UInt32, expected: Float)] = []
+
+    init(firstSeen: Int64) {
+        self.firstSeen = firstSeen
+        lastSeen = firstSeen
+    }
+
+    func recordRecent(hour: Int64, observed: UInt32, expected: Double) {
+        recent.append((hour, observed, Float(expected)))
+        if recent.count > 24 { recent.removeFirst(recent.count - 24) }
+    }
+}
+
+/// A small set of values (countries, AS numbers, networks, tool symbols) with the minute each
+/// was first and last used. When full, the value unused longest makes room; values unused for
+/// the forget period count as new again.
+struct SeenSet {
+    private(set) var values: [UInt64] = []
+    private(set) var first: [UInt32] = []
+    private(set) var last: [UInt32] = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var count: Int { values.count }
+
+    /// Records a use; `true` when the value is new (never seen, or forgotten).
+    mutating func touch(_ value: UInt64, minute: UInt32, forgetMinutes: UInt32) -> Bool {
+        if let i = values.firstIndex(of: value) {
+            let forgotten = minute > last[i] && minute - last[i] > forgetMinutes
+            if forgotten { first[i] = minute }
+            last[i] = max(last[i], minute)
+            return forgotten
+        }
+        if values.count >= capacity, let oldest = last.indices.min(by: { last[$0] < last[$1] }) {
+            values.remove(at: oldest); first.remove(at: oldest); last.remove(at: oldest)
+        }
+        values.append(value); first.append(minute); last.append(minute)
+        return true
+    }
+
+    mutating func restore(_ v: UInt64, first f: UInt32, last l: UInt32) {
+        guard values.count < capacity else { return }
+        values.append(v); first.append(f); last.append(l)
+    }
+
+    var entries: [(value: UInt64, first: UInt32, last: UInt32)] { values.indices.map { (values[$0], first[$0], last[$0]) } }
+}
+
+/// The fleet's rhythm: requests by hour of day and by day of week, as multiplicative factors
+/// learned from judged hours. A key's expected volume is its own level times these factors,
+/// so quiet nights and weekends are expected to be quiet.
+struct SeasonalProfile: Codable {
+    var hourOfDay = [Double](repeating: 0, count: 24)
+    var hourSeen = [Bool](repeating: false, count: 24)
+    var dayOfWeek = [Double](repeating: 0, count: 7)
+    var daySeen = [Bool](repeating: false, count: 7)
+    var dayTotal = 0.0
+
+    func factor(hourNumber: Int64) -> Double {
+        let h = Int(hourNumber % 24)
+        let d = Int(ReportPeriod.weekday(hourNumber / 24))
+        var f = 1.0
+        if hourSeen.allSatisfy({ $0 }) {
+            let mean = hourOfDay.reduce(0, +) / 24
+            if mean > 0 { f *= hourOfDay[h] / mean }
+        }
+        if daySeen.allSatisfy({ $0 }) {
+            let mean = dayOfWeek.reduce(0, +) / 7
+            if mean > 0 { f *= dayOfWeek[d] / mean }
+        }
+        return min(max(f, 0.05), 20)
+    }
+
+    mutating func learn(hourNumber: Int64, total: Double) {
+        let h = Int(hourNumber % 24)
+        hourOfDay[h] = hourSeen[h] ? hourOfDay[h] + 0.2 * (total - hourOfDay[h]) : total
+        hourSeen[h] = true
+        dayTotal += total
+        if h == 23 {
+            let d = Int(ReportPeriod.weekday(hourNumber / 24))
+            dayOfWeek[d] = daySeen[d] ? dayOfWeek[d] + 0.3 * (dayTotal - dayOfWeek[d]) : dayTotal
+            daySeen[d] = true
+            dayTotal = 0
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+
+/// Requests over a policy rate limit, and requests the server itself refused with 429
+/// (plan §1.4: rate-limit violations, fewer than 10 per day).
+///
+/// For each `rate_limits` entry, requests are counted per entity (`api_key`, `client_ip` or
+/// `user`) over a sliding window kept as 60 slices: the count covers the current slice and
+/// the 59 before it, so "more than 600 in 1m" is judged at one-second resolution. Each
+/// request over the limit, and each 429 answer, is a breach; breaches of one entity group into
+/// episodes (P3). More than `dailyEscalation` breaches by one entity in a UTC day escalate the
+/// episode (P2). State per entity is 60 counters, dropped when the window is empty.
+final class RateLimitBreachDetector: Detector {
+    let name = "rate_limit_breach"
+    static let slices = 60
+    private let settings: DetectorSettings.RateLimitBreach
+    private let rules: [RateLimit]
+    /// Slice width per rule (window / 60, at least 1 ms).
+    private let widths: [Int64]
+
+    private struct Counter {
+        var slices = [UInt32](repeating: 0, count: RateLimitBreachDetector.slices)
+        var head: Int64 = .min      // slice number of the newest slice
+        var total: Int64 = 0
+
+        /// Counts one request in `slice`, dropping slices that left the window; returns the
+        /// requests now in the window. A request older than the window is not counted.
+        mutating func add(_ slice: Int64) -> Int64 {
+            let n = Int64(RateLimitBreachDetector.slices)
+            if slice > head {
+                let gap = head == .min ? n : min(slice - head, n)
+                for k in 0..<gap {
+                    let idx = Int((slice - k) % n)
+                    total -= Int64(slices[idx])
+                    slices[idx] = 0
+                }
+                head = slice
+            }
+            if slice > head - n {
+                slices[Int(slice % n)] += 1
+                total += 1
+            }
+            return total
+        }
+    }
+
+    private struct Key: Hashable {
+        var rule: Int
+        var entity: Subject
+    }
+
+    private var counters: [Key: Counter] = [:]
+    /// Breaches per entity in the current UTC day.
+    private var daily: [Subject: (day: Int64, count: Int)] = [:]
+    private var serverMatch: [UInt32: [Bool]] = [:]
+
+    init(settings: DetectorSettings.RateLimitBreach, rules: [RateLimit]) {
+        self.settings = settings
+        // With no configured limit, 429 answers still count, per API key else address.
+        self.rules = rules.isEmpty ? [RateLimit(name: "server_429", per: .apiKey, limit: .max, window: EventTime.minute,
+                                                location: SourceLocation(file: "built-in"))] : rules
+        widths = self.rules.map { max(1, $0.window / Int64(RateLimitBreachDetector.slices)) }
+    }
+
+    private func applies(_ rule: Int, _ server: Symbol, _ context: DetectionContext) -> Bool {
+        if rules[rule].servers.isEmpty { return true }
+        if let m = serverMatch[server.id] { return m[rule] }
+        let name = context.string(server) ?? ""
+        let m = rules.map { r in r.servers.isEmpty || r.servers.contains { fnmatch($0, name, 0) == 0 } }
+        serverMatch[server.id] = m
+        return m[rule]
+    }
+
+    private func entity(_ per: RateLimit.Entity, _ e: Event) -> Subject? {
+        switch per {
+        case .apiKey: return e.apiKey.isNone ? (rules.count == 1 && rules[0].limit == .max ? Subject.client(of: e) : nil) : .apiKey(e.apiKey)
+        case .clientIP: return Subject.client(of: e)
+        case .user: return e.user.isNone ? nil : .user(e.user)
+        }
+    }
+
+    func observe(_ e: Event, context: DetectionContext) {
+        // Only requests: sshd login attempts have no rate limits.
+        guard !e.operation.isNone || !e.apiKey.isNone || e.status != 0 else { return }
+        for (i, rule) in rules.enumerated() {
+            guard let who = entity(rule.per, e), applies(i, e.server, context) else { continue }
+            // Counted in place: no copy of the slices per request.
+            let total = counters[Key(rule: i, entity: who), default: Counter()].add(e.time / widths[i])
+            let over = rule.limit != .max && total > Int64(rule.limit)
+            if over || e.outcome == .rateLimited {
+                breach(e, rule: rule, who: who, total: total, refused: e.outcome == .rateLimited, context: context)
+            }
+        }
+    }
+
+    private func breach(_ e: Event, rule: RateLimit, who: Subject, total: Int64, refused: Bool, context: DetectionContext) {
+        let day = e.time / EventTime.day
+        var d = daily[who] ?? (day, 0)
+        if d.day != day { d = (day, 0) }
+        d.count += 1
+        daily[who] = d
+        let severity = d.count > settings.dailyEscalation ? settings.escalatedSeverity : settings.severity
+        context.findings.report(detector: name, rule: rule.name, subject: who, severity: severity, server: e.server, time: e.time,
+                                cooldown: settings.cooldown) { f, _ in
+            f.count += 1
+            context.note(e, in: &f)
+            f.evidence.counts[refused ? "answered_429" : "over_limit", default: 0] += 1
+            f.evidence.counts["breaches_today"] = d.count
+            f.evidence.counts["max_in_window"] = max(f.evidence.counts["max_in_window"] ?? 0, Int(total))
+            if rule.limit != .max {
+                f.evidence.attributes["limit"] = "\(rule.limit) per \(Duration.format(rule.window)) per \(rule.per.rawValue) (\(rule.name))"
+            }
+            let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
+            f.message = "\(f.count) rate-limit breach\(f.count == 1 ? "" : "es") by \(who)"
+                + (rule.limit == .max ? " (answered 429)" : " (limit \(rule.limit) per \(Duration.format(rule.window)); up to \(f.evidence.counts["max_in_window"]!) counted)")
+                + (d.count > settings.dailyEscalation ? "; \(d.count) today, over \(settings.dailyEscalation) a day" : "")
+        }
+    }
+
+    private var sweptHour: Int64 = .min
+
+    func advance(to watermark: Int64, context: DetectionContext) {
+        // Once an hour of event time: forget entities whose window is empty, and daily
+        // counts of past days (an empty counter kept a little longer changes no count).
+        guard watermark / EventTime.hour != sweptHour else { return }
+        sweptHour = watermark / EventTime.hour
+        counters = counters.filter { key, c in
+            (c.head + 1) * widths[key.rule] + rules[key.rule].window > watermark
+        }
+        let today = watermark / EventTime.day
+        daily = daily.filter { $0.value.day == today }
+    }
+
+    // MARK: persistence
+
+    private struct Stored: Codable {
+        var rule: String
+        var kind: String
+        var entity: String
+        var head: Int64
+        var slices: [UInt32]
+    }
+
+    private struct StoredDaily: Codable {
+        var kind: String
+        var entity: String
+        var day: Int64
+        var count: Int
+    }
+
+    private struct State: Codable {
+        var counters: [Stored]
+        var daily: [StoredDaily]
+    }
+
+    func snapshot(context: DetectionContext) throws -> Data? {
+        let c = counters.map { k, v in
+            Stored(rule: rules[k.rule].name, kind: k.entity.kind, entity: k.entity.text(context.symbols), head: v.head, slices: v.slices)
+        }.sorted { ($0.rule, $0.kind, $0.entity) < ($1.rule, $1.kind, $1.entity) }
+        let d = daily.map { StoredDaily(kind: $0.key.kind, entity: $0.key.text(context.symbols), day: $0.value.day, count: $0.value.count) }
+            .sorted { ($0.kind, $0.entity) < ($1.kind, $1.entity) }
+        return try JSONEncoder.state.encode(State(counters: c, daily: d))
+    }
+
+    func restore(_ data: Data, context: DetectionContext) throws {
+        let s = try JSONDecoder.state.decode(State.self, from: data)
+        counters = [:]
+        for c in s.counters {
+            guard let rule = rules.firstIndex(where: { $0.name == c.rule }), c.slices.count == RateLimitBreachDetector.slices,
+                  let who = Subject(kind: c.kind, text: c.entity, symbols: context.symbols) else { continue }
+            counters[Key(rule: rule, entity: who)] = Counter(slices: c.slices, head: c.head, total: c.slices.reduce(0) { $0 + Int64($1) })
+        }
+        daily = [:]
+        for d in s.daily {
+            if let who = Subject(kind: d.kind, text: d.entity, symbols: context.symbols) { daily[who] = (d.day, d.count) }
+        }
+    }
+}
