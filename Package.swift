@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
+        .executable(name: "vigil-traffic", targets: ["vigil-traffic"]),
         .library(name: "VigilCore", targets: ["VigilCore"]),
     ],
     dependencies: [
@@ -46,10 +47,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Synthetic MCP traffic with labelled incidents, for the detection evaluation (tests and
+        // Benchmarks/). Not part of Vigil itself.
+        .executableTarget(
+            name: "vigil-traffic",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(
             name: "VigilCoreTests",
-            // `vigil` is listed so the end-to-end tests find the binary built beside them.
-            dependencies: ["VigilCore", "vigil"]
+            // `vigil` and `vigil-traffic` are listed so end-to-end tests find the binaries built beside them.
+            dependencies: ["VigilCore", "vigil", "vigil-traffic"]
         ),
     ],
     swiftLanguageModes: [.v6]

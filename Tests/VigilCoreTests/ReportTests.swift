@@ -152,16 +152,17 @@ import Testing
         let all = try store.findings(FindingQuery())
         let newest = all.map(\.lastSeen).max()!
         var r = RetentionSettings()
-        // 20 days after the newest finding: P4 (none here) and nothing else would go…
+        // 20 days after the newest finding: only P4 (14 days) would go…
         let dry = try store.prune(r, now: newest + 20 * EventTime.day, dryRun: true)
-        #expect(dry.findings.values.reduce(0, +) == 0)
-        // …with P2 kept only 1 day, every P2 goes; P1 (90 days) and P3 (30 days) stay.
+        #expect(dry.findings[.p4] == all.filter { $0.severity == .p4 }.count)
+        #expect(dry.findings.filter { $0.key != .p4 }.values.reduce(0, +) == 0)
+        // …with P2 kept only 1 day, every P2 and P4 goes; P1 (90 days) and P3 (30 days) stay.
         r.findings[.p2] = EventTime.day
         r.aggregates = EventTime.day
         let done = try store.prune(r, now: newest + 20 * EventTime.day)
         let left = try store.findings(FindingQuery())
         #expect(done.findings[.p2] == all.filter { $0.severity == .p2 }.count)
-        #expect(left.allSatisfy { $0.severity != .p2 } && left.count == all.filter { $0.severity != .p2 }.count)
+        #expect(left.allSatisfy { $0.severity == .p1 || $0.severity == .p3 } && left.count == all.filter { $0.severity == .p1 || $0.severity == .p3 }.count)
         #expect(left.contains { $0.severity == .p1 })
         #expect(try Self.hourly(db).isEmpty && done.hourlyRows > 0)
     }

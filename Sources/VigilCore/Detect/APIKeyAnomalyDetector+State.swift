@@ -2,87 +2,104 @@ import Foundation
 
 /// Saving and restoring what the detector knows, with symbols spelled out, so a run can
 /// continue where the last one stopped (and `vigil baseline show` can read it).
+///
+/// Binary (`BinaryWriter`), version 1: open hour, fleet profile, then per key (sorted by key
+/// id): scalars, the open hour's counts and sample, known values, last place, recent rules
+/// and the last 24 judged hours.
 extension APIKeyAnomalyDetector {
-    struct StoredKey: Codable {
-        var key: String
-        var firstSeen: Int64
-        var lastSeen: Int64
-        var total: Int64
-        var hour: Int64
-        var count: UInt32
-        var errors: UInt32
-        var lastTime: Int64
-        var sample: StoredSample?
-        var level: Double
-        var levelHours: Int32
-        var lastClosedHour: Int64
-        var dispersion: Double
-        var errorMean: Double
-        var errorHours: Int32
-        var lastAuthFailure: Int64
-        var countries: [[UInt64]]
-        var asns: [[UInt64]]
-        var networks: [[UInt64]]
-        var tools: [StoredTool]
-        var place: [Double]?
-        var placeTime: Int64?
-        var placeCity: String?
-        var recentRules: [[Int64]]
-        var recent: [[Double]]
-    }
-
-    struct StoredTool: Codable {
-        var name: String
-        var first: UInt32
-        var last: UInt32
-    }
-
-    struct State: Codable {
-        var openHour: Int64
-        var profile: SeasonalProfile
-        var keys: [StoredKey]
-    }
+    static let stateVersion: UInt8 = 1
 
     func snapshot(context: DetectionContext) throws -> Data? {
+        var w = BinaryWriter(capacity: keys.count * 400 + 1024)
+        w.u8(APIKeyAnomalyDetector.stateVersion)
+        w.i64(openHour)
+        for v in profile.hourOfDay { w.f64(v) }
+        for v in profile.hourSeen { w.u8(v ? 1 : 0) }
+        for v in profile.dayOfWeek { w.f64(v) }
+        for v in profile.daySeen { w.u8(v ? 1 : 0) }
+        w.f64(profile.dayTotal)
         let open = Set(active)
-        let list = keys.map { sym, k -> StoredKey in
-            func seen(_ s: SeenSet) -> [[UInt64]] { s.entries.map { [$0.value, UInt64($0.first), UInt64($0.last)] } }
-            return StoredKey(
-                key: context.string(sym) ?? "", firstSeen: k.firstSeen, lastSeen: k.lastSeen, total: k.total,
-                hour: open.contains(sym) ? k.hour : .min, count: k.count, errors: k.errors, lastTime: k.lastTime,
-                sample: k.sample.map { StoredSample($0, context) }, level: k.level, levelHours: k.levelHours, lastClosedHour: k.lastClosedHour,
-                dispersion: k.dispersion, errorMean: k.errorMean, errorHours: k.errorHours, lastAuthFailure: k.lastAuthFailure,
-                countries: seen(k.countries), asns: seen(k.asns), networks: seen(k.networks),
-                tools: k.tools.entries.map { StoredTool(name: context.string(Symbol(id: UInt32($0.value))) ?? "", first: $0.first, last: $0.last) },
-                place: k.place.map { [$0.lat, $0.lon] }, placeTime: k.place?.time, placeCity: k.place?.city,
-                recentRules: k.recentRules.map { [Int64($0.rule), $0.time] },
-                recent: k.recent.map { [Double($0.hour), Double($0.observed), Double($0.expected)] })
-        }.sorted { $0.key < $1.key }
-        return try JSONEncoder.state.encode(State(openHour: openHour, profile: profile, keys: list))
+        let list = keys.map { (name: context.string($0.key) ?? "", sym: $0.key, k: $0.value) }.sorted { $0.name < $1.name }
+        w.u32(UInt32(list.count))
+        for (name, sym, k) in list {
+            w.string(name)
+            w.i64(k.firstSeen); w.i64(k.lastSeen); w.i64(k.total)
+            w.i64(open.contains(sym) ? k.hour : .min); w.u32(k.count); w.u32(k.errors); w.i64(k.lastTime)
+            w.f64(k.level); w.u32(UInt32(bitPattern: k.levelHours)); w.i64(k.lastClosedHour); w.f64(k.dispersion)
+            w.f64(k.errorMean); w.u32(UInt32(bitPattern: k.errorHours)); w.i64(k.lastAuthFailure)
+            for set in [k.countries, k.asns, k.networks] {
+                w.u8(UInt8(set.count))
+                for e in set.entries { w.u64(e.value); w.u32(e.first); w.u32(e.last) }
+            }
+            w.u8(UInt8(k.tools.count))
+            for e in k.tools.entries { w.string(context.string(Symbol(id: UInt32(truncatingIfNeeded: e.value))) ?? ""); w.u32(e.first); w.u32(e.last) }
+            if let p = k.place {
+                w.u8(1); w.f64(p.lat); w.f64(p.lon); w.i64(p.time); w.string(p.city ?? "")
+            } else {
+                w.u8(0)
+            }
+            w.u8(UInt8(k.recentRules.count))
+            for r in k.recentRules { w.u8(r.rule); w.i64(r.time) }
+            w.u8(UInt8(k.recent.count))
+            for r in k.recent { w.i64(r.hour); w.u32(r.observed); w.f64(Double(r.expected)) }
+            if let s = k.sample, open.contains(sym) {
+                w.u8(1)
+                w.string(String(decoding: try JSONEncoder.state.encode(StoredSample(s, context)), as: UTF8.self))
+            } else {
+                w.u8(0)
+            }
+        }
+        return Data(w.bytes)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        let s = try JSONDecoder.state.decode(State.self, from: data)
-        openHour = s.openHour
-        profile = s.profile
+        var r = BinaryReader([UInt8](data))
+        guard try r.u8() == APIKeyAnomalyDetector.stateVersion else { throw BinaryReader.Truncated() }
+        openHour = try r.i64()
+        var p = SeasonalProfile()
+        for i in 0..<24 { p.hourOfDay[i] = try r.f64() }
+        for i in 0..<24 { p.hourSeen[i] = try r.u8() == 1 }
+        for i in 0..<7 { p.dayOfWeek[i] = try r.f64() }
+        for i in 0..<7 { p.daySeen[i] = try r.u8() == 1 }
+        p.dayTotal = try r.f64()
+        profile = p
         keys = [:]
         var reopened: [Symbol] = []
-        for r in s.keys {
-            let sym = context.symbols.intern(r.key)
-            let k = KeyState(firstSeen: r.firstSeen)
-            k.lastSeen = r.lastSeen; k.total = r.total; k.hour = r.hour; k.count = r.count; k.errors = r.errors; k.lastTime = r.lastTime
-            k.sample = r.sample?.ref(context); k.level = r.level; k.levelHours = r.levelHours; k.lastClosedHour = r.lastClosedHour
-            k.dispersion = r.dispersion; k.errorMean = r.errorMean; k.errorHours = r.errorHours; k.lastAuthFailure = r.lastAuthFailure
-            for e in r.countries where e.count == 3 { k.countries.restore(e[0], first: UInt32(e[1]), last: UInt32(e[2])) }
-            for e in r.asns where e.count == 3 { k.asns.restore(e[0], first: UInt32(e[1]), last: UInt32(e[2])) }
-            for e in r.networks where e.count == 3 { k.networks.restore(e[0], first: UInt32(e[1]), last: UInt32(e[2])) }
-            for t in r.tools { k.tools.restore(UInt64(context.symbols.intern(t.name).id), first: t.first, last: t.last) }
-            if let p = r.place, p.count == 2, let t = r.placeTime { k.place = KeyState.Place(lat: p[0], lon: p[1], time: t, city: r.placeCity) }
-            k.recentRules = r.recentRules.filter { $0.count == 2 }.map { (UInt8(clamping: $0[0]), $0[1]) }
-            k.recent = r.recent.filter { $0.count == 3 }.map { (Int64($0[0]), UInt32($0[1]), Float($0[2])) }
+        for _ in 0..<(try r.u32()) {
+            let sym = context.symbols.intern(try r.string())
+            let k = KeyState(firstSeen: try r.i64())
+            k.lastSeen = try r.i64(); k.total = try r.i64()
+            k.hour = try r.i64(); k.count = try r.u32(); k.errors = try r.u32(); k.lastTime = try r.i64()
+            k.level = try r.f64(); k.levelHours = Int32(bitPattern: try r.u32()); k.lastClosedHour = try r.i64(); k.dispersion = try r.f64()
+            k.errorMean = try r.f64(); k.errorHours = Int32(bitPattern: try r.u32()); k.lastAuthFailure = try r.i64()
+            for which in 0..<3 {
+                for _ in 0..<(try r.u8()) {
+                    let v = try r.u64(), f = try r.u32(), l = try r.u32()
+                    switch which {
+                    case 0: k.countries.restore(v, first: f, last: l)
+                    case 1: k.asns.restore(v, first: f, last: l)
+                    default: k.networks.restore(v, first: f, last: l)
+                    }
+                }
+            }
+            for _ in 0..<(try r.u8()) {
+                let name = try r.string(), f = try r.u32(), l = try r.u32()
+                k.tools.restore(UInt64(context.symbols.intern(name).id), first: f, last: l)
+            }
+            if try r.u8() == 1 {
+                let lat = try r.f64(), lon = try r.f64(), t = try r.i64(), city = try r.string()
+                k.place = KeyState.Place(lat: lat, lon: lon, time: t, city: city.isEmpty ? nil : city)
+            }
+            for _ in 0..<(try r.u8()) { k.recentRules.append((try r.u8(), try r.i64())) }
+            for _ in 0..<(try r.u8()) { k.recent.append((try r.i64(), try r.u32(), Float(try r.f64()))) }
+            if try r.u8() == 1 {
+                let json = try r.string()
+                k.sample = try JSONDecoder.state.decode(StoredSample.self, from: Data(json.utf8)).ref(context)
+            }
             keys[sym] = k
             if k.hour == openHour && k.hour != .min { reopened.append(sym) }
         }
+        rebuildIndex()
         restoreActive(reopened)
     }
 }

@@ -20,8 +20,8 @@ import Foundation
 ///
 /// Scoring: `volume`, `new_country`, `new_asn`, `impossible_travel` and `error_ratio` are P3,
 /// `new_network` and `new_tool` P4 (address churn and new tools are common on their own); a
-/// finding is raised one level (to P2 at most from P3) when another rule fired for the key in
-/// the last 24 hours or the key failed authentication in that time.
+/// finding is raised one level (P4 → P3, P3 → P2) when another rule other than those two fired
+/// for the key in the last 24 hours, or the key failed authentication in that time.
 ///
 /// Event time only: an hour is judged when the watermark passes its end; events of an hour
 /// already judged are counted as late and do not enter the volume baseline.
@@ -32,7 +32,32 @@ final class APIKeyAnomalyDetector: Detector {
     /// Weight of one hour in the key's level (half-life about 34 hours).
     static let alpha = 0.02
 
+    /// Key states by symbol id (symbols are small dense integers): an array index per event
+    /// instead of a hash lookup. `keys` is the same set as a dictionary, for the rest.
+    private var byID: [KeyState?] = []
     var keys: [Symbol: KeyState] = [:]
+
+    /// Call after replacing `keys` wholesale (restore, forgetting idle keys).
+    func rebuildIndex() {
+        byID = []
+        for (sym, k) in keys { place(sym, k) }
+    }
+
+    private func place(_ sym: Symbol, _ k: KeyState) {
+        let i = Int(sym.id)
+        if i >= byID.count { byID += [KeyState?](repeating: nil, count: max(i + 1 - byID.count, 1024)) }
+        byID[i] = k
+    }
+
+    @inline(__always)
+    private func state(_ sym: Symbol, firstSeen: Int64) -> KeyState {
+        let i = Int(sym.id)
+        if i < byID.count, let k = byID[i] { return k }
+        let k = KeyState(firstSeen: firstSeen)
+        keys[sym] = k
+        place(sym, k)
+        return k
+    }
     var profile = SeasonalProfile()
     var openHour: Int64 = .min
     /// Keys with requests in the open hour.
@@ -51,13 +76,7 @@ final class APIKeyAnomalyDetector: Detector {
     func observe(_ e: Event, context: DetectionContext) {
         guard !e.apiKey.isNone else { return }
         let minute = UInt32(clamping: e.time / EventTime.minute)
-        let k: KeyState
-        if let existing = keys[e.apiKey] {
-            k = existing
-        } else {
-            k = KeyState(firstSeen: e.time)
-            keys[e.apiKey] = k
-        }
+        let k = state(e.apiKey, firstSeen: e.time)
         let hour = e.time / EventTime.hour
         if openHour == .min { openHour = hour }
         if hour < openHour {
@@ -82,7 +101,10 @@ final class APIKeyAnomalyDetector: Detector {
         k.lastSeen = max(k.lastSeen, e.time)
 
         if !e.tool.isNone, e.outcome == .success || e.outcome == .invalidInput || e.outcome == .error {
-            if k.tools.touch(UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            // The same tool as the key's last call within the hour: nothing new to learn.
+            let same = e.tool.id == k.lastTool && minute &- k.lastToolMinute < 60
+            if !same { k.lastTool = e.tool.id; k.lastToolMinute = minute }
+            if !same && k.tools.touch(UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
                 fire(.newTool, key: e.apiKey, k, e, context) { f in
                     f.evidence.attributes["new_tool"] = context.string(e.tool)
                     f.evidence.attributes["known_tools"] = String(k.tools.count - 1)
@@ -91,6 +113,12 @@ final class APIKeyAnomalyDetector: Detector {
             }
         }
         guard let ip = e.clientIP else { return }
+        // One of the key's last two addresses, seen within the hour: its network, country and
+        // AS number are known and their last use is recent enough for forgetting.
+        if ip == k.lastIPs.0 && minute &- k.lastIPMinutes.0 < 60 { return }
+        if ip == k.lastIPs.1 && minute &- k.lastIPMinutes.1 < 60 { return }
+        k.lastIPs = (ip, k.lastIPs.0)
+        k.lastIPMinutes = (minute, k.lastIPMinutes.0)
         if k.networks.touch(APIKeyAnomalyDetector.network(ip), minute: minute, forgetMinutes: forgetMinutes) && warmed {
             fire(.newNetwork, key: e.apiKey, k, e, context) { f in
                 f.evidence.attributes["new_network"] = CIDR(network: ip, prefix: ip.isV4 ? 24 : 48).description
@@ -99,37 +127,47 @@ final class APIKeyAnomalyDetector: Detector {
             }
         }
         guard let enricher, !enricher.isEmpty else { return }
-        let geo = enricher.info(ip)
-        if let code = geo.countryCode, k.countries.touch(UInt64(code), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        let geo = enricher.code(ip)
+        if geo.country != 0, k.countries.touch(UInt64(geo.country), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            let country = APIKeyAnomalyDetector.countryName(geo.country)
             fire(.newCountry, key: e.apiKey, k, e, context) { f in
-                f.evidence.attributes["new_country"] = geo.country
+                f.evidence.attributes["new_country"] = country
                 f.evidence.attributes["known_countries"] = k.countries.values.compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
-                    .filter { $0 != geo.country }.sorted().joined(separator: ", ")
-                return "API key \(f.subject) used from \(geo.country ?? "?") for the first time (\(ip))"
+                    .filter { $0 != country }.sorted().joined(separator: ", ")
+                return "API key \(f.subject) used from \(country ?? "?") for the first time (\(ip))"
             }
         }
-        if let asn = geo.asn, k.asns.touch(UInt64(asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        if geo.asn != 0, k.asns.touch(UInt64(geo.asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            let org = enricher.info(ip).asOrganization
             fire(.newASN, key: e.apiKey, k, e, context) { f in
-                f.evidence.attributes["new_asn"] = "AS\(asn)" + (geo.asOrganization.map { " \($0)" } ?? "")
+                f.evidence.attributes["new_asn"] = "AS\(geo.asn)" + (org.map { " \($0)" } ?? "")
                 f.evidence.attributes["known_asns"] = String(k.asns.count - 1)
-                return "API key \(f.subject) used from AS\(asn)\(geo.asOrganization.map { " (\($0))" } ?? "") for the first time"
+                return "API key \(f.subject) used from AS\(geo.asn)\(org.map { " (\($0))" } ?? "") for the first time"
             }
         }
-        if let lat = geo.latitude, let lon = geo.longitude {
-            if let prev = k.place, e.time >= prev.time {
+        if geo.hasLocation {
+            let lat = Double(geo.latitude), lon = Double(geo.longitude)
+            if let prev = k.place, e.time >= prev.time, prev.lat != lat || prev.lon != lon {
                 let km = APIKeyAnomalyDetector.distanceKm(prev.lat, prev.lon, lat, lon)
                 let hours = max(Double(e.time - prev.time) / Double(EventTime.hour), 1.0 / 60)
                 if km > settings.travelKm && km / hours > settings.travelSpeedKmh {
+                    let city = enricher.info(ip).city
                     fire(.impossibleTravel, key: e.apiKey, k, e, context) { f in
                         f.evidence.attributes["distance_km"] = String(Int(km))
                         f.evidence.attributes["speed_kmh"] = String(Int(km / hours))
                         f.evidence.attributes["from"] = "\(prev.city ?? "?") at \(EventTime.format(prev.time))"
-                        f.evidence.attributes["to"] = "\(geo.city ?? geo.country ?? "?") at \(EventTime.format(e.time))"
+                        f.evidence.attributes["to"] = "\(city ?? "?") at \(EventTime.format(e.time))"
                         return "API key \(f.subject) used \(Int(km)) km apart within \(Duration.format(e.time - prev.time)) (\(Int(km / hours)) km/h)"
                     }
                 }
             }
-            if e.time >= (k.place?.time ?? .min) { k.place = KeyState.Place(lat: lat, lon: lon, time: e.time, city: geo.city ?? geo.country) }
+            if e.time >= (k.place?.time ?? .min) {
+                if let p = k.place, p.lat == lat, p.lon == lon {
+                    k.place!.time = e.time
+                } else {
+                    k.place = KeyState.Place(lat: lat, lon: lon, time: e.time, city: enricher.info(ip).city)
+                }
+            }
         }
     }
 
@@ -152,7 +190,10 @@ final class APIKeyAnomalyDetector: Detector {
     func fire(_ rule: Rule, key: Symbol, _ k: KeyState, time: Int64, sample: SampleRef?, _ context: DetectionContext,
               describe: (inout Finding) -> String) {
         let low = rule == .newNetwork || rule == .newTool
-        let others = k.recentRules.filter { $0.rule != rule.index && time - $0.time <= EventTime.day }
+        // Only a serious rule (or an authentication failure) raises another: a new network and
+        // a new tool on the same day are still everyday churn.
+        let lowIndices: Set<UInt8> = [Rule.newNetwork.index, Rule.newTool.index]
+        let others = k.recentRules.filter { $0.rule != rule.index && !lowIndices.contains($0.rule) && time - $0.time <= EventTime.day }
         let combined = !others.isEmpty || (k.lastAuthFailure > 0 && time - k.lastAuthFailure <= EventTime.day)
         var severity = low ? settings.lowSeverity : settings.severity
         if combined { severity = low ? settings.severity : settings.combinedSeverity }
@@ -187,7 +228,9 @@ final class APIKeyAnomalyDetector: Detector {
         let day = watermark / EventTime.day
         if day != sweptDay {
             sweptDay = day
+            let before = keys.count
             keys = keys.filter { watermark - $0.value.lastSeen <= settings.forget }
+            if keys.count != before { rebuildIndex() }
         }
     }
 
@@ -209,10 +252,10 @@ final class APIKeyAnomalyDetector: Detector {
             let expected = max(k.level * factor, 0.05)
             var anomalous = false
             let warmed = isWarm(k, at: k.lastTime) && k.levelHours >= 24
-            if warmed {
+            if warmed && observed >= Double(settings.minCount) && observed >= settings.ratio * expected {
                 let phi = max(k.dispersion, 1)
                 let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
-                if observed >= Double(settings.minCount) && observed >= settings.ratio * expected && p < settings.pValue {
+                if p < settings.pValue {
                     anomalous = true
                     fire(.volume, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
                         f.evidence.attributes["observed"] = String(k.count)
@@ -226,7 +269,7 @@ final class APIKeyAnomalyDetector: Detector {
                         return "API key \(f.subject) made \(k.count) requests in an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected))"
                     }
                 }
-            } else if k.count >= settings.staticHourlyFloor {
+            } else if !warmed && k.count >= settings.staticHourlyFloor {
                 anomalous = true
                 fire(.volume, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
                     f.evidence.attributes["observed"] = String(k.count)

@@ -33,7 +33,10 @@ public struct DetectorSettings: Sendable, Equatable {
 
     public struct RateLimitBreach: Sendable, Equatable {
         public var enabled = true
+        /// Requests over the policy's limit.
         public var severity = Severity.p3
+        /// Requests the server answered 429 while the entity was within the policy's limit.
+        public var refusedSeverity = Severity.p4
         /// Severity once an entity has more than `dailyEscalation` breaches in a UTC day
         /// (plan §1.4: "< 10 rate-limit violations per day").
         public var escalatedSeverity = Severity.p2
@@ -69,8 +72,8 @@ public struct DetectorSettings: Sendable, Equatable {
         /// Volume: alert when P(X ≥ observed) < `pValue` and observed ≥ `ratio` × expected
         /// and observed ≥ `minCount`.
         public var pValue = 1e-6
-        public var ratio = 3.0
-        public var minCount = 30
+        public var ratio = 2.5
+        public var minCount = 20
         /// Cold start: any key above this many requests in an hour, baseline or not.
         public var staticHourlyFloor = 5_000
         /// Impossible travel: faster than this between consecutive uses, over at least `travelKm`.

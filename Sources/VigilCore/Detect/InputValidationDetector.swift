@@ -19,6 +19,15 @@ final class InputValidationDetector: Detector {
         var invalid = 0
         var lastTime: Int64 = 0
         var sample: SampleRef?
+
+        mutating func add(_ e: Event, _ context: DetectionContext) {
+            requests += 1
+            if e.outcome == .invalidInput {
+                invalid += 1
+                if sample == nil { sample = context.sampleRef(e) }
+            }
+            if e.time > lastTime { lastTime = e.time }
+        }
     }
 
     private struct Baseline: Codable {
@@ -43,14 +52,8 @@ final class InputValidationDetector: Detector {
         if openHour == .min { openHour = hour }
         if hour < openHour { late += 1; return }
         if hour > openHour { close(context: context); openHour = hour }
-        var h = current[e.server] ?? Hour()
-        h.requests += 1
-        if e.outcome == .invalidInput {
-            h.invalid += 1
-            if h.sample == nil { h.sample = context.sampleRef(e) }
-        }
-        h.lastTime = max(h.lastTime, e.time)
-        current[e.server] = h
+        // One dictionary access, mutated in place: no copy of the hour (and its sample).
+        current[e.server, default: Hour()].add(e, context)
     }
 
     /// Judges the open hour of every server, then starts the next.
@@ -62,7 +65,10 @@ final class InputValidationDetector: Detector {
             var anomalous = false
             if h.requests >= settings.minRequests && share > settings.threshold {
                 let sd = b.variance.squareRoot()
+                // Far above its own: the share, and the count being that high by chance.
+                let expected = max(b.mean, 0.0005) * Double(h.requests)
                 let farAbove = b.hours >= 24 && share > max(3 * b.mean, b.mean + 4 * sd)
+                    && APIKeyAnomalyDetector.poissonTail(Double(h.invalid), expected) < 1e-6
                 anomalous = farAbove
                 report(server, h, share, b, farAbove, context)
             }

@@ -31,6 +31,11 @@ final class KeyState {
     }
     var place: Place?
     var recentRules: [(rule: UInt8, time: Int64)] = []
+    // Fast paths: the last two addresses and the last tool, with the minute they were checked.
+    var lastIPs: (IPAddress?, IPAddress?) = (nil, nil)
+    var lastIPMinutes: (UInt32, UInt32) = (0, 0)
+    var lastTool: UInt32 = 0
+    var lastToolMinute: UInt32 = 0
     /// The last 24 judged hours: hour number, requests, expected requests.
     var recent: [(hour: Int64, observed: UInt32, expected: Float)] = []
 
@@ -40,45 +45,56 @@ final class KeyState {
     }
 
     func recordRecent(hour: Int64, observed: UInt32, expected: Double) {
+        // Only hours with requests are recorded (judged hours): at most one a day is dropped.
+        if recent.count >= 24 { recent.removeFirst() }
         recent.append((hour, observed, Float(expected)))
-        if recent.count > 24 { recent.removeFirst(recent.count - 24) }
     }
 }
 
 /// A small set of values (countries, AS numbers, networks, tool symbols) with the minute each
-/// was first and last used. When full, the value unused longest makes room; values unused for
-/// the forget period count as new again.
+/// was first and last used. When full, the value unused longest makes room (its slot is
+/// overwritten in place); values unused for the forget period count as new again.
 struct SeenSet {
-    private(set) var values: [UInt64] = []
-    private(set) var first: [UInt32] = []
-    private(set) var last: [UInt32] = []
+    struct Entry {
+        var value: UInt64
+        var first: UInt32
+        var last: UInt32
+    }
+
+    private(set) var items: [Entry] = []
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
-    var count: Int { values.count }
+    var count: Int { items.count }
+    var values: [UInt64] { items.map(\.value) }
 
     /// Records a use; `true` when the value is new (never seen, or forgotten).
     mutating func touch(_ value: UInt64, minute: UInt32, forgetMinutes: UInt32) -> Bool {
-        if let i = values.firstIndex(of: value) {
-            let forgotten = minute > last[i] && minute - last[i] > forgetMinutes
-            if forgotten { first[i] = minute }
-            last[i] = max(last[i], minute)
-            return forgotten
+        var oldest = 0
+        for i in items.indices {
+            if items[i].value == value {
+                let forgotten = minute > items[i].last && minute - items[i].last > forgetMinutes
+                if forgotten { items[i].first = minute }
+                if minute > items[i].last { items[i].last = minute }
+                return forgotten
+            }
+            if items[i].last < items[oldest].last { oldest = i }
         }
-        if values.count >= capacity, let oldest = last.indices.min(by: { last[$0] < last[$1] }) {
-            values.remove(at: oldest); first.remove(at: oldest); last.remove(at: oldest)
+        if items.count >= capacity {
+            items[oldest] = Entry(value: value, first: minute, last: minute)
+        } else {
+            items.append(Entry(value: value, first: minute, last: minute))
         }
-        values.append(value); first.append(minute); last.append(minute)
         return true
     }
 
     mutating func restore(_ v: UInt64, first f: UInt32, last l: UInt32) {
-        guard values.count < capacity else { return }
-        values.append(v); first.append(f); last.append(l)
+        guard items.count < capacity else { return }
+        items.append(Entry(value: v, first: f, last: l))
     }
 
-    var entries: [(value: UInt64, first: UInt32, last: UInt32)] { values.indices.map { (values[$0], first[$0], last[$0]) } }
+    var entries: [(value: UInt64, first: UInt32, last: UInt32)] { items.map { ($0.value, $0.first, $0.last) } }
 }
 
 /// The fleet's rhythm: requests by hour of day and by day of week, as multiplicative factors

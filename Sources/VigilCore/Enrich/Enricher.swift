@@ -9,6 +9,7 @@ public final class Enricher {
     let asn: GeoIPDatabase?
     private var cache: [UInt128: Int32] = [:]
     private var infos: [GeoInfo] = []
+    private var codes: [GeoCode] = []
     private let maxCached = 1 << 18
     private(set) var lookups = 0
 
@@ -22,11 +23,18 @@ public final class Enricher {
     /// Lookup failures on damaged databases, for the run summary.
     public var lookupErrors: Int { (city?.lookupErrors ?? 0) + (asn?.lookupErrors ?? 0) }
 
-    public func info(_ a: IPAddress) -> GeoInfo {
-        if let i = cache[a.raw] { return infos[Int(i)] }
+    public func info(_ a: IPAddress) -> GeoInfo { infos[index(a)] }
+
+    /// The same facts without strings, for per-event checks: copying it costs no reference
+    /// counting.
+    func code(_ a: IPAddress) -> GeoCode { codes[index(a)] }
+
+    private func index(_ a: IPAddress) -> Int {
+        if let i = cache[a.raw] { return Int(i) }
         if cache.count >= maxCached {
             cache.removeAll(keepingCapacity: true)
             infos.removeAll(keepingCapacity: true)
+            codes.removeAll(keepingCapacity: true)
         }
         var info = GeoInfo()
         city?.lookup(a, into: &info)
@@ -34,6 +42,18 @@ public final class Enricher {
         lookups += 1
         cache[a.raw] = Int32(infos.count)
         infos.append(info)
-        return info
+        codes.append(GeoCode(country: info.countryCode ?? 0, asn: info.asn ?? 0,
+                             latitude: info.latitude.map(Float.init) ?? .nan, longitude: info.longitude.map(Float.init) ?? .nan))
+        return infos.count - 1
     }
+}
+
+/// Country, AS number and location as plain numbers (0 / NaN when unknown).
+struct GeoCode: Sendable {
+    var country: UInt16
+    var asn: UInt32
+    var latitude: Float
+    var longitude: Float
+
+    var hasLocation: Bool { !latitude.isNaN && !longitude.isNaN }
 }
