@@ -51,7 +51,7 @@ let package = Package(
         // Benchmarks/). Not part of Vigil itself.
         .executableTarget(
             name: "vigil-traffic",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["VigilCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "VigilCoreTests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VigilCore
 
 /// Writes realistic MCP service logs for many API keys, with labelled incidents, so that
 /// detection can be measured: recall per incident kind, false alerts, time to detect.
@@ -38,11 +39,14 @@ struct TrafficGenerator: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Incidents of each kind.") var incidents = 5
     @Option(help: "Days before the first incident (keys need 5 days of history).") var warmupDays = 7
+    @Option(help: "×3 incidents go to keys usually making at least this many requests in that hour.") var x3Minimum = 15.0
+    @Option(help: "×10 incidents go to keys usually making at least this many requests in that hour.") var x10Minimum = 3.0
     @Option(help: "Output log file.") var out: String
     @Option(help: "Output labels file (JSON).") var labels: String
 
     func run() throws {
         var g = Generator(seed: seed, keys: keys, days: days, start: try startMillis(), incidents: incidents, warmupDays: warmupDays)
+        g.volumeMinimum = (x3Minimum, x10Minimum)
         try g.write(out: out, labels: labels)
     }
 
@@ -54,16 +58,11 @@ struct TrafficGenerator: ParsableCommand {
     }
 }
 
-/// SplitMix64: fast, seedable, the same on every platform.
+/// Uniform, normal and Poisson draws over Vigil's `SplitMix64`.
 struct Rand {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
+    var source: SplitMix64
+    init(state: UInt64) { source = SplitMix64(seed: state) }
+    mutating func next() -> UInt64 { source.next() }
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
     mutating func normal() -> Double {
@@ -118,6 +117,7 @@ struct Generator {
     let keyCount: Int, days: Int, start: Int64, incidentCount: Int, warmupDays: Int
     var keys: [Key] = []
     var requestNo = 0
+    var volumeMinimum = (x3: 15.0, x10: 3.0)
 
     init(seed: UInt64, keys: Int, days: Int, start: Int64, incidents: Int, warmupDays: Int) {
         rng = Rand(state: seed)
@@ -159,20 +159,8 @@ struct Generator {
         return Line(time: t, text: s)
     }
 
-    func ISO(_ seconds: Int64) -> String {
-        let days = seconds / 86400, rem = seconds % 86400
-        // civil from days (Howard Hinnant)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let y = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", y + (m <= 2 ? 1 : 0), m, d, rem / 3600, rem % 3600 / 60, rem % 60)
-    }
+    /// `2026-10-05T08:00:00` (UTC), without fraction or zone.
+    func ISO(_ seconds: Int64) -> String { String(EventTime.format(seconds * 1000).prefix(19)) }
 
     mutating func keyIP(_ k: Key) -> String {
         let c = Generator.countries[k.country].1
@@ -215,14 +203,19 @@ struct Generator {
             leaked.append((ki, ip, t))
             incidents.append(label("leaked_key", k.id, "api_key", t, t + 2 * hour, "api_key_anomaly", ["new_country", "new_asn"]))
             // Volume ×3 and ×10 for two hours.
-            for (kind, factor, minimum) in [("volume_x3", 3.0, 15.0), ("volume_x10", 10.0, 3.0)] {
+            for (kind, factor, minimum) in [("volume_x3", 3.0, volumeMinimum.x3), ("volume_x10", 10.0, volumeMinimum.x10)] {
                 // A key and hour where the key's usual volume is at least `minimum` requests.
+                // The busiest candidate stands in when none reaches the minimum.
                 var vi = pickKey(percentile: 0.5), vt = when()
-                for _ in 0..<200 where intensity(keys[vi], hourStart: vt) < minimum {
+                var best = (vi, vt, intensity(keys[vi], hourStart: vt))
+                for _ in 0..<400 where intensity(keys[vi], hourStart: vt) < minimum {
                     used.remove(vi)
                     vi = pickKey(percentile: 0.5)
                     vt = when()
+                    let x = intensity(keys[vi], hourStart: vt)
+                    if x > best.2 { used.remove(best.0); best = (vi, vt, x) }
                 }
+                if intensity(keys[vi], hourStart: vt) < minimum { (vi, vt) = (best.0, best.1); used.insert(vi) }
                 multipliers[vi, default: []].append((vt, vt + 2 * hour, factor))
                 incidents.append(label(kind, keys[vi].id, "api_key", vt, vt + 2 * hour, "api_key_anomaly", ["volume"]))
             }

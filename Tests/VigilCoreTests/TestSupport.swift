@@ -39,30 +39,20 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so property tests are reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+/// Deterministic pseudo-random numbers, so property tests are reproducible.
+typealias SeededRandom = SplitMix64
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// Runs the built `vigil` binary; returns exit status, stdout and stderr.
 @discardableResult
-func runVigil(_ args: [String], stdin: Data? = nil, cwd: URL = packageRoot) throws -> (status: Int32, out: String, err: String) {
+func runVigil(_ args: [String], stdin: Data? = nil, cwd: URL = packageRoot, tool: String = "vigil") throws -> (status: Int32, out: String, err: String) {
     let candidates = [
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vigil"),
-        packageRoot.appendingPathComponent(".build/debug/vigil"),
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(tool),
+        packageRoot.appendingPathComponent(".build/debug/\(tool)"),
     ]
     guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw VigilError.usage("vigil binary not built; run swift build")
+        throw VigilError.usage("\(tool) binary not built; run swift build")
     }
     let p = Process()
     p.executableURL = binary

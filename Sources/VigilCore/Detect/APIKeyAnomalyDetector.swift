@@ -7,8 +7,8 @@ import Foundation
 /// - `volume`: requests in an hour against the key's own baseline: an exponentially weighted
 ///   level (about two days of memory) times the fleet's hour-of-day and day-of-week profile.
 ///   Alert when the Poisson tail P(X ≥ observed) is below `pValue`, observed is at least
-///   `ratio` × expected and at least `minCount` (counts are first divided by the key's
-///   measured over-dispersion, so bursty keys need bigger jumps). Anomalous hours do not feed
+///   `ratio` × expected and at least `minCount` (counts are first divided by the square root
+///   of the key's measured over-dispersion, so bursty keys need bigger jumps). Anomalous hours do not feed
 ///   the baseline. Before warm-up only the static floor applies.
 /// - `new_country`, `new_asn`, `new_network` (/24 or /48): a value the key has not used in
 ///   its history (values unused for `forget` are forgotten); silent during warm-up.
@@ -253,7 +253,9 @@ final class APIKeyAnomalyDetector: Detector {
             var anomalous = false
             let warmed = isWarm(k, at: k.lastTime) && k.levelHours >= 24
             if warmed && observed >= Double(settings.minCount) && observed >= settings.ratio * expected {
-                let phi = max(k.dispersion, 1)
+                // The measured over-dispersion also holds the baseline's own error (level and
+                // profile are estimates), so only its square root widens the test.
+                let phi = max(k.dispersion, 1).squareRoot()
                 let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
                 if p < settings.pValue {
                     anomalous = true

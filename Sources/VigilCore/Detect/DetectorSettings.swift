@@ -72,7 +72,7 @@ public struct DetectorSettings: Sendable, Equatable {
         /// Volume: alert when P(X ≥ observed) < `pValue` and observed ≥ `ratio` × expected
         /// and observed ≥ `minCount`.
         public var pValue = 1e-6
-        public var ratio = 2.5
+        public var ratio = 2.0
         public var minCount = 20
         /// Cold start: any key above this many requests in an hour, baseline or not.
         public var staticHourlyFloor = 5_000

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import VigilCore
+
+/// Detection quality on generated traffic with labelled incidents (`vigil-traffic`), and the
+/// anomaly detectors' determinism across split runs.
+@Suite struct AnomalyEvaluationTests {
+    static let geo = packageRoot.appendingPathComponent("fixtures/geoip").path
+    static let policy = """
+    version: 1
+    geoip: { city: \(geo)/vigil-test-city.mmdb, asn: \(geo)/vigil-test-asn.mmdb, max_age_days: 0 }
+    rate_limits:
+      - { name: per-key, per: api_key, limit: 600, window: 1m }
+    """
+
+    struct Score: Decodable {
+        struct Kind: Decodable { var kind: String; var incidents: Int; var found: Int; var missed: [String] }
+        var kinds: [Kind]
+        var falseAlerts: Int
+        var falseAlertExamples: [String]
+    }
+
+    /// Generates traffic, analyzes it, scores the findings.
+    static func evaluate(_ t: TempDir, keys: Int, days: Int, incidents: Int, seed: Int, extra: [String] = []) throws -> Score {
+        try policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let g = try runVigil(["generate", "--keys", "\(keys)", "--days", "\(days)", "--incidents", "\(incidents)", "--seed", "\(seed)"] + extra + [
+                              "--out", t.path("traffic.jsonl"), "--labels", t.path("labels.json")], tool: "vigil-traffic")
+        #expect(g.status == 0, "\(g.err)")
+        let a = try runVigil(["analyze", "--quiet", "--db", t.path("v.sqlite"), "--policy", t.path("policy.yaml"), t.path("traffic.jsonl")])
+        #expect(a.status == 0, "\(a.err)")
+        let f = try runVigil(["findings", "--db", t.path("v.sqlite"), "--output", "jsonl"])
+        try f.out.write(toFile: t.path("findings.jsonl"), atomically: true, encoding: .utf8)
+        let e = try runVigil(["evaluate", "--labels", t.path("labels.json"), "--findings", t.path("findings.jsonl"),
+                              "--keys", "\(keys)", "--days", "\(days)", "--json"], tool: "vigil-traffic")
+        #expect(e.status == 0, "\(e.err)")
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return try d.decode(Score.self, from: Data(e.out.utf8))
+    }
+
+    /// The small version of the benchmark's evaluation. ×3 incidents go to busy keys here
+    /// (usually 20 or more requests in that hour): a ×3 on a quieter key is found only most of the
+    /// time, as the benchmark's recall shows — Vigil discounts each key's own burstiness.
+    @Test func everyInjectedIncidentIsFoundWithoutFalseAlerts() throws {
+        let t = TempDir()
+        let score = try Self.evaluate(t, keys: 300, days: 12, incidents: 3, seed: 7, extra: ["--x3-minimum", "20"])
+        #expect(Set(score.kinds.map(\.kind)) == ["brute_force", "leaked_key", "rate_limit_burst", "validation_burst", "volume_x10", "volume_x3"])
+        for k in score.kinds {
+            #expect(k.found == k.incidents, "\(k.kind): missed \(k.missed)")
+        }
+        #expect(score.falseAlerts == 0, "\(score.falseAlertExamples)")
+    }
+
+    /// Three weeks in one run, or day by day into the same database: the same findings.
+    @Test func dayByDayRunsGiveTheSameFindingsAsOneRun() throws {
+        let t = TempDir()
+        try Self.policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let g = try runVigil(["generate", "--keys", "150", "--days", "10", "--incidents", "2", "--seed", "3",
+                              "--out", t.path("all.jsonl"), "--labels", t.path("labels.json")], tool: "vigil-traffic")
+        #expect(g.status == 0)
+        let one = try runVigil(["analyze", "--quiet", "--db", t.path("one.sqlite"), "--policy", t.path("policy.yaml"), t.path("all.jsonl")])
+        #expect(one.status == 0, "\(one.err)")
+        // Day files, as a daily rotation would write them, each analyzed in its own run.
+        let lines = try String(contentsOfFile: t.path("all.jsonl"), encoding: .utf8).split(separator: "\n")
+        var byDay: [Substring: [Substring]] = [:]
+        for l in lines { byDay[l.dropFirst(14).prefix(10), default: []].append(l) }
+        for day in byDay.keys.sorted() {
+            let file = t.path("day-\(day).jsonl")
+            try (byDay[day]!.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            let r = try runVigil(["analyze", "--quiet", "--db", t.path("daily.sqlite"), "--policy", t.path("policy.yaml"), file])
+            #expect(r.status == 0, "\(r.err)")
+        }
+        // Identical but for the file names in evidence samples (one file against day files).
+        func normalized(_ db: String) throws -> String {
+            let out = try runVigil(["findings", "--db", t.path(db), "--output", "jsonl"]).out
+            return out.replacingOccurrences(of: #""at":"[^"]*""#, with: "\"at\":\"…\"", options: .regularExpression)
+        }
+        let a = try normalized("one.sqlite"), b = try normalized("daily.sqlite")
+        #expect(!a.isEmpty)
+        #expect(a.contains("api_key_anomaly") && a.contains("rate_limit_breach") && a.contains("input_validation"))
+        #expect(a == b)
+    }
+
+    @Test func poissonTail() {
+        #expect(APIKeyAnomalyDetector.poissonTail(2, 5) == 1)
+        // P(X ≥ 30 | λ = 5) = 2.82e-14 (exact sum)
+        let p = APIKeyAnomalyDetector.poissonTail(30, 5)
+        #expect(p > 2.7e-14 && p < 3.6e-14)
+        // P(X ≥ 10 | λ = 3) ≈ 0.0011
+        let q = APIKeyAnomalyDetector.poissonTail(10, 3)
+        #expect(q > 0.0008 && q < 0.0016)
+        #expect(abs(APIKeyAnomalyDetector.distanceKm(51.5142, -0.0931, 52.374, 4.8897) - 357) < 10)   // London–Amsterdam
+    }
+}
