@@ -10,7 +10,7 @@ struct VigilCommand: ParsableCommand {
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
         version: Vigil.version,
         subcommands: [AnalyzeCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self, UnackCommand.self,
-                      SuppressCommand.self, PruneCommand.self, PolicyCommand.self, DecodeCommand.self]
+                      SuppressCommand.self, PruneCommand.self, BaselineCommand.self, PolicyCommand.self, DecodeCommand.self]
     )
 
     /// Like ArgumentParser's, except that usage errors exit 2 (as documented for every

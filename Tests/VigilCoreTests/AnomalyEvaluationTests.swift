@@ -92,3 +92,39 @@ import Testing
         #expect(abs(APIKeyAnomalyDetector.distanceKm(51.5142, -0.0931, 52.374, 4.8897) - 357) < 10)   // London–Amsterdam
     }
 }
+
+/// The report and `vigil baseline show` over generated traffic with anomalies.
+@Suite struct AnomalyReportTests {
+    @Test func reportChartsKeysAgainstTheirBaselineAndBaselineShowExplainsThem() throws {
+        let t = TempDir()
+        _ = try AnomalyEvaluationTests.evaluate(t, keys: 200, days: 10, incidents: 2, seed: 11, extra: ["--x3-minimum", "20"])
+        let db = t.path("v.sqlite")
+        // 2026-10-05 is a Monday: the generated traffic spans weeks 41 and 42.
+        let md = try runVigil(["report", "--db", db, "--policy", t.path("policy.yaml"), "--week", "2026-W42", "--format", "md"])
+        #expect(md.status == 0, "\(md.err)")
+        #expect(md.out.contains("against its baseline"))
+        let json = try runVigil(["report", "--db", db, "--policy", t.path("policy.yaml"), "--week", "2026-W42", "--format", "json"])
+        let o = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as! [String: Any]
+        let series = o["key_baselines"] as! [[String: Any]]
+        #expect(!series.isEmpty)
+        let first = series[0]
+        #expect((first["observed"] as! [Int]).count == (first["expected"] as! [Double]).count)
+        let row = (o["compliance"] as! [[String: Any]]).first { $0["metric"] as? String == "API key usage anomalies" }!
+        #expect(row["status"] as? String == "fail")   // the injected anomalies are open
+        let html = try runVigil(["report", "--db", db, "--policy", t.path("policy.yaml"), "--week", "2026-W42"]).out
+        #expect(html.contains("<polyline"))
+        // Baselines.
+        let key = first["key"] as! String
+        let b = try runVigil(["baseline", "show", "--db", db, "--key", key, "--output", "json"])
+        #expect(b.status == 0, "\(b.err)")
+        let kb = try JSONSerialization.jsonObject(with: Data(b.out.utf8)) as! [String: Any]
+        #expect((kb["expected_weekday"] as! [Double]).count == 24)
+        #expect(!(kb["countries"] as! [Any]).isEmpty && !(kb["tools"] as! [Any]).isEmpty)
+        #expect(kb["warmed_up"] as? Bool == true)
+        let text = try runVigil(["baseline", "show", "--db", db, "--key", key]).out
+        #expect(text.contains("expected requests by hour") && text.contains("countries:"))
+        #expect(try runVigil(["baseline", "show", "--db", db, "--key", "no-such-key"]).status == 2)
+        let s = try runVigil(["baseline", "show", "--db", db, "--server", "mcp-files"])
+        #expect(s.status == 0 && s.out.contains("input validation failures usually"))
+    }
+}

@@ -267,6 +267,11 @@ final class APIKeyAnomalyDetector: Detector {
                         f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
                                                                    k.level, k.levelHours, factor, phi)
                         f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+                        // The day before and the anomalous hour, for "requests against baseline" charts.
+                        let series = k.recent.suffix(23) + [(hour, k.count, Float(expected))]
+                        f.evidence.attributes["series_hours"] = series.map { String($0.hour) }.joined(separator: ",")
+                        f.evidence.attributes["series_observed"] = series.map { String($0.observed) }.joined(separator: ",")
+                        f.evidence.attributes["series_expected"] = series.map { String(format: "%.1f", $0.expected) }.joined(separator: ",")
                         f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(k.count))
                         return "API key \(f.subject) made \(k.count) requests in an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected))"
                     }

@@ -30,7 +30,7 @@ final class InputValidationDetector: Detector {
         }
     }
 
-    private struct Baseline: Codable {
+    struct Baseline: Codable {
         var mean = 0.0
         var variance = 0.0
         var hours = 0
@@ -38,7 +38,7 @@ final class InputValidationDetector: Detector {
 
     private var openHour: Int64 = .min
     private var current: [Symbol: Hour] = [:]
-    private var baselines: [Symbol: Baseline] = [:]
+    private(set) var baselines: [Symbol: Baseline] = [:]
     private(set) var late = 0
 
     init(settings: DetectorSettings.InputValidation) {

@@ -42,6 +42,8 @@ public struct ReportBuilder {
         var acked: (Int, [Finding]) = (0, [])
         var suppressed: (Int, [Finding]) = (0, [])
         var suppressions: [Suppression] = []
+        var series: [(key: String, hours: String, observed: String, expected: String)] = []
+        var anomalyTriage = (total: 0, open: 0)
     }
 
     /// Runs the report's queries, several at a time: each is one index scan on its own reader
@@ -78,7 +80,13 @@ public struct ReportBuilder {
                 let sup = try store.findingList(where: "\(inPeriod) AND \(FindingStore.suppressedClause)", arguments: [period.from, period.to],
                                                 order: "severity, first_seen", limit: listLimit)
                 let all = try store.suppressions()
-                box.update { $0.acked = acked; $0.suppressed = sup; $0.suppressions = all }
+                let series = try store.anomalySeries(period, limit: 3)
+                let anomalies = try store.findingList(where: "\(inPeriod) AND detector = 'api_key_anomaly' AND severity <= 3", arguments: [period.from, period.to],
+                                                      order: "severity, first_seen", limit: 0)
+                let openAnomalies = try store.findingList(where: "\(inPeriod) AND detector = 'api_key_anomaly' AND severity <= 3 AND \(FindingStore.untriaged)",
+                                                          arguments: [period.from, period.to], order: "severity, first_seen", limit: 0)
+                box.update { $0.acked = acked; $0.suppressed = sup; $0.suppressions = all; $0.series = series
+                    $0.anomalyTriage = (anomalies.0, openAnomalies.0) }
             },
         ]
         let errors = LockedBox<[Error]>([])
@@ -136,9 +144,14 @@ public struct ReportBuilder {
         return SecurityReport(
             title: options.title, period: period, previousPeriod: previous, generatedAt: EventTime.format(options.now), masked: options.mask,
             summary: summary,
-            compliance: compliance(totals: totals, requests: requests, rateDaily: input.rateDaily, detectorTotals: detectorTotals),
+            compliance: compliance(totals: totals, requests: requests, rateDaily: input.rateDaily, detectorTotals: detectorTotals,
+                                   anomalies: input.anomalyTriage),
             findingsPerDay: perDay.keys.sorted().map { perDay[$0]! }, authFailuresPerHour: authSeries, rateLimitedPerDay: rateSeries,
             topAddresses: Array(merge(input.topAddresses.map(offender)).prefix(options.topLimit)), topKeys: input.topKeys.map(offender),
+            keyBaselines: input.series.map { s in
+                .init(key: s.key, hours: s.hours.split(separator: ",").compactMap { Int64($0) }.map { EventTime.format($0 * EventTime.hour) },
+                      observed: s.observed.split(separator: ",").compactMap { Int($0) }, expected: s.expected.split(separator: ",").compactMap { Double($0) })
+            },
             newPlaces: input.newPlaces.map { .init(kind: $0.kind, value: $0.value, firstSeen: EventTime.format($0.firstSeen), findings: $0.findings) },
             open: .init(total: input.open.0, rows: input.open.1.map { row($0, end: period.to) }),
             openByAge: input.ages.map { .init(label: $0.label, count: $0.count) },
@@ -151,7 +164,8 @@ public struct ReportBuilder {
     // MARK: threshold compliance (plan §1.4)
 
     func compliance(totals: [(source: String, outcome: String, events: Int64, attempts: Int64)], requests: Int64,
-                    rateDaily: [Int64: Int64], detectorTotals: (String) -> (findings: Int, occurrences: Int)) -> [SecurityReport.ComplianceRow] {
+                    rateDaily: [Int64: Int64], detectorTotals: (String) -> (findings: Int, occurrences: Int),
+                    anomalies: (total: Int, open: Int)) -> [SecurityReport.ComplianceRow] {
         func sum(_ outcome: String, requestsOnly: Bool, attempts: Bool = false) -> Int64 {
             totals.filter { $0.outcome == outcome && (!requestsOnly || $0.source != "sshd") }.reduce(0) { $0 + (attempts ? $1.attempts : $1.events) }
         }
@@ -174,15 +188,23 @@ public struct ReportBuilder {
                               detail: "no request logs (MCP or HTTP) in this period; SSH: \(sshFailed) failed login attempts"))
         }
 
-        rows.append(.init(metric: "API key usage anomalies", target: "none unexplained", measured: "not measured", status: .notMeasured,
-                          detail: "the API-key baseline detector is not built yet; unauthorized use by keys appears under unauthorized access"))
+        if policy.detectors.apiKeyAnomaly.enabled {
+            let low = detectorTotals("api_key_anomaly").findings - anomalies.total
+            rows.append(.init(metric: "API key usage anomalies", target: "none unexplained", measured: "\(anomalies.total) (\(anomalies.open) open)",
+                              status: anomalies.open == 0 ? .pass : .fail,
+                              detail: "api_key_anomaly findings at P3 or worse, against each key's own baseline; open = neither acknowledged nor suppressed; \(low) more at P4 (new networks or tools)"))
+        } else {
+            rows.append(.init(metric: "API key usage anomalies", target: "none unexplained", measured: "not measured", status: .notMeasured,
+                              detail: "the api_key_anomaly detector is turned off in the policy"))
+        }
 
         let days = rateDaily.keys.sorted()
         let worst = rateDaily.values.max() ?? 0
         let perDay = days.map { "\(EventTime.format($0).prefix(10)): \(rateDaily[$0]!)" }.joined(separator: ", ")
+        let breaches = detectorTotals("rate_limit_breach")
         rows.append(.init(metric: "Rate-limit violations", target: "< 10 per day", measured: "\(rateDaily.values.reduce(0, +)) (worst day \(worst))",
                           status: worst < 10 ? .pass : .fail,
-                          detail: (perDay.isEmpty ? "none" : perDay) + " — requests the servers answered with 429"))
+                          detail: (perDay.isEmpty ? "none" : perDay) + " — requests the servers answered with 429; \(breaches.occurrences) breaches (429s and requests over the policy's limits) in \(breaches.findings) rate_limit_breach findings"))
 
         if policy.allowlists.isEmpty {
             rows.append(.init(metric: "IP allowlist violations", target: "0", measured: "not measured", status: .notMeasured,

@@ -77,8 +77,14 @@ enum ReportHTML {
         o += offenderTable(r.topAddresses, geo: true)
         o += "</section>\n"
         o += "<section><h2>Top API keys in findings</h2>\n"
-        o += "<p class=\"sub\">Keys behind unauthorized or anomalous requests. Requests against each key's own baseline need the API-key baseline detector, not built yet.</p>\n"
+        o += "<p class=\"sub\">Keys behind unauthorized, over-limit or anomalous requests.</p>\n"
         o += offenderTable(r.topKeys, geo: false)
+        for k in r.keyBaselines {
+            o += "<figure><figcaption>Requests per hour of <code>\(h(k.key))</code> against its baseline</figcaption>\n"
+            o += SVGChart.barsWithLine(observed: k.observed.map(Double.init), expected: k.expected,
+                                       labels: k.hours.map { String($0.dropFirst(11).prefix(5)) }, title: "Requests per hour of \(k.key) against its baseline")
+            o += "</figure>\n"
+        }
         o += "</section>\n"
 
         o += "<section><h2>New countries and networks</h2>\n<p class=\"sub\">Countries and AS numbers of finding subjects never seen in earlier findings.</p>\n"

@@ -41,6 +41,12 @@ enum ReportMarkdown {
         if r.topKeys.isEmpty { o += "| _none_ | | | | |\n" }
         for x in r.topKeys { o += "| \(m(x.subject)) | \(x.findings) | \(x.occurrences) | \(x.worstSeverity) | \(m(x.detectors.joined(separator: ", "))) |\n" }
 
+        for k in r.keyBaselines {
+            o += "\nRequests per hour of \(m(k.key)) against its baseline (last hours before its latest volume anomaly):\n\n| Hour | Observed | Expected |\n|---|---:|---:|\n"
+            for i in k.hours.indices.suffix(6) where i < k.observed.count && i < k.expected.count {
+                o += "| \(m(ReportHTML.time(k.hours[i]))) | \(k.observed[i]) | \(String(format: "%.1f", k.expected[i])) |\n"
+            }
+        }
         o += "\n## New countries and networks\n\n"
         if r.newPlaces.isEmpty { o += "None.\n" } else {
             o += "| Kind | Value | First seen | Findings |\n|---|---|---|---:|\n"

@@ -87,4 +87,24 @@ enum SVGChart {
         svg += "</svg>"
         return svg
     }
+
+    /// Bars for what happened and a line for what was expected (a key's requests against its
+    /// baseline).
+    static func barsWithLine(observed: [Double], expected: [Double], labels: [String], title: String,
+                             width: Double = 720, height: Double = 180) -> String {
+        let base = bars([Series(name: "observed", color: "#5b6b7a", values: observed)], labels: labels, title: title,
+                        width: width, height: height, maxLabels: 8)
+        guard !observed.isEmpty, expected.count == observed.count, base.hasSuffix("</svg>") else { return base }
+        let left = 44.0, right = 8.0, top = 12.0, bottom = 40.0
+        let plotW = width - left - right, plotH = height - top - bottom
+        let maxV = niceMax(observed.max() ?? 0)
+        let slot = plotW / Double(observed.count)
+        let points = expected.enumerated().map { i, v in
+            "\(fmt(left + Double(i) * slot + slot / 2)),\(fmt(top + plotH - plotH * min(v, maxV) / maxV))"
+        }.joined(separator: " ")
+        var line = "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#d3541f\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
+        line += "<rect x=\"\(fmt(left))\" y=\"\(fmt(height - 14))\" width=\"10\" height=\"10\" fill=\"#5b6b7a\"/><text x=\"\(fmt(left + 14))\" y=\"\(fmt(height - 5))\" class=\"axis\">observed</text>"
+        line += "<line x1=\"\(fmt(left + 90))\" y1=\"\(fmt(height - 9))\" x2=\"\(fmt(left + 104))\" y2=\"\(fmt(height - 9))\" stroke=\"#d3541f\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/><text x=\"\(fmt(left + 108))\" y=\"\(fmt(height - 5))\" class=\"axis\">expected (baseline)</text>"
+        return String(base.dropLast(6)) + line + "</svg>"
+    }
 }

@@ -15,6 +15,9 @@ public struct SecurityReport: Codable, Sendable {
     public var rateLimitedPerDay: [TimeCount]
     public var topAddresses: [Offender]
     public var topKeys: [Offender]
+    /// For the keys with the most anomalies: requests per hour against their baseline
+    /// around their latest volume anomaly.
+    public var keyBaselines: [KeySeries]
     public var newPlaces: [NewPlace]
     public var open: FindingList
     public var openByAge: [AgeBucket]
@@ -80,6 +83,13 @@ public struct SecurityReport: Codable, Sendable {
         public var country: String?
         public var asn: String?
         public var asOrganization: String?
+    }
+
+    public struct KeySeries: Codable, Sendable {
+        public var key: String
+        public var hours: [String]
+        public var observed: [Int]
+        public var expected: [Double]
     }
 
     public struct NewPlace: Codable, Sendable {

@@ -25,6 +25,27 @@ extension FindingStore {
         }
     }
 
+    /// The latest volume anomalies' hourly series of the keys with most anomaly findings.
+    func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
+        try pool.read { db in
+            let keys = try String.fetchAll(db, sql: """
+                SELECT subject FROM finding INDEXED BY finding_period WHERE detector = 'api_key_anomaly' AND first_seen >= ? AND first_seen < ?
+                GROUP BY subject ORDER BY count(*) DESC, subject LIMIT ?
+                """, arguments: [p.from, p.to, limit * 3])
+            var out: [(String, String, String, String)] = []
+            for k in keys where out.count < limit {
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT json_extract(evidence, '$.attributes.series_hours') AS h, json_extract(evidence, '$.attributes.series_observed') AS o,
+                           json_extract(evidence, '$.attributes.series_expected') AS e
+                    FROM finding WHERE subject_kind = 'api_key' AND subject = ? AND detector = 'api_key_anomaly' AND rule = 'volume'
+                        AND first_seen >= ? AND first_seen < ? ORDER BY first_seen DESC LIMIT 1
+                    """, arguments: [k, p.from, p.to])
+                if let row, let h: String = row["h"], let o: String = row["o"], let e: String = row["e"] { out.append((k, h, o, e)) }
+            }
+            return out
+        }
+    }
+
     /// `finding` rows not acknowledged and not covered by a suppression.
     static let untriaged = "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
     static let suppressedClause = "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"

@@ -1,0 +1,97 @@
+import Foundation
+
+/// What Vigil believes is normal for one API key, read back from the stored detector state
+/// (`vigil baseline show --key`).
+public struct KeyBaseline: Codable, Sendable {
+    public struct Known: Codable, Sendable {
+        public var value: String
+        public var firstSeen: String
+        public var lastSeen: String
+    }
+
+    public struct Hour: Codable, Sendable {
+        public var hour: String
+        public var observed: Int
+        public var expected: Double
+    }
+
+    public var key: String
+    public var firstSeen: String
+    public var lastSeen: String
+    public var requests: Int64
+    public var warmedUp: Bool
+    /// Requests an hour, seasonality removed (the fleet profile multiplies it back).
+    public var level: Double
+    public var levelHours: Int
+    public var dispersion: Double
+    public var errorShare: Double
+    /// Expected requests in each hour of a weekday (UTC 00–23) and of a Sunday.
+    public var expectedWeekday: [Double]
+    public var expectedSunday: [Double]
+    public var countries: [Known]
+    public var asns: [Known]
+    public var networks: [Known]
+    public var tools: [Known]
+    public var lastPlace: String?
+    public var recentHours: [Hour]
+}
+
+/// A server's usual share of input validation failures (`vigil baseline show --server`).
+public struct ServerBaseline: Codable, Sendable {
+    public var server: String
+    public var meanShare: Double
+    public var sdShare: Double
+    public var hours: Int
+}
+
+/// Reads baselines out of a findings database.
+public enum Baselines {
+    static func detectors(_ store: FindingStore, settings: DetectorSettings) throws -> (APIKeyAnomalyDetector, InputValidationDetector, DetectionContext) {
+        let context = DetectionContext(symbols: SymbolTable())
+        let keys = APIKeyAnomalyDetector(settings: settings.apiKeyAnomaly, enricher: nil)
+        let servers = InputValidationDetector(settings: settings.inputValidation)
+        let state = try store.loadState()
+        if let d = state[keys.name] { try keys.restore(d, context: context) }
+        if let d = state[servers.name] { try servers.restore(d, context: context) }
+        return (keys, servers, context)
+    }
+
+    public static func key(_ name: String, store: FindingStore, settings: DetectorSettings = DetectorSettings()) throws -> KeyBaseline? {
+        let (d, _, context) = try detectors(store, settings: settings)
+        guard let k = d.keys[context.symbols.intern(name)] else { return nil }
+        func minute(_ m: UInt32) -> String { EventTime.format(Int64(m) * EventTime.minute) }
+        func known(_ s: SeenSet, _ name: (UInt64) -> String) -> [KeyBaseline.Known] {
+            s.entries.sorted { $0.first < $1.first }.map { .init(value: name($0.value), firstSeen: minute($0.first), lastSeen: minute($0.last)) }
+        }
+        // A Monday and a Sunday in the key's week, for the two profiles.
+        let base = k.lastSeen / (7 * EventTime.day) * (7 * EventTime.day) + 4 * EventTime.day   // 1970-01-01 was a Thursday
+        let monday = base / EventTime.hour, sunday = monday + 6 * 24
+        return KeyBaseline(
+            key: name, firstSeen: EventTime.format(k.firstSeen), lastSeen: EventTime.format(k.lastSeen), requests: k.total,
+            warmedUp: d.isWarm(k, at: k.lastSeen), level: k.level, levelHours: Int(k.levelHours), dispersion: k.dispersion, errorShare: k.errorMean,
+            expectedWeekday: (0..<24).map { k.level * d.profile.factor(hourNumber: monday + Int64($0)) },
+            expectedSunday: (0..<24).map { k.level * d.profile.factor(hourNumber: sunday + Int64($0)) },
+            countries: known(k.countries) { APIKeyAnomalyDetector.countryName(UInt16(truncatingIfNeeded: $0)) ?? "?" },
+            asns: known(k.asns) { "AS\($0)" },
+            networks: known(k.networks) { v in
+                v & (1 << 63) != 0
+                    ? CIDR(network: IPAddress(raw: UInt128(v & ~(1 << 63)) << 80), prefix: 48).description
+                    : CIDR(network: IPAddress(v4: UInt32(truncatingIfNeeded: v) << 8), prefix: 24).description
+            },
+            tools: known(k.tools) { context.string(Symbol(id: UInt32(truncatingIfNeeded: $0))) ?? "?" },
+            lastPlace: k.place.map { "\($0.city ?? "?") (\(String(format: "%.2f, %.2f", $0.lat, $0.lon))) at \(EventTime.format($0.time))" },
+            recentHours: k.recent.map { .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected)) })
+    }
+
+    public static func server(_ name: String, store: FindingStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {
+        let (_, d, context) = try detectors(store, settings: settings)
+        guard let b = d.baselines[context.symbols.intern(name)] else { return nil }
+        return ServerBaseline(server: name, meanShare: b.mean, sdShare: b.variance.squareRoot(), hours: b.hours)
+    }
+
+    /// Known API keys (for "did you mean").
+    public static func keyNames(store: FindingStore) throws -> [String] {
+        let (d, _, context) = try detectors(store, settings: DetectorSettings())
+        return d.keys.keys.compactMap { context.string($0) }.sorted()
+    }
+}
