@@ -47,7 +47,7 @@ final class InputValidationDetector: Detector {
 
     func observe(_ e: Event, context: DetectionContext) {
         // Requests only (an sshd login has no input to validate).
-        guard !e.server.isNone, e.status != 0 || !e.operation.isNone, e.attempts > 0 || e.outcome != .authFailure else { return }
+        guard e.status != 0, !e.server.isNone else { return }
         let hour = e.time / EventTime.hour
         if openHour == .min { openHour = hour }
         if hour < openHour { late += 1; return }

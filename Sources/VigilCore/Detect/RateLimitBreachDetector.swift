@@ -93,8 +93,8 @@ final class RateLimitBreachDetector: Detector {
     }
 
     func observe(_ e: Event, context: DetectionContext) {
-        // Only requests: sshd login attempts have no rate limits.
-        guard !e.operation.isNone || !e.apiKey.isNone || e.status != 0 else { return }
+        // Only requests (they carry a status): sshd login attempts have no rate limits.
+        guard e.status != 0 else { return }
         for (i, rule) in rules.enumerated() {
             guard let who = entity(rule.per, e), applies(i, e.server, context) else { continue }
             // The built-in rule only counts the server's 429s.
