@@ -50,19 +50,20 @@ final class RateLimitBreachDetector: Detector {
 
     private var counters: [Key: Counter] = [:]
     /// Counters of symbol entities (API keys, users): `symbolSlots[symbol id × rules + rule]`
-    /// indexes `pool`. Moved into `counters` at each sweep and checkpoint, so state and
-    /// eviction see one map.
+    /// indexes `pool` (-1: none). Emptied slots go to `free` for reuse, so the pool stays as
+    /// large as the entities active within a window, and no counter moves between maps.
     private var symbolSlots: [Int32] = []
     private var pool: [Counter] = []
-    private var poolKeys: [Key] = []
+    private var poolKeys: [Key?] = []
+    private var free: [Int32] = []
 
-    /// Folds the array-indexed counters into `counters`.
-    private func consolidate() {
-        for (k, c) in zip(poolKeys, pool) { counters[k] = c }
-        pool.removeAll(keepingCapacity: true)
-        poolKeys.removeAll(keepingCapacity: true)
-        symbolSlots = []
+    /// Every live counter, from both maps (for state and eviction).
+    private func allCounters() -> [(Key, Counter)] {
+        var out = Array(counters)
+        for (i, k) in poolKeys.enumerated() { if let k { out.append((k, pool[i])) } }
+        return out
     }
+
     /// Breaches per entity in the current UTC day.
     private var daily: [Subject: (day: Int64, count: Int)] = [:]
     private var serverMatch: [UInt32: [Bool]] = [:]
@@ -111,9 +112,16 @@ final class RateLimitBreachDetector: Detector {
                 if slot >= symbolSlots.count { symbolSlots += [Int32](repeating: -1, count: max(slot + 1 - symbolSlots.count, 4096)) }
                 if symbolSlots[slot] < 0 {
                     let key = Key(rule: i, entity: who)
-                    symbolSlots[slot] = Int32(pool.count)
-                    pool.append(counters.removeValue(forKey: key) ?? Counter())
-                    poolKeys.append(key)
+                    let restored = counters.removeValue(forKey: key) ?? Counter()
+                    if let f = free.popLast() {
+                        symbolSlots[slot] = f
+                        pool[Int(f)] = restored
+                        poolKeys[Int(f)] = key
+                    } else {
+                        symbolSlots[slot] = Int32(pool.count)
+                        pool.append(restored)
+                        poolKeys.append(key)
+                    }
                 }
                 total = pool[Int(symbolSlots[slot])].add(e.time / widths[i])
             default:
@@ -160,9 +168,15 @@ final class RateLimitBreachDetector: Detector {
         // counts of past days (an empty counter kept a little longer changes no count).
         guard watermark / EventTime.hour != sweptHour else { return }
         sweptHour = watermark / EventTime.hour
-        consolidate()
-        counters = counters.filter { key, c in
-            (c.head + 1) * widths[key.rule] + rules[key.rule].window > watermark
+        func live(_ key: Key, _ c: Counter) -> Bool { (c.head + 1) * widths[key.rule] + rules[key.rule].window > watermark }
+        counters = counters.filter { live($0.key, $0.value) }
+        for (i, k) in poolKeys.enumerated() {
+            guard let k, !live(k, pool[i]) else { continue }
+            if case let .apiKey(sym) = k.entity { symbolSlots[Int(sym.id) * rules.count + k.rule] = -1 }
+            if case let .user(sym) = k.entity { symbolSlots[Int(sym.id) * rules.count + k.rule] = -1 }
+            poolKeys[i] = nil
+            pool[i] = Counter()
+            free.append(Int32(i))
         }
         let today = watermark / EventTime.day
         daily = daily.filter { $0.value.day == today }
@@ -173,10 +187,10 @@ final class RateLimitBreachDetector: Detector {
     /// Binary: version, then counters (rule name, entity, head slice, the slices) and daily
     /// breach counts — JSON cost 4% of a run with 10,000 keys.
     func snapshot(context: DetectionContext) throws -> Data? {
-        consolidate()
-        var w = BinaryWriter(capacity: counters.count * 300 + 64)
+        let all = allCounters()
+        var w = BinaryWriter(capacity: all.count * 300 + 64)
         w.u8(1)
-        let c = counters.map { (rules[$0.key.rule].name, $0.key.entity.kind, $0.key.entity.text(context.symbols), $0.value) }
+        let c = all.map { (rules[$0.0.rule].name, $0.0.entity.kind, $0.0.entity.text(context.symbols), $0.1) }
             .sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
         w.u32(UInt32(c.count))
         for (rule, kind, entity, v) in c {
@@ -193,6 +207,7 @@ final class RateLimitBreachDetector: Detector {
         var r = BinaryReader([UInt8](data))
         guard try r.u8() == 1 else { throw BinaryReader.Truncated() }
         counters = [:]
+        symbolSlots = []; pool = []; poolKeys = []; free = []
         for _ in 0..<(try r.u32()) {
             let rule = try r.string(), kind = try r.string(), entity = try r.string(), head = try r.i64()
             var slices = [UInt32](repeating: 0, count: RateLimitBreachDetector.slices)
