@@ -101,9 +101,12 @@ final class APIKeyAnomalyDetector: Detector {
         k.lastSeen = max(k.lastSeen, e.time)
 
         if !e.tool.isNone, e.outcome == .success || e.outcome == .invalidInput || e.outcome == .error {
-            // The same tool as the key's last call within the hour: nothing new to learn.
-            let same = e.tool.id == k.lastTool && minute &- k.lastToolMinute < 60
-            if !same { k.lastTool = e.tool.id; k.lastToolMinute = minute }
+            // A known tool already recorded this hour (a 64-bit sketch by symbol id, confirmed
+            // by a read-only lookup): its last use is fresh enough, nothing to update.
+            if k.toolsHour != hour { k.toolsHour = hour; k.toolsThisHour = 0 }
+            let bit = UInt64(1) << UInt64(e.tool.id & 63)
+            let same = k.toolsThisHour & bit != 0 && k.tools.contains(UInt64(e.tool.id))
+            k.toolsThisHour |= bit
             if !same && k.tools.touch(UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
                 fire(.newTool, key: e.apiKey, k, e, context) { f in
                     f.evidence.attributes["new_tool"] = context.string(e.tool)
@@ -241,7 +244,9 @@ final class APIKeyAnomalyDetector: Detector {
         let hour = openHour
         let factor = profile.factor(hourNumber: hour)
         var fleetTotal = 0.0
-        for key in active.sorted(by: { $0.id < $1.id }) {
+        // Order does not matter: keys are judged independently, and the fleet total is a sum
+        // of whole numbers (exact in a Double), the same in any order.
+        for key in active {
             guard let k = keys[key], k.hour == hour else { continue }
             let observed = Double(k.count)
             // Hours without requests since the last judged hour count as zeros.

@@ -34,8 +34,8 @@ final class KeyState {
     // Fast paths: the last two addresses and the last tool, with the minute they were checked.
     var lastIPs: (IPAddress?, IPAddress?) = (nil, nil)
     var lastIPMinutes: (UInt32, UInt32) = (0, 0)
-    var lastTool: UInt32 = 0
-    var lastToolMinute: UInt32 = 0
+    var toolsHour: Int64 = .min
+    var toolsThisHour: UInt64 = 0
     /// The last 24 judged hours: hour number, requests, expected requests.
     var recent: [(hour: Int64, observed: UInt32, expected: Float)] = []
 
@@ -68,6 +68,8 @@ struct SeenSet {
 
     var count: Int { items.count }
     var values: [UInt64] { items.map(\.value) }
+
+    func contains(_ value: UInt64) -> Bool { items.contains { $0.value == value } }
 
     /// Records a use; `true` when the value is new (never seen, or forgotten).
     mutating func touch(_ value: UInt64, minute: UInt32, forgetMinutes: UInt32) -> Bool {

@@ -27,11 +27,16 @@ final class RateLimitBreachDetector: Detector {
         mutating func add(_ slice: Int64) -> Int64 {
             let n = Int64(RateLimitBreachDetector.slices)
             if slice > head {
-                let gap = head == .min ? n : min(slice - head, n)
-                for k in 0..<gap {
-                    let idx = Int((slice - k) & (n - 1))
-                    total -= Int64(slices[idx])
-                    slices[idx] = 0
+                if head == .min || slice - head >= n {
+                    // The whole window has passed (the usual case for a quiet key): one memset.
+                    if total != 0 { slices.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+                    total = 0
+                } else {
+                    for k in 0..<(slice - head) {
+                        let idx = Int((slice - k) & (n - 1))
+                        total -= Int64(slices[idx])
+                        slices[idx] = 0
+                    }
                 }
                 head = slice
             }
