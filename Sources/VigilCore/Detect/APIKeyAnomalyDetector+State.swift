@@ -95,6 +95,7 @@ extension APIKeyAnomalyDetector {
             if try r.u8() == 1 {
                 let json = try r.string()
                 k.sample = try JSONDecoder.state.decode(StoredSample.self, from: Data(json.utf8)).ref(context)
+                k.sampleHour = k.hour
             }
             keys[sym] = k
             if k.hour == openHour && k.hour != .min { reopened.append(sym) }

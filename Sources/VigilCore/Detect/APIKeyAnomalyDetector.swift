@@ -93,10 +93,11 @@ final class APIKeyAnomalyDetector: Detector {
             default: break
             }
             k.lastTime = max(k.lastTime, e.time)
-            if k.sample == nil || k.sample!.time / EventTime.hour != hour { k.sample = context.sampleRef(e) }
+            if k.sampleHour != hour { k.sample = context.sampleRef(e); k.sampleHour = hour }
         }
         if e.outcome == .authFailure { k.lastAuthFailure = max(k.lastAuthFailure, e.time) }
-        let warmed = isWarm(k, at: e.time)
+        // Judged against the history before this request.
+        let warmed = e.time - k.firstSeen >= settings.warmup && k.total >= Int64(settings.warmupRequests)
         k.total += 1
         k.lastSeen = max(k.lastSeen, e.time)
 
@@ -319,6 +320,7 @@ final class APIKeyAnomalyDetector: Detector {
             k.lastClosedHour = hour
             k.recordRecent(hour: hour, observed: k.count, expected: expected)
             k.sample = nil
+            k.sampleHour = .min
         }
         profile.learn(hourNumber: hour, total: fleetTotal)
         active.removeAll(keepingCapacity: true)

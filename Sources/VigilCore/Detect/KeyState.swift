@@ -10,6 +10,7 @@ final class KeyState {
     var errors: UInt32 = 0
     var lastTime: Int64 = 0
     var sample: SampleRef?
+    var sampleHour: Int64 = .min
     // Baselines.
     var level = 0.0
     var levelHours: Int32 = 0

@@ -62,6 +62,26 @@ final class RateLimitBreachDetector: Detector {
     private var poolKeys: [Key?] = []
     private var free: [Int32] = []
 
+    /// The pool index of a key's (or user's) counter for a rule, made on first use.
+    @inline(__always)
+    private func slot(for sym: Symbol, rule i: Int, user: Bool = false) -> Int {
+        let slot = Int(sym.id) * rules.count + i
+        if slot < symbolSlots.count, symbolSlots[slot] >= 0 { return Int(symbolSlots[slot]) }
+        if slot >= symbolSlots.count { symbolSlots += [Int32](repeating: -1, count: max(slot + 1 - symbolSlots.count, 4096)) }
+        let key = Key(rule: i, entity: user ? .user(sym) : .apiKey(sym))
+        let restored = counters.removeValue(forKey: key) ?? Counter()
+        if let f = free.popLast() {
+            symbolSlots[slot] = f
+            pool[Int(f)] = restored
+            poolKeys[Int(f)] = key
+        } else {
+            symbolSlots[slot] = Int32(pool.count)
+            pool.append(restored)
+            poolKeys.append(key)
+        }
+        return Int(symbolSlots[slot])
+    }
+
     /// Every live counter, from both maps (for state and eviction).
     private func allCounters() -> [(Key, Counter)] {
         var out = Array(counters)
@@ -102,6 +122,14 @@ final class RateLimitBreachDetector: Detector {
         // Only requests (they carry a status): sshd login attempts have no rate limits.
         guard e.status != 0 else { return }
         for (i, rule) in rules.enumerated() {
+            // The common case first: a limit per API key, counted in its array slot.
+            if rule.per == .apiKey, rule.limit != .max, !e.apiKey.isNone, applies(i, e.server, context) {
+                let total = pool[slot(for: e.apiKey, rule: i)].add(e.time / widths[i])
+                if total > Int64(rule.limit) || e.outcome == .rateLimited {
+                    breach(e, rule: rule, who: .apiKey(e.apiKey), total: total, refused: e.outcome == .rateLimited, context: context)
+                }
+                continue
+            }
             guard let who = entity(rule.per, e), applies(i, e.server, context) else { continue }
             // The built-in rule only counts the server's 429s.
             if rule.limit == .max {
@@ -113,22 +141,7 @@ final class RateLimitBreachDetector: Detector {
             let total: Int64
             switch who {
             case let .apiKey(sym), let .user(sym):
-                let slot = Int(sym.id) * rules.count + i
-                if slot >= symbolSlots.count { symbolSlots += [Int32](repeating: -1, count: max(slot + 1 - symbolSlots.count, 4096)) }
-                if symbolSlots[slot] < 0 {
-                    let key = Key(rule: i, entity: who)
-                    let restored = counters.removeValue(forKey: key) ?? Counter()
-                    if let f = free.popLast() {
-                        symbolSlots[slot] = f
-                        pool[Int(f)] = restored
-                        poolKeys[Int(f)] = key
-                    } else {
-                        symbolSlots[slot] = Int32(pool.count)
-                        pool.append(restored)
-                        poolKeys.append(key)
-                    }
-                }
-                total = pool[Int(symbolSlots[slot])].add(e.time / widths[i])
+                total = pool[slot(for: sym, rule: i, user: who.kind == "user")].add(e.time / widths[i])
             default:
                 total = counters[Key(rule: i, entity: who), default: Counter()].add(e.time / widths[i])
             }
