@@ -90,3 +90,24 @@ import Testing
         #expect(decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" abc 1"#, .combined).0 == .malformed("bad status in access log line"))
     }
 }
+
+/// The word-at-a-time check behind the decoder's fast path agrees with a byte loop.
+@Suite struct PlainStringScanTests {
+    @Test func plainAgreesWithAByteLoop() {
+        var rng = SeededRandom(seed: 99)
+        let alphabet: [UInt8] = Array("abcXYZ09 -_:/.é".utf8) + [0x5C, 0x00, 0x1F, 0x20, 0x7F, 0x80, 0xFF, 0x22]
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 0...40, using: &rng)
+            var bytes = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
+            if Bool.random(using: &rng) { bytes = bytes.map { $0 == 0x5C || $0 < 0x20 ? 0x61 : $0 } }   // many clean strings too
+            let expected = !bytes.contains { $0 == 0x5C || $0 < 0x20 }
+            bytes.withUnsafeBytes { b in
+                let from = n > 2 ? Int.random(in: 0...2, using: &rng) : 0
+                let slice = Array(bytes[from...])
+                let exp = !slice.contains { $0 == 0x5C || $0 < 0x20 }
+                #expect(MCPJSONDecoder.plain(b, from, n) == exp)
+                _ = expected
+            }
+        }
+    }
+}

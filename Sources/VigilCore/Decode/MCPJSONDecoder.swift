@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 /// Decodes the MCP service's JSON log lines with a single-pass byte scanner.
 ///
 /// One object per line; fields in any order; unknown fields (including nested objects and
@@ -185,6 +190,16 @@ final class MCPJSONDecoder: LineDecoder {
     /// Scans a string starting at the opening quote; leaves `i` after the closing quote.
     private func scanString(_ b: UnsafeRawBufferPointer, _ i: inout Int) throws -> Str {
         let start = i + 1
+        // Fast path: memchr finds the closing quote, and an eight-bytes-at-a-time test checks
+        // that nothing before it is a backslash or a control character. Escaped strings (rare)
+        // take the byte loop below.
+        if start < b.count, let found = memchr(b.baseAddress! + start, 0x22, b.count - start) {
+            let q = UnsafeRawPointer(found) - b.baseAddress!
+            if MCPJSONDecoder.plain(b, start, q) {
+                i = q + 1
+                return Str(start: start, end: q, escaped: false)
+            }
+        }
         var j = start
         var escaped = false
         let n = b.count
@@ -203,6 +218,25 @@ final class MCPJSONDecoder: LineDecoder {
             j += 1
         }
         throw Failure.malformed("truncated JSON string")
+    }
+
+    /// Whether `b[from..<to]` holds no backslash and no control character.
+    @inline(__always)
+    static func plain(_ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Bool {
+        var j = from
+        let lo: UInt64 = 0x0101_0101_0101_0101, hi: UInt64 = 0x8080_8080_8080_8080
+        while j + 8 <= to {
+            let x = b.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+            let s = x ^ 0x5C5C_5C5C_5C5C_5C5C
+            if (((s &- lo) & ~s) | ((x &- 0x2020_2020_2020_2020) & ~x)) & hi != 0 { return false }
+            j += 8
+        }
+        while j < to {
+            let c = b[j]
+            if c == UInt8(ascii: "\\") || c < 0x20 { return false }
+            j += 1
+        }
+        return true
     }
 
     private func scanValue(_ b: UnsafeRawBufferPointer, _ i: inout Int) throws -> Value {

@@ -14,8 +14,11 @@ final class RateLimitBreachDetector: Detector {
     static let slices = 64
     private let settings: DetectorSettings.RateLimitBreach
     private let rules: [RateLimit]
-    /// Slice width per rule (window / 60, at least 1 ms).
+    /// Slice width per rule (window / 64, at least 1 ms).
     private let widths: [Int64]
+    private let pers: [RateLimit.Entity]
+    private let limits: [Int]
+    private let everyServer: [Bool]
 
     private struct Counter {
         var slices = [UInt32](repeating: 0, count: RateLimitBreachDetector.slices)
@@ -99,10 +102,13 @@ final class RateLimitBreachDetector: Detector {
         self.rules = rules.isEmpty ? [RateLimit(name: "server_429", per: .apiKey, limit: .max, window: EventTime.minute,
                                                 location: SourceLocation(file: "built-in"))] : rules
         widths = self.rules.map { max(1, $0.window / Int64(RateLimitBreachDetector.slices)) }
+        pers = self.rules.map(\.per)
+        limits = self.rules.map(\.limit)
+        everyServer = self.rules.map(\.servers.isEmpty)
     }
 
     private func applies(_ rule: Int, _ server: Symbol, _ context: DetectionContext) -> Bool {
-        if rules[rule].servers.isEmpty { return true }
+        if everyServer[rule] { return true }
         if let m = serverMatch[server.id] { return m[rule] }
         let name = context.string(server) ?? ""
         let m = rules.map { r in r.servers.isEmpty || r.servers.contains { fnmatch($0, name, 0) == 0 } }
@@ -121,16 +127,20 @@ final class RateLimitBreachDetector: Detector {
     func observe(_ e: Event, context: DetectionContext) {
         // Only requests (they carry a status): sshd login attempts have no rate limits.
         guard e.status != 0 else { return }
-        for (i, rule) in rules.enumerated() {
+        // Rules are read through plain arrays: copying a `RateLimit` (it holds strings) per
+        // request cost a dozen reference-count operations.
+        for i in 0..<pers.count {
+            let per = pers[i], limit = limits[i]
             // The common case first: a limit per API key, counted in its array slot.
-            if rule.per == .apiKey, rule.limit != .max, !e.apiKey.isNone, applies(i, e.server, context) {
+            if per == .apiKey, limit != .max, !e.apiKey.isNone, applies(i, e.server, context) {
                 let total = pool[slot(for: e.apiKey, rule: i)].add(e.time / widths[i])
-                if total > Int64(rule.limit) || e.outcome == .rateLimited {
-                    breach(e, rule: rule, who: .apiKey(e.apiKey), total: total, refused: e.outcome == .rateLimited, context: context)
+                if total > Int64(limit) || e.outcome == .rateLimited {
+                    breach(e, rule: rules[i], who: .apiKey(e.apiKey), total: total, refused: e.outcome == .rateLimited, context: context)
                 }
                 continue
             }
-            guard let who = entity(rule.per, e), applies(i, e.server, context) else { continue }
+            guard let who = entity(per, e), applies(i, e.server, context) else { continue }
+            let rule = rules[i]
             // The built-in rule only counts the server's 429s.
             if rule.limit == .max {
                 if e.outcome == .rateLimited { breach(e, rule: rule, who: who, total: 0, refused: true, context: context) }
