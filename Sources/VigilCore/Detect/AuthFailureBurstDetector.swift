@@ -62,7 +62,7 @@ final class AuthFailureBurstDetector: Detector {
         case .authFailure:
             guard e.attempts > 0, let subject = Subject.client(of: e) else { return }
             let tracker = context.findings
-            if tracker.isOpen(detector: name, rule: name, subject: subject, at: e.time) {
+            if tracker.isOpen(rule: burstRule(tracker), subject: subject, at: e.time) {
                 tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
                                time: e.time, cooldown: settings.cooldown) { f, _ in
                     f.count += Int(e.attempts)
@@ -91,7 +91,7 @@ final class AuthFailureBurstDetector: Detector {
             windows[subject] = w
         case .success:
             guard let subject = Subject.client(of: e),
-                  context.findings.isOpen(detector: name, rule: name, subject: subject, at: e.time) else { return }
+                  context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: e.time) else { return }
             context.findings.report(detector: name, rule: Self.successRule, subject: subject,
                                     severity: settings.successAfterFailuresSeverity, server: e.server,
                                     time: e.time, cooldown: settings.cooldown) { f, _ in
@@ -104,6 +104,16 @@ final class AuthFailureBurstDetector: Detector {
         default:
             return
         }
+    }
+
+    /// The tracker's id of this detector's burst rule, asked once.
+    private var burstRuleID: Int32?
+
+    private func burstRule(_ tracker: FindingTracker) -> Int32 {
+        if let id = burstRuleID { return id }
+        let id = tracker.ruleID(detector: name, rule: name)
+        burstRuleID = id
+        return id
     }
 
     private func describe(_ f: inout Finding) {

@@ -37,7 +37,36 @@ final class InputValidationDetector: Detector {
     }
 
     private var openHour: Int64 = .min
-    private var current: [Symbol: Hour] = [:]
+    /// The open hour's counts by server: `slot[server symbol id]` indexes `hours`, so counting a
+    /// request is two array accesses (a dictionary's hashing showed up per request).
+    private var slot: [Int32] = []
+    private var hours: [Hour] = []
+    private var hourServers: [Symbol] = []
+
+    /// The open hour's counts as a map (for closing and saving).
+    private var current: [Symbol: Hour] {
+        get {
+            var m: [Symbol: Hour] = [:]
+            for (i, s) in hourServers.enumerated() { m[s] = hours[i] }
+            return m
+        }
+        set {
+            for s in hourServers where Int(s.id) < slot.count { slot[Int(s.id)] = -1 }
+            hours = []; hourServers = []
+            for (s, h) in newValue.sorted(by: { $0.key.id < $1.key.id }) { hourIndex(s); hours[hours.count - 1] = h }
+        }
+    }
+
+    @discardableResult
+    private func hourIndex(_ s: Symbol) -> Int {
+        let id = Int(s.id)
+        if id < slot.count, slot[id] >= 0 { return Int(slot[id]) }
+        if id >= slot.count { slot += [Int32](repeating: -1, count: max(id + 1 - slot.count, 256)) }
+        slot[id] = Int32(hours.count)
+        hours.append(Hour())
+        hourServers.append(s)
+        return hours.count - 1
+    }
     private(set) var baselines: [Symbol: Baseline] = [:]
     private(set) var late = 0
 
@@ -52,14 +81,15 @@ final class InputValidationDetector: Detector {
         if openHour == .min { openHour = hour }
         if hour < openHour { late += 1; return }
         if hour > openHour { close(context: context); openHour = hour }
-        // One dictionary access, mutated in place: no copy of the hour (and its sample).
-        current[e.server, default: Hour()].add(e, context)
+        // Mutated in place in its array slot: no copy of the hour (and its sample).
+        hours[hourIndex(e.server)].add(e, context)
     }
 
     /// Judges the open hour of every server, then starts the next.
     private func close(context: DetectionContext) {
-        for server in current.keys.sorted(by: { $0.id < $1.id }) {
-            let h = current[server]!
+        let open = current
+        for server in open.keys.sorted(by: { $0.id < $1.id }) {
+            let h = open[server]!
             var b = baselines[server] ?? Baseline()
             let share = Double(h.invalid) / Double(max(h.requests, 1))
             var anomalous = false
@@ -85,7 +115,7 @@ final class InputValidationDetector: Detector {
             }
             baselines[server] = b
         }
-        current.removeAll(keepingCapacity: true)
+        current = [:]
     }
 
     private func report(_ server: Symbol, _ h: Hour, _ share: Double, _ b: Baseline, _ farAbove: Bool, _ context: DetectionContext) {

@@ -6,10 +6,27 @@ import Foundation
 /// no later than the episode's `last_seen + cooldown`; otherwise it opens a new finding. Only
 /// event time is used, so replaying logs gives the same findings as tailing them.
 public final class FindingTracker {
+    /// An episode's identity: (detector, rule) as a small integer, and the subject. Hashing
+    /// two strings per lookup showed up on every successful request (the burst detector asks
+    /// whether the client has an open episode).
     struct Key: Hashable {
-        var detector: String
-        var rule: String
+        var rule: Int32
         var subject: Subject
+    }
+
+    private var ruleIDs: [String: Int32] = [:]
+
+    /// The small integer standing for a (detector, rule) pair; detectors may keep it.
+    func ruleID(detector: String, rule: String) -> Int32 {
+        let name = detector + "\u{0}" + rule
+        if let id = ruleIDs[name] { return id }
+        let id = Int32(ruleIDs.count)
+        ruleIDs[name] = id
+        return id
+    }
+
+    func key(_ detector: String, _ rule: String, _ subject: Subject) -> Key {
+        Key(rule: ruleID(detector: detector, rule: rule), subject: subject)
     }
 
     private let symbols: SymbolTable
@@ -36,7 +53,12 @@ public final class FindingTracker {
 
     /// Whether the subject has an episode of this rule still inside its cooldown at `time`.
     func isOpen(detector: String, rule: String, subject: Subject, at time: Int64) -> Bool {
-        guard let f = open[Key(detector: detector, rule: rule, subject: subject)] else { return false }
+        isOpen(rule: ruleID(detector: detector, rule: rule), subject: subject, at: time)
+    }
+
+    /// `isOpen` with a rule id from `ruleID(detector:rule:)`: no string hashing.
+    func isOpen(rule: Int32, subject: Subject, at time: Int64) -> Bool {
+        guard let f = open[Key(rule: rule, subject: subject)] else { return false }
         return time <= f.lastSeen + f.cooldown
     }
 
@@ -44,7 +66,7 @@ public final class FindingTracker {
     /// the finding is new.
     func report(detector: String, rule: String, subject: Subject, severity: Severity, server: Symbol,
                 time: Int64, cooldown: Int64, update: (inout Finding, Bool) -> Void) {
-        let key = Key(detector: detector, rule: rule, subject: subject)
+        let key = self.key(detector, rule, subject)
         if var f = open[key], time <= f.lastSeen + f.cooldown {
             if severity > f.severity {
                 f.severity = severity
@@ -118,7 +140,7 @@ public final class FindingTracker {
         queuedMinute = [:]
         for f in list {
             guard let subject = Subject(kind: f.subjectKind, text: f.subject, symbols: symbols) else { continue }
-            let key = Key(detector: f.detector, rule: f.rule, subject: subject)
+            let key = self.key(f.detector, f.rule, subject)
             open[key] = f
             schedule(key, f)
         }
