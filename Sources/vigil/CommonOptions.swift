@@ -92,15 +92,7 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data(("vigil: " + message + "\n").utf8))
 }
 
-func formatCount(_ n: Int64) -> String {
-    let s = String(n)
-    var out = ""
-    for (i, c) in s.reversed().enumerated() {
-        if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-        out.append(c)
-    }
-    return String(out.reversed())
-}
+func formatCount(_ n: Int64) -> String { NumberText.grouped(n) }
 
 /// `--policy DIR|FILE`, else `./policies` when it exists, else the built-in defaults.
 struct PolicyOption: ParsableArguments {

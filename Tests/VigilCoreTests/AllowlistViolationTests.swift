@@ -4,35 +4,22 @@ import Testing
 
 /// The allowlist detector on synthetic events, with the GeoIP test databases.
 @Suite struct AllowlistViolationTests {
+    /// A harness with the policy in `yaml`; `findings` keeps the allowlist detector's only.
     final class Harness {
-        let context = DetectionContext(symbols: SymbolTable())
-        let detectors: [Detector]
-        var line: Int64 = 0
+        let h: DetectorHarness
 
         init(_ yaml: String) throws {
             let t = TempDir()
             try yaml.write(toFile: t.path("p.yaml"), atomically: true, encoding: .utf8)
-            let loaded = PolicyLoader.load(t.path("p.yaml"), now: ms("2026-11-29T00:00:00Z"))
-            let (policy, enricher) = try loaded.usable()
-            context.findings.enricher = enricher
-            detectors = DetectorSet.make(policy, enricher: enricher)
-            context.inputNames = ["test.log"]
+            let (policy, enricher) = try PolicyLoader.load(t.path("p.yaml"), now: ms("2026-11-29T00:00:00Z")).usable()
+            h = DetectorHarness(policy: policy, enricher: enricher)
         }
 
         func feed(_ time: String, ip: String, server: String?, _ outcome: Outcome = .success, attempts: UInt32 = 1, key: String? = nil) {
-            var e = Event()
-            e.time = ms(time)
-            e.clientIP = IPAddress(ip)
-            e.outcome = outcome
-            e.attempts = attempts
-            if let server { e.server = context.symbols.intern(server) }
-            if let key { e.apiKey = context.symbols.intern(key) }
-            line += 1
-            e.line = line
-            for d in detectors { d.observe(e, context: context) }
+            h.feed(time, ip: ip, server: server, outcome, attempts: attempts, key: key)
         }
 
-        var findings: [Finding] { context.findings.drainChanged().filter { $0.detector == "allowlist_violation" } }
+        var findings: [Finding] { h.findings.filter { $0.detector == "allowlist_violation" } }
     }
 
     static let geo = packageRoot.appendingPathComponent("fixtures/geoip").path

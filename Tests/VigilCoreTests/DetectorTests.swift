@@ -4,33 +4,14 @@ import Testing
 
 /// Drives detectors directly with synthetic events.
 @Suite struct DetectorTests {
-    final class Harness {
-        let context = DetectionContext(symbols: SymbolTable())
-        let detectors: [Detector]
-        var line: Int64 = 0
-        init(_ settings: DetectorSettings = DetectorSettings()) {
-            var policy = Policy()
-            policy.detectors = settings
-            detectors = DetectorSet.make(policy, enricher: nil)
-            context.inputNames = ["test.log"]
-        }
-        func feed(_ time: String, ip: String, _ outcome: Outcome, attempts: UInt32 = 1, key: String? = nil, user: String? = nil) {
-            var e = Event()
-            e.time = ms(time)
-            e.clientIP = IPAddress(ip)
-            e.outcome = outcome
-            e.attempts = attempts
-            if let key { e.apiKey = context.symbols.intern(key) }
-            if let user { e.user = context.symbols.intern(user) }
-            line += 1
-            e.line = line
-            for d in detectors { d.observe(e, context: context) }
-        }
-        var findings: [Finding] { context.findings.drainChanged() }
+    static func harness(_ settings: DetectorSettings = DetectorSettings()) -> DetectorHarness {
+        var policy = Policy()
+        policy.detectors = settings
+        return DetectorHarness(policy: policy)
     }
 
     @Test func fiveFailuresAreNotABurstSixAre() {
-        let h = Harness()
+        let h = Self.harness()
         for i in 0..<5 { h.feed("2026-11-03T07:0\(i):00Z", ip: "203.0.113.7", .authFailure) }
         #expect(h.findings.isEmpty)
         h.feed("2026-11-03T07:04:59Z", ip: "203.0.113.7", .authFailure)
@@ -43,19 +24,19 @@ import Testing
     }
 
     @Test func theWindowSlides() {
-        let dense = Harness()
+        let dense = Self.harness()
         for i in 0..<12 { dense.feed(EventTime.format(ms("2026-11-03T07:00:00Z") + Int64(i) * 50_000), ip: "198.51.100.2", .authFailure) }
         #expect(dense.findings.count == 1, "failures 50 s apart put 6 in 5 minutes")
-        let spaced = Harness()
+        let spaced = Self.harness()
         for i in 0..<12 { spaced.feed(EventTime.format(ms("2026-11-03T07:00:00Z") + Int64(i) * 61_000), ip: "198.51.100.2", .authFailure) }
         #expect(spaced.findings.isEmpty, "failures 61 s apart put at most 5 in any 5 minutes")
-        let slow = Harness()
+        let slow = Self.harness()
         for i in 0..<20 { slow.feed(EventTime.format(ms("2026-11-03T07:00:00Z") + Int64(i) * 120_000), ip: "198.51.100.3", .authFailure) }
         #expect(slow.findings.isEmpty, "one failure every 2 minutes is at most 3 in 5 minutes")
     }
 
     @Test func weightsCountRepeatedAndIgnoreDuplicates() {
-        let h = Harness()
+        let h = Self.harness()
         h.feed("2026-11-03T07:00:00Z", ip: "203.0.113.9", .authFailure, attempts: 5)
         h.feed("2026-11-03T07:00:01Z", ip: "203.0.113.9", .authFailure, attempts: 0)
         #expect(h.findings.isEmpty)
@@ -64,7 +45,7 @@ import Testing
     }
 
     @Test func episodesGrowInsideTheCooldownAndRestartAfterIt() {
-        let h = Harness()
+        let h = Self.harness()
         let t0 = ms("2026-11-03T07:00:00Z")
         for i in 0..<6 { h.feed(EventTime.format(t0 + Int64(i) * 1000), ip: "203.0.113.7", .authFailure) }
         let first = h.findings
@@ -85,7 +66,7 @@ import Testing
     }
 
     @Test func successDuringABurstIsCritical() {
-        let h = Harness()
+        let h = Self.harness()
         h.feed("2026-11-03T07:00:00Z", ip: "192.0.2.9", .success)  // before any burst: nothing
         for i in 0..<6 { h.feed("2026-11-03T07:01:0\(i)Z", ip: "192.0.2.9", .authFailure) }
         h.feed("2026-11-03T07:02:00Z", ip: "192.0.2.9", .success, user: "root")
@@ -97,7 +78,7 @@ import Testing
     }
 
     @Test func unauthorizedAccessIsPerKeyElsePerAddress() {
-        let h = Harness()
+        let h = Self.harness()
         h.feed("2026-11-05T09:00:00Z", ip: "198.51.100.40", .forbidden, key: "key_7f3a")
         h.feed("2026-11-05T09:10:00Z", ip: "198.51.100.41", .forbidden, key: "key_7f3a")  // same key, other IP: same episode
         h.feed("2026-11-05T09:10:00Z", ip: "198.51.100.42", .forbidden)
@@ -120,10 +101,10 @@ import Testing
     }
 
     @Test func stateSurvivesASnapshot() throws {
-        let h = Harness()
+        let h = Self.harness()
         for i in 0..<4 { h.feed("2026-11-03T07:00:0\(i)Z", ip: "203.0.113.7", .authFailure) }
         let snap = try h.detectors[0].snapshot(context: h.context)!
-        let h2 = Harness()
+        let h2 = Self.harness()
         try h2.detectors[0].restore(snap, context: h2.context)
         h2.feed("2026-11-03T07:00:05Z", ip: "203.0.113.7", .authFailure)
         #expect(h2.findings.isEmpty)

@@ -70,3 +70,33 @@ func runVigil(_ args: [String], stdin: Data? = nil, cwd: URL = packageRoot, tool
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
+
+/// Drives detectors directly with synthetic events, one line each.
+final class DetectorHarness {
+    let context = DetectionContext(symbols: SymbolTable())
+    let detectors: [Detector]
+    var line: Int64 = 0
+
+    init(policy: Policy, enricher: Enricher? = nil) {
+        context.findings.enricher = enricher
+        detectors = DetectorSet.make(policy, enricher: enricher)
+        context.inputNames = ["test.log"]
+    }
+
+    func feed(_ time: String, ip: String, server: String? = nil, _ outcome: Outcome, attempts: UInt32 = 1,
+              key: String? = nil, user: String? = nil) {
+        var e = Event()
+        e.time = ms(time)
+        e.clientIP = IPAddress(ip)
+        e.outcome = outcome
+        e.attempts = attempts
+        if let server { e.server = context.symbols.intern(server) }
+        if let key { e.apiKey = context.symbols.intern(key) }
+        if let user { e.user = context.symbols.intern(user) }
+        line += 1
+        e.line = line
+        for d in detectors { d.observe(e, context: context) }
+    }
+
+    var findings: [Finding] { context.findings.drainChanged() }
+}

@@ -31,7 +31,7 @@ final class AllowlistViolationDetector: Detector {
         guard occurrences > 0 else { return }
         guard case let .violation(p) = matcher.check(ip, server: e.server, time: e.time, symbols: context.symbols) else { return }
         let rule = accepted ? "success_outside_allowlist" : "outside_allowlist"
-        let names = matcher.profiles[p].names
+        let profile = matcher.profiles[p]
         context.findings.report(detector: name, rule: rule, subject: .ip(ip), severity: accepted ? settings.successSeverity : settings.severity,
                                 server: e.server, time: e.time, cooldown: settings.cooldown) { f, _ in
             f.count += occurrences
@@ -39,9 +39,9 @@ final class AllowlistViolationDetector: Detector {
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
             // The same address usually hits the same servers: rebuild the list only when it grows.
             let current = f.evidence.attributes["allowlists"] ?? ""
-            if current != names.joined(separator: ", ") {
+            if current != profile.label {
                 var lists = current.isEmpty ? [] : current.components(separatedBy: ", ")
-                for n in names where !lists.contains(n) && lists.count < Evidence.maxListed { lists.append(n) }
+                for n in profile.names where !lists.contains(n) && lists.count < Evidence.maxListed { lists.append(n) }
                 f.evidence.attributes["allowlists"] = lists.joined(separator: ", ")
             }
             let servers = f.evidence.servers.isEmpty ? "a server" : f.evidence.servers.prefix(3).joined(separator: ", ")

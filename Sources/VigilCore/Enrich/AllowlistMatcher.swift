@@ -17,8 +17,9 @@ final class AllowlistMatcher {
         /// Country (two ASCII bytes) → until when it is allowed.
         var countries: [UInt16: Int64]
         var asns: [UInt32: Int64]
-        /// Names of the allowlists that cover the server, for evidence.
+        /// Names of the allowlists that cover the server, for evidence, and joined once.
         var names: [String]
+        var label: String
         var needsGeo: Bool { !countries.isEmpty || !asns.isEmpty }
     }
 
@@ -83,7 +84,8 @@ final class AllowlistMatcher {
             }
             for e in a.asns { asns[e.value] = max(asns[e.value] ?? .min, a.effectiveExpiry(e.expires)) }
         }
-        profiles.append(Profile(ranges: AddressRangeSet(blocks), countries: countries, asns: asns, names: members.map { allowlists[$0].name }))
+        profiles.append(Profile(ranges: AddressRangeSet(blocks), countries: countries, asns: asns, names: members.map { allowlists[$0].name },
+                                label: members.map { allowlists[$0].name }.joined(separator: ", ")))
         profileByMembers[members] = profiles.count - 1
         return profiles.count - 1
     }

@@ -140,24 +140,9 @@ public enum PolicyLintOutput {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vigil policy lint\" tests=\"\(total)\" failures=\"\(failures)\">\n\(suites)</testsuites>\n"
     }
 
-    /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
-    static func xml(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n": out += "&#10;"
-            case "\t": out += "&#9;"
-            default:
-                if u.value < 0x20 || (0xFFFE...0xFFFF).contains(u.value) { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    /// Text for XML attributes and content: the report's HTML escaping, which also makes
+    /// control characters visible (XML 1.0 cannot carry most of them).
+    static func xml(_ s: String) -> String { MarkupText.html(s) }
 }
 
 extension JSONEncoder {

@@ -32,8 +32,8 @@ enum ReportHTML {
         }
         o += "<div class=\"card\"><div class=\"label\">Subjects</div><div class=\"value\">\(r.summary.newSubjects + r.summary.recurringSubjects)</div>"
         o += "<div class=\"delta\">\(r.summary.newSubjects) new · \(r.summary.recurringSubjects) recurring</div></div>\n"
-        o += "<div class=\"card\"><div class=\"label\">Events analyzed</div><div class=\"value\">\(group(r.summary.events))</div>"
-        o += "<div class=\"delta\">\(group(r.summary.requests)) requests</div></div>\n"
+        o += "<div class=\"card\"><div class=\"label\">Events analyzed</div><div class=\"value\">\(NumberText.grouped(r.summary.events))</div>"
+        o += "<div class=\"delta\">\(NumberText.grouped(r.summary.requests)) requests</div></div>\n"
         o += "</section>\n"
 
         for n in r.notes { o += "<p class=\"note\">\(h(n))</p>\n" }
@@ -168,16 +168,6 @@ enum ReportHTML {
     static func hourLabel(_ iso: String) -> String {
         // Label each day's midnight bar with the date; other bars need no label.
         iso.dropFirst(11).hasPrefix("00") ? String(iso.prefix(10).suffix(5)) : ""
-    }
-
-    static func group(_ n: Int64) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
     }
 
     static let css = """

@@ -17,7 +17,7 @@ enum ReportMarkdown {
             o += "| \(s.severity) \(ReportHTML.severityName(s.severity)) | \(s.count) | \(s.previous) | \(arrow(s.count, s.previous)) |\n"
         }
         o += "\nSubjects: \(r.summary.newSubjects) new, \(r.summary.recurringSubjects) recurring. "
-        o += "Events analyzed: \(ReportHTML.group(r.summary.events)) (\(ReportHTML.group(r.summary.requests)) requests).\n\n"
+        o += "Events analyzed: \(NumberText.grouped(r.summary.events)) (\(NumberText.grouped(r.summary.requests)) requests).\n\n"
 
         o += "## Security thresholds\n\n| Metric | Target | This period | Status | Detail |\n|---|---|---:|---|---|\n"
         for c in r.compliance {

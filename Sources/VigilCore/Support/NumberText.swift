@@ -1,0 +1,12 @@
+/// Numbers for people: `1234567` → `1,234,567`.
+public enum NumberText {
+    public static func grouped(_ n: Int64) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
