@@ -19,6 +19,7 @@ struct DetectorOverride: Sendable {
     var severity: Severity?
     var successSeverity: Severity?
     var cooldown: (value: Int64, at: SourceLocation)?
+    var warmup: (value: Int64, at: SourceLocation)?
     /// Numeric settings named by key (`daily_escalation`, `share`, `min_requests`, `p_value`, …).
     var numbers: [String: (value: Double, at: SourceLocation)] = [:]
     var location: SourceLocation
@@ -74,7 +75,7 @@ struct DetectorOverride: Sendable {
             if let severity { s.apiKeyAnomaly.severity = severity }
             if let successSeverity { s.apiKeyAnomaly.combinedSeverity = successSeverity }
             if let cooldown { s.apiKeyAnomaly.cooldown = cooldown.value }
-            if let window { s.apiKeyAnomaly.warmup = window.value }
+            if let warmup { s.apiKeyAnomaly.warmup = warmup.value }
             if let n = numbers["warmup_requests"] { s.apiKeyAnomaly.warmupRequests = Int(n.value) }
             if let n = numbers["p_value"] { s.apiKeyAnomaly.pValue = n.value }
             if let n = numbers["ratio"] { s.apiKeyAnomaly.ratio = n.value }

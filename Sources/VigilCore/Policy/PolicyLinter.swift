@@ -186,8 +186,7 @@ final class PolicyLinter {
                     warning("threshold-suspicious", "detectors.\(o.detector).threshold \(t) will hardly ever fire; to turn the detector off write `enabled: false`", at)
                 }
             }
-            // (For api_key_anomaly the duration is `warmup`, which is meant to be days.)
-            if let (w, at) = o.window, o.detector != "api_key_anomaly" {
+            if let (w, at) = o.window {
                 if w <= 0 {
                     error("threshold-invalid", "detectors.\(o.detector).window must be longer than 0", at)
                 } else if w > EventTime.day {

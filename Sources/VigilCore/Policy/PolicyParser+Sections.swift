@@ -183,7 +183,7 @@ extension PolicyParser {
                 case "severity": o.severity = severity(value, what: what)
                 case "success_severity", "success_after_failures_severity", "escalated_severity", "baseline_severity", "combined_severity":
                     o.successSeverity = severity(value, what: what)
-                case "warmup": o.window = duration(value, what: what).map { ($0, location(value)) }
+                case "warmup": o.warmup = duration(value, what: what).map { ($0, location(value)) }
                 default:
                     if DetectorOverride.numberKeys.contains(key) {
                         if let text = value.scalar?.string, let n = Double(text), n.isFinite, n >= 0 {
