@@ -121,6 +121,9 @@ public final class FindingTracker {
         for (m, k) in later { deadlines.push(m, k) }
     }
 
+    /// Whether findings changed since the last `drainChanged()`.
+    var hasChanged: Bool { !changed.isEmpty }
+
     func drainChanged() -> [Finding] {
         defer { changed.removeAll(keepingCapacity: true) }
         return changed.values.sorted { ($0.firstSeen, $0.id) < ($1.firstSeen, $1.id) }

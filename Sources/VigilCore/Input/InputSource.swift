@@ -21,13 +21,23 @@ public final class InputSource {
     public let modificationTime: Int64?
     private var fd: Int32
     private var gz: gzFile?
+    /// Standard input read as it arrives (`tail -`): plain `read(2)` after `poll(2)` says
+    /// there is something, so an idle pipe never blocks the loop. No gzip sniffing there.
+    private var pollStdin = false
+    /// The source said it is over (a closed pipe); a growing file never is.
+    public private(set) var ended = false
 
-    public init(path: String) throws {
+    public init(path: String, follow: Bool = false) throws {
         self.path = path
         if path == "-" {
             isStdin = true
             fd = 0
             device = 0; inode = 0; size = 0; modificationTime = nil
+            if follow {
+                pollStdin = true
+                isCompressed = false
+                return
+            }
             guard let g = gzdopen(dup(0), "rb") else {
                 throw VigilError.input(path: "<stdin>", reason: "cannot read standard input", hint: "Pipe a log into vigil or name a file.")
             }
@@ -79,6 +89,58 @@ public final class InputSource {
         if fd > 0 { Glibc.close(fd); fd = -1 }
     }
 
+    /// The descriptor `poll(2)` should watch for standard input, if this is it.
+    var pollDescriptor: Int32? { pollStdin ? 0 : nil }
+
+    /// The open file's current identity and size (it may have been renamed or truncated).
+    func currentStat() -> (device: UInt64, inode: UInt64, size: Int64)? {
+        guard !isStdin, fd >= 0 else { return nil }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino), Int64(st.st_size))
+    }
+
+    /// The first `count` bytes of a file's content (decompressed for gzip), or nil when it
+    /// cannot be read. Used to recognize rotated files by fingerprint.
+    static func contentPrefix(path: String, count: Int) -> [UInt8]? {
+        guard count > 0, let source = try? InputSource(path: path) else { return nil }
+        defer { source.close() }
+        var out = [UInt8](repeating: 0, count: count)
+        var have = 0
+        while have < count {
+            let n = (try? out.withUnsafeMutableBytes { try source.read(into: $0.baseAddress! + have, count: count - have) }) ?? 0
+            if n <= 0 { break }
+            have += n
+        }
+        out.removeLast(count - have)
+        return out
+    }
+
+    /// Whether a (possibly compressed) file ends at `offset`: a plain file by its size, a
+    /// gzip file by the uncompressed size in its trailer (modulo 2^32, as gzip stores it).
+    static func isFullyRead(path: String, size: Int64, offset: Int64) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var head: (UInt8, UInt8) = (0, 0)
+        guard withUnsafeMutableBytes(of: &head, { pread(fd, $0.baseAddress, 2, 0) }) == 2 else { return size == offset }
+        guard head.0 == 0x1f && head.1 == 0x8b else { return size == offset }
+        var trailer: UInt32 = 0
+        guard size >= 4, withUnsafeMutableBytes(of: &trailer, { pread(fd, $0.baseAddress, 4, off_t(size - 4)) }) == 4 else { return false }
+        return UInt32(littleEndian: trailer) == UInt32(truncatingIfNeeded: offset)
+    }
+
+    /// The first `count` bytes of a plain file, read without moving the read position.
+    func prefix(_ count: Int) -> [UInt8]? {
+        guard !isStdin, !isCompressed, fd >= 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: count)
+        let rawFD = fd
+        let n = out.withUnsafeMutableBytes { pread(rawFD, $0.baseAddress, count, 0) }
+        guard n >= 0 else { return nil }
+        out.removeLast(count - n)
+        return out
+    }
+
     /// Reads up to `count` bytes; 0 at end of input.
     public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
         if let g = gz {
@@ -99,12 +161,18 @@ public final class InputSource {
             }
             return Int(n)
         }
+        if pollStdin {
+            if ended { return 0 }
+            var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 0) > 0 else { return 0 }
+        }
         while true {
             let n = Glibc.read(fd, buffer, count)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw VigilError.input(path: displayName, reason: "read failed (\(String(cString: strerror(errno))))", hint: "Check the disk and permissions.")
             }
+            if n == 0 && pollStdin { ended = true }
             return n
         }
     }

@@ -29,6 +29,11 @@ public final class LineReader {
     private var eof = false
     private var skippingOverlong = false
     public let maxLineLength: Int
+    /// Following a growing file (`tail`): running out of bytes means "nothing yet", not the
+    /// end, and a last line without its newline is held back until the newline arrives.
+    public var follow = false
+    /// Set by `releasePartialLine()`: hand out the held-back partial line once.
+    private var releasePartial = false
     /// Absolute stream offset of `buffer[0]`.
     private var baseOffset: Int64
     public private(set) var lineNumber: Int64
@@ -52,7 +57,7 @@ public final class LineReader {
     /// input ends) and returns them without consuming. Used to fingerprint and sniff inputs.
     public func peek(_ count: Int) throws -> UnsafeRawBufferPointer {
         while end - start < count && !eof {
-            try fill()
+            if try fill() == 0 && follow { break }
         }
         return UnsafeRawBufferPointer(start: buffer + start, count: min(count, end - start))
     }
@@ -75,7 +80,8 @@ public final class LineReader {
                 return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
                             number: lineNumber, endOffset: offset, truncated: false)
             }
-            if eof {
+            if eof || (releasePartial && start < end) {
+                releasePartial = false
                 guard start < end else { return nil }
                 let lineStart = start
                 var len = end - start
@@ -102,11 +108,36 @@ public final class LineReader {
                 return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: pending),
                             number: lineNumber, endOffset: offset, truncated: true)
             }
-            try fill()
+            if try fill() == 0 && follow && !eof { return nil }
         }
     }
 
-    private func fill() throws {
+    /// Whether the source ended and every line was handed out.
+    public var isAtEnd: Bool { eof && start >= end }
+
+    /// Stops reading the source but keeps handing out the complete lines already buffered
+    /// (a file truncated under us: what follows our position is someone else's data now).
+    public func freeze() { frozen = true }
+    private var frozen = false
+
+    /// Bytes read from the source but not yet handed out: in follow mode, a partial line.
+    public var pendingBytes: Int { end - start }
+
+    /// Bytes taken from the source so far (the position of the next `read`).
+    public var readPosition: Int64 { baseOffset + Int64(end) }
+
+    /// Hands out a held-back partial line on the next `next()`: for writers that never finish
+    /// their last line.
+    public func releasePartialLine() { releasePartial = true }
+
+    /// The source will not grow any more (a rotated file being closed, a closed pipe): the
+    /// last line is handed out even without its newline.
+    public func finish() { eof = true }
+
+    /// Returns the number of bytes read; 0 at the end of input, or in follow mode when
+    /// nothing new has been written yet.
+    @discardableResult
+    private func fill() throws -> Int {
         if start > 0 {
             let pending = end - start
             if pending > 0 { memmove(buffer, buffer + start, pending) }
@@ -125,8 +156,14 @@ public final class LineReader {
             }
         }
         let room = capacity - end
-        if room == 0 { return }
+        if frozen && !follow { eof = true }
+        if room == 0 || frozen { return 0 }
         let n = try source.read(into: buffer + end, count: room)
-        if n == 0 { eof = true } else { end += n }
+        if n == 0 {
+            if !follow || source.ended { eof = true }
+        } else {
+            end += n
+        }
+        return n
     }
 }

@@ -14,7 +14,7 @@ public final class Analyzer {
         public var fixedYear: Int?
         public var strict = false
         /// Wall-clock now (ms), for year inference and bookkeeping.
-        public var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        public var now: Int64 = EventTime.wallNow()
         public var checkpointLines: Int64 = 2_000_000
         /// Allowlists and detector settings; the built-in defaults unless a policy was loaded.
         public var policy = Policy()
@@ -22,21 +22,23 @@ public final class Analyzer {
         public var enricher: Enricher?
 
         public init() {}
+
+        var streamOptions: EventStream.Options {
+            EventStream.Options(format: format, fixedYear: fixedYear, strict: strict, now: now)
+        }
     }
 
     public struct Summary {
         public var inputs: [InputStats] = []
         /// Inputs that could not be opened at all, with why.
         public var failedInputs: [(path: String, error: String)] = []
-        public var findingsOpened: [Severity: Int] = [:]
-        public var findingsUpdated = 0
-        /// The most severe finding opened or grown in this run.
-        public var worstSeverity: Severity?
         public var seconds = 0.0
-        /// Ids already counted, so a finding opened then grown across checkpoints counts once.
-        var countedOpened: Set<String> = []
-        var countedUpdated: Set<String> = []
+        var tally = FindingTally()
 
+        public var findingsOpened: [Severity: Int] { tally.opened }
+        public var findingsUpdated: Int { tally.updated }
+        /// The most severe finding opened or grown in this run.
+        public var worstSeverity: Severity? { tally.worst }
         public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
         public var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
         public var malformed: Int64 { inputs.reduce(0) { $0 + $1.malformed } }
@@ -44,36 +46,25 @@ public final class Analyzer {
 
     let options: Options
     let store: FindingStore
-    let symbols = SymbolTable()
-    let context: DetectionContext
-    let detectors: [Detector]
-    let hourly: HourlyCounter
-    private var maxTime: Int64 = .min
-    private static let engineStateKey = "engine"
-    private static let findingsStateKey = "findings.open"
+    let engine: Engine
 
     public init(store: FindingStore, options: Options) {
         self.store = store
         self.options = options
-        context = DetectionContext(symbols: symbols)
-        hourly = HourlyCounter(symbols: symbols)
-        context.findings.enricher = options.enricher
-        detectors = DetectorSet.make(options.policy, enricher: options.enricher)
+        engine = Engine(store: store, policy: options.policy, enricher: options.enricher)
     }
 
     public func run(paths: [String]) throws -> Summary {
         let started = Date()
         var summary = Summary()
-        try restoreState()
+        try engine.restoreState()
         let known = try store.inputRecords()
         var streams: [EventStream] = []
-        let streamOptions = EventStream.Options(format: options.format, fixedYear: options.fixedYear, strict: options.strict,
-                                                now: options.now)
         for path in paths {
             do {
-                let s = try EventStream(path: path, index: Int32(context.inputNames.count), symbols: symbols,
-                                        options: streamOptions, known: known)
-                context.inputNames.append(s.stats.path)
+                let s = try EventStream(path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
+                                        options: options.streamOptions, known: known)
+                _ = engine.register(inputName: s.stats.path)
                 streams.append(s)
             } catch let error as VigilError {
                 summary.failedInputs.append((path, error.description))
@@ -95,19 +86,7 @@ public final class Analyzer {
                 }
             }
             let stream = active[best]
-            let e = stream.head!
-            if e.time < maxTime {
-                stream.stats.outOfOrder += 1
-            } else {
-                // Idle state is dropped when event time enters a new minute: a function of the
-                // log alone, so a log analyzed in several runs evicts exactly as in one run.
-                if maxTime > .min && e.time / EventTime.minute > maxTime / EventTime.minute {
-                    advanceWatermark(to: e.time / EventTime.minute * EventTime.minute)
-                }
-                maxTime = e.time
-            }
-            for d in detectors { d.observe(e, context: context) }
-            hourly.count(e, format: stream.stats.format)
+            if !engine.observe(stream.head!, format: stream.stats.format) { stream.stats.outOfOrder += 1 }
             try stream.advance()
             if stream.head == nil { active.remove(at: best) }
 
@@ -126,58 +105,16 @@ public final class Analyzer {
         try checkpoint(streams, &summary)
         summary.inputs = streams.map(\.stats)
         summary.seconds = Date().timeIntervalSince(started)
-        try store.recordRun(startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: Int64(Date().timeIntervalSince1970 * 1000),
+        try store.recordRun(startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: EventTime.wallNow(),
                             command: "analyze", lines: summary.lines, events: summary.events, malformed: summary.malformed,
                             findingsOpened: summary.findingsOpened.values.reduce(0, +))
         for s in streams { s.source.close() }
         return summary
     }
 
-    private func advanceWatermark(to watermark: Int64) {
-        for d in detectors { d.advance(to: watermark, context: context) }
-        context.findings.advance(to: watermark)
-    }
-
     private func checkpoint(_ streams: [EventStream], _ summary: inout Summary) throws {
-        var c = FindingStore.Checkpoint()
-        c.now = Int64(Date().timeIntervalSince1970 * 1000)
-        c.findings = context.findings.drainChanged()
-        c.hourly = hourly.drain()
-        c.inputs = streams.compactMap { $0.checkpointRecord(now: c.now) }
-        for d in detectors {
-            if let data = try d.snapshot(context: context) { c.state[d.name] = data }
-        }
-        c.state[Self.findingsStateKey] = try context.findings.snapshot()
-        c.state[Self.engineStateKey] = try JSONEncoder.state.encode(EngineState(maxTime: maxTime == .min ? nil : maxTime))
-        try store.commit(c)
-        for f in c.findings {
-            if context.findings.opened[f.id] != nil, !summary.countedOpened.contains(f.id) {
-                summary.countedOpened.insert(f.id)
-                summary.findingsOpened[f.severity, default: 0] += 1
-            } else if context.findings.opened[f.id] == nil, !summary.countedUpdated.contains(f.id) {
-                summary.countedUpdated.insert(f.id)
-                summary.findingsUpdated += 1
-            }
-            summary.worstSeverity = max(summary.worstSeverity ?? f.severity, f.severity)
-        }
-    }
-
-    private struct EngineState: Codable {
-        var maxTime: Int64?
-    }
-
-    private func restoreState() throws {
-        let state = try store.loadState()
-        if let data = state[Self.engineStateKey] {
-            let engine = try JSONDecoder.state.decode(EngineState.self, from: data)
-            maxTime = engine.maxTime ?? .min
-        }
-        if let data = state[Self.findingsStateKey] {
-            do { try context.findings.restore(data) } catch { throw VigilError.state(detector: "findings", reason: "\(error)") }
-        }
-        for d in detectors {
-            guard let data = state[d.name] else { continue }
-            do { try d.restore(data, context: context) } catch { throw VigilError.state(detector: d.name, reason: "\(error)") }
-        }
+        let now = EventTime.wallNow()
+        let written = try engine.checkpoint(inputs: streams.compactMap { $0.checkpointRecord(now: now) }, now: now)
+        summary.tally.add(written, openedThisRun: engine.context.findings.opened)
     }
 }

@@ -6,7 +6,10 @@ final class EventStream {
     let index: Int32
     let source: InputSource
     private(set) var reader: LineReader
-    let decoder: LineDecoder
+    /// `nil` only while a followed file has no complete first line to sniff its format from.
+    private(set) var decoder: LineDecoder?
+    private let decodeContext: DecodeContext
+    private let options: Options
     var stats: InputStats
     var record: InputRecord?
     let strict: Bool
@@ -25,16 +28,23 @@ final class EventStream {
         var strict = false
         var now: Int64
         var maxLineLength = LineReader.defaultMaxLineLength
+        /// Following a growing file (`tail`): its end is "nothing yet", not the end.
+        var follow = false
     }
 
     /// Opens an input, recognizes it among `known` inputs by fingerprint to resume it, and
-    /// picks its decoder (sniffing when the format is `auto`).
+    /// picks its decoder (sniffing when the format is `auto`). When following a file that is
+    /// still empty, the record and the decoder wait for its first line.
     init(path: String, index: Int32, symbols: SymbolTable, options: Options, known: [InputRecord]) throws {
         self.index = index
         self.strict = options.strict
-        source = try InputSource(path: path)
+        self.options = options
+        source = try InputSource(path: path, follow: options.follow)
         stats = InputStats(path: source.displayName)
         reader = LineReader(source: source, maxLineLength: options.maxLineLength)
+        reader.follow = options.follow && !source.isCompressed
+        decodeContext = DecodeContext(symbols: symbols, yearAnchor: min(source.modificationTime ?? options.now, options.now),
+                                      fixedYear: options.fixedYear)
         let prefix = try reader.peek(InputRecord.fingerprintBytes)
         var format = options.format
         var startOffset: Int64 = 0
@@ -44,10 +54,7 @@ final class EventStream {
                 r.fingerprintLength <= prefix.count && r.fingerprintLength > 0
                     && EventStream.fingerprint(UnsafeRawBufferPointer(rebasing: prefix.prefix(r.fingerprintLength))) == r.fingerprint
             }
-            let fp = EventStream.fingerprint(prefix)
-            var rec = InputRecord(fingerprint: fp, fingerprintLength: prefix.count, path: path, device: source.device,
-                                  inode: source.inode, size: source.size, offset: 0, lines: 0, format: "",
-                                  malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil)
+            var rec = newRecord(fingerprint: EventStream.fingerprint(prefix), length: prefix.count)
             if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
                 rec.fingerprint = m.fingerprint
                 rec.fingerprintLength = m.fingerprintLength
@@ -62,10 +69,33 @@ final class EventStream {
             }
             record = rec
         }
-        let context = DecodeContext(symbols: symbols, yearAnchor: min(source.modificationTime ?? options.now, options.now),
-                                    fixedYear: options.fixedYear)
+        if format == .auto && reader.follow && !prefix.contains(0x0a) {
+            // Nothing to sniff yet: decide when the first line is complete.
+        } else {
+            try chooseDecoder(format, prefix: prefix)
+        }
+        if startOffset > 0, let state = record?.decoderState { decoder?.loadState(state) }
+        if startOffset > 0 {
+            try source.seek(to: startOffset)
+            reader = LineReader(source: source, startOffset: startOffset, startLine: startLines, maxLineLength: options.maxLineLength)
+            reader.follow = options.follow && !source.isCompressed
+            stats.resumedAfterLine = startLines
+        }
+        resumeOffset = startOffset
+        resumeLines = startLines
+        malformedBefore = record?.malformed ?? 0
+    }
+
+    private func newRecord(fingerprint: String, length: Int) -> InputRecord {
+        InputRecord(fingerprint: fingerprint, fingerprintLength: length, path: source.path, device: source.device,
+                    inode: source.inode, size: source.size, offset: 0, lines: 0, format: stats.format?.rawValue ?? "",
+                    malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil)
+    }
+
+    private func chooseDecoder(_ requested: LogFormat, prefix: UnsafeRawBufferPointer) throws {
+        var format = requested
         if format == .auto {
-            if let sniffed = context.sniff(prefix) {
+            if let sniffed = decodeContext.sniff(prefix) {
                 format = sniffed
             } else if prefix.isEmpty {
                 format = .sshd   // an empty input: nothing to decode either way
@@ -74,18 +104,22 @@ final class EventStream {
                                        hint: "Pass --format mcp-json, sshd or combined; `vigil decode --format X FILE` shows how each line is read.")
             }
         }
-        decoder = context.makeDecoder(format)!
-        if startOffset > 0, let state = record?.decoderState { decoder.loadState(state) }
+        decoder = decodeContext.makeDecoder(format)!
         stats.format = format
         record?.format = format.rawValue
-        if startOffset > 0 {
-            try source.seek(to: startOffset)
-            reader = LineReader(source: source, startOffset: startOffset, startLine: startLines, maxLineLength: options.maxLineLength)
-            stats.resumedAfterLine = startLines
+    }
+
+    /// Passes over the lines already in a followed file without analyzing them
+    /// (`tail --from-end` on a file never seen before).
+    func skipExistingLines() throws {
+        while let line = try reader.next() {
+            stats.lines += 1
+            stats.ignored += 1
+            _ = line
         }
-        resumeOffset = startOffset
-        resumeLines = startLines
-        malformedBefore = record?.malformed ?? 0
+        resumeOffset = reader.offset
+        resumeLines = reader.lineNumber
+        stats.resumedAfterLine = 0
     }
 
     static func fingerprint(_ bytes: UnsafeRawBufferPointer) -> String {
@@ -95,6 +129,16 @@ final class EventStream {
     /// Decodes lines until the next event (or the end), counting what it passes over.
     func advance() throws {
         var e = Event()
+        if decoder == nil {
+            let prefix = try reader.peek(InputRecord.fingerprintBytes)
+            guard prefix.contains(0x0a) || !reader.follow else { head = nil; return }
+            do { try chooseDecoder(options.format, prefix: prefix) } catch let error as VigilError {
+                stats.error = error.description
+                head = nil
+                return
+            }
+        }
+        guard let decoder else { head = nil; return }
         while true {
             let before = reader.offset
             let beforeLines = reader.lineNumber
@@ -143,13 +187,18 @@ final class EventStream {
 
     /// The input's record as of the last event handed on (for a checkpoint).
     func checkpointRecord(now: Int64) -> InputRecord? {
+        if record == nil, resumeOffset > 0, let prefix = source.prefix(InputRecord.fingerprintBytes), !prefix.isEmpty {
+            // A followed file that was empty when opened: fingerprint it now that it has lines.
+            record = prefix.withUnsafeBytes { newRecord(fingerprint: EventStream.fingerprint($0), length: prefix.count) }
+        }
         guard var r = record else { return nil }
+        if let st = source.currentStat() { r.size = st.size }
         r.offset = resumeOffset
         r.lines = resumeLines
         r.malformed = malformedBefore + stats.malformed
         r.lastEventTime = lastEventTime ?? r.lastEventTime
         r.updatedAt = now
-        r.decoderState = decoder.saveState(beforeLastLine: head != nil)
+        r.decoderState = decoder?.saveState(beforeLastLine: head != nil)
         return r
     }
 }

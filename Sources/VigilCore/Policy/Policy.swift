@@ -8,6 +8,8 @@ public struct Policy: Sendable {
     public var detectors = DetectorSettings()
     public var lint = LintSettings()
     public var retention = RetentionSettings()
+    /// Where `tail` sends notifications, by severity.
+    public var alerts: [AlertSinkConfig] = []
     /// The files the policy was read from, in order; empty for the built-in defaults.
     public var files: [String] = []
     /// Detector settings as written, with locations, for lint.

@@ -74,6 +74,8 @@ public struct PolicyDiagnostic: Sendable, Equatable, Codable {
         ("detector-unknown", "Settings for a detector Vigil does not have."),
         ("threshold-invalid", "A threshold, window, severity or cooldown that cannot work."),
         ("threshold-suspicious", "A setting that works but probably does not do what was meant."),
+        ("alert-invalid", "An alert sink with an unknown type, a bad URL, or no severity."),
+        ("alert-secret", "A secret webhook URL written in the policy instead of taken from the environment (`url_env`)."),
     ]
 }
 

@@ -8,6 +8,7 @@ struct PolicyFragment {
     var detectors: [DetectorOverride] = []
     var lint: (value: LintSettings, at: SourceLocation)?
     var retention: (value: RetentionSettings, at: SourceLocation)?
+    var alerts: [AlertSinkConfig] = []
 }
 
 /// The settings a policy gives for one detector; `nil` keeps the default.

@@ -175,6 +175,14 @@ public enum PolicyLoader {
             }
             p.allowlists += f.allowlists
             p.rateLimits += f.rateLimits
+            for a in f.alerts {
+                if let first = p.alerts.first(where: { $0.name == a.name }) {
+                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "alert sink `\(a.name)` is already defined at \(first.location?.description ?? "?")",
+                                                        at: a.location ?? SourceLocation(file: f.file)))
+                    continue
+                }
+                p.alerts.append(a)
+            }
             for o in f.detectors {
                 if let first = detectorFrom[o.detector] {
                     diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "detectors.\(o.detector) is already set at \(first.description)", at: o.location))

@@ -1,8 +1,9 @@
+import Foundation
 import Yams
 
 /// The policy schema, section by section.
 extension PolicyParser {
-    static let topLevelKeys = ["version", "geoip", "allowlists", "rate_limits", "detectors", "lint", "retention"]
+    static let topLevelKeys = ["version", "geoip", "allowlists", "rate_limits", "detectors", "lint", "retention", "alerts"]
 
     func fragment(_ root: Node) throws -> PolicyFragment {
         var f = PolicyFragment(file: file)
@@ -24,6 +25,8 @@ extension PolicyParser {
                 f.lint = (try lintSettings(node), location(node))
             case "retention":
                 f.retention = (try retention(node), location(node))
+            case "alerts":
+                for item in try list(node, what: "alerts") { if let a = try alertSink(item) { f.alerts.append(a) } }
             default: break
             }
         }
@@ -121,6 +124,54 @@ extension PolicyParser {
             return nil
         }
         return (value, expires, note, location(valueNode))
+    }
+
+    private func alertSink(_ node: Node) throws -> AlertSinkConfig? {
+        let pairs = try mapping(node, known: ["name", "type", "url", "url_env", "severities", "min_severity"], what: "an alert sink")
+        guard node.mapping != nil else { return nil }
+        var name = "", kind: AlertSinkConfig.Kind?, url: String?, urlEnv: String?, severities: Set<Severity>?
+        for (key, v) in pairs {
+            switch key {
+            case "name": name = string(v, what: "alert sink name") ?? ""
+            case "type":
+                if let t = string(v, what: "type") {
+                    kind = AlertSinkConfig.Kind(rawValue: t)
+                    if kind == nil { error("alert-invalid", "alert sink type must be one of \(AlertSinkConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")), not `\(t)`", v) }
+                }
+            case "url":
+                url = string(v, what: "url")
+                if let u = url {
+                    if URL(string: u)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true || URL(string: u)?.host == nil {
+                        error("alert-invalid", "`\(u)` is not an http(s) URL", v)
+                    } else if u.contains("hooks.slack.com") || URL(string: u)?.password != nil {
+                        warning("alert-secret", "this URL is a secret (anyone holding it can post); keep it out of the repository with `url_env: VARIABLE`", v)
+                    }
+                }
+            case "url_env": urlEnv = string(v, what: "url_env")
+            case "severities":
+                var set = Set<Severity>()
+                for item in try list(v, what: "severities") { if let s = severity(item, what: "a severity") { set.insert(s) } }
+                severities = set
+            case "min_severity":
+                if let s = severity(v, what: "min_severity") { severities = AlertSinkConfig.atLeast(s) }
+            default: break
+            }
+        }
+        guard let kind else {
+            if pairs.first(where: { $0.key == "type" }) == nil { error("alert-invalid", "an alert sink needs `type:` (stdout, webhook, alertmanager or slack)", node) }
+            return nil
+        }
+        if name.isEmpty { name = kind.rawValue }
+        if kind != .stdout && (url == nil) == (urlEnv == nil) {
+            error("alert-invalid", "alert sink `\(name)` needs exactly one of `url` and `url_env`", node)
+        }
+        var c = AlertSinkConfig(name: name, kind: kind, url: url, urlEnv: urlEnv)
+        if let severities {
+            if severities.isEmpty { warning("alert-invalid", "alert sink `\(name)` takes no severity and will never be used", node) }
+            c.severities = severities
+        }
+        c.location = location(node)
+        return c
     }
 
     private func rateLimit(_ node: Node) throws -> RateLimit? {

@@ -122,6 +122,45 @@ public final class FindingStore: Sendable {
                 CREATE INDEX finding_period ON finding(first_seen, severity, detector, subject_kind, subject, count, country, asn, acked_at);
                 """)
         }
+        // `tail`: the alert outbox (notifications written in the same transaction as their
+        // findings, delivered by sink threads, so a crash neither loses nor repeats one) and
+        // the running service's heartbeat for `vigil status`.
+        m.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE alert (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    finding_id TEXT NOT NULL,
+                    severity INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX alert_finding ON alert(finding_id, severity);
+                CREATE TABLE alert_delivery (
+                    alert_id INTEGER NOT NULL,
+                    sink TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_error TEXT,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (alert_id, sink)
+                ) WITHOUT ROWID;
+                CREATE INDEX alert_delivery_due ON alert_delivery(sink, status, next_attempt_at);
+                CREATE TABLE service (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    pid INTEGER NOT NULL,
+                    started_at INTEGER NOT NULL,
+                    heartbeat_at INTEGER NOT NULL,
+                    stopped_at INTEGER,
+                    lines INTEGER NOT NULL,
+                    events INTEGER NOT NULL,
+                    malformed INTEGER NOT NULL,
+                    alerts_dropped INTEGER NOT NULL,
+                    inputs TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 
@@ -162,11 +201,22 @@ public final class FindingStore: Sendable {
         public var inputs: [InputRecord] = []
         public var state: [String: Data] = [:]
         public var now: Int64 = 0
+        /// Sinks to notify of new or escalated findings (none in batch analysis).
+        public var alertRoutes: [AlertRoute] = []
+        /// Most pending deliveries a sink may have; beyond it a new one is stored as dropped.
+        public var maxPendingAlerts = 10_000
     }
 
-    public func commit(_ c: Checkpoint) throws {
+    /// What a commit did beyond storing rows.
+    public struct CommitResult: Sendable {
+        public var alertsQueued = 0
+        public var alertsDropped = 0
+    }
+
+    @discardableResult
+    public func commit(_ c: Checkpoint) throws -> CommitResult {
         do {
-            try pool.write { db in
+            return try pool.write { db in
                 let upsert = try db.cachedStatement(sql: """
                     INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
                                          count, message, evidence, cooldown, created_at, updated_at, country, asn)
@@ -205,6 +255,7 @@ public final class FindingStore: Sendable {
                 for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {
                     try state.execute(arguments: [name, data, c.now])
                 }
+                return c.alertRoutes.isEmpty ? CommitResult() : try FindingStore.queueAlerts(db, c)
             }
         } catch let error as DatabaseError {
             throw VigilError.store(path: path, reason: "cannot write findings (\(error.message ?? error.description))",

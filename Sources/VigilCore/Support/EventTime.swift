@@ -10,6 +10,9 @@ public enum EventTime {
     public static let hour: Int64 = 3_600_000
     public static let day: Int64 = 86_400_000
 
+    /// Wall-clock now in milliseconds: bookkeeping only (commit times, lag), never detection.
+    public static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
     public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Prometheus Alertmanager's v2 API (`POST /api/v2/alerts`): a list of alerts, each with
+/// labels (for routing and grouping: `alertname`, `severity`, `detector`, …) and annotations.
+///
+/// `startsAt` is when Vigil raised the alert, not the finding's event time, so replayed
+/// logs do not arrive as long-past alerts; no `endsAt`, so Alertmanager resolves each alert
+/// after its `resolve_timeout` unless it is sent again.
+public struct AlertmanagerAlertSink: AlertSink {
+    public let name: String
+    public let batchSize = 50
+    let poster: HTTPPoster
+
+    public init(name: String, url: URL, timeout: TimeInterval = 5) {
+        self.name = name
+        poster = HTTPPoster(url: url, timeout: timeout)
+    }
+
+    static func alert(_ a: AlertDelivery) -> [String: Any] {
+        let f = AlertPayload.fields(a)
+        var labels: [String: String] = [
+            "alertname": "VigilFinding",
+            "severity": a.severity.description,
+            "detector": AlertPayload.text(f, "detector"),
+            "rule": AlertPayload.text(f, "rule"),
+            "subject_kind": AlertPayload.text(f, "subject_kind"),
+            "subject": AlertPayload.text(f, "subject"),
+            "finding_id": a.findingID,
+        ]
+        let server = AlertPayload.text(f, "server")
+        if !server.isEmpty { labels["server"] = server }
+        return [
+            "labels": labels,
+            "annotations": [
+                "summary": AlertPayload.text(f, "message"),
+                "first_seen": AlertPayload.text(f, "first_seen"),
+                "last_seen": AlertPayload.text(f, "last_seen"),
+                "count": AlertPayload.text(f, "count"),
+                "alert": a.kind,
+            ],
+            "startsAt": ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(a.createdAt) / 1000)),
+        ]
+    }
+
+    public func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
+        guard let body = try? JSONSerialization.data(withJSONObject: alerts.map(AlertmanagerAlertSink.alert), options: [.sortedKeys]) else {
+            return .reject("cannot encode alerts")
+        }
+        return poster.post(json: body)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// The detection engine that `analyze` and `tail` share: events in, findings and state out.
+///
+/// Both commands feed it events in the order they choose (a batch merges its files by time;
+/// a tail merges what its files have written so far) and it does the rest the same way:
+/// the watermark, the detectors, the hourly counts, and the commits. Keeping one engine is
+/// what makes tailing a log give the findings that analyzing it gives.
+final class Engine {
+    let store: FindingStore
+    let symbols = SymbolTable()
+    let context: DetectionContext
+    let detectors: [Detector]
+    let hourly: HourlyCounter
+    /// Newest event time observed (restored from the store), the watermark's source.
+    private(set) var maxTime: Int64 = .min
+    /// Who gets notified of new and escalated findings, if anyone (only `tail` sets it).
+    var alertRoutes: [AlertRoute] = []
+    var maxPendingAlerts = 10_000
+    /// What the last commit queued or dropped in the alert outbox.
+    private(set) var lastCommit = FindingStore.CommitResult()
+    private static let engineStateKey = "engine"
+    private static let findingsStateKey = "findings.open"
+
+    init(store: FindingStore, policy: Policy, enricher: Enricher?) {
+        self.store = store
+        context = DetectionContext(symbols: symbols)
+        hourly = HourlyCounter(symbols: symbols)
+        context.findings.enricher = enricher
+        detectors = DetectorSet.make(policy, enricher: enricher)
+    }
+
+    /// Gives an input its index for evidence samples (`file:line`).
+    func register(inputName: String) -> Int32 {
+        context.inputNames.append(inputName)
+        return Int32(context.inputNames.count - 1)
+    }
+
+    /// Applies one event. Returns false when it is older than the newest event already seen:
+    /// it is still applied, and the caller counts it as out of order.
+    @inline(__always)
+    func observe(_ e: Event, format: LogFormat?) -> Bool {
+        var inOrder = true
+        if e.time < maxTime {
+            inOrder = false
+        } else {
+            // Idle state is dropped when event time enters a new minute: a function of the
+            // log alone, so a log analyzed in several runs evicts exactly as in one run.
+            if maxTime > .min && e.time / EventTime.minute > maxTime / EventTime.minute {
+                let watermark = e.time / EventTime.minute * EventTime.minute
+                for d in detectors { d.advance(to: watermark, context: context) }
+                context.findings.advance(to: watermark)
+            }
+            maxTime = e.time
+        }
+        for d in detectors { d.observe(e, context: context) }
+        hourly.count(e, format: format)
+        return inOrder
+    }
+
+    /// Commits everything: findings changed since the last commit, hourly counts, the given
+    /// input offsets and every detector's state, in one transaction. Returns the findings
+    /// written.
+    @discardableResult
+    func checkpoint(inputs: [InputRecord], now: Int64 = EventTime.wallNow()) throws -> [Finding] {
+        var c = FindingStore.Checkpoint()
+        c.now = now
+        c.findings = context.findings.drainChanged()
+        c.hourly = hourly.drain()
+        c.inputs = inputs
+        for d in detectors {
+            if let data = try d.snapshot(context: context) { c.state[d.name] = data }
+        }
+        c.state[Self.findingsStateKey] = try context.findings.snapshot()
+        c.state[Self.engineStateKey] = try JSONEncoder.state.encode(EngineState(maxTime: maxTime == .min ? nil : maxTime))
+        c.alertRoutes = alertRoutes
+        c.maxPendingAlerts = maxPendingAlerts
+        lastCommit = try store.commit(c)
+        return c.findings
+    }
+
+    /// Commits only the findings changed since the last commit (and their alerts), without
+    /// offsets or state: cheap enough to run several times a second, so a finding reaches the
+    /// store and the alert sinks quickly. It is safe because finding rows are upserts by a
+    /// stable id with absolute values: after a crash, the lines since the last checkpoint are
+    /// read again and produce the same rows, so nothing is counted twice.
+    @discardableResult
+    func commitFindings(now: Int64 = EventTime.wallNow()) throws -> [Finding] {
+        var c = FindingStore.Checkpoint()
+        c.now = now
+        c.findings = context.findings.drainChanged()
+        lastCommit = FindingStore.CommitResult()
+        guard !c.findings.isEmpty else { return [] }
+        c.alertRoutes = alertRoutes
+        c.maxPendingAlerts = maxPendingAlerts
+        lastCommit = try store.commit(c)
+        return c.findings
+    }
+
+    private struct EngineState: Codable {
+        var maxTime: Int64?
+    }
+
+    func restoreState() throws {
+        let state = try store.loadState()
+        if let data = state[Self.engineStateKey] {
+            let engine = try JSONDecoder.state.decode(EngineState.self, from: data)
+            maxTime = engine.maxTime ?? .min
+        }
+        if let data = state[Self.findingsStateKey] {
+            do { try context.findings.restore(data) } catch { throw VigilError.state(detector: "findings", reason: "\(error)") }
+        }
+        for d in detectors {
+            guard let data = state[d.name] else { continue }
+            do { try d.restore(data, context: context) } catch { throw VigilError.state(detector: d.name, reason: "\(error)") }
+        }
+    }
+}
+
+/// Counts findings opened and grown across the commits of one run, each id once.
+struct FindingTally {
+    var opened: [Severity: Int] = [:]
+    var updated = 0
+    var worst: Severity?
+    private var countedOpened: Set<String> = []
+    private var countedUpdated: Set<String> = []
+
+    mutating func add(_ findings: [Finding], openedThisRun: [String: Severity]) {
+        for f in findings {
+            if openedThisRun[f.id] != nil {
+                if countedOpened.insert(f.id).inserted { opened[f.severity, default: 0] += 1 }
+            } else if countedUpdated.insert(f.id).inserted {
+                updated += 1
+            }
+            worst = max(worst ?? f.severity, f.severity)
+        }
+    }
+}

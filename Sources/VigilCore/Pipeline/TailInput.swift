@@ -1,0 +1,39 @@
+/// One file (or standard input) that `tail` is reading, and what it knows about it.
+final class TailInput {
+    let stream: EventStream
+    /// The path it was opened by (after a rename, the file may live elsewhere).
+    let path: String
+    let device: UInt64
+    let inode: UInt64
+    /// No longer at its path (renamed, deleted, truncated away): read to its end, then closed.
+    var rotated = false
+    /// Wall time (ms) bytes were last read from it.
+    var lastGrowth: Int64
+    /// Wall time (ms) since which a partial last line has waited for its newline.
+    var partialSince: Int64?
+    private var lastReadPosition: Int64
+
+    init(stream: EventStream, path: String, now: Int64) {
+        self.stream = stream
+        self.path = path
+        device = stream.source.device
+        inode = stream.source.inode
+        lastGrowth = now
+        lastReadPosition = stream.reader.readPosition
+    }
+
+    var isStdin: Bool { stream.source.isStdin }
+
+    /// Standard input that was closed, or a compressed file read to its end.
+    var isExhausted: Bool { stream.head == nil && stream.reader.isAtEnd }
+
+    /// Notes whether reading moved on; returns true when it did.
+    func noteProgress(now: Int64) -> Bool {
+        let position = stream.reader.readPosition
+        guard position != lastReadPosition else { return false }
+        lastReadPosition = position
+        lastGrowth = now
+        partialSince = nil
+        return true
+    }
+}

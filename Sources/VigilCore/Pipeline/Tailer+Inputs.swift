@@ -1,0 +1,186 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finding, opening, rotating and closing the inputs of a tail.
+///
+/// What happens in each case (also in the README):
+/// - rename (`auth.log` → `auth.log.1`, new `auth.log`) or delete: the old file stays open
+///   and is read to its end; once it has not grown for `rotatedGrace` it is closed. The new
+///   file is read from its start.
+/// - `copytruncate`: seen when the file is shorter than what was read, or its first bytes
+///   changed. Lines already buffered are analyzed; the rest of the old content is read from
+///   the rotated copy (a sibling such as `auth.log.1` with the same fingerprint) when there is
+///   one; the truncated file is read again from its start.
+/// - a file replaced or rotated while Vigil was stopped: at start, every recently used input
+///   whose path now holds other content is looked for among its siblings (`auth.log.1`,
+///   `auth.log.1.gz`, `auth.log-20261129`) by fingerprint, and read on from its offset.
+/// - `.1` compressed later to `.1.gz`: the same content, so the same input; never read twice.
+extension Tailer {
+    /// Opens a file (or `-`) and starts following it.
+    @discardableResult
+    func open(path: String, now: Int64, atStart: Bool, knownRecords: [InputRecord]? = nil, rotated: Bool = false) -> TailInput? {
+        do {
+            let stream = try EventStream(path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
+                                         options: streamOptions, known: knownRecords ?? known)
+            _ = engine.register(inputName: stream.stats.path)
+            if atStart && options.startAtEnd && stream.resumeLines == 0 && !stream.source.isStdin && !stream.source.isCompressed {
+                try stream.skipExistingLines()
+            }
+            let input = TailInput(stream: stream, path: path, now: now)
+            input.rotated = rotated
+            inputs.append(input)
+            failedPaths.remove(path)
+            let from = stream.resumeLines > 0 ? "after line \(stream.resumeLines)" : "from the start"
+            logger.info("following \(stream.stats.path) \(from)\(rotated ? " (rotated; reading it to its end)" : "")")
+            return input
+        } catch let error as VigilError {
+            if failedPaths.insert(path).inserted { logger.error("\(error.description)") }
+        } catch {
+            if failedPaths.insert(path).inserted { logger.error("\(path): \(error)") }
+        }
+        return nil
+    }
+
+    /// Expands the patterns again and opens the files not followed yet.
+    func rescan(now: Int64, atStart: Bool) {
+        for p in patterns where !p.isStdin {
+            watcher.watch(directory: p.directory)
+            for path in p.expand() {
+                var st = stat()
+                guard stat(path, &st) == 0 else { continue }
+                let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size))
+                if inputs.contains(where: { $0.device == id.device && $0.inode == id.inode }) { continue }
+                if finishedFiles.contains(id) { continue }
+                open(path: path, now: now, atStart: atStart)
+            }
+        }
+    }
+
+    /// Inputs used recently whose files moved while Vigil was stopped: found among their
+    /// siblings by fingerprint and read on from their stored offset.
+    func recoverRotatedWhileStopped(now: Int64) {
+        let recent = known.filter { r in
+            r.updatedAt >= now - 7 * EventTime.day && patterns.contains { !$0.isStdin && $0.matches(r.path) }
+        }
+        for r in recent {
+            if inputs.contains(where: { $0.stream.record?.fingerprint == r.fingerprint && $0.stream.record?.fingerprintLength == r.fingerprintLength }) {
+                continue
+            }
+            for candidate in Tailer.siblings(of: r.path) {
+                var st = stat()
+                guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                if inputs.contains(where: { $0.device == UInt64(st.st_dev) && $0.inode == UInt64(st.st_ino) }) { continue }
+                guard let prefix = InputSource.contentPrefix(path: candidate, count: r.fingerprintLength), prefix.count == r.fingerprintLength,
+                      prefix.withUnsafeBytes({ EventStream.fingerprint($0) }) == r.fingerprint else { continue }
+                if InputSource.isFullyRead(path: candidate, size: Int64(st.st_size), offset: r.offset) { break }
+                logger.info("\(r.path) was rotated while Vigil was stopped; reading the rest of it from \(candidate)")
+                summary.rotations += 1
+                open(path: candidate, now: now, atStart: false, knownRecords: [r], rotated: true)
+                break
+            }
+        }
+    }
+
+    /// Files in the same directory whose names continue `path`'s (`auth.log.1`, `auth.log.2.gz`,
+    /// `auth.log-20261129`), newest rotation first.
+    static func siblings(of path: String) -> [String] {
+        let dir = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return [] }
+        return names.filter { $0 != base && ($0.hasPrefix(base + ".") || $0.hasPrefix(base + "-")) }
+            .sorted { $0.count != $1.count ? $0.count < $1.count : $0 < $1 }
+            .map { dir.isEmpty ? $0 : dir + "/" + $0 }
+    }
+
+    /// Notices renamed, deleted, truncated and rewritten files.
+    func checkRotations(now: Int64) throws {
+        for i in inputs where !i.rotated && !i.isStdin {
+            var st = stat()
+            if stat(i.path, &st) != 0 || UInt64(st.st_dev) != i.device || UInt64(st.st_ino) != i.inode {
+                i.rotated = true
+                summary.rotations += 1
+                logger.info("\(i.path) was rotated (renamed or deleted); reading the old file to its end")
+                continue
+            }
+            guard !i.stream.source.isCompressed, let current = i.stream.source.currentStat() else { continue }
+            var truncated = current.size < i.stream.reader.readPosition
+            if !truncated, let r = i.stream.record, r.fingerprintLength > 0, let prefix = i.stream.source.prefix(r.fingerprintLength) {
+                truncated = prefix.count < r.fingerprintLength || prefix.withUnsafeBytes { EventStream.fingerprint($0) } != r.fingerprint
+            }
+            if truncated { try handleTruncation(i, now: now) }
+        }
+    }
+
+    /// `copytruncate` (or a file rewritten in place): finish what was read, look for the
+    /// rotated copy to read the rest, and start the file again from its beginning.
+    private func handleTruncation(_ input: TailInput, now: Int64) throws {
+        summary.truncations += 1
+        input.stream.reader.freeze()
+        try drain(input)
+        let lostPartial = Int64(input.stream.reader.pendingBytes)
+        let record = input.stream.checkpointRecord(now: now)
+        remove(input, record: record)
+        var recovered = false
+        if let r = record {
+            for candidate in Tailer.siblings(of: input.path) {
+                guard let prefix = InputSource.contentPrefix(path: candidate, count: r.fingerprintLength), prefix.count == r.fingerprintLength,
+                      prefix.withUnsafeBytes({ EventStream.fingerprint($0) }) == r.fingerprint else { continue }
+                logger.info("\(input.path) was truncated (copytruncate); reading the rest of its old content from \(candidate)")
+                open(path: candidate, now: now, atStart: false, knownRecords: [r], rotated: true)
+                recovered = true
+                break
+            }
+        }
+        if !recovered {
+            summary.bytesLost += lostPartial
+            logger.warning("""
+                \(input.path) was truncated and no rotated copy of it was found: lines written after line \(record?.lines ?? 0) \
+                and before the truncation could not be read. Prefer rotation by rename (logrotate's default, without copytruncate).
+                """)
+        }
+        // The new content starts at 0 whatever it looks like: match no stored record.
+        open(path: input.path, now: now, atStart: false, knownRecords: [])
+    }
+
+    /// Releases every event already buffered in one input (it is being closed).
+    private func drain(_ input: TailInput) throws {
+        while input.stream.head != nil { try release(input) }
+    }
+
+    private func remove(_ input: TailInput, record: InputRecord?) {
+        if let r = record {
+            closedRecords.append(r)
+            known.removeAll { $0.fingerprint == r.fingerprint && $0.fingerprintLength == r.fingerprintLength }
+            known.append(r)
+        }
+        if let st = input.stream.source.currentStat() {
+            finishedFiles.insert(FileID(device: st.device, inode: st.inode, size: st.size))
+        }
+        input.stream.source.close()
+        closedStats.append(input.stream.stats)
+        inputs.removeAll { $0 === input }
+    }
+
+    /// Closes rotated files that stopped growing, closed standard input and compressed files
+    /// read to their end.
+    func closeFinishedInputs(now: Int64) throws {
+        for i in inputs {
+            let rotatedDone = i.rotated && i.stream.head == nil && now - i.lastGrowth >= options.rotatedGrace
+            guard rotatedDone || i.isExhausted else { continue }
+            i.stream.reader.finish()
+            try i.stream.advance()
+            try drain(i)
+            logger.info("closed \(i.stream.stats.path) after line \(i.stream.stats.lines + i.stream.stats.resumedAfterLine)")
+            remove(i, record: i.stream.checkpointRecord(now: now))
+        }
+    }
+}
+
+/// A file's identity and size: a file closed at its end is not opened again until it grows.
+struct FileID: Hashable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+}

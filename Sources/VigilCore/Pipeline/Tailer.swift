@@ -1,0 +1,277 @@
+import Foundation
+import Logging
+
+/// Follows log files as they grow, through rotation, and analyzes them as `analyze` would.
+///
+/// The same `Engine` as batch analysis: events merged by time across inputs, the same
+/// watermark and detectors, so tailing a log gives the findings analyzing it gives.
+///
+/// - Merging: an event is released when it is the oldest waiting event, unless an input that
+///   wrote within `mergeWait` has nothing buffered (it may be about to write an older one).
+///   An input that has been quiet longer does not hold the others back.
+/// - Commits: new and grown findings every `findingsInterval` (idempotent upserts, so alerts
+///   go out quickly); offsets, detector state, hourly counts and findings together every
+///   `checkpointInterval`, on rotation and when stopping. After a crash, the lines after the
+///   last checkpoint are read again and produce the same rows: nothing lost or doubled.
+/// - Windows close in event time only: a quiet stream's windows wait for its next event.
+public final class Tailer {
+    public struct Options {
+        /// Format, year, strictness, policy and enricher, as for `analyze`.
+        public var analysis = Analyzer.Options()
+        /// Longest time (ms) a new finding waits before it is committed and alerted.
+        public var findingsInterval: Int64 = 100
+        /// Time (ms) between full checkpoints of offsets and state.
+        public var checkpointInterval: Int64 = 5_000
+        /// Lines after which a checkpoint is taken even before `checkpointInterval`.
+        public var checkpointLines: Int64 = 2_000_000
+        /// How long (ms) the merge waits for an input that just wrote and has nothing buffered.
+        public var mergeWait: Int64 = 100
+        /// How long (ms) a last line may wait for its newline before it is read as it is.
+        public var partialLineTimeout: Int64 = 5_000
+        /// How long (ms) a renamed or deleted file is still read after it stopped growing.
+        public var rotatedGrace: Int64 = 2_000
+        /// Time (ms) between re-expansions of the patterns and rotation checks when nothing
+        /// announced a change.
+        public var rescanInterval: Int64 = 1_000
+        /// Wake-up interval (ms) when inotify is not available.
+        public var pollInterval: Int64 = 250
+        public var useInotify = true
+        /// Files with no stored offset found at start are read from their end, not their start.
+        public var startAtEnd = false
+        /// Stop once every input has been quiet this long (ms): for scripts and tests.
+        public var idleExit: Int64?
+        /// Sinks that new and escalated findings are queued for.
+        public var alertRoutes: [AlertRoute] = []
+        public var maxPendingAlerts = 10_000
+
+        public init() {}
+    }
+
+    public struct Summary: Sendable {
+        public var inputs: [InputStats] = []
+        public var findingsOpened: [Severity: Int] = [:]
+        public var findingsUpdated = 0
+        public var alertsQueued = 0
+        public var alertsDropped = 0
+        public var rotations = 0
+        public var truncations = 0
+        /// Bytes a rotation took away before they could be read (copytruncate without a copy found).
+        public var bytesLost: Int64 = 0
+        public var seconds = 0.0
+
+        public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
+        public var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
+    }
+
+    let options: Options
+    let store: FindingStore
+    let engine: Engine
+    let patterns: [PathPattern]
+    var logger: Logger
+    var inputs: [TailInput] = []
+    /// Final records of inputs closed since the last checkpoint.
+    var closedRecords: [InputRecord] = []
+    /// Statistics of inputs already closed, for the summary and the status.
+    var closedStats: [InputStats] = []
+    var known: [InputRecord] = []
+    /// Files closed at their end (rotated copies, compressed archives), not reopened unless they grow.
+    var finishedFiles: Set<FileID> = []
+    /// Paths that failed to open, reported once.
+    var failedPaths: Set<String> = []
+    /// Events of this run by outcome (indexed by raw value), for the metrics.
+    var outcomeCounts = [Int64](repeating: 0, count: Outcome.allCases.count)
+    /// Findings opened in this run by detector and severity, for the metrics.
+    var openedByDetector: [TailStatus.FindingKey: Int] = [:]
+    let watcher: ChangeWatcher
+    var summary = Summary()
+    private var tally = FindingTally()
+    private var countedForMetrics: Set<String> = []
+    private var startedAt = EventTime.wallNow()
+    var lastCommitAt: Int64 = 0
+    private var linesAtCheckpoint: Int64 = 0
+    /// Status after each commit (metrics, `vigil status`), called on the tail's thread.
+    public var onCommit: ((TailStatus) -> Void)?
+
+    public init(store: FindingStore, patterns: [String], options: Options, logger: Logger = Logger(label: "vigil.tail")) {
+        self.store = store
+        self.options = options
+        self.patterns = patterns.map(PathPattern.init)
+        self.logger = logger
+        engine = Engine(store: store, policy: options.analysis.policy, enricher: options.analysis.enricher)
+        engine.alertRoutes = options.alertRoutes
+        engine.maxPendingAlerts = options.maxPendingAlerts
+        watcher = ChangeWatcher(useInotify: options.useInotify)
+    }
+
+    var streamOptions: EventStream.Options {
+        var o = options.analysis.streamOptions
+        o.follow = true
+        return o
+    }
+
+    /// Runs until `stop` is requested (or, with `idleExit`, until the inputs go quiet, or
+    /// when the only input is standard input and it closes). Commits before returning.
+    public func run(stop: StopSignal) throws -> Summary {
+        startedAt = EventTime.wallNow()
+        try engine.restoreState()
+        known = try store.inputRecords()
+        for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
+        if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
+        rescan(now: startedAt, atStart: true)
+        recoverRotatedWhileStopped(now: startedAt)
+        try updateService(now: startedAt, stopped: false)
+
+        var lastRescan = startedAt
+        var lastCheckpoint = startedAt
+        var lastFindings = startedAt
+        var quietSince = startedAt
+        while !stop.isRequested {
+            var now = EventTime.wallNow()
+            let structural = watcher.takeStructuralChange()
+            if structural || now - lastRescan >= min(options.rescanInterval, 100) {
+                try checkRotations(now: now)
+                if structural || now - lastRescan >= options.rescanInterval {
+                    rescan(now: now, atStart: false)
+                    lastRescan = now
+                }
+            }
+            let (released, blockedUntil) = try pump(now: now)
+            try closeFinishedInputs(now: now)
+            now = EventTime.wallNow()
+            if released > 0 { quietSince = now }
+
+            if engine.context.findings.hasChanged && now - lastFindings >= options.findingsInterval {
+                try commit(full: false, now: now)
+                lastFindings = now
+            }
+            let lines = currentLines()
+            if (lines > linesAtCheckpoint || !closedRecords.isEmpty)
+                && (now - lastCheckpoint >= options.checkpointInterval || lines - linesAtCheckpoint >= options.checkpointLines) {
+                try commit(full: true, now: now)
+                lastCheckpoint = now
+                lastFindings = now
+            }
+            if released > 0 { continue }   // more may be waiting: read again before sleeping
+
+            if inputs.isEmpty && patterns.allSatisfy(\.isStdin) { break }   // stdin closed
+            if let idle = options.idleExit, now - quietSince >= idle, !inputs.contains(where: { $0.stream.reader.pendingBytes > 0 }) { break }
+            var timeout = options.rescanInterval - (now - lastRescan)
+            if !watcher.usesInotify { timeout = min(timeout, options.pollInterval) }
+            if let b = blockedUntil { timeout = min(timeout, b - now) }
+            if engine.context.findings.hasChanged { timeout = min(timeout, options.findingsInterval - (now - lastFindings)) }
+            if lines > linesAtCheckpoint { timeout = min(timeout, options.checkpointInterval - (now - lastCheckpoint)) }
+            if inputs.contains(where: { $0.partialSince != nil || $0.rotated }) { timeout = min(timeout, 100) }
+            if let idle = options.idleExit { timeout = min(timeout, idle) }
+            var fds = [stop.descriptor]
+            for i in inputs { if let fd = i.stream.source.pollDescriptor { fds.append(fd) } }
+            watcher.wait(timeoutMs: Int(max(timeout, 1)), descriptors: fds)
+        }
+        try commit(full: true, now: EventTime.wallNow())
+        try updateService(now: EventTime.wallNow(), stopped: true)
+        for i in inputs { i.stream.source.close() }
+        summary.inputs = closedStats + inputs.map(\.stream.stats)
+        summary.findingsOpened = tally.opened
+        summary.findingsUpdated = tally.updated
+        summary.seconds = Double(EventTime.wallNow() - startedAt) / 1000
+        try store.recordRun(startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,
+                            events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
+                            findingsOpened: tally.opened.values.reduce(0, +))
+        return summary
+    }
+
+    /// Lines read so far by every input, closed ones included.
+    func currentLines() -> Int64 {
+        closedStats.reduce(0) { $0 + $1.lines } + inputs.reduce(0) { $0 + $1.stream.stats.lines }
+    }
+
+    // MARK: reading and merging
+
+    /// Reads what the inputs have and releases events in time order, up to a budget.
+    /// Returns how many were released and, when the merge waits for a quiet input, until when.
+    func pump(now: Int64) throws -> (Int, Int64?) {
+        for i in inputs where i.stream.head == nil {
+            try i.stream.advance()
+            if i.noteProgress(now: now) { continue }
+            if i.stream.head == nil && i.stream.reader.pendingBytes > 0 {
+                // A partial last line: wait for its newline, but not forever.
+                let since = i.partialSince ?? now
+                i.partialSince = since
+                if now - since >= options.partialLineTimeout {
+                    i.stream.reader.releasePartialLine()
+                    try i.stream.advance()
+                    i.partialSince = nil
+                }
+            }
+        }
+        var released = 0
+        while released < 65_536 {
+            var best: TailInput?
+            for i in inputs {
+                guard let h = i.stream.head else { continue }
+                if let b = best, b.stream.head!.time <= h.time { continue }
+                best = i
+            }
+            guard let input = best else { break }
+            // An input that wrote a moment ago and has nothing buffered may be about to write
+            // an older event: wait for it (briefly), as a batch merge would have seen it.
+            var blockedUntil: Int64?
+            for i in inputs where i !== input && i.stream.head == nil && !i.rotated && !i.isExhausted && now - i.lastGrowth < options.mergeWait {
+                blockedUntil = min(blockedUntil ?? .max, i.lastGrowth + options.mergeWait)
+            }
+            if let blockedUntil { return (released, blockedUntil) }
+            try release(input)
+            _ = input.noteProgress(now: now)
+            released += 1
+        }
+        return (released, nil)
+    }
+
+    /// Hands one input's next event to the engine and decodes the one after it.
+    @inline(__always)
+    func release(_ input: TailInput) throws {
+        let e = input.stream.head!
+        outcomeCounts[Int(e.outcome.rawValue)] += 1
+        if !engine.observe(e, format: input.stream.stats.format) { input.stream.stats.outOfOrder += 1 }
+        try input.stream.advance()
+    }
+
+    // MARK: commits
+
+    func commit(full: Bool, now: Int64) throws {
+        let written: [Finding]
+        if full {
+            var records = closedRecords
+            for i in inputs { if let r = i.stream.checkpointRecord(now: now) { records.append(r) } }
+            written = try engine.checkpoint(inputs: records, now: now)
+            closedRecords = []
+            linesAtCheckpoint = currentLines()
+            try updateService(now: now, stopped: false)
+        } else {
+            written = try engine.commitFindings(now: now)
+        }
+        let result = engine.lastCommit
+        summary.alertsQueued += result.alertsQueued
+        summary.alertsDropped += result.alertsDropped
+        if result.alertsDropped > 0 {
+            logger.warning("alert queue full: \(result.alertsDropped) notifications dropped (see `vigil status`)")
+        }
+        let before = tally.opened.values.reduce(0, +)
+        tally.add(written, openedThisRun: engine.context.findings.opened)
+        if tally.opened.values.reduce(0, +) != before {
+            // Newly counted ones: findings first opened in this run and not counted before.
+            for f in written where engine.context.findings.opened[f.id] != nil && countedForMetrics.insert(f.id).inserted {
+                openedByDetector[TailStatus.FindingKey(detector: f.detector, severity: f.severity), default: 0] += 1
+            }
+        }
+        lastCommitAt = now
+        onCommit?(status(now: now))
+    }
+
+    func updateService(now: Int64, stopped: Bool) throws {
+        let all = closedStats + inputs.map(\.stream.stats)
+        try store.updateService(TailService(pid: Int64(getpid()), startedAt: startedAt, heartbeatAt: now, stoppedAt: stopped ? now : nil,
+                                            lines: all.reduce(0) { $0 + $1.lines }, events: all.reduce(0) { $0 + $1.events },
+                                            malformed: all.reduce(0) { $0 + $1.malformed }, alertsDropped: summary.alertsDropped,
+                                            inputs: patterns.map(\.text)))
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `vigil status` prints: inputs with offsets and lag, the tail service, findings today
+/// and the alert queues. Read from the store, with each input's file looked at for its size.
+public struct StatusReport: Sendable {
+    public struct Input: Sendable {
+        public var path: String
+        public var format: String
+        public var lines: Int64
+        public var offset: Int64
+        /// The file's size now, if it is still at its path and is the same file.
+        public var currentSize: Int64?
+        public var lastEventTime: Int64?
+        public var updatedAt: Int64
+        public var malformed: Int64
+    }
+
+    public var now: Int64
+    public var inputs: [Input] = []
+    public var service: TailService?
+    public var findingsToday: [Severity: Int] = [:]
+    public var alertSinks: [AlertSinkStatus] = []
+
+    public static func read(_ store: FindingStore, now: Int64 = EventTime.wallNow()) throws -> StatusReport {
+        var r = StatusReport(now: now)
+        // The newest record per path: older ones are earlier generations of a rotated file.
+        var newest: [String: InputRecord] = [:]
+        for rec in try store.inputRecords() where (newest[rec.path]?.updatedAt ?? .min) <= rec.updatedAt { newest[rec.path] = rec }
+        for rec in newest.values.sorted(by: { $0.path < $1.path }) {
+            var st = stat()
+            var size: Int64?
+            if stat(rec.path, &st) == 0 && UInt64(st.st_ino) == rec.inode && UInt64(st.st_dev) == rec.device { size = Int64(st.st_size) }
+            r.inputs.append(Input(path: rec.path, format: rec.format, lines: rec.lines, offset: rec.offset, currentSize: size,
+                                  lastEventTime: rec.lastEventTime, updatedAt: rec.updatedAt, malformed: rec.malformed))
+        }
+        r.service = try store.tailService()
+        r.findingsToday = try store.findingCounts(since: now / EventTime.day * EventTime.day)
+        r.alertSinks = try store.alertSinkStatus()
+        return r
+    }
+
+    /// A service whose heartbeat is older than this is reported as not running.
+    static let staleAfter: Int64 = 60_000
+
+    public func text() -> String {
+        var out = ""
+        if let s = service {
+            if let stopped = s.stoppedAt {
+                out += "tail: stopped at \(EventTime.format(stopped)) (pid \(s.pid))\n"
+            } else if now - s.heartbeatAt > StatusReport.staleAfter {
+                out += "tail: NOT RUNNING — last heartbeat \(EventTime.format(s.heartbeatAt)) (pid \(s.pid)); it was not stopped cleanly. A restart continues from the last commit.\n"
+            } else {
+                out += "tail: running since \(EventTime.format(s.startedAt)) (pid \(s.pid)), last commit \((now - s.heartbeatAt) / 1000) s ago\n"
+            }
+            out += "  \(NumberText.grouped(s.lines)) lines, \(NumberText.grouped(s.events)) events, \(NumberText.grouped(s.malformed)) malformed"
+            if s.alertsDropped > 0 { out += ", \(s.alertsDropped) alerts dropped" }
+            out += "\n  following: \(s.inputs.map(TerminalText.escape).joined(separator: " "))\n"
+        } else {
+            out += "tail: never ran on this database\n"
+        }
+        out += "inputs:\n"
+        if inputs.isEmpty { out += "  (none)\n" }
+        for i in inputs {
+            out += "  \(TerminalText.escape(i.path))  [\(i.format)]  line \(NumberText.grouped(i.lines)), offset \(NumberText.grouped(i.offset))"
+            if let size = i.currentSize {
+                let behind = max(0, size - i.offset)
+                out += behind == 0 ? ", caught up" : ", \(NumberText.grouped(behind)) bytes behind"
+            } else {
+                out += ", file rotated or gone"
+            }
+            if let t = i.lastEventTime { out += ", last event \(EventTime.format(t))" }
+            if i.malformed > 0 { out += ", \(NumberText.grouped(i.malformed)) malformed" }
+            out += "\n"
+        }
+        let today = Severity.allCases.sorted(by: >).compactMap { s in findingsToday[s].map { "\(s) \($0)" } }
+        out += "findings today (UTC, by event time): \(today.isEmpty ? "none" : today.joined(separator: ", "))\n"
+        if !alertSinks.isEmpty {
+            out += "alerts:\n"
+            for a in alertSinks {
+                out += "  \(TerminalText.escape(a.sink)): \(a.pending) pending, \(a.sent) sent, \(a.failed) failed, \(a.dropped) dropped"
+                if let e = a.lastError, a.pending + a.failed > 0 { out += " (last error: \(TerminalText.escape(e)))" }
+                out += "\n"
+            }
+        }
+        return out
+    }
+
+    public func json() -> String {
+        func q(_ s: String) -> String { var o = ""; JSONText.appendQuoted(s, to: &o); return o }
+        func opt(_ v: Int64?) -> String { v.map(String.init) ?? "null" }
+        var parts: [String] = []
+        parts.append("\"now\":\(now)")
+        if let s = service {
+            let running = s.stoppedAt == nil && now - s.heartbeatAt <= StatusReport.staleAfter
+            parts.append("""
+                "tail":{"pid":\(s.pid),"running":\(running),"started_at":\(s.startedAt),"heartbeat_at":\(s.heartbeatAt),\
+                "stopped_at":\(opt(s.stoppedAt)),"lines":\(s.lines),"events":\(s.events),"malformed":\(s.malformed),\
+                "alerts_dropped":\(s.alertsDropped),"inputs":[\(s.inputs.map(q).joined(separator: ","))]}
+                """)
+        } else {
+            parts.append("\"tail\":null")
+        }
+        let ins = inputs.map { i in
+            "{\"path\":\(q(i.path)),\"format\":\(q(i.format)),\"lines\":\(i.lines),\"offset\":\(i.offset),\"size\":\(opt(i.currentSize)),"
+                + "\"last_event_time\":\(opt(i.lastEventTime)),\"updated_at\":\(i.updatedAt),\"malformed\":\(i.malformed)}"
+        }
+        parts.append("\"inputs\":[\(ins.joined(separator: ","))]")
+        let today = Severity.allCases.map { "\"\($0)\":\(findingsToday[$0] ?? 0)" }
+        parts.append("\"findings_today\":{\(today.joined(separator: ","))}")
+        let sinks = alertSinks.map { a in
+            "{\"sink\":\(q(a.sink)),\"pending\":\(a.pending),\"sent\":\(a.sent),\"failed\":\(a.failed),\"dropped\":\(a.dropped)}"
+        }
+        parts.append("\"alerts\":[\(sinks.joined(separator: ","))]")
+        return "{" + parts.joined(separator: ",") + "}\n"
+    }
+}

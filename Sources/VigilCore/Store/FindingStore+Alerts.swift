@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+
+/// The alert outbox: which findings were notified, to which sinks, and how delivery went.
+///
+/// A notification is written in the transaction that writes its finding, and only when the
+/// finding is new to the outbox or more severe than anything notified for it before. So a
+/// storm of reports about one episode notifies once, an escalation notifies again, and a
+/// crash followed by re-reading lines already seen notifies nothing twice.
+public struct AlertDelivery: Sendable, Equatable {
+    public var alertID: Int64
+    public var sink: String
+    public var findingID: String
+    public var severity: Severity
+    /// `opened` or `escalated`.
+    public var kind: String
+    /// The finding as `vigil findings --output jsonl` prints it, at the time of the alert.
+    public var payload: String
+    public var attempts: Int
+    public var createdAt: Int64
+}
+
+/// Delivery counts of one sink, for `vigil status` and the metrics.
+public struct AlertSinkStatus: Sendable, Equatable {
+    public var sink: String
+    public var pending = 0
+    public var sent = 0
+    public var failed = 0
+    public var dropped = 0
+    public var lastError: String?
+}
+
+extension FindingStore {
+    static func queueAlerts(_ db: Database, _ c: Checkpoint) throws -> CommitResult {
+        var result = CommitResult()
+        let prior = try db.cachedStatement(sql: "SELECT MIN(severity) FROM alert WHERE finding_id = ?")
+        let suppressed = try db.cachedStatement(sql: """
+            SELECT 1 FROM suppression WHERE (detector = ? OR detector = '*') AND subject = ? AND ? < until LIMIT 1
+            """)
+        let insert = try db.cachedStatement(sql: "INSERT INTO alert (finding_id, severity, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)")
+        let pending = try db.cachedStatement(sql: "SELECT count(*) FROM alert_delivery WHERE sink = ? AND status = 'pending'")
+        let deliver = try db.cachedStatement(sql: """
+            INSERT INTO alert_delivery (alert_id, sink, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)
+            """)
+        var pendingCount: [String: Int] = [:]
+        for f in c.findings {
+            let routes = c.alertRoutes.filter { $0.accepts(f.severity) }
+            if routes.isEmpty { continue }
+            let notified = try Int.fetchOne(prior, arguments: [f.id])
+            if let notified, notified <= f.severity.rawValue { continue }
+            if try Int.fetchOne(suppressed, arguments: [f.detector, f.subject, f.firstSeen]) != nil { continue }
+            try insert.execute(arguments: [f.id, f.severity.rawValue, notified == nil ? "opened" : "escalated",
+                                           try FindingOutput.jsonLine(f), c.now])
+            let alertID = db.lastInsertedRowID
+            for r in routes {
+                if pendingCount[r.sink] == nil { pendingCount[r.sink] = try Int.fetchOne(pending, arguments: [r.sink]) ?? 0 }
+                let full = pendingCount[r.sink]! >= c.maxPendingAlerts
+                try deliver.execute(arguments: [alertID, r.sink, full ? "dropped" : "pending", c.now, c.now])
+                if full {
+                    result.alertsDropped += 1
+                } else {
+                    pendingCount[r.sink]! += 1
+                    result.alertsQueued += 1
+                }
+            }
+        }
+        return result
+    }
+
+    /// Deliveries of a sink that are due at `now`, oldest first.
+    public func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.alert_id, d.sink, d.attempts, a.finding_id, a.severity, a.kind, a.payload, a.created_at
+                FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
+                WHERE d.sink = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+                ORDER BY d.alert_id LIMIT ?
+                """, arguments: [sink, now, limit]).map { r in
+                AlertDelivery(alertID: r["alert_id"], sink: r["sink"], findingID: r["finding_id"],
+                              severity: Severity(rawValue: r["severity"]) ?? .p4, kind: r["kind"], payload: r["payload"],
+                              attempts: r["attempts"], createdAt: r["created_at"])
+            }
+        }
+    }
+
+    /// The earliest time a pending delivery of this sink is due, if any.
+    public func nextDeliveryDue(sink: String) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM alert_delivery WHERE sink = ? AND status = 'pending'",
+                               arguments: [sink])
+        }
+    }
+
+    /// Records the outcome of delivering some alerts: `sent`, `failed` (given up), or still
+    /// `pending` with the time of the next attempt.
+    public func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws {
+        guard !alertIDs.isEmpty else { return }
+        try pool.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE alert_delivery SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+                WHERE alert_id = ? AND sink = ?
+                """)
+            for id in alertIDs {
+                try update.execute(arguments: [status, nextAttemptAt, error, now, id, sink])
+            }
+        }
+    }
+
+    /// Delivery counts by sink.
+    public func alertSinkStatus() throws -> [AlertSinkStatus] {
+        try pool.read { db in
+            var out: [String: AlertSinkStatus] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT sink, status, count(*) AS n FROM alert_delivery GROUP BY sink, status") {
+                let sink: String = r["sink"]
+                var s = out[sink] ?? AlertSinkStatus(sink: sink)
+                let n: Int = r["n"]
+                switch r["status"] as String {
+                case "pending": s.pending = n
+                case "sent": s.sent = n
+                case "failed": s.failed = n
+                case "dropped": s.dropped = n
+                default: break
+                }
+                out[sink] = s
+            }
+            for r in try Row.fetchAll(db, sql: """
+                SELECT sink, last_error FROM alert_delivery WHERE last_error IS NOT NULL
+                AND updated_at = (SELECT MAX(updated_at) FROM alert_delivery d2 WHERE d2.sink = alert_delivery.sink AND d2.last_error IS NOT NULL)
+                GROUP BY sink
+                """) {
+                let sink: String = r["sink"]
+                out[sink]?.lastError = r["last_error"]
+            }
+            return out.values.sorted { $0.sink < $1.sink }
+        }
+    }
+}

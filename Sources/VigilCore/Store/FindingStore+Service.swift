@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// A `tail` process as it last reported itself: `vigil status` tells a running service from
+/// one that stopped or died (a heartbeat older than a few checkpoints).
+public struct TailService: Sendable, Equatable {
+    public var pid: Int64
+    public var startedAt: Int64
+    public var heartbeatAt: Int64
+    public var stoppedAt: Int64?
+    public var lines: Int64
+    public var events: Int64
+    public var malformed: Int64
+    public var alertsDropped: Int
+    /// The patterns it follows.
+    public var inputs: [String]
+}
+
+extension FindingStore {
+    static let tailServiceName = "tail"
+
+    func updateService(_ s: TailService) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [FindingStore.tailServiceName, s.pid, s.startedAt, s.heartbeatAt, s.stoppedAt, s.lines, s.events,
+                                 s.malformed, s.alertsDropped, s.inputs.joined(separator: "\n")])
+        }
+    }
+
+    /// The last `tail` that ran on this database, if any.
+    public func tailService() throws -> TailService? {
+        try pool.read { db in
+            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM service WHERE name = ?", arguments: [FindingStore.tailServiceName]) else {
+                return nil
+            }
+            let inputs: String = r["inputs"]
+            return TailService(pid: r["pid"], startedAt: r["started_at"], heartbeatAt: r["heartbeat_at"], stoppedAt: r["stopped_at"],
+                               lines: r["lines"], events: r["events"], malformed: r["malformed"], alertsDropped: r["alerts_dropped"],
+                               inputs: inputs.split(separator: "\n").map(String.init))
+        }
+    }
+
+    /// Findings first seen since `since` (event time), by severity.
+    public func findingCounts(since: Int64) throws -> [Severity: Int] {
+        try pool.read { db in
+            var out: [Severity: Int] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? GROUP BY severity",
+                                      arguments: [since]) {
+                if let s = Severity(rawValue: r["severity"]) { out[s] = r["n"] }
+            }
+            return out
+        }
+    }
+}

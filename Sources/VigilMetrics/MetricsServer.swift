@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import VigilCore
+
+/// Serves `/metrics` (Prometheus text format) and `/healthz` with Hummingbird, on its own
+/// threads; the tail loop only hands it status snapshots.
+public final class MetricsServer: @unchecked Sendable {
+    public let address: MetricsAddress
+    public let metrics = TailMetrics()
+    private let store: FindingStore
+    private let logger: Logger
+    private var task: Task<Void, Error>?
+    private let lastAlertQuery = LockedValue<Int64>(0)
+
+    public init(address: MetricsAddress, store: FindingStore, logger: Logger) throws {
+        self.address = address
+        self.store = store
+        self.logger = logger
+        if !address.isLoopback {
+            logger.warning("metrics listen on \(address), beyond loopback: anyone who reaches it sees input names and finding counts")
+        }
+    }
+
+    /// Starts listening; throws when the address cannot be bound.
+    public func start() throws {
+        let router = Router()
+        let metrics = self.metrics
+        router.get("/metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("/healthz") { _, _ -> String in "ok\n" }
+        let started = DispatchSemaphore(value: 0)
+        let failure = LockedValue<String?>(nil)
+        var serverLogger = logger
+        serverLogger.logLevel = .warning
+        let app = Application(router: router,
+                              configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
+                              onServerRunning: { _ in started.signal() },
+                              logger: serverLogger)
+        task = Task.detached {
+            do {
+                try await app.runService(gracefulShutdownSignals: [])
+            } catch {
+                failure.set("\(error)")
+                started.signal()
+                throw error
+            }
+        }
+        if started.wait(timeout: .now() + 10) == .timedOut {
+            throw VigilError.usage("--metrics-listen \(address): the server did not start within 10 s")
+        }
+        if let f = failure.get() {
+            throw VigilError.usage("--metrics-listen \(address): cannot listen (\(f)); is the port in use?")
+        }
+    }
+
+    /// New status from the tail: updates the metrics (alert queues at most once a second).
+    public func update(_ status: TailStatus) {
+        var sinks: [AlertSinkStatus] = []
+        let now = EventTime.wallNow()
+        if now - lastAlertQuery.get() >= 1000 {
+            lastAlertQuery.set(now)
+            sinks = (try? store.alertSinkStatus()) ?? []
+        }
+        metrics.update(status, alertSinks: sinks)
+    }
+
+    public func stop() {
+        task?.cancel()
+    }
+}
+
+/// A value behind a lock, shared with the server's tasks.
+final class LockedValue<T: Sendable>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ v: T) { value = v }
+    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
+}

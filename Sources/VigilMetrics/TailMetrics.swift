@@ -1,0 +1,88 @@
+import Foundation
+import Prometheus
+import VigilCore
+
+/// The Prometheus metrics of a running `tail`, updated from its status after each commit.
+///
+/// The tail counts in plain integers on its hot path; here the cumulative numbers become
+/// Prometheus counters (by the difference since the last update) and gauges.
+public final class TailMetrics: @unchecked Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    private let lock = NSLock()
+    private var last: [String: Int64] = [:]
+    private var counters: [String: Counter] = [:]
+    private var gauges: [String: Gauge] = [:]
+
+    public init() {
+        // Present from the start, so dashboards and alerts see zeros rather than no series.
+        gauge("vigil_up", [], help: "1 while vigil tail runs.").set(1.0)
+        _ = counter("vigil_alerts_dropped_total", [], help: "Alerts not queued because a sink's queue was full.")
+    }
+
+    private func key(_ name: String, _ labels: [(String, String)]) -> String {
+        ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)], help: String = "") -> Counter {
+        let k = key(name, labels)
+        if let c = counters[k] { return c }
+        let c = registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+        counters[k] = c
+        return c
+    }
+
+    private func gauge(_ name: String, _ labels: [(String, String)], help: String = "") -> Gauge {
+        let k = key(name, labels)
+        if let g = gauges[k] { return g }
+        let g = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
+        gauges[k] = g
+        return g
+    }
+
+    /// Brings a counter up to a cumulative value.
+    private func total(_ name: String, _ labels: [(String, String)], _ value: Int64, help: String) {
+        let k = key(name, labels)
+        let delta = value - (last[k] ?? 0)
+        let c = counter(name, labels, help: help)
+        if delta > 0 { c.increment(by: delta) }
+        last[k] = max(value, last[k] ?? 0)
+    }
+
+    public func update(_ s: TailStatus, alertSinks: [AlertSinkStatus]) {
+        lock.lock()
+        defer { lock.unlock() }
+        for i in s.inputs {
+            let labels = [("input", i.path)]
+            total("vigil_lines_read_total", labels, i.lines, help: "Lines read, by input.")
+            total("vigil_lines_malformed_total", labels, i.malformed, help: "Lines that could not be decoded, by input.")
+            gauge("vigil_input_unread_bytes", labels, help: "Bytes written to an input and not read yet.").set(Double(max(0, i.size - i.readBytes)))
+        }
+        for (outcome, n) in s.eventsByOutcome {
+            total("vigil_events_total", [("outcome", outcome)], n, help: "Events analyzed, by outcome.")
+        }
+        for (k, n) in s.findingsOpened {
+            total("vigil_findings_total", [("detector", k.detector), ("severity", k.severity.description)], Int64(n),
+                  help: "Findings opened, by detector and severity.")
+        }
+        total("vigil_alerts_dropped_total", [], Int64(s.alertsDropped), help: "Alerts not queued because a sink's queue was full.")
+        total("vigil_rotations_total", [], Int64(s.rotations), help: "Input files rotated away (renamed or deleted).")
+        total("vigil_truncations_total", [], Int64(s.truncations), help: "Input files truncated in place (copytruncate).")
+        if let lag = s.lagMillis {
+            gauge("vigil_ingest_lag_seconds", [], help: "Wall-clock time minus the newest event time read.").set(Double(lag) / 1000)
+        }
+        gauge("vigil_last_commit_timestamp_seconds", [], help: "When findings and offsets were last committed (Unix time).")
+            .set(Double(s.committedAt) / 1000)
+        for a in alertSinks {
+            gauge("vigil_alert_queue_depth", [("sink", a.sink)], help: "Alerts waiting to be delivered, by sink.").set(Double(a.pending))
+            total("vigil_alerts_sent_total", [("sink", a.sink)], Int64(a.sent), help: "Alerts delivered, by sink.")
+            total("vigil_alerts_failed_total", [("sink", a.sink)], Int64(a.failed), help: "Alerts given up after retries or refused, by sink.")
+        }
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return registry.emitToBuffer()
+    }
+}

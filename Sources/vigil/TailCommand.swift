@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VigilCore
+import VigilMetrics
+
+struct TailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Follow log files (through rotation) or standard input, and store and alert findings as they happen.",
+        discussion: """
+        Patterns are re-expanded every second, so files created later are followed too; quote \
+        globs so the shell leaves them to vigil. Offsets, detector state and findings are \
+        committed together: after a crash or kill -9, a restart continues where the last commit \
+        left off and ends with exactly the findings of an uninterrupted run. SIGTERM and SIGINT \
+        stop after a final commit.
+        Alerts go to standard output as JSON lines unless another sink is given.
+        Exit status: 0 stopped, 2 an input, the policy or the database could not be used.
+        """
+    )
+
+    @Argument(help: "Files or quoted globs to follow; - follows standard input.")
+    var inputs: [String]
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var input: InputOptions
+    @OptionGroup var policy: PolicyOption
+    @OptionGroup var alerts: AlertOptions
+
+    @Option(name: .long, help: "Serve Prometheus metrics on /metrics (and /healthz) at HOST:PORT, e.g. 127.0.0.1:9464. Off by default.")
+    var metricsListen: String?
+
+    @Flag(name: .long, help: "Files with no stored offset found at start are read from their end (only new lines count).")
+    var fromEnd = false
+
+    @Option(name: .long, help: "Seconds between full checkpoints of offsets and detector state.")
+    var checkpointInterval: Double = 5
+
+    @Option(name: .long, help: "Stop after every input has been quiet this many seconds (for scripts; default: run until stopped).")
+    var idleExit: Double?
+
+    @Flag(name: .long, help: "Poll the files instead of using inotify (for file systems without it).")
+    var poll = false
+
+    @Flag(name: .long, help: "Log only warnings and errors on standard error.")
+    var quiet = false
+
+    func validate() throws {
+        if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
+        if checkpointInterval < 0.1 || checkpointInterval > 3600 { throw ValidationError("--checkpoint-interval must be between 0.1 and 3600 seconds") }
+        if let metricsListen { _ = try MetricsAddress(metricsListen) }
+    }
+
+    func run() throws {
+        var logger = Logger(label: "vigil.tail")
+        logger.logLevel = quiet ? .warning : .info
+        let loaded = try policy.load(quiet: quiet)
+        var options = Tailer.Options()
+        options.analysis.format = input.format
+        options.analysis.fixedYear = input.year
+        options.analysis.strict = input.strict
+        options.analysis.policy = loaded.policy
+        options.analysis.enricher = loaded.enricher
+        options.startAtEnd = fromEnd
+        options.useInotify = !poll
+        options.checkpointInterval = Int64(checkpointInterval * 1000)
+        options.idleExit = idleExit.map { Int64($0 * 1000) }
+
+        let store: FindingStore
+        do { store = try database.open() } catch let e as VigilError {
+            printError(e.description)
+            throw ExitCode(2)
+        }
+        let sinks: [any AlertSink]
+        do { (sinks, options.alertRoutes) = try alerts.sinks(policy: loaded.policy, stdinIsInput: inputs.contains("-")) } catch let e as VigilError {
+            printError(e.description)
+            throw ExitCode(2)
+        }
+        options.maxPendingAlerts = alerts.alertQueue
+        let dispatcher = AlertDispatcher(store: store, sinks: sinks, logger: Logger(label: "vigil.alert"))
+        dispatcher.start()
+
+        let stop = StopSignal()
+        stop.install()
+        let tailer = Tailer(store: store, patterns: inputs, options: options, logger: logger)
+        var metrics: MetricsServer?
+        if let metricsListen {
+            let server = try MetricsServer(address: MetricsAddress(metricsListen), store: store, logger: logger)
+            try server.start()
+            metrics = server
+            logger.info("metrics on http://\(metricsListen)/metrics")
+        }
+        tailer.onCommit = { status in
+            metrics?.update(status)
+            if status.alertsQueued > 0 { dispatcher.wake() }
+        }
+        let summary: Tailer.Summary
+        do {
+            summary = try tailer.run(stop: stop)
+        } catch let error as VigilError {
+            dispatcher.stop()
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        dispatcher.wake()
+        dispatcher.stop(timeout: 1)
+        metrics?.stop()
+        if !quiet {
+            let opened = summary.findingsOpened.values.reduce(0, +)
+            var line = "vigil tail: stopped after \(String(format: "%.1f", summary.seconds)) s: \(formatCount(summary.lines)) lines, "
+            line += "\(formatCount(summary.events)) events, \(opened) new findings, \(summary.findingsUpdated) updated"
+            if summary.rotations + summary.truncations > 0 { line += ", \(summary.rotations) rotations, \(summary.truncations) truncations" }
+            if summary.alertsDropped > 0 { line += ", \(summary.alertsDropped) alerts dropped" }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+    }
+}
