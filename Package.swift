@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "VigilCoreTests",
             // `vigil` and `vigil-traffic` are listed so end-to-end tests find the binaries built beside them.
-            dependencies: ["VigilCore", "vigil", "vigil-traffic"]
+            dependencies: ["VigilCore", "VigilMetrics", "vigil", "vigil-traffic", .product(name: "Logging", package: "swift-log")]
         ),
     ],
     swiftLanguageModes: [.v6]

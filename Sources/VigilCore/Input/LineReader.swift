@@ -32,6 +32,9 @@ public final class LineReader {
     /// Following a growing file (`tail`): running out of bytes means "nothing yet", not the
     /// end, and a last line without its newline is held back until the newline arrives.
     public var follow = false
+    /// Asked before each read in follow mode; false stops reading (the file was truncated or
+    /// replaced under us, and what is at our offset now belongs to other content).
+    public var readGuard: (() -> Bool)?
     /// Set by `releasePartialLine()`: hand out the held-back partial line once.
     private var releasePartial = false
     /// Absolute stream offset of `buffer[0]`.
@@ -120,6 +123,11 @@ public final class LineReader {
     public func freeze() { frozen = true }
     private var frozen = false
 
+    /// The stream's first bytes (up to `firstBytesLimit`) as they were read: a followed file's
+    /// fingerprint comes from these, not from the file now, which may already hold other content.
+    public private(set) var firstBytes: [UInt8] = []
+    public static let firstBytesLimit = 1024
+
     /// Bytes read from the source but not yet handed out: in follow mode, a partial line.
     public var pendingBytes: Int { end - start }
 
@@ -158,7 +166,15 @@ public final class LineReader {
         let room = capacity - end
         if frozen && !follow { eof = true }
         if room == 0 || frozen { return 0 }
+        if follow, let guardCheck = readGuard, !guardCheck() {
+            frozen = true
+            return 0
+        }
         let n = try source.read(into: buffer + end, count: room)
+        if n > 0 && baseOffset + Int64(end) < Int64(LineReader.firstBytesLimit) && firstBytes.count == Int(baseOffset) + end {
+            let take = min(n, LineReader.firstBytesLimit - firstBytes.count)
+            firstBytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer + end, count: take))
+        }
         if n == 0 {
             if !follow || source.ended { eof = true }
         } else {

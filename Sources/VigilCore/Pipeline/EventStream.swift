@@ -49,7 +49,10 @@ final class EventStream {
         var format = options.format
         var startOffset: Int64 = 0
         var startLines: Int64 = 0
-        if !source.isStdin && prefix.count > 0 {
+        // A followed file's fingerprint must cover a whole first line: a few bytes of a line
+        // being written ("{\"timestamp\": \"2026-") are the same in every file of a log.
+        let fingerprintable = prefix.count > 0 && (!options.follow || prefix.count >= InputRecord.fingerprintBytes || prefix.contains(0x0a))
+        if !source.isStdin && fingerprintable {
             let match = known.first { r in
                 r.fingerprintLength <= prefix.count && r.fingerprintLength > 0
                     && EventStream.fingerprint(UnsafeRawBufferPointer(rebasing: prefix.prefix(r.fingerprintLength))) == r.fingerprint
@@ -84,6 +87,7 @@ final class EventStream {
         resumeOffset = startOffset
         resumeLines = startLines
         malformedBefore = record?.malformed ?? 0
+        installReadGuard()
     }
 
     private func newRecord(fingerprint: String, length: Int) -> InputRecord {
@@ -186,11 +190,41 @@ final class EventStream {
     }
 
     /// The input's record as of the last event handed on (for a checkpoint).
-    func checkpointRecord(now: Int64) -> InputRecord? {
-        if record == nil, resumeOffset > 0, let prefix = source.prefix(InputRecord.fingerprintBytes), !prefix.isEmpty {
-            // A followed file that was empty when opened: fingerprint it now that it has lines.
+    /// Set when the followed file was found truncated or rewritten before a read: reading
+    /// stopped, and the tail takes it from there.
+    private(set) var replacedUnderneath = false
+
+    /// Whether the open file still holds the content we were reading: not shorter than what
+    /// was read, and with the same first bytes. Checked before every read of a followed file,
+    /// so a `copytruncate` is noticed before any of the new content is read from the middle.
+    private func stillSameContent() -> Bool {
+        guard let st = source.currentStat() else { return true }
+        var same = st.size >= reader.readPosition
+        if same, let r = record, r.fingerprintLength > 0 {
+            if let prefix = source.prefix(r.fingerprintLength) {
+                same = prefix.count == r.fingerprintLength && prefix.withUnsafeBytes { EventStream.fingerprint($0) } == r.fingerprint
+            }
+        }
+        if !same { replacedUnderneath = true }
+        return same
+    }
+
+    private func installReadGuard() {
+        guard options.follow, !source.isStdin, !source.isCompressed else { return }
+        reader.readGuard = { [unowned self] in self.stillSameContent() }
+    }
+
+    /// Gives a followed file that was empty when opened its record (fingerprint) as soon as it
+    /// has content, so a later truncation or rotation can be recognized.
+    func ensureRecord() {
+        let prefix = reader.firstBytes
+        if record == nil, !source.isStdin, prefix.count >= InputRecord.fingerprintBytes || prefix.contains(0x0a) {
             record = prefix.withUnsafeBytes { newRecord(fingerprint: EventStream.fingerprint($0), length: prefix.count) }
         }
+    }
+
+    func checkpointRecord(now: Int64) -> InputRecord? {
+        ensureRecord()
         guard var r = record else { return nil }
         if let st = source.currentStat() { r.size = st.size }
         r.offset = resumeOffset

@@ -105,7 +105,8 @@ extension Tailer {
                 continue
             }
             guard !i.stream.source.isCompressed, let current = i.stream.source.currentStat() else { continue }
-            var truncated = current.size < i.stream.reader.readPosition
+            i.stream.ensureRecord()
+            var truncated = i.stream.replacedUnderneath || current.size < i.stream.reader.readPosition
             if !truncated, let r = i.stream.record, r.fingerprintLength > 0, let prefix = i.stream.source.prefix(r.fingerprintLength) {
                 truncated = prefix.count < r.fingerprintLength || prefix.withUnsafeBytes { EventStream.fingerprint($0) } != r.fingerprint
             }

@@ -89,6 +89,8 @@ public final class Tailer {
     private var startedAt = EventTime.wallNow()
     var lastCommitAt: Int64 = 0
     private var linesAtCheckpoint: Int64 = 0
+    /// Sees every event handed to the engine (tests: the exact lines consumed).
+    var eventTap: ((Event) -> Void)?
     /// Status after each commit (metrics, `vigil status`), called on the tail's thread.
     public var onCommit: ((TailStatus) -> Void)?
 
@@ -189,6 +191,7 @@ public final class Tailer {
     /// Reads what the inputs have and releases events in time order, up to a budget.
     /// Returns how many were released and, when the merge waits for a quiet input, until when.
     func pump(now: Int64) throws -> (Int, Int64?) {
+        if inputs.contains(where: { $0.stream.replacedUnderneath }) { try checkRotations(now: now) }
         for i in inputs where i.stream.head == nil {
             try i.stream.advance()
             if i.noteProgress(now: now) { continue }
@@ -231,6 +234,7 @@ public final class Tailer {
     func release(_ input: TailInput) throws {
         let e = input.stream.head!
         outcomeCounts[Int(e.outcome.rawValue)] += 1
+        eventTap?(e)
         if !engine.observe(e, format: input.stream.stats.format) { input.stream.stats.outOfOrder += 1 }
         try input.stream.advance()
     }
