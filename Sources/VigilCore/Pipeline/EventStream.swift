@@ -58,9 +58,14 @@ final class EventStream {
                     && EventStream.fingerprint(UnsafeRawBufferPointer(rebasing: prefix.prefix(r.fingerprintLength))) == r.fingerprint
             }
             var rec = newRecord(fingerprint: EventStream.fingerprint(prefix), length: prefix.count)
-            if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
+            if let m = match {
                 rec.fingerprint = m.fingerprint
                 rec.fingerprintLength = m.fingerprintLength
+                // The input keeps the name it was first read under (`auth.log`, not the
+                // `auth.log.1` it was rotated to): a restart looks for its rotated copies by it.
+                rec.path = m.path
+            }
+            if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
                 rec.offset = m.offset
                 rec.lines = m.lines
                 rec.malformed = m.malformed

@@ -121,7 +121,9 @@ public final class Tailer {
         if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
         rescan(now: startedAt, atStart: true)
         recoverRotatedWhileStopped(now: startedAt)
-        try updateService(now: startedAt, stopped: false)
+        // Record the inputs at once: a file is found again after a rotation while Vigil was
+        // stopped only if the store knew of it.
+        try commit(full: true, now: startedAt)
 
         var lastRescan = startedAt
         var lastCheckpoint = startedAt
@@ -133,8 +135,10 @@ public final class Tailer {
             if structural || now - lastRescan >= min(options.rescanInterval, 100) {
                 try checkRotations(now: now)
                 if structural || now - lastRescan >= options.rescanInterval {
+                    let before = inputs.count
                     rescan(now: now, atStart: false)
                     lastRescan = now
+                    if inputs.count > before { lastCheckpoint = min(lastCheckpoint, now - options.checkpointInterval) }
                 }
             }
             let (released, blockedUntil) = try pump(now: now)
