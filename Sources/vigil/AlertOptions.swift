@@ -29,7 +29,7 @@ struct AlertOptions: ParsableArguments {
     var alertQueue = 10_000
 
     func validate() throws {
-        if timeout <= 0 || timeout > 300 { throw ValidationError("--alert-timeout must be between 0 and 300 seconds") }
+        if timeout < 1 || timeout > 300 { throw ValidationError("--alert-timeout must be between 1 and 300 seconds") }
         if alertQueue < 1 { throw ValidationError("--alert-queue must be at least 1") }
     }
 

@@ -12,8 +12,11 @@ struct HTTPPoster: Sendable {
     let timeout: TimeInterval
     private let session: URLSession
 
+    /// `timeout` is rounded up to whole seconds: below one second, libcurl (under
+    /// FoundationNetworking on Linux) times out at once.
     init(url: URL, timeout: TimeInterval) {
         self.url = url
+        let timeout = max(1, timeout.rounded(.up))
         self.timeout = timeout
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
@@ -32,7 +35,13 @@ struct HTTPPoster: Sendable {
         let task = session.dataTask(with: request) { _, response, error in
             let result: AlertSinkResult
             if let error {
-                result = .retry(error.localizedDescription)
+                let code = (error as NSError).code
+                switch code {
+                case NSURLErrorTimedOut: result = .retry("timed out after \(Int(timeout)) s")
+                case NSURLErrorCannotConnectToHost: result = .retry("connection refused")
+                case NSURLErrorCannotFindHost: result = .retry("host not found")
+                default: result = .retry("\(error.localizedDescription)")
+                }
             } else if let http = response as? HTTPURLResponse {
                 switch http.statusCode {
                 case 200..<300: result = .delivered
