@@ -126,14 +126,18 @@ public final class Tailer {
         try commit(full: true, now: startedAt)
 
         var lastRescan = startedAt
+        var lastRotationCheck = startedAt
         var lastCheckpoint = startedAt
         var lastFindings = startedAt
         var quietSince = startedAt
         while !stop.isRequested {
             var now = EventTime.wallNow()
             let structural = watcher.takeStructuralChange()
-            if structural || now - lastRescan >= min(options.rescanInterval, 100) {
+            // Rotations are looked for ten times a second (and at once on inotify news);
+            // truncation is also caught before every read (see `EventStream`).
+            if structural || now - lastRotationCheck >= 100 {
                 try checkRotations(now: now)
+                lastRotationCheck = now
                 if structural || now - lastRescan >= options.rescanInterval {
                     let before = inputs.count
                     rescan(now: now, atStart: false)
