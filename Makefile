@@ -7,7 +7,7 @@ RUN_DB := .build/vigil-fixtures.sqlite
 # The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
 FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
 
-.PHONY: all deps build build-debug run report test bench golden geoip-fixtures lint-policies clean
+.PHONY: all deps build build-debug run report test bench bench-tail golden geoip-fixtures lint-policies clean
 
 all: build
 
@@ -44,6 +44,10 @@ test: deps
 # Throughput and peak memory on generated logs (release build); see Benchmarks/README.md.
 bench: build
 	Benchmarks/bench.sh
+
+# vigil tail: sustained ingest on a growing file and append-to-commit latency at 20k lines/s.
+bench-tail: build
+	python3 Benchmarks/tail-bench.py
 
 # Rewrites the golden findings beside each fixture from the current build. Review the diff!
 golden: build-debug
