@@ -276,6 +276,31 @@ final class LogWriter {
         #expect(try comparableFindings(try FindingStore(path: db)) == batch.findings)
     }
 
+    /// `--from-end`: lines already in a file never seen before are skipped, new ones are read;
+    /// a restart still continues from the last committed line, not from the end.
+    @Test func fromEndSkipsExistingLinesOfNewFilesOnly() throws {
+        let dir = TempDir()
+        let lines = tailTestLines(count: 300, seed: 17)
+        let log = dir.path("app.jsonl")
+        let writer = LogWriter(path: log)
+        writer.write(Array((lines[0..<100].joined(separator: "\n") + "\n").utf8)[...])
+        var options = Self.fastOptions(inotify: true)
+        options.startAtEnd = true
+        let db = dir.path("t.sqlite")
+        var tail = BackgroundTail(store: try FindingStore(path: db), patterns: [log], options: options)
+        usleep(300_000)
+        writer.write(Array((lines[100..<200].joined(separator: "\n") + "\n").utf8)[...])
+        #expect(tail.waitFor(100))
+        tail.finish()
+        #expect(tail.consumed.value == (100..<200).map { "q-\($0)" })
+        writer.write(Array((lines[200..<300].joined(separator: "\n") + "\n").utf8)[...])
+        tail = BackgroundTail(store: try FindingStore(path: db), patterns: [log], options: options)
+        #expect(tail.waitFor(100))
+        usleep(200_000)
+        tail.finish()
+        #expect(tail.consumed.value == (200..<300).map { "q-\($0)" })
+    }
+
     /// A file rotated (renamed, then compressed) while Vigil was stopped: the rest of it is read
     /// from the rotated copy at start, and nothing is read twice.
     @Test func rotatedWhileStoppedIsReadFromTheRotatedCopy() throws {
