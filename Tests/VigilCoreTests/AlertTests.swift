@@ -47,7 +47,7 @@ import Glibc
         let dir = TempDir()
         let store = try FindingStore(path: dir.path("a.sqlite"))
         let receiver = try TestHTTPReceiver(mode: .ok)
-        let sink = WebhookAlertSink(name: "hook", url: URL(string: receiver.url)!, timeout: 2)
+        let sink = HTTPAlertSink(name: "hook", format: .webhook, url: URL(string: receiver.url)!, timeout: 2)
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], options: Self.fastRetries)
         dispatcher.start()
         defer { dispatcher.stop() }
@@ -74,7 +74,7 @@ import Glibc
         let dir = TempDir()
         let store = try FindingStore(path: dir.path("a.sqlite"))
         let receiver = try TestHTTPReceiver(mode: .fail(status: 503, times: 2))
-        let dispatcher = AlertDispatcher(store: store, sinks: [WebhookAlertSink(name: "hook", url: URL(string: receiver.url)!, timeout: 2)],
+        let dispatcher = AlertDispatcher(store: store, sinks: [HTTPAlertSink(name: "hook", format: .webhook, url: URL(string: receiver.url)!, timeout: 2)],
                                          options: Self.fastRetries)
         dispatcher.start()
         defer { dispatcher.stop() }
@@ -95,7 +95,7 @@ import Glibc
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]) }
         let stdoutSink = StdoutAlertSink(descriptor: fds[1])
-        let dispatcher = AlertDispatcher(store: store, sinks: [WebhookAlertSink(name: "slow", url: URL(string: receiver.url)!, timeout: 1), stdoutSink],
+        let dispatcher = AlertDispatcher(store: store, sinks: [HTTPAlertSink(name: "slow", format: .webhook, url: URL(string: receiver.url)!, timeout: 1), stdoutSink],
                                          options: Self.fastRetries)
         dispatcher.start()
         let routes = [AlertRoute(sink: "slow"), AlertRoute(sink: "stdout")]
@@ -146,8 +146,8 @@ import Glibc
         let store = try FindingStore(path: dir.path("a.sqlite"))
         let am = try TestHTTPReceiver(mode: .ok)
         let slack = try TestHTTPReceiver(mode: .ok)
-        let dispatcher = AlertDispatcher(store: store, sinks: [AlertmanagerAlertSink(name: "am", url: URL(string: am.url)!, timeout: 2),
-                                                               SlackAlertSink(name: "slack", url: URL(string: slack.url)!, timeout: 2)],
+        let dispatcher = AlertDispatcher(store: store, sinks: [HTTPAlertSink(name: "am", format: .alertmanager, url: URL(string: am.url)!, timeout: 2),
+                                                               HTTPAlertSink(name: "slack", format: .slack, url: URL(string: slack.url)!, timeout: 2)],
                                          options: Self.fastRetries)
         dispatcher.start()
         defer { dispatcher.stop() }

@@ -51,9 +51,9 @@ public struct AlertSinkConfig: Sendable {
             throw VigilError.usage("alert sink \(name): `\(url ?? "")` is not an http(s) URL")
         }
         switch kind {
-        case .webhook: return WebhookAlertSink(name: name, url: u, timeout: timeout)
-        case .alertmanager: return AlertmanagerAlertSink(name: name, url: u, timeout: timeout)
-        case .slack: return SlackAlertSink(name: name, url: u, timeout: timeout)
+        case .webhook: return HTTPAlertSink(name: name, format: .webhook, url: u, timeout: timeout)
+        case .alertmanager: return HTTPAlertSink(name: name, format: .alertmanager, url: u, timeout: timeout)
+        case .slack: return HTTPAlertSink(name: name, format: .slack, url: u, timeout: timeout)
         case .stdout: return StdoutAlertSink()
         }
     }

@@ -1,22 +1,13 @@
 import Foundation
 
-/// Prometheus Alertmanager's v2 API (`POST /api/v2/alerts`): a list of alerts, each with
-/// labels (for routing and grouping: `alertname`, `severity`, `detector`, …) and annotations.
+/// Alertmanager's shape: labels (`alertname`, `severity`, `detector`, `rule`, `subject_kind`,
+/// `subject`, `server`, `finding_id`) and annotations.
 ///
 /// `startsAt` is when Vigil raised the alert, not the finding's event time, so replayed
 /// logs do not arrive as long-past alerts; no `endsAt`, so Alertmanager resolves each alert
 /// after its `resolve_timeout` unless it is sent again.
-public struct AlertmanagerAlertSink: AlertSink {
-    public let name: String
-    public let batchSize = 50
-    let poster: HTTPPoster
-
-    public init(name: String, url: URL, timeout: TimeInterval = 5) {
-        self.name = name
-        poster = HTTPPoster(url: url, timeout: timeout)
-    }
-
-    static func alert(_ a: AlertDelivery) -> [String: Any] {
+extension HTTPAlertSink {
+    static func alertmanagerAlert(_ a: AlertDelivery) -> [String: Any] {
         let f = AlertPayload.fields(a)
         var labels: [String: String] = [
             "alertname": "VigilFinding",
@@ -42,10 +33,4 @@ public struct AlertmanagerAlertSink: AlertSink {
         ]
     }
 
-    public func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
-        guard let body = try? JSONSerialization.data(withJSONObject: alerts.map(AlertmanagerAlertSink.alert), options: [.sortedKeys]) else {
-            return .reject("cannot encode alerts")
-        }
-        return poster.post(json: body)
-    }
 }
