@@ -28,18 +28,24 @@ def peak_rss_of_children_mb():
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def fresh_workdir(name, logname):
+    """An empty log file and no database, in OUT/name."""
+    work = os.path.join(OUT, name)
+    os.makedirs(work, exist_ok=True)
+    log, db = os.path.join(work, logname), os.path.join(work, "t.sqlite")
+    for p in [log, db, db + "-wal", db + "-shm"]:
+        if os.path.exists(p):
+            os.remove(p)
+    open(log, "w").close()
+    return log, db
+
+
 def throughput(lines):
     src = os.path.join(OUT, f"sshd-{lines}.log")
     if not os.path.exists(src):
         with open(src, "w") as f:
             subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks/generate.py"), "sshd", str(lines)], stdout=f, check=True)
-    work = os.path.join(OUT, "tail-throughput")
-    os.makedirs(work, exist_ok=True)
-    log, db = os.path.join(work, "auth.log"), os.path.join(work, "t.sqlite")
-    for p in [log, db, db + "-wal", db + "-shm"]:
-        if os.path.exists(p):
-            os.remove(p)
-    open(log, "w").close()
+    log, db = fresh_workdir("tail-throughput", "auth.log")
     idle = 2.0
     proc = subprocess.Popen([VIGIL, "tail", "--db", db, "--policy", POLICY, "--year", "2026", "--format", "sshd", "--quiet",
                              "--no-alerts", "--idle-exit", str(idle), log], stderr=subprocess.PIPE)
@@ -64,13 +70,7 @@ def throughput(lines):
 
 
 def latency(rate, seconds):
-    work = os.path.join(OUT, "tail-latency")
-    os.makedirs(work, exist_ok=True)
-    log, db = os.path.join(work, "mcp.jsonl"), os.path.join(work, "t.sqlite")
-    for p in [log, db, db + "-wal", db + "-shm"]:
-        if os.path.exists(p):
-            os.remove(p)
-    open(log, "w").close()
+    log, db = fresh_workdir("tail-latency", "mcp.jsonl")
     proc = subprocess.Popen([VIGIL, "tail", "--db", db, "--policy", POLICY, "--quiet", log],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     alert_seen = {}
