@@ -91,7 +91,9 @@ extension APIKeyAnomalyDetector {
                 k.place = KeyState.Place(lat: lat, lon: lon, time: t, city: city.isEmpty ? nil : city)
             }
             for _ in 0..<(try r.u8()) { k.recentRules.append((try r.u8(), try r.i64())) }
-            for _ in 0..<(try r.u8()) { k.recent.append((try r.i64(), try r.u32(), Float(try r.f64()))) }
+            let recentCount = Int(try r.u8())
+            if recentCount > 0 { k.recent.reserveCapacity(KeyState.recentHours) }
+            for _ in 0..<recentCount { k.recent.append(RecentHour(hour: try r.i64(), observed: try r.u32(), expected: try r.f64())) }
             if try r.u8() == 1 {
                 let json = try r.string()
                 k.sample = try JSONDecoder.state.decode(StoredSample.self, from: Data(json.utf8)).ref(context)

@@ -274,7 +274,7 @@ final class APIKeyAnomalyDetector: Detector {
                                                                    k.level, k.levelHours, factor, phi)
                         f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
                         // The day before and the anomalous hour, for "requests against baseline" charts.
-                        let series = k.recent.suffix(23) + [(hour, k.count, Float(expected))]
+                        let series = k.recent.suffix(KeyState.recentHours - 1) + [RecentHour(hour: hour, observed: k.count, expected: expected)]
                         f.evidence.attributes["series_hours"] = series.map { String($0.hour) }.joined(separator: ",")
                         f.evidence.attributes["series_observed"] = series.map { String($0.observed) }.joined(separator: ",")
                         f.evidence.attributes["series_expected"] = series.map { String(format: "%.1f", $0.expected) }.joined(separator: ",")

@@ -37,19 +37,39 @@ final class KeyState {
     var lastIPMinutes: (UInt32, UInt32) = (0, 0)
     var toolsHour: Int64 = .min
     var toolsThisHour: UInt64 = 0
-    /// The last 24 judged hours: hour number, requests, expected requests.
-    var recent: [(hour: Int64, observed: UInt32, expected: Float)] = []
+    /// The last 24 judged hours: hour number, requests, expected requests (12 bytes each,
+    /// allocated once at their final size: a growing array of 16-byte tuples cost 530 bytes a key).
+    var recent: ContiguousArray<RecentHour> = []
 
     init(firstSeen: Int64) {
         self.firstSeen = firstSeen
         lastSeen = firstSeen
     }
 
+    static let recentHours = 24
+
     func recordRecent(hour: Int64, observed: UInt32, expected: Double) {
         // Only hours with requests are recorded (judged hours): at most one a day is dropped.
-        if recent.count >= 24 { recent.removeFirst() }
-        recent.append((hour, observed, Float(expected)))
+        if recent.isEmpty { recent.reserveCapacity(KeyState.recentHours) }
+        if recent.count >= KeyState.recentHours { recent.removeFirst() }
+        recent.append(RecentHour(hour: hour, observed: observed, expected: expected))
     }
+}
+
+/// One judged hour of a key: which hour (hours since 1970 fit 32 bits until the year 491,970),
+/// requests, expected requests.
+struct RecentHour {
+    private var hourNumber: UInt32
+    var observed: UInt32
+    var expected: Float
+
+    init(hour: Int64, observed: UInt32, expected: Double) {
+        hourNumber = UInt32(clamping: hour)
+        self.observed = observed
+        self.expected = Float(expected)
+    }
+
+    var hour: Int64 { Int64(hourNumber) }
 }
 
 /// A small set of values (countries, AS numbers, networks, tool symbols) with the minute each
@@ -62,10 +82,12 @@ struct SeenSet {
         var last: UInt32
     }
 
-    private(set) var items: [Entry] = []
-    let capacity: Int
+    private(set) var items: ContiguousArray<Entry> = []
+    private let limit: UInt8
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int) { limit = UInt8(capacity) }
+
+    var capacity: Int { Int(limit) }
 
     var count: Int { items.count }
     var values: [UInt64] { items.map(\.value) }
@@ -87,13 +109,21 @@ struct SeenSet {
         if items.count >= capacity {
             items[oldest] = Entry(value: value, first: minute, last: minute)
         } else {
+            grow()
             items.append(Entry(value: value, first: minute, last: minute))
         }
         return true
     }
 
+    /// Room for one more, two at a time: most keys use one to three countries, networks or
+    /// tools, and doubling would leave up to half of each set's storage unused.
+    private mutating func grow() {
+        if items.count == items.capacity { items.reserveCapacity(min(capacity, items.count + 2)) }
+    }
+
     mutating func restore(_ v: UInt64, first f: UInt32, last l: UInt32) {
         guard items.count < capacity else { return }
+        grow()
         items.append(Entry(value: v, first: f, last: l))
     }
 

@@ -53,7 +53,11 @@ final class Engine {
             }
             maxTime = e.time
         }
-        for d in detectors { d.observe(e, context: context) }
+        // Through the buffer: iterating the array retained and released every detector (and
+        // the context) for every event, 7% of an MCP analysis in perf.
+        detectors.withUnsafeBufferPointer { ds in
+            for i in 0..<ds.count { ds[i].observe(e, context: context) }
+        }
         hourly.count(e, format: format)
         return inOrder
     }
