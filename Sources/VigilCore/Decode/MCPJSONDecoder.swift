@@ -11,17 +11,13 @@ import Darwin
 /// measured ~10× slower, which is why this exists.
 final class MCPJSONDecoder: LineDecoder {
     let format = LogFormat.mcpJSON
-    /// Read without reference counting (a plain strong property cost a retain and release
-    /// around every interned field); `keepAlive` holds the table for as long as the decoder lives.
-    private unowned(unsafe) let symbols: SymbolTable
-    private let keepAlive: SymbolTable
+    private let symbols: SymbolTable
     private var scratch = [UInt8](repeating: 0, count: 4096)
 
     private static let maxDepth = 64
 
     init(context: DecodeContext) {
         symbols = context.symbols
-        keepAlive = context.symbols
     }
 
     /// A scanned JSON string: its raw range and whether it needs unescaping.

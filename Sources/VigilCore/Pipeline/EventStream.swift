@@ -6,8 +6,10 @@ final class EventStream {
     let index: Int32
     let source: InputSource
     private(set) var reader: LineReader
-    /// `nil` only while a followed file has no complete first line to sniff its format from.
-    private(set) var decoder: LineDecoder?
+    /// A placeholder (`awaitingFirstLine`) only while a followed file has no complete first
+    /// line to sniff its format from. Not optional: unwrapping it per line cost a retain.
+    private(set) var decoder: LineDecoder = PendingFormatDecoder()
+    private var awaitingFirstLine = true
     private let decodeContext: DecodeContext
     private let options: Options
     var stats: InputStats
@@ -82,7 +84,7 @@ final class EventStream {
         } else {
             try chooseDecoder(format, prefix: prefix)
         }
-        if startOffset > 0, let state = record?.decoderState { decoder?.loadState(state) }
+        if startOffset > 0, let state = record?.decoderState { decoder.loadState(state) }
         if startOffset > 0 {
             try source.seek(to: startOffset)
             reader = LineReader(source: source, startOffset: startOffset, startLine: startLines, maxLineLength: options.maxLineLength)
@@ -114,6 +116,7 @@ final class EventStream {
             }
         }
         decoder = decodeContext.makeDecoder(format)!
+        awaitingFirstLine = false
         stats.format = format
         record?.format = format.rawValue
     }
@@ -138,7 +141,7 @@ final class EventStream {
     /// Decodes lines until the next event (or the end), counting what it passes over.
     func advance() throws {
         var e = Event()
-        if decoder == nil {
+        if awaitingFirstLine {
             let prefix = try reader.peek(InputRecord.fingerprintBytes)
             guard prefix.contains(0x0a) || !reader.follow else { head = nil; return }
             do { try chooseDecoder(options.format, prefix: prefix) } catch let error as VigilError {
@@ -147,7 +150,6 @@ final class EventStream {
                 return
             }
         }
-        guard let decoder else { head = nil; return }
         while true {
             let before = reader.offset
             let beforeLines = reader.lineNumber
@@ -237,7 +239,13 @@ final class EventStream {
         r.malformed = malformedBefore + stats.malformed
         r.lastEventTime = lastEventTime ?? r.lastEventTime
         r.updatedAt = now
-        r.decoderState = decoder?.saveState(beforeLastLine: head != nil)
+        r.decoderState = awaitingFirstLine ? nil : decoder.saveState(beforeLastLine: head != nil)
         return r
     }
+}
+
+/// Stands in until a followed file's format is known; never asked to decode.
+private final class PendingFormatDecoder: LineDecoder {
+    let format = LogFormat.auto
+    func decode(_ line: UnsafeRawBufferPointer, into event: inout Event) -> DecodeResult { .ignored }
 }

@@ -11,6 +11,8 @@ final class TailInput {
     var lastGrowth: Int64
     /// Wall time (ms) since which a partial last line has waited for its newline.
     var partialSince: Int64?
+    /// Whether its read or format error was logged already.
+    var reportedError = false
     private var lastReadPosition: Int64
 
     init(stream: EventStream, path: String, now: Int64) {

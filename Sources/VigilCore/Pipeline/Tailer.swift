@@ -202,6 +202,10 @@ public final class Tailer {
         if inputs.contains(where: { $0.stream.replacedUnderneath }) { try checkRotations(now: now) }
         for i in inputs where i.stream.head == nil {
             try i.stream.advance()
+            if let error = i.stream.stats.error, !i.reportedError {
+                i.reportedError = true
+                logger.error("\(error)")
+            }
             if i.noteProgress(now: now) { continue }
             if i.stream.head == nil && i.stream.reader.pendingBytes > 0 {
                 // A partial last line: wait for its newline, but not forever.
