@@ -13,8 +13,8 @@ struct AlertOptions: ParsableArguments {
     @Option(name: .customLong("alert-slack"), help: "Post to a Slack-compatible incoming webhook. Prefer the policy's url_env for the secret URL.")
     var slacks: [String] = []
 
-    @Option(name: .customLong("alert-min-severity"), help: "Least severe finding the flag-given sinks receive (P1…P4).")
-    var minSeverity: Severity = .p4
+    @Option(name: .customLong("alert-min-severity"), help: "Least severe finding the flag-given sinks receive (default: P4, all).")
+    var minSeverity: Severity?
 
     @Flag(name: .customLong("alert-stdout"), help: "Also print alerts as JSON lines on standard output when other sinks are configured.")
     var stdout = false
@@ -37,7 +37,7 @@ struct AlertOptions: ParsableArguments {
     func sinks(policy: Policy, stdinIsInput: Bool) throws -> ([any AlertSink], [AlertRoute]) {
         if none { return ([], []) }
         var configs = policy.alerts
-        let severities = Set(Severity.allCases.filter { $0 >= minSeverity })
+        let severities = Set(Severity.allCases.filter { $0 >= minSeverity ?? .p4 })
         func add(_ urls: [String], _ kind: AlertSinkConfig.Kind) {
             for url in urls {
                 // Named by a hash of the URL: the outbox never stores the (possibly secret) URL.

@@ -54,6 +54,9 @@ extension LogFormat: ExpressibleByArgument {}
 
 extension Severity: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
+    public var defaultValueDescription: String { description }
+    public static var allValueStrings: [String] { allCases.map(\.description) }
+    public static var allValueDescriptions: [String: String] { [:] }
 }
 
 /// Buffered standard output: `print` per line is too slow for millions of decoded events.
