@@ -120,6 +120,9 @@ public final class Tailer {
         for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
         if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
         rescan(now: startedAt, atStart: true)
+        for p in patterns where !p.isStdin && p.expand().isEmpty {
+            logger.warning("no file matches \(p.text) yet; waiting for one to appear")
+        }
         recoverRotatedWhileStopped(now: startedAt)
         // Record the inputs at once: a file is found again after a rotation while Vigil was
         // stopped only if the store knew of it.
