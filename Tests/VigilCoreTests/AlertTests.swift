@@ -66,7 +66,8 @@ import Glibc
         let last = bodies[2]["finding"] as! [String: Any]
         #expect(last["severity"] as? String == "P1")
         #expect(last["id"] as? String == Self.finding(1).id)
-        #expect(try store.alertSinkStatus() == [AlertSinkStatus(sink: "hook", pending: 0, sent: 3, failed: 0, dropped: 0)])
+        // The receiver records a body before it answers: wait for the sink to record the answer.
+        #expect(try Self.waitUntil { try store.alertSinkStatus() == [AlertSinkStatus(sink: "hook", pending: 0, sent: 3, failed: 0, dropped: 0)] })
     }
 
     /// A receiver answering 500 is retried with backoff until it accepts.

@@ -205,7 +205,7 @@ final class LogWriter {
                 let linesWritten = lineStarts.firstIndex(of: written)!
                 guard linesWritten > fileStartLine, written < bytes.count else { continue }
                 // Vigil must have seen a file before it is rotated away (with inotify: at once).
-                #expect(tail.waitFor(fileStartLine + 1), "tail did not reach the current file")
+                #expect(tail.waitFor(fileStartLine + 1), "tail did not reach the current file: \(tail.tailer.inputsDescription)")
                 rotations += 1
                 let kind = LogWriter.Rotation.allCases[Int(rng.next() % 3)]
                 writer.rotate(kind, to: log + ".\(rotations)")

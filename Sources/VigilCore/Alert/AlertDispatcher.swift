@@ -28,6 +28,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var generation = 0
     private var stopping = false
+    private var stopDeadline: Date?
     private var running = 0
 
     public init(store: FindingStore, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")) {
@@ -62,13 +63,15 @@ public final class AlertDispatcher: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops the sink threads, waiting at most `timeout` seconds for deliveries in flight;
-    /// what is left stays in the outbox for the next start.
+    /// Stops the sink threads. What is due is still delivered for up to `timeout` seconds (a
+    /// tail that stops right after its last lines still prints their alerts); what is left
+    /// stays in the outbox for the next start.
     public func stop(timeout: TimeInterval = 1) {
         condition.lock()
         stopping = true
+        stopDeadline = Date().addingTimeInterval(timeout)
         condition.broadcast()
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = stopDeadline!
         while running > 0 && condition.wait(until: deadline) {}
         condition.unlock()
     }
@@ -79,9 +82,17 @@ public final class AlertDispatcher: @unchecked Sendable {
         return stopping
     }
 
+    private var pastStopDeadline: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopDeadline.map { Date() >= $0 } ?? false
+    }
+
     private func loop(_ sink: any AlertSink) {
         var seen = -1
-        while !isStopping {
+        while true {
+            let stopping = isStopping
+            if stopping && pastStopDeadline { return }
             let now = EventTime.wallNow()
             let due: [AlertDelivery]
             do {
@@ -91,10 +102,11 @@ public final class AlertDispatcher: @unchecked Sendable {
                 due = []
             }
             if due.isEmpty {
+                if stopping { return }   // nothing due: done (retries wait for the next start)
                 var wait = options.idlePoll
                 if let next = try? store.nextDeliveryDue(sink: sink.name) { wait = min(wait, max(next - now, 10)) }
                 condition.lock()
-                if generation == seen && !stopping {
+                if generation == seen && !self.stopping {
                     _ = condition.wait(until: Date().addingTimeInterval(Double(wait) / 1000))
                 }
                 seen = generation

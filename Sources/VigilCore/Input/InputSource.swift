@@ -116,6 +116,18 @@ public final class InputSource {
         return out
     }
 
+    /// The first `count` bytes of a file on disk (not decompressed).
+    static func rawPrefix(path: String, count: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, 0) }
+        guard n >= 0 else { return nil }
+        out.removeLast(count - n)
+        return out
+    }
+
     /// Whether a (possibly compressed) file ends at `offset`: a plain file by its size, a
     /// gzip file by the uncompressed size in its trailer (modulo 2^32, as gzip stores it).
     static func isFullyRead(path: String, size: Int64, offset: Int64) -> Bool {
@@ -132,7 +144,13 @@ public final class InputSource {
 
     /// The first `count` bytes of a plain file, read without moving the read position.
     func prefix(_ count: Int) -> [UInt8]? {
-        guard !isStdin, !isCompressed, fd >= 0 else { return nil }
+        guard !isCompressed else { return nil }
+        return rawPrefix(count)
+    }
+
+    /// The first `count` bytes on disk (compressed or not), without moving the read position.
+    func rawPrefix(_ count: Int) -> [UInt8]? {
+        guard !isStdin, fd >= 0 else { return nil }
         var out = [UInt8](repeating: 0, count: count)
         let rawFD = fd
         let n = out.withUnsafeMutableBytes { pread(rawFD, $0.baseAddress, count, 0) }

@@ -50,9 +50,16 @@ extension Tailer {
             for path in p.expand() {
                 var st = stat()
                 guard stat(path, &st) == 0 else { continue }
-                let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size))
+                let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
                 if inputs.contains(where: { $0.device == id.device && $0.inode == id.inode }) { continue }
-                if finishedFiles.contains(id) { continue }
+                if let done = finishedFiles[id] {
+                    // Closed at its end: skip it while it is that same file, unchanged. An inode
+                    // number is reused once a file is gone, so the content is compared too.
+                    let same = done.size == Int64(st.st_size)
+                        && InputSource.rawPrefix(path: path, count: done.prefix.count) == done.prefix
+                    if same { continue }
+                    finishedFiles[id] = nil
+                }
                 open(path: path, now: now, atStart: atStart)
             }
         }
@@ -157,7 +164,7 @@ extension Tailer {
             known.append(r)
         }
         if let st = input.stream.source.currentStat() {
-            finishedFiles.insert(FileID(device: st.device, inode: st.inode, size: st.size))
+            finishedFiles[FileID(device: st.device, inode: st.inode)] = (st.size, input.stream.source.rawPrefix(64) ?? [])
         }
         input.stream.source.close()
         closedStats.append(input.stream.stats)
@@ -179,9 +186,8 @@ extension Tailer {
     }
 }
 
-/// A file's identity and size: a file closed at its end is not opened again until it grows.
+/// A file's identity on disk (unique only while the file exists).
 struct FileID: Hashable {
     var device: UInt64
     var inode: UInt64
-    var size: Int64
 }

@@ -74,8 +74,9 @@ public final class Tailer {
     /// Statistics of inputs already closed, for the summary and the status.
     var closedStats: [InputStats] = []
     var known: [InputRecord] = []
-    /// Files closed at their end (rotated copies, compressed archives), not reopened unless they grow.
-    var finishedFiles: Set<FileID> = []
+    /// Files closed at their end (rotated copies, compressed archives) with their size and first
+    /// bytes then: not reopened while they are unchanged.
+    var finishedFiles: [FileID: (size: Int64, prefix: [UInt8])] = [:]
     /// Paths that failed to open, reported once.
     var failedPaths: Set<String> = []
     /// Events of this run by outcome (indexed by raw value), for the metrics.
@@ -190,6 +191,15 @@ public final class Tailer {
                             events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
                             findingsOpened: tally.opened.values.reduce(0, +))
         return summary
+    }
+
+    /// The inputs as they are now, for test failure messages.
+    var inputsDescription: String {
+        inputs.map { i in
+            "\(i.path) ino \(i.inode) rotated \(i.rotated) head \(i.stream.head != nil) read \(i.stream.reader.readPosition) "
+                + "pending \(i.stream.reader.pendingBytes) size \(i.stream.source.currentStat()?.size ?? -1) replaced \(i.stream.replacedUnderneath) "
+                + "lines \(i.stream.stats.lines) error \(i.stream.stats.error ?? "-")"
+        }.joined(separator: "; ") + " | finished \(finishedFiles.count) closed \(closedStats.count)"
     }
 
     /// Lines read so far by every input, closed ones included.
