@@ -89,6 +89,7 @@ public final class Tailer {
     private var countedForMetrics: Set<String> = []
     private var startedAt = EventTime.wallNow()
     var lastCommitAt: Int64 = 0
+    private var lastHeartbeat: Int64 = 0
     private var linesAtCheckpoint: Int64 = 0
     /// Sees every event handed to the engine (tests: the exact lines consumed).
     var eventTap: ((Event) -> Void)?
@@ -164,6 +165,10 @@ public final class Tailer {
                 try commit(full: true, now: now)
                 lastCheckpoint = now
                 lastFindings = now
+            }
+            if now - lastHeartbeat >= 15_000 {
+                // An idle tail commits nothing; `vigil status` still needs to know it is alive.
+                try updateService(now: now, stopped: false)
             }
             if released > 0 { continue }   // more may be waiting: read again before sleeping
 
@@ -297,6 +302,7 @@ public final class Tailer {
     }
 
     func updateService(now: Int64, stopped: Bool) throws {
+        lastHeartbeat = now
         let all = closedStats + inputs.map(\.stream.stats)
         try store.updateService(TailService(pid: Int64(getpid()), startedAt: startedAt, heartbeatAt: now, stoppedAt: stopped ? now : nil,
                                             lines: all.reduce(0) { $0 + $1.lines }, events: all.reduce(0) { $0 + $1.events },

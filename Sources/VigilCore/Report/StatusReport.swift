@@ -53,7 +53,7 @@ public struct StatusReport: Sendable {
             } else if now - s.heartbeatAt > StatusReport.staleAfter {
                 out += "tail: NOT RUNNING — last heartbeat \(EventTime.format(s.heartbeatAt)) (pid \(s.pid)); it was not stopped cleanly. A restart continues from the last commit.\n"
             } else {
-                out += "tail: running since \(EventTime.format(s.startedAt)) (pid \(s.pid)), last commit \((now - s.heartbeatAt) / 1000) s ago\n"
+                out += "tail: running since \(EventTime.format(s.startedAt)) (pid \(s.pid)), alive \((now - s.heartbeatAt) / 1000) s ago\n"
             }
             out += "  \(NumberText.grouped(s.lines)) lines, \(NumberText.grouped(s.events)) events, \(NumberText.grouped(s.malformed)) malformed"
             if s.alertsDropped > 0 { out += ", \(s.alertsDropped) alerts dropped" }
