@@ -43,6 +43,19 @@ import Testing
         #expect(out.out == golden, "findings of \(fixture) differ from its golden file; run `make golden` and review the diff if the change is intended")
     }
 
+    /// `vigil tail` over each fixture (its own files, real logs included) stores exactly the
+    /// golden findings of `vigil analyze`, evidence and all.
+    @Test(arguments: fixtures)
+    func tailGivesTheGoldenFindings(_ fixture: String) throws {
+        let dir = TempDir()
+        let db = dir.path("db.sqlite")
+        let run = try runVigil(["tail", "--quiet", "--no-alerts", "--idle-exit", "0.5", "--db", db] + Self.args(fixture) + [fixture])
+        #expect(run.status == 0, "\(run.err)")
+        let out = try runVigil(["findings", "--db", db, "--output", "jsonl"])
+        let golden = try String(contentsOfFile: packageRoot.appendingPathComponent(Self.base(fixture) + ".expected.jsonl").path, encoding: .utf8)
+        #expect(out.out == golden, "tail's findings of \(fixture) differ from analyze's golden file")
+    }
+
     @Test func goldenFilesAreNotEmptyWhereAttacksAre() throws {
         for name in ["fixtures/sshd/auth", "fixtures/mcp/mcp-service-2026-11-05", "fixtures/combined/access", "fixtures/realdata/OpenSSH_2k"] {
             let text = try String(contentsOfFile: packageRoot.appendingPathComponent(name + ".expected.jsonl").path, encoding: .utf8)
