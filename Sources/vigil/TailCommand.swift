@@ -90,7 +90,7 @@ struct TailCommand: ParsableCommand {
             metrics = server
             logger.info("metrics on http://\(metricsListen)/metrics")
         }
-        tailer.onCommit = { status in
+        tailer.onStatus = { status in
             metrics?.update(status)
             if status.alertsQueued > 0 { dispatcher.wake() }
         }

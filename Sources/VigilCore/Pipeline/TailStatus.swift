@@ -22,7 +22,7 @@ public struct TailStatus: Sendable {
     public var alertsDropped = 0
     public var rotations = 0
     public var truncations = 0
-    /// Wall time (ms) of this commit.
+    /// Wall time (ms) of the last commit.
     public var committedAt: Int64 = 0
     /// Wall time minus the newest event time read (ms); nil before the first event.
     public var lagMillis: Int64?
@@ -51,7 +51,7 @@ extension Tailer {
         s.alertsDropped = summary.alertsDropped
         s.rotations = summary.rotations
         s.truncations = summary.truncations
-        s.committedAt = now
+        s.committedAt = lastCommitAt
         if engine.maxTime > .min { s.lagMillis = max(0, now - engine.maxTime) }
         return s
     }

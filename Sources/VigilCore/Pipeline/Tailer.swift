@@ -93,8 +93,9 @@ public final class Tailer {
     private var linesAtCheckpoint: Int64 = 0
     /// Sees every event handed to the engine (tests: the exact lines consumed).
     var eventTap: ((Event) -> Void)?
-    /// Status after each commit (metrics, `vigil status`), called on the tail's thread.
-    public var onCommit: ((TailStatus) -> Void)?
+    /// Status after each commit and with each idle heartbeat (metrics), on the tail's thread:
+    /// an idle tail's lag and last-commit gauges still move.
+    public var onStatus: ((TailStatus) -> Void)?
 
     public init(store: FindingStore, patterns: [String], options: Options, logger: Logger = Logger(label: "vigil.tail")) {
         self.store = store
@@ -167,8 +168,10 @@ public final class Tailer {
                 lastFindings = now
             }
             if now - lastHeartbeat >= 15_000 {
-                // An idle tail commits nothing; `vigil status` still needs to know it is alive.
+                // An idle tail commits nothing; `vigil status` and the metrics still need to
+                // know it is alive.
                 try updateService(now: now, stopped: false)
+                onStatus?(status(now: now))
             }
             if released > 0 { continue }   // more may be waiting: read again before sleeping
 
@@ -298,7 +301,7 @@ public final class Tailer {
             }
         }
         lastCommitAt = now
-        onCommit?(status(now: now))
+        onStatus?(status(now: now))
     }
 
     func updateService(now: Int64, stopped: Bool) throws {
