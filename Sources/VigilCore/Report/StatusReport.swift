@@ -71,7 +71,7 @@ public struct StatusReport: Sendable {
             } else {
                 out += ", file rotated or gone"
             }
-            if let t = i.lastEventTime { out += ", last event \(EventTime.format(t))" }
+            if let t = i.lastEventTime { out += ", last event \(EventTime.format(t)) (\(StatusReport.age(now - t)) ago)" }
             if i.malformed > 0 { out += ", \(NumberText.grouped(i.malformed)) malformed" }
             out += "\n"
         }
@@ -86,6 +86,15 @@ public struct StatusReport: Sendable {
             }
         }
         return out
+    }
+
+    /// `45 s`, `12 min`, `5 h`, `3 days`: how far behind wall time an input's last event is.
+    static func age(_ ms: Int64) -> String {
+        let s = max(0, ms / 1000)
+        if s < 120 { return "\(s) s" }
+        if s < 7200 { return "\(s / 60) min" }
+        if s < 172_800 { return "\(s / 3600) h" }
+        return "\(s / 86400) days"
     }
 
     public func json() -> String {
