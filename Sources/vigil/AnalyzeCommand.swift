@@ -28,13 +28,8 @@ struct AnalyzeCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        var options = Analyzer.Options()
-        options.format = input.format
-        options.fixedYear = input.year
-        options.strict = input.strict
         let loaded = try policy.load(quiet: quiet)
-        options.policy = loaded.policy
-        options.enricher = loaded.enricher
+        let options = input.analysisOptions(loaded)
         let summary: Analyzer.Summary
         do {
             let store = try database.open()

@@ -48,6 +48,17 @@ struct InputOptions: ParsableArguments {
     func validate() throws {
         if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
     }
+
+    /// How `analyze` and `tail` read and judge: these flags and the loaded policy.
+    func analysisOptions(_ loaded: LoadedPolicy) -> Analyzer.Options {
+        var options = Analyzer.Options()
+        options.format = format
+        options.fixedYear = year
+        options.strict = strict
+        options.policy = loaded.policy
+        options.enricher = loaded.enricher
+        return options
+    }
 }
 
 extension LogFormat: ExpressibleByArgument {}

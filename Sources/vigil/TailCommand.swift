@@ -56,11 +56,7 @@ struct TailCommand: ParsableCommand {
         logger.logLevel = quiet ? .warning : .info
         let loaded = try policy.load(quiet: quiet)
         var options = Tailer.Options()
-        options.analysis.format = input.format
-        options.analysis.fixedYear = input.year
-        options.analysis.strict = input.strict
-        options.analysis.policy = loaded.policy
-        options.analysis.enricher = loaded.enricher
+        options.analysis = input.analysisOptions(loaded)
         options.startAtEnd = fromEnd
         options.useInotify = !poll
         options.checkpointInterval = Int64(checkpointInterval * 1000)

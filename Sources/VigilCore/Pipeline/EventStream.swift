@@ -203,8 +203,9 @@ final class EventStream {
 
     /// Whether the open file still holds the content we were reading: not shorter than what
     /// was read, and with the same first bytes. Checked before every read of a followed file,
-    /// so a `copytruncate` is noticed before any of the new content is read from the middle.
-    private func stillSameContent() -> Bool {
+    /// so a `copytruncate` is noticed before any of the new content is read from the middle,
+    /// and by the tail's rotation checks between reads.
+    func stillSameContent() -> Bool {
         guard let st = source.currentStat() else { return true }
         var same = st.size >= reader.readPosition
         if same, let r = record, r.fingerprintLength > 0 {

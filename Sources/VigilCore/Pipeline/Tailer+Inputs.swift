@@ -43,11 +43,16 @@ extension Tailer {
         return nil
     }
 
-    /// Expands the patterns again and opens the files not followed yet.
-    func rescan(now: Int64, atStart: Bool) {
+    /// Expands the patterns again and opens the files not followed yet. Returns the patterns
+    /// that name no file.
+    @discardableResult
+    func rescan(now: Int64, atStart: Bool) -> [PathPattern] {
+        var unmatched: [PathPattern] = []
         for p in patterns where !p.isStdin {
             watcher.watch(directory: p.directory)
-            for path in p.expand() {
+            let paths = p.expand()
+            if paths.isEmpty { unmatched.append(p) }
+            for path in paths {
                 var st = stat()
                 guard stat(path, &st) == 0 else { continue }
                 let id = FileID(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
@@ -63,6 +68,7 @@ extension Tailer {
                 open(path: path, now: now, atStart: atStart)
             }
         }
+        return unmatched
     }
 
     /// Inputs used recently whose files moved while Vigil was stopped: found among their
@@ -79,8 +85,7 @@ extension Tailer {
                 var st = stat()
                 guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
                 if inputs.contains(where: { $0.device == UInt64(st.st_dev) && $0.inode == UInt64(st.st_ino) }) { continue }
-                guard let prefix = InputSource.contentPrefix(path: candidate, count: r.fingerprintLength), prefix.count == r.fingerprintLength,
-                      prefix.withUnsafeBytes({ EventStream.fingerprint($0) }) == r.fingerprint else { continue }
+                guard Tailer.holds(r, candidate) else { continue }
                 if InputSource.isFullyRead(path: candidate, size: Int64(st.st_size), offset: r.offset) { break }
                 logger.info("\(r.path) was rotated while Vigil was stopped; reading the rest of it from \(candidate)")
                 summary.rotations += 1
@@ -101,6 +106,15 @@ extension Tailer {
             .map { dir.isEmpty ? $0 : dir + "/" + $0 }
     }
 
+    /// Whether the file at `path` starts with the content the record was fingerprinted from
+    /// (decompressed if it is gzip): a rotated copy of that input.
+    static func holds(_ r: InputRecord, _ path: String) -> Bool {
+        guard let prefix = InputSource.contentPrefix(path: path, count: r.fingerprintLength), prefix.count == r.fingerprintLength else {
+            return false
+        }
+        return prefix.withUnsafeBytes { EventStream.fingerprint($0) } == r.fingerprint
+    }
+
     /// Notices renamed, deleted, truncated and rewritten files.
     func checkRotations(now: Int64) throws {
         for i in inputs where !i.rotated && !i.isStdin {
@@ -111,13 +125,9 @@ extension Tailer {
                 logger.info("\(i.path) was rotated (renamed or deleted); reading the old file to its end")
                 continue
             }
-            guard !i.stream.source.isCompressed, let current = i.stream.source.currentStat() else { continue }
+            guard !i.stream.source.isCompressed else { continue }
             i.stream.ensureRecord()
-            var truncated = i.stream.replacedUnderneath || current.size < i.stream.reader.readPosition
-            if !truncated, let r = i.stream.record, r.fingerprintLength > 0, let prefix = i.stream.source.prefix(r.fingerprintLength) {
-                truncated = prefix.count < r.fingerprintLength || prefix.withUnsafeBytes { EventStream.fingerprint($0) } != r.fingerprint
-            }
-            if truncated { try handleTruncation(i, now: now) }
+            if i.stream.replacedUnderneath || !i.stream.stillSameContent() { try handleTruncation(i, now: now) }
         }
     }
 
@@ -133,8 +143,7 @@ extension Tailer {
         var recovered = false
         if let r = record {
             for candidate in Tailer.siblings(of: input.path) {
-                guard let prefix = InputSource.contentPrefix(path: candidate, count: r.fingerprintLength), prefix.count == r.fingerprintLength,
-                      prefix.withUnsafeBytes({ EventStream.fingerprint($0) }) == r.fingerprint else { continue }
+                guard Tailer.holds(r, candidate) else { continue }
                 logger.info("\(input.path) was truncated (copytruncate); reading the rest of its old content from \(candidate)")
                 open(path: candidate, now: now, atStart: false, knownRecords: [r], rotated: true)
                 recovered = true
@@ -168,6 +177,7 @@ extension Tailer {
         }
         input.stream.source.close()
         closedStats.append(input.stream.stats)
+        closedLines += input.stream.stats.lines
         inputs.removeAll { $0 === input }
     }
 

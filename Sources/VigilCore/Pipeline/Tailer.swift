@@ -73,6 +73,8 @@ public final class Tailer {
     var closedRecords: [InputRecord] = []
     /// Statistics of inputs already closed, for the summary and the status.
     var closedStats: [InputStats] = []
+    /// Their lines, kept as a sum: the loop asks for the total on every turn.
+    var closedLines: Int64 = 0
     var known: [InputRecord] = []
     /// Files closed at their end (rotated copies, compressed archives) with their size and first
     /// bytes then: not reopened while they are unchanged.
@@ -122,8 +124,7 @@ public final class Tailer {
         known = try store.inputRecords()
         for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
         if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
-        rescan(now: startedAt, atStart: true)
-        for p in patterns where !p.isStdin && p.expand().isEmpty {
+        for p in rescan(now: startedAt, atStart: true) {
             logger.warning("no file matches \(p.text) yet; waiting for one to appear")
         }
         recoverRotatedWhileStopped(now: startedAt)
@@ -212,7 +213,7 @@ public final class Tailer {
 
     /// Lines read so far by every input, closed ones included.
     func currentLines() -> Int64 {
-        closedStats.reduce(0) { $0 + $1.lines } + inputs.reduce(0) { $0 + $1.stream.stats.lines }
+        closedLines + inputs.reduce(0) { $0 + $1.stream.stats.lines }
     }
 
     // MARK: reading and merging

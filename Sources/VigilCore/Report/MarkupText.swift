@@ -47,4 +47,20 @@ enum MarkupText {
         }
         return out
     }
+
+    /// Slack mrkdwn (incoming webhooks): `&`, `<`, `>` as Slack asks, so text cannot become a
+    /// link or an `@channel` mention; backticks become `'` so values stay inside code spans.
+    static func slack(_ s: String) -> String {
+        var out = ""
+        for c in TerminalText.escape(s).unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "`": out += "'"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
 }
