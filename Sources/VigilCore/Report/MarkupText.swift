@@ -4,18 +4,16 @@
 enum MarkupText {
     /// Text content and attribute values in HTML.
     static func html(_ s: String) -> String {
-        var out = ""
-        for c in TerminalText.escape(s).unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
+        replacing(s) {
+            switch $0 {
+            case "&": "&amp;"
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "\"": "&quot;"
+            case "'": "&#39;"
+            default: nil
             }
         }
-        return out
     }
 
     /// Inline Markdown (CommonMark/GFM), including table cells. Escaped: everything that can
@@ -51,15 +49,23 @@ enum MarkupText {
     /// Slack mrkdwn (incoming webhooks): `&`, `<`, `>` as Slack asks, so text cannot become a
     /// link or an `@channel` mention; backticks become `'` so values stay inside code spans.
     static func slack(_ s: String) -> String {
+        replacing(s) {
+            switch $0 {
+            case "&": "&amp;"
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "`": "'"
+            default: nil
+            }
+        }
+    }
+
+    /// Control, bidi and zero-width characters made visible, then each scalar `replacement`
+    /// has a string for replaced by it.
+    private static func replacing(_ s: String, _ replacement: (Unicode.Scalar) -> String?) -> String {
         var out = ""
         for c in TerminalText.escape(s).unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "`": out += "'"
-            default: out.unicodeScalars.append(c)
-            }
+            if let r = replacement(c) { out += r } else { out.unicodeScalars.append(c) }
         }
         return out
     }
