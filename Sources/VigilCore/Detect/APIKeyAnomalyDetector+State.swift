@@ -27,12 +27,14 @@ extension APIKeyAnomalyDetector {
             w.i64(open.contains(sym) ? k.hour : .min); w.u32(k.count); w.u32(k.errors); w.i64(k.lastTime)
             w.f64(k.level); w.u32(UInt32(bitPattern: k.levelHours)); w.i64(k.lastClosedHour); w.f64(k.dispersion)
             w.f64(k.errorMean); w.u32(UInt32(bitPattern: k.errorHours)); w.i64(k.lastAuthFailure)
-            for set in [k.countries, k.asns, k.networks] {
-                w.u8(UInt8(set.count))
-                for e in set.entries { w.u64(e.value); w.u32(e.first); w.u32(e.last) }
+            for kind in [KnownValues.Kind.country, .asn, .network] {
+                let entries = k.known.entries(kind)
+                w.u8(UInt8(entries.count))
+                for e in entries { w.u64(e.value); w.u32(e.first); w.u32(e.last) }
             }
-            w.u8(UInt8(k.tools.count))
-            for e in k.tools.entries { w.string(context.string(Symbol(id: UInt32(truncatingIfNeeded: e.value))) ?? ""); w.u32(e.first); w.u32(e.last) }
+            let tools = k.known.entries(.tool)
+            w.u8(UInt8(tools.count))
+            for e in tools { w.string(context.string(Symbol(id: UInt32(truncatingIfNeeded: e.value))) ?? ""); w.u32(e.first); w.u32(e.last) }
             if let p = k.place {
                 w.u8(1); w.f64(p.lat); w.f64(p.lon); w.i64(p.time); w.string(p.city ?? "")
             } else {
@@ -40,9 +42,9 @@ extension APIKeyAnomalyDetector {
             }
             w.u8(UInt8(k.recentRules.count))
             for r in k.recentRules { w.u8(r.rule); w.i64(r.time) }
-            w.u8(UInt8(k.recent.count))
-            for r in k.recent { w.i64(r.hour); w.u32(r.observed); w.f64(Double(r.expected)) }
-            if let s = k.sample, open.contains(sym) {
+            w.u8(k.recent.count)
+            for r in k.recent.hours { w.i64(r.hour); w.u32(r.observed); w.f64(Double(r.expected)) }
+            if open.contains(sym), let s = sample(of: k) {
                 w.u8(1)
                 w.string(String(decoding: try JSONEncoder.state.encode(StoredSample(s, context)), as: UTF8.self))
             } else {
@@ -64,7 +66,7 @@ extension APIKeyAnomalyDetector {
         p.dayTotal = try r.f64()
         profile = p
         keys = [:]
-        var reopened: [Symbol] = []
+        var reopened: [(Symbol, SampleRef?)] = []
         for _ in 0..<(try r.u32()) {
             let sym = context.symbols.intern(try r.string())
             let k = KeyState(firstSeen: try r.i64())
@@ -75,32 +77,26 @@ extension APIKeyAnomalyDetector {
             for which in 0..<3 {
                 for _ in 0..<(try r.u8()) {
                     let v = try r.u64(), f = try r.u32(), l = try r.u32()
-                    switch which {
-                    case 0: k.countries.restore(v, first: f, last: l)
-                    case 1: k.asns.restore(v, first: f, last: l)
-                    default: k.networks.restore(v, first: f, last: l)
-                    }
+                    k.known.restore(which == 0 ? .country : which == 1 ? .asn : .network, v, first: f, last: l)
                 }
             }
             for _ in 0..<(try r.u8()) {
                 let name = try r.string(), f = try r.u32(), l = try r.u32()
-                k.tools.restore(UInt64(context.symbols.intern(name).id), first: f, last: l)
+                k.known.restore(.tool, UInt64(context.symbols.intern(name).id), first: f, last: l)
             }
             if try r.u8() == 1 {
                 let lat = try r.f64(), lon = try r.f64(), t = try r.i64(), city = try r.string()
                 k.place = KeyState.Place(lat: lat, lon: lon, time: t, city: city.isEmpty ? nil : city)
             }
             for _ in 0..<(try r.u8()) { k.recentRules.append((try r.u8(), try r.i64())) }
-            let recentCount = Int(try r.u8())
-            if recentCount > 0 { k.recent.reserveCapacity(KeyState.recentHours) }
-            for _ in 0..<recentCount { k.recent.append(RecentHour(hour: try r.i64(), observed: try r.u32(), expected: try r.f64())) }
+            for _ in 0..<Int(try r.u8()) { k.recent.append(hour: try r.i64(), observed: try r.u32(), expected: try r.f64()) }
+            var sample: SampleRef?
             if try r.u8() == 1 {
                 let json = try r.string()
-                k.sample = try JSONDecoder.state.decode(StoredSample.self, from: Data(json.utf8)).ref(context)
-                k.sampleHour = k.hour
+                sample = try JSONDecoder.state.decode(StoredSample.self, from: Data(json.utf8)).ref(context)
             }
             keys[sym] = k
-            if k.hour == openHour && k.hour != .min { reopened.append(sym) }
+            if k.hour == openHour && k.hour != .min { reopened.append((sym, sample)) }
         }
         rebuildIndex()
         restoreActive(reopened)

@@ -49,6 +49,13 @@ final class APIKeyAnomalyDetector: Detector {
         byID[i] = k
     }
 
+    /// The key's state, if it has one (by index, not by hashing).
+    @inline(__always)
+    func existing(_ sym: Symbol) -> KeyState? {
+        let i = Int(sym.id)
+        return i < byID.count ? byID[i] : nil
+    }
+
     @inline(__always)
     private func state(_ sym: Symbol, firstSeen: Int64) -> KeyState {
         let i = Int(sym.id)
@@ -60,10 +67,22 @@ final class APIKeyAnomalyDetector: Detector {
     }
     var profile = SeasonalProfile()
     var openHour: Int64 = .min
-    /// Keys with requests in the open hour.
+    /// Keys with requests in the open hour, and each one's first request of it (the evidence
+    /// sample; `nil` only if a restored state lacked it). `KeyState.activeSlot` indexes both.
     private(set) var active: [Symbol] = []
+    private(set) var activeSamples: [SampleRef?] = []
 
-    func restoreActive(_ list: [Symbol]) { active = list }
+    func restoreActive(_ list: [(Symbol, SampleRef?)]) {
+        active = list.map(\.0)
+        activeSamples = list.map(\.1)
+        for (i, sym) in active.enumerated() { existing(sym)?.activeSlot = Int32(i) }
+    }
+
+    /// The open hour's sample of an active key.
+    func sample(of k: KeyState) -> SampleRef? {
+        let i = Int(k.activeSlot)
+        return i >= 0 && i < activeSamples.count ? activeSamples[i] : nil
+    }
     private(set) var late = 0
 
     init(settings: DetectorSettings.APIKeyAnomaly, enricher: Enricher?) {
@@ -85,7 +104,9 @@ final class APIKeyAnomalyDetector: Detector {
             if k.hour != openHour {
                 k.hour = openHour
                 k.count = 0; k.errors = 0
+                k.activeSlot = Int32(active.count)
                 active.append(e.apiKey)
+                activeSamples.append(context.sampleRef(e))
             }
             k.count += 1
             switch e.outcome {
@@ -93,7 +114,6 @@ final class APIKeyAnomalyDetector: Detector {
             default: break
             }
             k.lastTime = max(k.lastTime, e.time)
-            if k.sampleHour != hour { k.sample = context.sampleRef(e); k.sampleHour = hour }
         }
         if e.outcome == .authFailure { k.lastAuthFailure = max(k.lastAuthFailure, e.time) }
         // Judged against the history before this request.
@@ -106,12 +126,12 @@ final class APIKeyAnomalyDetector: Detector {
             // by a read-only lookup): its last use is fresh enough, nothing to update.
             if k.toolsHour != hour { k.toolsHour = hour; k.toolsThisHour = 0 }
             let bit = UInt64(1) << UInt64(e.tool.id & 63)
-            let same = k.toolsThisHour & bit != 0 && k.tools.contains(UInt64(e.tool.id))
+            let same = k.toolsThisHour & bit != 0 && k.known.contains(.tool, UInt64(e.tool.id))
             k.toolsThisHour |= bit
-            if !same && k.tools.touch(UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            if !same && k.known.touch(.tool, UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
                 fire(.newTool, key: e.apiKey, k, e, context) { f in
                     f.evidence.attributes["new_tool"] = context.string(e.tool)
-                    f.evidence.attributes["known_tools"] = String(k.tools.count - 1)
+                    f.evidence.attributes["known_tools"] = String(k.known.count(.tool) - 1)
                     return "API key \(f.subject) called tool \(context.string(e.tool) ?? "?") for the first time"
                 }
             }
@@ -119,33 +139,31 @@ final class APIKeyAnomalyDetector: Detector {
         guard let ip = e.clientIP else { return }
         // One of the key's last two addresses, seen within the hour: its network, country and
         // AS number are known and their last use is recent enough for forgetting.
-        if ip == k.lastIPs.0 && minute &- k.lastIPMinutes.0 < 60 { return }
-        if ip == k.lastIPs.1 && minute &- k.lastIPMinutes.1 < 60 { return }
-        k.lastIPs = (ip, k.lastIPs.0)
-        k.lastIPMinutes = (minute, k.lastIPMinutes.0)
-        if k.networks.touch(APIKeyAnomalyDetector.network(ip), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        if k.recentlyChecked(ip.raw, minute: minute) { return }
+        k.noteChecked(ip.raw, minute: minute)
+        if k.known.touch(.network, APIKeyAnomalyDetector.network(ip), minute: minute, forgetMinutes: forgetMinutes) && warmed {
             fire(.newNetwork, key: e.apiKey, k, e, context) { f in
                 f.evidence.attributes["new_network"] = CIDR(network: ip, prefix: ip.isV4 ? 24 : 48).description
-                f.evidence.attributes["known_networks"] = String(k.networks.count - 1)
+                f.evidence.attributes["known_networks"] = String(k.known.count(.network) - 1)
                 return "API key \(f.subject) used from network \(f.evidence.attributes["new_network"]!) for the first time"
             }
         }
         guard let enricher, !enricher.isEmpty else { return }
         let geo = enricher.code(ip)
-        if geo.country != 0, k.countries.touch(UInt64(geo.country), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        if geo.country != 0, k.known.touch(.country, UInt64(geo.country), minute: minute, forgetMinutes: forgetMinutes) && warmed {
             let country = APIKeyAnomalyDetector.countryName(geo.country)
             fire(.newCountry, key: e.apiKey, k, e, context) { f in
                 f.evidence.attributes["new_country"] = country
-                f.evidence.attributes["known_countries"] = k.countries.values.compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
+                f.evidence.attributes["known_countries"] = k.known.values(.country).compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
                     .filter { $0 != country }.sorted().joined(separator: ", ")
                 return "API key \(f.subject) used from \(country ?? "?") for the first time (\(ip))"
             }
         }
-        if geo.asn != 0, k.asns.touch(UInt64(geo.asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        if geo.asn != 0, k.known.touch(.asn, UInt64(geo.asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
             let org = enricher.info(ip).asOrganization
             fire(.newASN, key: e.apiKey, k, e, context) { f in
                 f.evidence.attributes["new_asn"] = "AS\(geo.asn)" + (org.map { " \($0)" } ?? "")
-                f.evidence.attributes["known_asns"] = String(k.asns.count - 1)
+                f.evidence.attributes["known_asns"] = String(k.known.count(.asn) - 1)
                 return "API key \(f.subject) used from AS\(geo.asn)\(org.map { " (\($0))" } ?? "") for the first time"
             }
         }
@@ -247,8 +265,9 @@ final class APIKeyAnomalyDetector: Detector {
         var fleetTotal = 0.0
         // Order does not matter: keys are judged independently, and the fleet total is a sum
         // of whole numbers (exact in a Double), the same in any order.
-        for key in active {
-            guard let k = keys[key], k.hour == hour else { continue }
+        for (slot, key) in active.enumerated() {
+            guard let k = existing(key), k.hour == hour else { continue }
+            let sample = activeSamples[slot]
             let observed = Double(k.count)
             // Hours without requests since the last judged hour count as zeros.
             if k.levelHours > 0 && k.lastClosedHour != .min && hour - k.lastClosedHour > 1 {
@@ -265,7 +284,7 @@ final class APIKeyAnomalyDetector: Detector {
                 let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
                 if p < settings.pValue {
                     anomalous = true
-                    fire(.volume, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
+                    fire(.volume, key: key, k, time: k.lastTime, sample: sample, context) { f in
                         f.evidence.attributes["observed"] = String(k.count)
                         f.evidence.attributes["expected"] = String(format: "%.1f", expected)
                         f.evidence.attributes["p_value"] = String(format: "%.1e", p)
@@ -274,7 +293,7 @@ final class APIKeyAnomalyDetector: Detector {
                                                                    k.level, k.levelHours, factor, phi)
                         f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
                         // The day before and the anomalous hour, for "requests against baseline" charts.
-                        let series = k.recent.suffix(KeyState.recentHours - 1) + [RecentHour(hour: hour, observed: k.count, expected: expected)]
+                        let series = k.recent.hours.suffix(KeyState.recentHours - 1) + [RecentHour(hour: hour, observed: k.count, expected: expected)]
                         f.evidence.attributes["series_hours"] = series.map { String($0.hour) }.joined(separator: ",")
                         f.evidence.attributes["series_observed"] = series.map { String($0.observed) }.joined(separator: ",")
                         f.evidence.attributes["series_expected"] = series.map { String(format: "%.1f", $0.expected) }.joined(separator: ",")
@@ -284,7 +303,7 @@ final class APIKeyAnomalyDetector: Detector {
                 }
             } else if !warmed && k.count >= settings.staticHourlyFloor {
                 anomalous = true
-                fire(.volume, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
+                fire(.volume, key: key, k, time: k.lastTime, sample: sample, context) { f in
                     f.evidence.attributes["observed"] = String(k.count)
                     f.evidence.attributes["baseline"] = "static floor \(settings.staticHourlyFloor)/h (key too new for its own baseline)"
                     return "API key \(f.subject) made \(k.count) requests in an hour (static floor \(settings.staticHourlyFloor))"
@@ -295,7 +314,7 @@ final class APIKeyAnomalyDetector: Detector {
             var errorAnomalous = false
             if k.count >= 20 && k.errorHours >= 24 && warmed && share >= max(0.25, 5 * k.errorMean + 0.05) {
                 errorAnomalous = true
-                fire(.errorRatio, key: key, k, time: k.lastTime, sample: k.sample, context) { f in
+                fire(.errorRatio, key: key, k, time: k.lastTime, sample: sample, context) { f in
                     f.evidence.attributes["observed_share"] = String(format: "%.1f%%", share * 100)
                     f.evidence.attributes["baseline_share"] = String(format: "%.2f%% over %d hours", k.errorMean * 100, k.errorHours)
                     return "API key \(f.subject): \(String(format: "%.0f", share * 100))% of \(k.count) requests failed or were refused in an hour (usually \(String(format: "%.1f", k.errorMean * 100))%)"
@@ -318,12 +337,12 @@ final class APIKeyAnomalyDetector: Detector {
                 fleetTotal += observed
             }
             k.lastClosedHour = hour
-            k.recordRecent(hour: hour, observed: k.count, expected: expected)
-            k.sample = nil
-            k.sampleHour = .min
+            k.recent.append(hour: hour, observed: k.count, expected: expected)
+            k.activeSlot = -1
         }
         profile.learn(hourNumber: hour, total: fleetTotal)
         active.removeAll(keepingCapacity: true)
+        activeSamples.removeAll(keepingCapacity: true)
     }
 
     // MARK: math

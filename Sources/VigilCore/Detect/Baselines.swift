@@ -60,8 +60,8 @@ public enum Baselines {
         let (d, _, context) = try detectors(store, settings: settings)
         guard let k = d.keys[context.symbols.intern(name)] else { return nil }
         func minute(_ m: UInt32) -> String { EventTime.format(Int64(m) * EventTime.minute) }
-        func known(_ s: SeenSet, _ name: (UInt64) -> String) -> [KeyBaseline.Known] {
-            s.entries.sorted { $0.first < $1.first }.map { .init(value: name($0.value), firstSeen: minute($0.first), lastSeen: minute($0.last)) }
+        func known(_ kind: KnownValues.Kind, _ name: (UInt64) -> String) -> [KeyBaseline.Known] {
+            k.known.entries(kind).sorted { $0.first < $1.first }.map { .init(value: name($0.value), firstSeen: minute($0.first), lastSeen: minute($0.last)) }
         }
         // A Monday and a Sunday in the key's week, for the two profiles.
         let base = k.lastSeen / (7 * EventTime.day) * (7 * EventTime.day) + 4 * EventTime.day   // 1970-01-01 was a Thursday
@@ -71,16 +71,16 @@ public enum Baselines {
             warmedUp: d.isWarm(k, at: k.lastSeen), level: k.level, levelHours: Int(k.levelHours), dispersion: k.dispersion, errorShare: k.errorMean,
             expectedWeekday: (0..<24).map { k.level * d.profile.factor(hourNumber: monday + Int64($0)) },
             expectedSunday: (0..<24).map { k.level * d.profile.factor(hourNumber: sunday + Int64($0)) },
-            countries: known(k.countries) { APIKeyAnomalyDetector.countryName(UInt16(truncatingIfNeeded: $0)) ?? "?" },
-            asns: known(k.asns) { "AS\($0)" },
-            networks: known(k.networks) { v in
+            countries: known(.country) { APIKeyAnomalyDetector.countryName(UInt16(truncatingIfNeeded: $0)) ?? "?" },
+            asns: known(.asn) { "AS\($0)" },
+            networks: known(.network) { v in
                 v & (1 << 63) != 0
                     ? CIDR(network: IPAddress(raw: UInt128(v & ~(1 << 63)) << 80), prefix: 48).description
                     : CIDR(network: IPAddress(v4: UInt32(truncatingIfNeeded: v) << 8), prefix: 24).description
             },
-            tools: known(k.tools) { context.string(Symbol(id: UInt32(truncatingIfNeeded: $0))) ?? "?" },
+            tools: known(.tool) { context.string(Symbol(id: UInt32(truncatingIfNeeded: $0))) ?? "?" },
             lastPlace: k.place.map { "\($0.city ?? "?") (\(String(format: "%.2f, %.2f", $0.lat, $0.lon))) at \(EventTime.format($0.time))" },
-            recentHours: k.recent.map { .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected)) })
+            recentHours: k.recent.hours.map { .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected)) })
     }
 
     public static func server(_ name: String, store: FindingStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {

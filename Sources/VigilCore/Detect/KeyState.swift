@@ -1,29 +1,37 @@
-/// What `APIKeyAnomalyDetector` knows about one API key. Kept compact (well under 1 KB):
-/// scalars for the baseline, small capped sets of known values, the last 24 hours' counts.
+/// What `APIKeyAnomalyDetector` knows about one API key, kept well under 1 KB: scalars for the
+/// baseline, one small array of known values, and the last 24 judged hours stored inline.
+///
+/// Layout matters at 10,000s of keys: four separate sets and a growing array of hours cost
+/// five allocations (and their headers) a key, and the open hour's evidence sample (100 bytes)
+/// lives in the detector's list of active keys instead of here.
 final class KeyState {
     var firstSeen: Int64
     var lastSeen: Int64
     var total: Int64 = 0
-    // The open hour.
+    /// The open hour these counts belong to.
     var hour: Int64 = .min
-    var count: UInt32 = 0
-    var errors: UInt32 = 0
     var lastTime: Int64 = 0
-    var sample: SampleRef?
-    var sampleHour: Int64 = .min
+    var lastClosedHour: Int64 = .min
+    var lastAuthFailure: Int64 = 0
+    var toolsHour: Int64 = .min
+    /// Tools called in `toolsHour`: a 64-bit sketch by symbol id.
+    var toolsThisHour: UInt64 = 0
     // Baselines.
     var level = 0.0
-    var levelHours: Int32 = 0
-    var lastClosedHour: Int64 = .min
     var dispersion = 1.0
     var errorMean = 0.0
+    var count: UInt32 = 0
+    var errors: UInt32 = 0
+    var levelHours: Int32 = 0
     var errorHours: Int32 = 0
-    var lastAuthFailure: Int64 = 0
-    // Known values, with first and last use.
-    var countries = SeenSet(capacity: 8)
-    var asns = SeenSet(capacity: 8)
-    var networks = SeenSet(capacity: 12)
-    var tools = SeenSet(capacity: 16)
+    /// Index in the detector's active keys (and their samples) while `hour` is open.
+    var activeSlot: Int32 = -1
+    // Fast path: the last two addresses, with the minute they were checked.
+    var lastIPMinutes: (UInt32, UInt32) = (0, 0)
+    var lastIPCount: UInt8 = 0
+    var lastIPs: (UInt128, UInt128) = (0, 0)
+    /// Countries, AS numbers, networks and tools, with first and last use.
+    var known = KnownValues()
     struct Place {
         var lat: Double
         var lon: Double
@@ -32,139 +40,175 @@ final class KeyState {
     }
     var place: Place?
     var recentRules: [(rule: UInt8, time: Int64)] = []
-    // Fast paths: the last two addresses and the last tool, with the minute they were checked.
-    var lastIPs: (IPAddress?, IPAddress?) = (nil, nil)
-    var lastIPMinutes: (UInt32, UInt32) = (0, 0)
-    var toolsHour: Int64 = .min
-    var toolsThisHour: UInt64 = 0
-    /// The last 24 judged hours: hour number, requests, expected requests (12 bytes each,
-    /// allocated once at their final size: a growing array of 16-byte tuples cost 530 bytes a key).
-    var recent: ContiguousArray<RecentHour> = []
+    /// The last 24 judged hours: requests and expected requests.
+    var recent = RecentHours()
 
     init(firstSeen: Int64) {
         self.firstSeen = firstSeen
         lastSeen = firstSeen
     }
 
-    static let recentHours = 24
+    static let recentHours = RecentHours.capacity
 
-    func recordRecent(hour: Int64, observed: UInt32, expected: Double) {
-        // Only hours with requests are recorded (judged hours): at most one a day is dropped.
-        if recent.isEmpty { recent.reserveCapacity(KeyState.recentHours) }
-        if recent.count >= KeyState.recentHours { recent.removeFirst() }
-        recent.append(RecentHour(hour: hour, observed: observed, expected: expected))
+    /// Whether `ip` is one of the last two addresses, checked less than an hour ago.
+    @inline(__always)
+    func recentlyChecked(_ ip: UInt128, minute: UInt32) -> Bool {
+        if lastIPCount > 0 && ip == lastIPs.0 && minute &- lastIPMinutes.0 < 60 { return true }
+        if lastIPCount > 1 && ip == lastIPs.1 && minute &- lastIPMinutes.1 < 60 { return true }
+        return false
+    }
+
+    func noteChecked(_ ip: UInt128, minute: UInt32) {
+        lastIPs = (ip, lastIPs.0)
+        lastIPMinutes = (minute, lastIPMinutes.0)
+        lastIPCount = min(lastIPCount + 1, 2)
     }
 }
 
-/// One judged hour of a key: which hour (hours since 1970 fit 32 bits until the year 491,970),
-/// requests, expected requests.
+/// One judged hour of a key: which hour, requests, expected requests.
 struct RecentHour {
-    private var hourNumber: UInt32
+    var hour: Int64
     var observed: UInt32
     var expected: Float
 
     init(hour: Int64, observed: UInt32, expected: Double) {
-        hourNumber = UInt32(clamping: hour)
+        self.hour = hour
         self.observed = observed
         self.expected = Float(expected)
     }
-
-    var hour: Int64 { Int64(hourNumber) }
 }
 
-/// A small set of values (countries, AS numbers, networks, tool symbols) with the minute each
-/// was first and last used. When full, the value unused longest makes room (its slot is
-/// overwritten in place); values unused for the forget period count as new again.
-struct SeenSet {
+/// A key's last judged hours (only hours with requests are judged), oldest first, in a ring
+/// stored inline: 10 bytes an hour (requests, expected as a `Float`, and the hour as an offset
+/// from the oldest one), no allocation.
+struct RecentHours {
+    static let capacity = 24
+    private var values: InlineArray<24, UInt64> = .init(repeating: 0)
+    private var offsets: InlineArray<24, UInt16> = .init(repeating: 0)
+    /// Hour number (since 1970; 32 bits last until the year 491,970) of the oldest entry.
+    private var base: UInt32 = 0
+    private var start: UInt8 = 0
+    private(set) var count: UInt8 = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Adds the newest judged hour, dropping the oldest when full (or when it is more than
+    /// 65,535 hours older than the new one, which its 16-bit offset cannot say).
+    mutating func append(hour: Int64, observed: UInt32, expected: Double) {
+        let h = UInt32(clamping: max(hour, 0))
+        if count > 0 && h < base { count = 0 }   // hours only move forward; start over if not
+        if count == UInt8(RecentHours.capacity) { dropOldest() }
+        while count > 0 && h - base > UInt32(UInt16.max) { dropOldest() }
+        if count == 0 { base = h; start = 0 }
+        let i = (Int(start) + Int(count)) % RecentHours.capacity
+        values[i] = UInt64(Float(expected).bitPattern) << 32 | UInt64(observed)
+        offsets[i] = UInt16(h - base)
+        count += 1
+    }
+
+    private mutating func dropOldest() {
+        start = UInt8((Int(start) + 1) % RecentHours.capacity)
+        count -= 1
+        guard count > 0 else { return }
+        let shift = offsets[Int(start)]
+        base += UInt32(shift)
+        for j in 0..<Int(count) { offsets[(Int(start) + j) % RecentHours.capacity] -= shift }
+    }
+
+    /// Oldest first.
+    var hours: [RecentHour] {
+        (0..<Int(count)).map { j in
+            let i = (Int(start) + j) % RecentHours.capacity
+            var r = RecentHour(hour: Int64(base) + Int64(offsets[i]), observed: UInt32(truncatingIfNeeded: values[i]), expected: 0)
+            r.expected = Float(bitPattern: UInt32(truncatingIfNeeded: values[i] >> 32))
+            return r
+        }
+    }
+}
+
+/// The values a key has used (countries, AS numbers, /24 or /48 networks, tool symbols), each
+/// with the minute it was first and last used, in one small array: the kind rides in two bits
+/// of the value that no kind uses (bits 60–61; IPv6 networks use bit 63 and bits 0–47).
+///
+/// Each kind has its own cap. When a kind is full, its value unused longest makes room (its
+/// slot is overwritten in place); values unused for the forget period count as new again.
+struct KnownValues {
+    enum Kind: UInt64 {
+        case country = 0, asn, network, tool
+
+        var capacity: Int {
+            switch self {
+            case .country, .asn: return 8
+            case .network: return 12
+            case .tool: return 16
+            }
+        }
+    }
+
     struct Entry {
-        var value: UInt64
+        var tagged: UInt64
         var first: UInt32
         var last: UInt32
     }
 
     private(set) var items: ContiguousArray<Entry> = []
-    private let limit: UInt8
+    private static let kindMask: UInt64 = 3 << 60
 
-    init(capacity: Int) { limit = UInt8(capacity) }
+    @inline(__always)
+    private static func tag(_ kind: Kind, _ value: UInt64) -> UInt64 { value & ~kindMask | kind.rawValue << 60 }
 
-    var capacity: Int { Int(limit) }
+    @inline(__always)
+    private static func isKind(_ e: Entry, _ kind: Kind) -> Bool { e.tagged & kindMask == kind.rawValue << 60 }
 
-    var count: Int { items.count }
-    var values: [UInt64] { items.map(\.value) }
+    func contains(_ kind: Kind, _ value: UInt64) -> Bool {
+        let t = KnownValues.tag(kind, value)
+        return items.contains { $0.tagged == t }
+    }
 
-    func contains(_ value: UInt64) -> Bool { items.contains { $0.value == value } }
+    func count(_ kind: Kind) -> Int { items.reduce(0) { $0 + (KnownValues.isKind($1, kind) ? 1 : 0) } }
+
+    func values(_ kind: Kind) -> [UInt64] { entries(kind).map(\.value) }
+
+    /// The kind's values in slot order.
+    func entries(_ kind: Kind) -> [(value: UInt64, first: UInt32, last: UInt32)] {
+        items.filter { KnownValues.isKind($0, kind) }.map { ($0.tagged & ~KnownValues.kindMask, $0.first, $0.last) }
+    }
 
     /// Records a use; `true` when the value is new (never seen, or forgotten).
-    mutating func touch(_ value: UInt64, minute: UInt32, forgetMinutes: UInt32) -> Bool {
-        var oldest = 0
+    mutating func touch(_ kind: Kind, _ value: UInt64, minute: UInt32, forgetMinutes: UInt32) -> Bool {
+        let t = KnownValues.tag(kind, value)
+        var oldest = -1
+        var n = 0
         for i in items.indices {
-            if items[i].value == value {
+            if items[i].tagged == t {
                 let forgotten = minute > items[i].last && minute - items[i].last > forgetMinutes
                 if forgotten { items[i].first = minute }
                 if minute > items[i].last { items[i].last = minute }
                 return forgotten
             }
-            if items[i].last < items[oldest].last { oldest = i }
+            if KnownValues.isKind(items[i], kind) {
+                n += 1
+                if oldest < 0 || items[i].last < items[oldest].last { oldest = i }
+            }
         }
-        if items.count >= capacity {
-            items[oldest] = Entry(value: value, first: minute, last: minute)
+        if n >= kind.capacity {
+            items[oldest] = Entry(tagged: t, first: minute, last: minute)
         } else {
             grow()
-            items.append(Entry(value: value, first: minute, last: minute))
+            items.append(Entry(tagged: t, first: minute, last: minute))
         }
         return true
     }
 
-    /// Room for one more, two at a time: most keys use one to three countries, networks or
-    /// tools, and doubling would leave up to half of each set's storage unused.
+    /// Room for one more, two at a time: most keys use a handful of values in all, and
+    /// doubling would leave up to half of the storage unused.
     private mutating func grow() {
-        if items.count == items.capacity { items.reserveCapacity(min(capacity, items.count + 2)) }
+        if items.count == items.capacity { items.reserveCapacity(items.count + 2) }
     }
 
-    mutating func restore(_ v: UInt64, first f: UInt32, last l: UInt32) {
-        guard items.count < capacity else { return }
+    mutating func restore(_ kind: Kind, _ v: UInt64, first f: UInt32, last l: UInt32) {
+        guard count(kind) < kind.capacity else { return }
         grow()
-        items.append(Entry(value: v, first: f, last: l))
-    }
-
-    var entries: [(value: UInt64, first: UInt32, last: UInt32)] { items.map { ($0.value, $0.first, $0.last) } }
-}
-
-/// The fleet's rhythm: requests by hour of day and by day of week, as multiplicative factors
-/// learned from judged hours. A key's expected volume is its own level times these factors,
-/// so quiet nights and weekends are expected to be quiet.
-struct SeasonalProfile: Codable {
-    var hourOfDay = [Double](repeating: 0, count: 24)
-    var hourSeen = [Bool](repeating: false, count: 24)
-    var dayOfWeek = [Double](repeating: 0, count: 7)
-    var daySeen = [Bool](repeating: false, count: 7)
-    var dayTotal = 0.0
-
-    func factor(hourNumber: Int64) -> Double {
-        let h = Int(hourNumber % 24)
-        let d = Int(ReportPeriod.weekday(hourNumber / 24))
-        var f = 1.0
-        if hourSeen.allSatisfy({ $0 }) {
-            let mean = hourOfDay.reduce(0, +) / 24
-            if mean > 0 { f *= hourOfDay[h] / mean }
-        }
-        if daySeen.allSatisfy({ $0 }) {
-            let mean = dayOfWeek.reduce(0, +) / 7
-            if mean > 0 { f *= dayOfWeek[d] / mean }
-        }
-        return min(max(f, 0.05), 20)
-    }
-
-    mutating func learn(hourNumber: Int64, total: Double) {
-        let h = Int(hourNumber % 24)
-        hourOfDay[h] = hourSeen[h] ? hourOfDay[h] + 0.2 * (total - hourOfDay[h]) : total
-        hourSeen[h] = true
-        dayTotal += total
-        if h == 23 {
-            let d = Int(ReportPeriod.weekday(hourNumber / 24))
-            dayOfWeek[d] = daySeen[d] ? dayOfWeek[d] + 0.3 * (dayTotal - dayOfWeek[d]) : dayTotal
-            daySeen[d] = true
-            dayTotal = 0
-        }
+        items.append(Entry(tagged: KnownValues.tag(kind, v), first: f, last: l))
     }
 }

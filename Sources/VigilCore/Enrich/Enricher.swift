@@ -7,7 +7,7 @@
 public final class Enricher {
     let city: GeoIPDatabase?
     let asn: GeoIPDatabase?
-    private var cache: [UInt128: Int32] = [:]
+    private var cache = AddressCache()
     private var infos: [GeoInfo] = []
     private var codes: [GeoCode] = []
     private let maxCached = 1 << 18
@@ -30,9 +30,9 @@ public final class Enricher {
     func code(_ a: IPAddress) -> GeoCode { codes[index(a)] }
 
     private func index(_ a: IPAddress) -> Int {
-        if let i = cache[a.raw] { return Int(i) }
+        if let i = cache.find(a.raw) { return Int(i) }
         if cache.count >= maxCached {
-            cache.removeAll(keepingCapacity: true)
+            cache.removeAll()
             infos.removeAll(keepingCapacity: true)
             codes.removeAll(keepingCapacity: true)
         }
@@ -40,7 +40,7 @@ public final class Enricher {
         city?.lookup(a, into: &info)
         asn?.lookup(a, into: &info)
         lookups += 1
-        cache[a.raw] = Int32(infos.count)
+        cache.insert(a.raw, Int32(infos.count))
         infos.append(info)
         codes.append(GeoCode(country: info.countryCode ?? 0, asn: info.asn ?? 0,
                              latitude: info.latitude.map(Float.init) ?? .nan, longitude: info.longitude.map(Float.init) ?? .nan))

@@ -70,39 +70,39 @@ public final class Analyzer {
                 summary.failedInputs.append((path, error.description))
             }
         }
-        for s in streams { try s.advance() }
-
-        var linesSinceCheckpoint: Int64 = 0
-        var eventsSinceCheck = 0
-        var lastLines: Int64 = 0
-        var active = streams.filter { $0.head != nil }
-        while !active.isEmpty {
-            var best = 0
-            if active.count > 1 {
-                var bestTime = active[0].head!.time
-                for i in 1..<active.count where active[i].head!.time < bestTime {
-                    best = i
-                    bestTime = active[i].head!.time
-                }
-            }
-            let stream = active[best]
-            if !engine.observe(stream.head!, format: stream.stats.format) { stream.stats.outOfOrder += 1 }
-            try stream.advance()
-            if stream.head == nil { active.remove(at: best) }
-
-            eventsSinceCheck += 1
-            if eventsSinceCheck >= 65_536 {
-                eventsSinceCheck = 0
-                let lines = streams.reduce(0) { $0 + $1.stats.lines }
-                linesSinceCheckpoint += lines - lastLines
-                lastLines = lines
-                if linesSinceCheckpoint >= options.checkpointLines {
-                    linesSinceCheckpoint = 0
-                    try checkpoint(streams, &summary)
-                }
-            }
+        // Reading and decoding on one thread, detection and commits on this one (see
+        // `EventBatchQueue`). The order of events is decided by the reader alone, so the
+        // findings are those of one thread doing both.
+        let formats = streams.map { $0.stats.format }
+        var position = [Int](repeating: -1, count: (streams.map { Int($0.index) }.max() ?? 0) + 1)
+        for (i, s) in streams.enumerated() { position[Int(s.index)] = i }
+        let queue = EventBatchQueue()
+        let reader = Thread { [work = UncheckedSendable((self, streams))] in
+            work.value.0.produce(work.value.1, into: queue)
         }
-        try checkpoint(streams, &summary)
+        reader.name = "vigil-read"
+        reader.stackSize = 1 << 22
+        reader.start()
+
+        var outOfOrder = [Int64](repeating: 0, count: streams.count)
+        do {
+            while let batch = try queue.pop() {
+                let engine = self.engine
+                batch.events.withUnsafeBufferPointer { es in
+                    for i in 0..<es.count {
+                        let p = position[Int(es[i].input)]
+                        if !engine.observe(es[i], format: formats[p]) { outOfOrder[p] += 1 }
+                    }
+                }
+                if let records = batch.checkpoint { try checkpoint(records, now: batch.checkpointTime, &summary) }
+                queue.recycle(batch.events)
+            }
+        } catch {
+            queue.cancel()
+            queue.waitUntilFinished()
+            throw error
+        }
+        for (i, s) in streams.enumerated() { s.stats.outOfOrder += outOfOrder[i] }
         summary.inputs = streams.map(\.stats)
         summary.seconds = Date().timeIntervalSince(started)
         try store.recordRun(startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: EventTime.wallNow(),
@@ -112,9 +112,72 @@ public final class Analyzer {
         return summary
     }
 
-    private func checkpoint(_ streams: [EventStream], _ summary: inout Summary) throws {
-        let now = EventTime.wallNow()
-        let written = try engine.checkpoint(inputs: streams.compactMap { $0.checkpointRecord(now: now) }, now: now)
+    static let batchSize = 4096
+
+    /// The reading thread: merges the inputs by event time into batches, and marks a batch for
+    /// a checkpoint every `checkpointLines` lines and at the end, with the inputs' records as of
+    /// its last event. Touches nothing of the engine's but the symbol table it interns into.
+    private func produce(_ streams: [EventStream], into queue: EventBatchQueue) {
+        var batch = EventBatch()
+        batch.events.reserveCapacity(Self.batchSize)
+        do {
+            for s in streams { try s.advance() }
+            var linesSinceCheckpoint: Int64 = 0
+            var eventsSinceCheck = 0
+            var lastLines: Int64 = 0
+            var active = streams.filter { $0.head != nil }
+            while !active.isEmpty {
+                var best = 0
+                if active.count > 1 {
+                    var bestTime = active[0].head!.time
+                    for i in 1..<active.count where active[i].head!.time < bestTime {
+                        best = i
+                        bestTime = active[i].head!.time
+                    }
+                }
+                let stream = active[best]
+                batch.events.append(stream.head!)
+                try stream.advance()
+                if stream.head == nil { active.remove(at: best) }
+                guard batch.events.count == Self.batchSize else { continue }
+                eventsSinceCheck += batch.events.count
+                if eventsSinceCheck >= 65_536 {
+                    eventsSinceCheck = 0
+                    let lines = streams.reduce(0) { $0 + $1.stats.lines }
+                    linesSinceCheckpoint += lines - lastLines
+                    lastLines = lines
+                    if linesSinceCheckpoint >= options.checkpointLines {
+                        linesSinceCheckpoint = 0
+                        batch.checkpointTime = EventTime.wallNow()
+                        batch.checkpoint = streams.compactMap { $0.checkpointRecord(now: batch.checkpointTime) }
+                    }
+                }
+                guard queue.push(batch) else { break }
+                batch = EventBatch()
+                batch.events = queue.spareStorage() ?? []
+                batch.events.reserveCapacity(Self.batchSize)
+            }
+            batch.checkpointTime = EventTime.wallNow()
+            batch.checkpoint = streams.compactMap { $0.checkpointRecord(now: batch.checkpointTime) }
+            _ = queue.push(batch)
+            queue.finish()
+        } catch {
+            // What was read before the failure is still analyzed; nothing after it is committed.
+            batch.checkpoint = nil
+            _ = queue.push(batch)
+            queue.finish(error: error)
+        }
+    }
+
+    private func checkpoint(_ records: [InputRecord], now: Int64, _ summary: inout Summary) throws {
+        let written = try engine.checkpoint(inputs: records, now: now)
         summary.tally.add(written, openedThisRun: engine.context.findings.opened)
     }
+}
+
+/// Hands non-`Sendable` objects to a thread that is the only one using them (or, for the
+/// symbol table, that follows its single-writer rule) until it signals the end.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
