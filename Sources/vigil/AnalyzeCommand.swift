@@ -27,9 +27,17 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
+    @Option(name: .long, help: "Commit findings, offsets and detector state every N lines (and at the end), so that a crash costs at most N lines of work: the next run resumes from the last commit. Checked every 65,536 events.")
+    var checkpointLines: Int64 = 2_000_000
+
+    func validate() throws {
+        guard checkpointLines > 0 else { throw ValidationError("--checkpoint-lines must be at least 1") }
+    }
+
     func run() throws {
         let loaded = try policy.load(quiet: quiet)
-        let options = input.analysisOptions(loaded)
+        var options = input.analysisOptions(loaded)
+        options.checkpointLines = checkpointLines
         let summary: Analyzer.Summary
         do {
             let store = try database.open()
