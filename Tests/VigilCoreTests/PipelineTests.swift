@@ -194,6 +194,12 @@ import Testing
         #expect(r.hours.map(\.hour) == [start + 87 + 65_536])
     }
 
+    /// Kept per active API key and per live brute-force attempt: no padding to spare.
+    @Test func evidenceSamplesStayCompact() {
+        #expect(MemoryLayout<SampleRef?>.stride == 104)
+        #expect(MemoryLayout<RecentHours>.size <= 248)
+    }
+
     @Test func addressCacheAgreesWithADictionary() {
         var cache = AddressCache(capacity: 4)
         var reference: [UInt128: Int32] = [:]

@@ -69,17 +69,27 @@ public final class DetectionContext {
 }
 
 /// An event reduced to what evidence shows, with strings still interned.
+///
+/// Stored fields are ordered by size (104 bytes, not 112 with padding): detectors keep one per
+/// active API key and per live brute-force attempt.
 public struct SampleRef: Sendable {
     var input: Int32
-    var line: Int64
-    var time: Int64
     var user: Symbol
     var operation: Symbol
     var target: Symbol
     var status: Int32
-    var outcome: Outcome
-    var requestID: InlineText
     var attempts: UInt32
     var server: Symbol
     var apiKey: Symbol
+    var line: Int64
+    var time: Int64
+    var requestID: InlineText
+    var outcome: Outcome
+
+    init(input: Int32, line: Int64, time: Int64, user: Symbol, operation: Symbol, target: Symbol, status: Int32,
+         outcome: Outcome, requestID: InlineText, attempts: UInt32, server: Symbol, apiKey: Symbol) {
+        self.input = input; self.line = line; self.time = time; self.user = user; self.operation = operation
+        self.target = target; self.status = status; self.outcome = outcome; self.requestID = requestID
+        self.attempts = attempts; self.server = server; self.apiKey = apiKey
+    }
 }
