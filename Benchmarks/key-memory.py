@@ -8,8 +8,9 @@ the first 4 days of .build/bench/anomaly-10000-28/traffic.jsonl; run Benchmarks/
 first) and, in the last detailed heap snapshot, adds up the bytes allocated on behalf of
 `APIKeyAnomalyDetector`: each allocation is attributed to the first frame of its stack (from
 the allocator outwards) that names the detector. Subtrees under the GeoIP enricher (a cache per
-client address, shared by detectors) and under state serialization (a checkpoint's transient
-buffer) are left out and reported apart. Bytes are what the program asked for; glibc adds about
+client address, shared by detectors), under state serialization (a checkpoint's transient
+buffer) and under raising findings (evidence the finding tracker holds while an episode is
+open) are left out and reported apart. Bytes are what the program asked for; glibc adds about
 16 bytes per allocation (two allocations per key: its record and its known values).
 """
 import os
@@ -57,10 +58,15 @@ for l in lines[start + 1:]:
     if m:
         parsed.append((len(m.group(1)), int(m.group(3)), m.group(4)))
 
-detector = enricher = serialization = 0
+# Findings the detector raised are held by the finding tracker until their episode ends: their
+# evidence (string dictionaries, samples) is counted apart, as it grows with findings, not keys.
+finding_frames = ("FindingTracker", "DetectionContextC4note", "APIKeyAnomalyDetectorC4fire", "8FindingV", "SS_SSTg5", "SS_9VigilCore8Severit")
+detector = enricher = serialization = findings = 0
 i = 0
+path = []
 while i < len(parsed):
     depth, size, where = parsed[i]
+    path = path[:depth] + [where]
     skip = None
     if "Enricher" in where:
         enricher += size
@@ -69,7 +75,10 @@ while i < len(parsed):
         serialization += size
         skip = depth
     elif "APIKeyAnomalyDetector" in where:
-        detector += size
+        if any(f in p for p in path for f in finding_frames):
+            findings += size
+        else:
+            detector += size
         skip = depth
     i += 1
     if skip is not None:
@@ -80,4 +89,5 @@ state = sqlite3.connect(db).execute("select state from detector_state where name
 keys = struct.unpack_from("<I", state, 1 + 8 + 24 * 8 + 24 + 7 * 8 + 7 + 8)[0]
 print(f"{keys:,} keys: API-key detector {detector / keys:,.0f} bytes per key in memory "
       f"(+ about 32 bytes of malloc overhead); stored {len(state) / keys:,.0f} bytes per key")
-print(f"apart: GeoIP cache {enricher / 1e6:.1f} MB (per client address), state serialization {serialization / 1e6:.1f} MB (transient)")
+print(f"apart: open findings' evidence {findings / 1e6:.1f} MB, GeoIP cache {enricher / 1e6:.1f} MB (per client address), "
+      f"state serialization {serialization / 1e6:.1f} MB (transient)")
