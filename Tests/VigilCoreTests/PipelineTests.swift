@@ -116,6 +116,8 @@ import Testing
         let clean = try runVigil(args + ["--db", t.path("clean.sqlite")])
         #expect(clean.status == 0, "\(clean.err)")
 
+        // The database exists (schema and all) before `analyze` starts, so polling it only reads.
+        var store: FindingStore? = try FindingStore(path: t.path("killed.sqlite"))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TailProcessTests.binary)
         p.arguments = args + ["--db", t.path("killed.sqlite")]
@@ -123,13 +125,11 @@ import Testing
         p.standardError = FileHandle.nullDevice
         try p.run()
         var killedAt: Int64 = -1
-        var store: FindingStore?
         var polls = 0, lastError = ""
         while p.isRunning {
             usleep(2_000)
             polls += 1
             do {
-                if store == nil, FileManager.default.fileExists(atPath: t.path("killed.sqlite")) { store = try FindingStore(path: t.path("killed.sqlite")) }
                 guard let offset = try store?.inputRecords().first?.offset, offset > 0 else { continue }
                 kill(p.processIdentifier, SIGKILL)
                 killedAt = offset
