@@ -27,7 +27,7 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
-    @Option(name: .long, help: "Commit findings, offsets and detector state every N lines (and at the end), so that a crash costs at most N lines of work: the next run resumes from the last commit. Checked every 65,536 events.")
+    @Option(name: .long, help: "Commit findings, offsets and detector state every N lines (and at the end), so that a crash costs about N lines of work: the next run resumes from the last commit. Checked every 65,536 events.")
     var checkpointLines: Int64 = 2_000_000
 
     func validate() throws {
