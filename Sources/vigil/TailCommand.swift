@@ -13,7 +13,8 @@ struct TailCommand: ParsableCommand {
         globs so the shell leaves them to vigil. Offsets, detector state and findings are \
         committed together: after a crash or kill -9, a restart continues where the last commit \
         left off and ends with exactly the findings of an uninterrupted run. SIGTERM and SIGINT \
-        stop after a final commit.
+        stop after a final commit. SIGHUP reads the policy again (detectors keep their state; \
+        a policy with errors is logged and the running one kept; alert sinks need a restart).
         Alerts go to standard output as JSON lines unless another sink is given.
         Exit status: 0 stopped, 2 an input, the policy or the database could not be used.
         """
@@ -79,6 +80,21 @@ struct TailCommand: ParsableCommand {
         let stop = StopSignal()
         stop.install()
         let tailer = Tailer(store: store, patterns: inputs, options: options, logger: logger)
+        // SIGHUP (`systemctl reload`): the policy is read again; alert sinks stay as started.
+        let reload = SignalFlag()
+        reload.install(signals: [SIGHUP])
+        let startedSinks = Self.signature(loaded.policy.alerts)
+        tailer.reloadPolicy = { [policy] in
+            guard let path = policy.path else {
+                let d = PolicyLoader.defaults()
+                return (d.policy, d.enricher)
+            }
+            let (fresh, enricher) = try PolicyLoader.load(path).usable()
+            if Self.signature(fresh.alerts) != startedSinks {
+                logger.warning("the policy's alerts section changed; restart vigil tail to apply it (the other changes apply now)")
+            }
+            return (fresh, enricher)
+        }
         var metrics: MetricsServer?
         if let metricsListen {
             let server = try MetricsServer(address: MetricsAddress(metricsListen), store: store, logger: logger)
@@ -92,7 +108,7 @@ struct TailCommand: ParsableCommand {
         }
         let summary: Tailer.Summary
         do {
-            summary = try tailer.run(stop: stop)
+            summary = try tailer.run(stop: stop, reload: reload)
         } catch let error as VigilError {
             dispatcher.stop()
             printError(error.description)
@@ -109,5 +125,10 @@ struct TailCommand: ParsableCommand {
             if summary.alertsDropped > 0 { line += ", \(summary.alertsDropped) alerts dropped" }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+    }
+
+    /// The alert sinks a policy configures, to notice a change on reload.
+    static func signature(_ sinks: [AlertSinkConfig]) -> [String] {
+        sinks.map { "\($0.name) \($0.kind.rawValue) \($0.url ?? "") \($0.urlEnv ?? "") \($0.severities.map(\.description).sorted())" }
     }
 }

@@ -90,13 +90,16 @@ final class BackgroundTail: @unchecked Sendable {
     private(set) var summary: Tailer.Summary?
     private(set) var error: Error?
 
-    init(store: FindingStore, patterns: [String], options: Tailer.Options) {
+    let reload = SignalFlag()
+
+    init(store: FindingStore, patterns: [String], options: Tailer.Options, reloadPolicy: (() throws -> (Policy, Enricher?))? = nil) {
         var logger = Logger(label: "test.tail")
         logger.logLevel = ProcessInfo.processInfo.environment["VIGIL_TEST_LOG"] == nil ? .warning : .debug
         tailer = Tailer(store: store, patterns: patterns, options: options, logger: logger)
         tailer.eventTap = { [consumed] e in consumed.update { $0.append(e.requestID.string) } }
+        tailer.reloadPolicy = reloadPolicy
         let thread = Thread { [self] in
-            do { summary = try tailer.run(stop: stop) } catch { self.error = error }
+            do { summary = try tailer.run(stop: stop, reload: reload) } catch { self.error = error }
             done.signal()
         }
         thread.start()
@@ -330,5 +333,49 @@ final class LogWriter {
         #expect(tail.consumed.value.sorted() == (200..<600).map { "q-\($0)" }.sorted())
         let batch = try batchFindings(lines, dir: dir)
         #expect(try comparableFindings(try FindingStore(path: db)) == batch.findings)
+    }
+
+    /// SIGHUP's reload: lines read before it are judged by the old policy, lines after it by
+    /// the new one, and detectors keep their state across it (an authentication-failure burst
+    /// that spans the reload is found). A policy with errors keeps the running one.
+    @Test func reloadSwapsThePolicyAndKeepsDetectorState() throws {
+        let dir = TempDir()
+        let db = dir.path("t.sqlite")
+        let log = dir.path("mcp.jsonl")
+        let policy = dir.path("policy.yaml")
+        try "version: 1\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        func lines(_ r: Range<Int>) -> ArraySlice<UInt8> {
+            Array(r.map { i in
+                #"{"timestamp":"2026-11-05T10:00:0\#(i)Z","level":"WARN","operation":"execute_tool","server_name":"mcp-files","client_ip":"203.0.113.9","request_id":"r-\#(i)","status_code":401,"error_code":"INVALID_API_KEY","api_key_id":"key_x"}"#
+                    + "\n"
+            }.joined().utf8)[...]
+        }
+        func reloaded(_ tail: BackgroundTail) -> Bool {
+            tail.reload.request()
+            let deadline = Date().addingTimeInterval(10)
+            while tail.reload.isRequested { if Date() > deadline { return false }; usleep(2_000) }
+            return true
+        }
+        let writer = LogWriter(path: log)
+        writer.write(lines(0..<3))
+        let tail = BackgroundTail(store: try FindingStore(path: db), patterns: [log], options: Self.fastOptions(inotify: true),
+                                  reloadPolicy: { try PolicyLoader.load(policy).usable() })
+        #expect(tail.waitFor(3))
+        try "version: 1\nallowlists:\n  - name: broken\n    servers: [\"mcp-*\"]\n    cidrs: [\"10.0.0.0/33\"]\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        #expect(reloaded(tail))
+        try "version: 1\nallowlists:\n  - name: internal\n    servers: [\"mcp-*\"]\n    cidrs: [\"10.0.0.0/8\"]\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        #expect(reloaded(tail))
+        writer.write(lines(3..<6))
+        #expect(tail.waitFor(6))
+        usleep(300_000)
+        tail.finish()
+        #expect(tail.error == nil)
+        #expect(tail.tailer.reloads == 1, "the broken policy was not applied, the good one was")
+        let findings = try FindingStore(path: db).findings(FindingQuery())
+        let burst = findings.first { $0.detector == "auth_failure_burst" }
+        #expect(burst?.subject == "203.0.113.9", "six failures, three on each side of the reload: \(findings.map(\.rule))")
+        let outside = findings.first { $0.rule == "outside_allowlist" }
+        #expect(outside?.count == 3, "only the requests after the reload meet the new allowlist")
+        #expect(outside?.firstSeen == ms("2026-11-05T10:00:03Z"))
     }
 }

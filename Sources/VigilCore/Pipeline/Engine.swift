@@ -10,7 +10,7 @@ final class Engine {
     let store: FindingStore
     let symbols = SymbolTable()
     let context: DetectionContext
-    let detectors: [Detector]
+    private(set) var detectors: [Detector]
     let hourly: HourlyCounter
     /// Newest event time observed (restored from the store), the watermark's source.
     private(set) var maxTime: Int64 = .min
@@ -60,6 +60,21 @@ final class Engine {
         }
         hourly.count(e, format: format)
         return inOrder
+    }
+
+    /// Swaps in the detectors of another policy (`tail` on SIGHUP). Each new detector takes
+    /// over the state of the running one of the same name, through the same snapshot and
+    /// restore a restart goes through, so a reload is a restart that reads nothing again.
+    /// Open findings, hourly counts and the watermark stay as they are. On an error (a state
+    /// the new settings cannot take) nothing changes.
+    func reconfigure(policy: Policy, enricher: Enricher?) throws {
+        let fresh = DetectorSet.make(policy, enricher: enricher)
+        for d in fresh {
+            guard let old = detectors.first(where: { $0.name == d.name }), let data = try old.snapshot(context: context) else { continue }
+            do { try d.restore(data, context: context) } catch { throw VigilError.state(detector: d.name, reason: "\(error)") }
+        }
+        detectors = fresh
+        context.findings.enricher = enricher
     }
 
     /// Commits everything: findings changed since the last commit, hourly counts, the given

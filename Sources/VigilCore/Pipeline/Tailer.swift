@@ -116,9 +116,16 @@ public final class Tailer {
         return o
     }
 
+    /// Reads the policy again when a reload is requested (SIGHUP). Throwing (a policy with
+    /// errors) keeps the running one.
+    public var reloadPolicy: (() throws -> (Policy, Enricher?))?
+    /// How many reloads took effect (tests).
+    private(set) var reloads = 0
+
     /// Runs until `stop` is requested (or, with `idleExit`, until the inputs go quiet, or
     /// when the only input is standard input and it closes). Commits before returning.
-    public func run(stop: StopSignal) throws -> Summary {
+    /// `reload` requests swap in the policy `reloadPolicy` gives.
+    public func run(stop: StopSignal, reload: SignalFlag? = nil) throws -> Summary {
         startedAt = EventTime.wallNow()
         try engine.restoreState()
         known = try store.inputRecords()
@@ -139,6 +146,7 @@ public final class Tailer {
         var quietSince = startedAt
         while !stop.isRequested {
             var now = EventTime.wallNow()
+            if let reload, reload.take() { try reloadNow(now: now) }
             let structural = watcher.takeStructuralChange()
             // Rotations are looked for ten times a second (and at once on inotify news);
             // truncation is also caught before every read (see `EventStream`).
@@ -186,6 +194,7 @@ public final class Tailer {
             if inputs.contains(where: { $0.partialSince != nil || $0.rotated }) { timeout = min(timeout, 100) }
             if let idle = options.idleExit { timeout = min(timeout, idle) }
             var fds = [stop.descriptor]
+            if let reload { fds.append(reload.descriptor) }
             for i in inputs { if let fd = i.stream.source.pollDescriptor { fds.append(fd) } }
             watcher.wait(timeoutMs: Int(max(timeout, 1)), descriptors: fds)
         }
@@ -303,6 +312,27 @@ public final class Tailer {
         }
         lastCommitAt = now
         onStatus?(status(now: now))
+    }
+
+    /// Applies a reload request: what was read so far is judged by the old policy, what is
+    /// read next by the new one. A policy with errors, or detector state the new settings
+    /// cannot take, is logged and the running policy kept. The new detectors' state is
+    /// checkpointed at once.
+    private func reloadNow(now: Int64) throws {
+        guard let reloadPolicy else {
+            logger.warning("reload requested, but this tail has no policy to read again")
+            return
+        }
+        do {
+            let (policy, enricher) = try reloadPolicy()
+            try engine.reconfigure(policy: policy, enricher: enricher)
+        } catch {
+            logger.error("policy not reloaded, the running one is kept: \(error)")
+            return
+        }
+        reloads += 1
+        logger.info("policy reloaded: \(engine.detectors.map(\.name).joined(separator: ", "))")
+        try commit(full: true, now: now)
     }
 
     func updateService(now: Int64, stopped: Bool) throws {

@@ -3,11 +3,12 @@ import Dispatch
 import Glibc
 #endif
 
-/// A request to stop a running `tail`, from a signal (SIGTERM, SIGINT) or another thread.
+/// A request to a running `tail`, from a signal or another thread: stop (SIGTERM, SIGINT) or
+/// reload the policy (SIGHUP).
 ///
 /// Requesting also writes a byte to a pipe that the tail loop polls, so a sleeping loop
-/// wakes at once and stops after its final commit instead of at its next timeout.
-public final class StopSignal: @unchecked Sendable {
+/// wakes at once instead of at its next timeout.
+public final class SignalFlag: @unchecked Sendable {
     private let flag = LockedBox(false)
     private var pipeFDs: [Int32] = [-1, -1]
     private var sources: [DispatchSourceSignal] = []
@@ -33,11 +34,24 @@ public final class StopSignal: @unchecked Sendable {
         _ = write(pipeFDs[1], &byte, 1)
     }
 
-    /// Readable once a stop was requested.
+    /// Whether a request came since the last call; clears it (for requests that recur, such
+    /// as reloads).
+    func take() -> Bool {
+        var was = false
+        flag.update { was = $0; $0 = false }
+        if was {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            while read(pipeFDs[0], &buffer, buffer.count) > 0 {}
+        }
+        return was
+    }
+
+    /// Readable once a request was made (until `take`).
     var descriptor: Int32 { pipeFDs[0] }
 
-    /// Turns these signals into stop requests (instead of killing the process mid-write).
-    public func install(signals: [Int32] = [SIGTERM, SIGINT]) {
+    /// Turns these signals into requests (instead of their default action, which for these
+    /// is to kill the process mid-write).
+    public func install(signals: [Int32]) {
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -46,4 +60,12 @@ public final class StopSignal: @unchecked Sendable {
             sources.append(source)
         }
     }
+}
+
+/// What stops a `tail`: SIGTERM, SIGINT or `request()`.
+public typealias StopSignal = SignalFlag
+
+extension SignalFlag {
+    /// SIGTERM and SIGINT become a stop request.
+    public func install() { install(signals: [SIGTERM, SIGINT]) }
 }
