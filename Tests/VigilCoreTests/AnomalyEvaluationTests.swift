@@ -81,6 +81,49 @@ import Testing
         #expect(a == b)
     }
 
+    /// A key at ten times its rate is reported during the hour, at the request that makes the
+    /// hour anomalous whatever follows, and the finding is completed (not counted again) when
+    /// the hour closes. Runs split before and after that request give the same findings.
+    @Test func volumeIsFoundDuringTheHourAndSplitRunsAgree() throws {
+        let t = TempDir()
+        var lines: [String] = []
+        func request(_ ms: Int64) {
+            lines.append(#"{"timestamp":"\#(EventTime.format(ms))","level":"INFO","operation":"execute_tool","server_name":"mcp-files","client_ip":"10.1.2.3","request_id":"r-\#(lines.count)","status_code":200,"api_key_id":"key_a","tool_name":"read_file"}"#)
+        }
+        let start = ms("2026-11-01T00:00:00Z")
+        // Six days at 10 requests an hour: warm, with its own baseline.
+        for h in 0..<(6 * 24) { for i in 0..<10 { request(start + Int64(h) * EventTime.hour + Int64(i) * 6 * EventTime.minute + 7_000) } }
+        // Then an hour of 200 requests (one every 18 s), and a quiet hour after it.
+        let spike = start + 6 * 24 * EventTime.hour
+        let before = lines.count
+        for i in 0..<200 { request(spike + Int64(i) * 18_000) }
+        for i in 0..<10 { request(spike + EventTime.hour + Int64(i) * 6 * EventTime.minute) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: t.path("all.jsonl"), atomically: true, encoding: .utf8)
+        let one = try runVigil(["analyze", "--quiet", "--db", t.path("one.sqlite"), t.path("all.jsonl")])
+        #expect(one.status == 0, "\(one.err)")
+        let findings = try FindingStore(path: t.path("one.sqlite")).findings(FindingQuery())
+        let volume = try #require(findings.first { $0.rule == "volume" })
+        #expect(volume.count == 1)
+        #expect(volume.firstSeen > spike && volume.firstSeen < spike + 30 * EventTime.minute, "found within the spike hour: \(EventTime.format(volume.firstSeen))")
+        #expect(volume.lastSeen == spike + 199 * 18_000)
+        #expect(volume.evidence.attributes["observed"] == "200")
+        #expect(volume.evidence.attributes["judged"] == "during the hour, then again at its end")
+        let firedAt = Int((volume.firstSeen - spike) / 18_000)
+
+        // Split before that request, and after it, each part in its own run.
+        let cuts = [0, before + firedAt - 3, before + firedAt + 5, lines.count]
+        for (n, r) in zip(cuts, cuts.dropFirst()).enumerated() {
+            try (lines[r.0..<r.1].joined(separator: "\n") + "\n").write(toFile: t.path("part\(n).jsonl"), atomically: true, encoding: .utf8)
+            let run = try runVigil(["analyze", "--quiet", "--db", t.path("split.sqlite"), t.path("part\(n).jsonl")])
+            #expect(run.status == 0, "\(run.err)")
+        }
+        func normalized(_ db: String) throws -> String {
+            try runVigil(["findings", "--db", t.path(db), "--output", "jsonl"]).out
+                .replacingOccurrences(of: #""at":"[^"]*""#, with: "\"at\":\"…\"", options: .regularExpression)
+        }
+        #expect(try normalized("one.sqlite") == normalized("split.sqlite"))
+    }
+
     @Test func poissonTail() {
         #expect(APIKeyAnomalyDetector.poissonTail(2, 5) == 1)
         // P(X ≥ 30 | λ = 5) = 2.82e-14 (exact sum)

@@ -3,11 +3,12 @@ import Foundation
 /// Saving and restoring what the detector knows, with symbols spelled out, so a run can
 /// continue where the last one stopped (and `vigil baseline show` can read it).
 ///
-/// Binary (`BinaryWriter`), version 1: open hour, fleet profile, then per key (sorted by key
-/// id): scalars, the open hour's counts and sample, known values, last place, recent rules
-/// and the last 24 judged hours.
+/// Binary (`BinaryWriter`), version 2: open hour, fleet profile, then per key (sorted by key
+/// id): scalars, the open hour's counts and sample, known values, last place, recent rules,
+/// the last 24 judged hours, and the open hour's early volume check (count to try it at,
+/// whether it fired). Version 1 (without the last two) is still read.
 extension APIKeyAnomalyDetector {
-    static let stateVersion: UInt8 = 1
+    static let stateVersion: UInt8 = 2
 
     func snapshot(context: DetectionContext) throws -> Data? {
         var w = BinaryWriter(capacity: keys.count * 400 + 1024)
@@ -50,13 +51,17 @@ extension APIKeyAnomalyDetector {
             } else {
                 w.u8(0)
             }
+            let isOpen = open.contains(sym)
+            w.u32(isOpen ? k.volumeCheckAt : .max)
+            w.u8(isOpen && k.volumeFired ? 1 : 0)
         }
         return Data(w.bytes)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
         var r = BinaryReader([UInt8](data))
-        guard try r.u8() == APIKeyAnomalyDetector.stateVersion else { throw BinaryReader.Truncated() }
+        let version = try r.u8()
+        guard version == 1 || version == APIKeyAnomalyDetector.stateVersion else { throw BinaryReader.Truncated() }
         openHour = try r.i64()
         var p = SeasonalProfile()
         for i in 0..<24 { p.hourOfDay[i] = try r.f64() }
@@ -94,6 +99,10 @@ extension APIKeyAnomalyDetector {
             if try r.u8() == 1 {
                 let json = try r.string()
                 sample = try JSONDecoder.state.decode(StoredSample.self, from: Data(json.utf8)).ref(context)
+            }
+            if version >= 2 {
+                k.volumeCheckAt = try r.u32()
+                k.volumeFired = try r.u8() == 1
             }
             keys[sym] = k
             if k.hour == openHour && k.hour != .min { reopened.append((sym, sample)) }

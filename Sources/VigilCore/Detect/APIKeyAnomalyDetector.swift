@@ -9,7 +9,9 @@ import Foundation
 ///   Alert when the Poisson tail P(X ≥ observed) is below `pValue`, observed is at least
 ///   `ratio` × expected and at least `minCount` (counts are first divided by the square root
 ///   of the key's measured over-dispersion, so bursty keys need bigger jumps). Anomalous hours do not feed
-///   the baseline. Before warm-up only the static floor applies.
+///   the baseline. Before warm-up only the static floor applies. The same test is also tried
+///   during the hour on the count so far (`checkVolumeEarly`), so a spike is reported within
+///   minutes; the hour's end then completes that finding.
 /// - `new_country`, `new_asn`, `new_network` (/24 or /48): a value the key has not used in
 ///   its history (values unused for `forget` are forgotten); silent during warm-up.
 /// - `impossible_travel`: consecutive uses from places further apart than `travelKm`, faster
@@ -107,6 +109,8 @@ final class APIKeyAnomalyDetector: Detector {
                 k.activeSlot = Int32(active.count)
                 active.append(e.apiKey)
                 activeSamples.append(context.sampleRef(e))
+                k.volumeFired = false
+                k.volumeCheckAt = earliestVolumeCheck(k)
             }
             k.count += 1
             switch e.outcome {
@@ -114,6 +118,7 @@ final class APIKeyAnomalyDetector: Detector {
             default: break
             }
             k.lastTime = max(k.lastTime, e.time)
+            if k.count >= k.volumeCheckAt { checkVolumeEarly(k, key: e.apiKey, time: e.time, context) }
         }
         if e.outcome == .authFailure { k.lastAuthFailure = max(k.lastAuthFailure, e.time) }
         // Judged against the history before this request.
@@ -209,7 +214,7 @@ final class APIKeyAnomalyDetector: Detector {
     }
 
     /// Raises a finding; `describe` fills in evidence and returns the message.
-    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, time: Int64, sample: SampleRef?, _ context: DetectionContext,
+    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, time: Int64, sample: SampleRef?, again: Bool = false, _ context: DetectionContext,
               describe: (inout Finding) -> String) {
         let low = rule == .newNetwork || rule == .newTool
         // Only a serious rule (or an authentication failure) raises another: a new network and
@@ -223,8 +228,10 @@ final class APIKeyAnomalyDetector: Detector {
         k.recentRules.append((rule.index, time))
         context.findings.report(detector: name, rule: rule.rawValue, subject: .apiKey(key), severity: severity, server: sample?.server ?? .none,
                                 time: time, cooldown: settings.cooldown) { f, isNew in
-            f.count += 1
-            if let sample { context.note(sample, in: &f) }
+            if !again || isNew {
+                f.count += 1
+                if let sample { context.note(sample, in: &f) }
+            }
             f.evidence.attributes["history"] = String(format: "%.1f days, %lld requests", Double(time - k.firstSeen) / Double(EventTime.day), k.total)
             if combined {
                 let names = others.map { Rule.allCases[Int($0.rule)].rawValue }
@@ -269,12 +276,8 @@ final class APIKeyAnomalyDetector: Detector {
             guard let k = existing(key), k.hour == hour else { continue }
             let sample = activeSamples[slot]
             let observed = Double(k.count)
-            // Hours without requests since the last judged hour count as zeros.
-            if k.levelHours > 0 && k.lastClosedHour != .min && hour - k.lastClosedHour > 1 {
-                let missed = Double(min(hour - k.lastClosedHour - 1, 24 * 60))
-                k.level *= pow(1 - APIKeyAnomalyDetector.alpha, missed)
-            }
-            let expected = max(k.level * factor, 0.05)
+            let expected = expectedVolume(k, hour: hour, factor: factor)
+            k.level = decayedLevel(k, hour: hour)
             var anomalous = false
             let warmed = isWarm(k, at: k.lastTime) && k.levelHours >= 24
             if warmed && observed >= Double(settings.minCount) && observed >= settings.ratio * expected {
@@ -284,7 +287,9 @@ final class APIKeyAnomalyDetector: Detector {
                 let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
                 if p < settings.pValue {
                     anomalous = true
-                    fire(.volume, key: key, k, time: k.lastTime, sample: sample, context) { f in
+                    // Found during the hour already: the finding is updated with the hour's
+                    // final numbers, not counted a second time.
+                    fire(.volume, key: key, k, time: k.lastTime, sample: sample, again: k.volumeFired, context) { f in
                         f.evidence.attributes["observed"] = String(k.count)
                         f.evidence.attributes["expected"] = String(format: "%.1f", expected)
                         f.evidence.attributes["p_value"] = String(format: "%.1e", p)
@@ -292,6 +297,7 @@ final class APIKeyAnomalyDetector: Detector {
                         f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
                                                                    k.level, k.levelHours, factor, phi)
                         f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+                        f.evidence.attributes["judged"] = k.volumeFired ? "during the hour, then again at its end" : "at the hour's end"
                         // The day before and the anomalous hour, for "requests against baseline" charts.
                         let series = k.recent.hours.suffix(KeyState.recentHours - 1) + [RecentHour(hour: hour, observed: k.count, expected: expected)]
                         f.evidence.attributes["series_hours"] = series.map { String($0.hour) }.joined(separator: ",")
@@ -343,6 +349,76 @@ final class APIKeyAnomalyDetector: Detector {
         profile.learn(hourNumber: hour, total: fleetTotal)
         active.removeAll(keepingCapacity: true)
         activeSamples.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: volume during the hour
+
+    private var factorHour: Int64 = .min
+    private var factorOfHour = 1.0
+
+    /// The fleet profile's factor for the open hour (the profile changes only when an hour
+    /// closes, so it is computed once an hour, not per key).
+    private func openFactor() -> Double {
+        if factorHour != openHour {
+            factorOfHour = profile.factor(hourNumber: openHour)
+            factorHour = openHour
+        }
+        return factorOfHour
+    }
+
+    /// The key's level with the hours since its last judged hour counted as zeros.
+    private func decayedLevel(_ k: KeyState, hour: Int64) -> Double {
+        guard k.levelHours > 0 && k.lastClosedHour != .min && hour - k.lastClosedHour > 1 else { return k.level }
+        let missed = Double(min(hour - k.lastClosedHour - 1, 24 * 60))
+        return k.level * pow(1 - APIKeyAnomalyDetector.alpha, missed)
+    }
+
+    /// Requests expected of the key in `hour`: exactly what `closeHour` computes for it.
+    private func expectedVolume(_ k: KeyState, hour: Int64, factor: Double) -> Double {
+        max(decayedLevel(k, hour: hour) * factor, 0.05)
+    }
+
+    /// The first count at which the open hour could be judged anomalous (the floors of the
+    /// test at the hour's end); `.max` for a key without 24 judged hours of baseline.
+    private func earliestVolumeCheck(_ k: KeyState) -> UInt32 {
+        guard k.levelHours >= 24 else { return .max }
+        let floor = max(Double(settings.minCount), (settings.ratio * expectedVolume(k, hour: openHour, factor: openFactor())).rounded(.up), 1)
+        return floor >= Double(UInt32.max) ? .max : UInt32(floor)
+    }
+
+    /// Judges the open hour before it ends, once its count alone makes it anomalous: the count
+    /// can only grow until the hour closes, and every condition of the test then (count floors,
+    /// Poisson tail, warm-up) holds for a larger count and a later time if it holds now, so the
+    /// hour will be judged anomalous at its end too, where the finding gets the final numbers.
+    /// A leaked key used at ten times its rate is reported within minutes, not at the hour's end.
+    /// Deterministic in event time: the same events give the same moment.
+    private func checkVolumeEarly(_ k: KeyState, key: Symbol, time: Int64, _ context: DetectionContext) {
+        let count = k.count
+        // Not yet: look again a little later (geometric, so a key near its threshold costs
+        // a few tries an hour, not one per request).
+        let later = count + max(1, count / 8)
+        guard isWarm(k, at: time) else { k.volumeCheckAt = later; return }
+        let factor = openFactor()
+        let expected = expectedVolume(k, hour: openHour, factor: factor)
+        let phi = max(k.dispersion, 1).squareRoot()
+        let observed = Double(count)
+        let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
+        guard p < settings.pValue else { k.volumeCheckAt = later; return }
+        k.volumeFired = true
+        k.volumeCheckAt = .max
+        let hour = openHour
+        fire(.volume, key: key, k, time: time, sample: sample(of: k), context) { f in
+            f.evidence.attributes["observed"] = String(count)
+            f.evidence.attributes["expected"] = String(format: "%.1f", expected)
+            f.evidence.attributes["p_value"] = String(format: "%.1e", p)
+            f.evidence.attributes["score"] = String(format: "%.1f× expected", observed / expected)
+            f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
+                                                       k.level, k.levelHours, factor, phi)
+            f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+            f.evidence.attributes["judged"] = "during the hour, at \(count) requests (\(EventTime.format(time)))"
+            f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(count))
+            return "API key \(f.subject) made \(count) requests in the first \((time - hour * EventTime.hour) / EventTime.minute) minutes of an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected)) for a whole hour"
+        }
     }
 
     // MARK: math

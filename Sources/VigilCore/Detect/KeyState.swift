@@ -26,6 +26,10 @@ final class KeyState {
     var errorHours: Int32 = 0
     /// Index in the detector's active keys (and their samples) while `hour` is open.
     var activeSlot: Int32 = -1
+    /// The open hour's count at which the volume test is tried before the hour ends.
+    var volumeCheckAt: UInt32 = .max
+    /// The open hour was already found anomalous before its end.
+    var volumeFired = false
     // Fast path: the last two addresses, with the minute they were checked.
     var lastIPMinutes: (UInt32, UInt32) = (0, 0)
     var lastIPCount: UInt8 = 0
