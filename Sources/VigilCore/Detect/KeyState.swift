@@ -5,6 +5,10 @@
 /// five allocations (and their headers) a key, and the open hour's evidence sample (100 bytes)
 /// lives in the detector's list of active keys instead of here.
 final class KeyState {
+    // Fields are ordered so the 16-byte-aligned addresses come first and the one-byte fields
+    // fill the padding after `recent` (496 bytes, not 510).
+    /// Fast path: the last two addresses (`lastIPCount` of them), with the minute each was checked.
+    var lastIPs: (UInt128, UInt128) = (0, 0)
     var firstSeen: Int64
     var lastSeen: Int64
     var total: Int64 = 0
@@ -28,12 +32,12 @@ final class KeyState {
     var activeSlot: Int32 = -1
     /// The open hour's count at which the volume test is tried before the hour ends.
     var volumeCheckAt: UInt32 = .max
+    var lastIPMinutes: (UInt32, UInt32) = (0, 0)
+    /// The last 24 judged hours: requests and expected requests.
+    var recent = RecentHours()
+    var lastIPCount: UInt8 = 0
     /// The open hour was already found anomalous before its end.
     var volumeFired = false
-    // Fast path: the last two addresses, with the minute they were checked.
-    var lastIPMinutes: (UInt32, UInt32) = (0, 0)
-    var lastIPCount: UInt8 = 0
-    var lastIPs: (UInt128, UInt128) = (0, 0)
     /// Countries, AS numbers, networks and tools, with first and last use.
     var known = KnownValues()
     struct Place {
@@ -44,8 +48,6 @@ final class KeyState {
     }
     var place: Place?
     var recentRules: [(rule: UInt8, time: Int64)] = []
-    /// The last 24 judged hours: requests and expected requests.
-    var recent = RecentHours()
 
     init(firstSeen: Int64) {
         self.firstSeen = firstSeen
