@@ -149,6 +149,24 @@ import Testing
         #expect(try "\(a.hourlyCounts())" == "\(b.hourlyCounts())")
     }
 
+    /// Two processes (two hash seeds) analyzing the same logs leave the same bytes: detector
+    /// state, decoder state and offsets, not only the same findings.
+    @Test func sameInputSameStoredState() throws {
+        let t = TempDir()
+        let inputs = ["fixtures/sshd/auth.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl", "fixtures/realdata/OpenSSH_2k.log"]
+            .map { packageRoot.appendingPathComponent($0).path }
+        for db in ["a.sqlite", "b.sqlite"] {
+            let r = try runVigil(["analyze", "--quiet", "--year", "2026", "--db", t.path(db)] + inputs)
+            #expect(r.status == 0, "\(r.err)")
+        }
+        let a = try FindingStore(path: t.path("a.sqlite")), b = try FindingStore(path: t.path("b.sqlite"))
+        let sa = try a.loadState(), sb = try b.loadState()
+        #expect(sa.keys.sorted() == sb.keys.sorted())
+        for (name, data) in sa { #expect(sb[name] == data, "\(name)") }
+        #expect(try a.inputRecords().map { "\($0.fingerprint) \($0.offset) \($0.decoderState.map { String(decoding: $0, as: UTF8.self) } ?? "")" }
+                == b.inputRecords().map { "\($0.fingerprint) \($0.offset) \($0.decoderState.map { String(decoding: $0, as: UTF8.self) } ?? "")" })
+    }
+
     @Test func knownValuesKeepEachKindWithinItsCap() {
         var k = KnownValues()
         let forget: UInt32 = 1000

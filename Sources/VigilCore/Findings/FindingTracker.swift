@@ -162,8 +162,13 @@ extension JSONEncoder {
 
 extension JSONEncoder {
     /// For Vigil's own saved state: no key conversion (measured as the main cost of saving
-    /// large state with `.vigil`) and no sorting. Never shown to users.
-    static var state: JSONEncoder { JSONEncoder() }
+    /// large state with `.vigil`). Keys sorted, so the same input leaves the same bytes
+    /// (without it, the order followed each process's hash seed). Never shown to users.
+    static var state: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = .sortedKeys
+        return e
+    }
 }
 
 extension JSONDecoder {
