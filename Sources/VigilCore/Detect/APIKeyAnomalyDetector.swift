@@ -347,8 +347,12 @@ final class APIKeyAnomalyDetector: Detector {
             k.activeSlot = -1
         }
         profile.learn(hourNumber: hour, total: fleetTotal)
+        let n = active.count
         active.removeAll(keepingCapacity: true)
-        activeSamples.removeAll(keepingCapacity: true)
+        // Samples are 104 bytes each: room for about as many keys as this hour had, rather than
+        // the capacity that doubling left (up to twice that; a sixth of a key's memory).
+        activeSamples = []
+        activeSamples.reserveCapacity(n + n / 8)
     }
 
     // MARK: volume during the hour
