@@ -283,27 +283,19 @@ final class APIKeyAnomalyDetector: Detector {
             if warmed && observed >= Double(settings.minCount) && observed >= settings.ratio * expected {
                 // The measured over-dispersion also holds the baseline's own error (level and
                 // profile are estimates), so only its square root widens the test.
-                let phi = max(k.dispersion, 1).squareRoot()
-                let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
-                if p < settings.pValue {
+                let test = volumeTest(k, count: k.count, expected: expected, level: k.level, factor: factor)
+                if test.p < settings.pValue {
                     anomalous = true
                     // Found during the hour already: the finding is updated with the hour's
                     // final numbers, not counted a second time.
                     fire(.volume, key: key, k, time: k.lastTime, sample: sample, again: k.volumeFired, context) { f in
-                        f.evidence.attributes["observed"] = String(k.count)
-                        f.evidence.attributes["expected"] = String(format: "%.1f", expected)
-                        f.evidence.attributes["p_value"] = String(format: "%.1e", p)
-                        f.evidence.attributes["score"] = String(format: "%.1f× expected", observed / expected)
-                        f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
-                                                                   k.level, k.levelHours, factor, phi)
-                        f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+                        note(test, k, hour: hour, in: &f)
                         f.evidence.attributes["judged"] = k.volumeFired ? "during the hour, then again at its end" : "at the hour's end"
                         // The day before and the anomalous hour, for "requests against baseline" charts.
                         let series = k.recent.hours.suffix(KeyState.recentHours - 1) + [RecentHour(hour: hour, observed: k.count, expected: expected)]
                         f.evidence.attributes["series_hours"] = series.map { String($0.hour) }.joined(separator: ",")
                         f.evidence.attributes["series_observed"] = series.map { String($0.observed) }.joined(separator: ",")
                         f.evidence.attributes["series_expected"] = series.map { String(format: "%.1f", $0.expected) }.joined(separator: ",")
-                        f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(k.count))
                         return "API key \(f.subject) made \(k.count) requests in an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected))"
                     }
                 }
@@ -402,27 +394,46 @@ final class APIKeyAnomalyDetector: Detector {
         // a few tries an hour, not one per request).
         let later = count + max(1, count / 8)
         guard isWarm(k, at: time) else { k.volumeCheckAt = later; return }
+        let hour = openHour
         let factor = openFactor()
-        let expected = expectedVolume(k, hour: openHour, factor: factor)
-        let phi = max(k.dispersion, 1).squareRoot()
-        let observed = Double(count)
-        let p = APIKeyAnomalyDetector.poissonTail(observed / phi, expected / phi)
-        guard p < settings.pValue else { k.volumeCheckAt = later; return }
+        let test = volumeTest(k, count: count, expected: expectedVolume(k, hour: hour, factor: factor), level: decayedLevel(k, hour: hour), factor: factor)
+        guard test.p < settings.pValue else { k.volumeCheckAt = later; return }
         k.volumeFired = true
         k.volumeCheckAt = .max
-        let hour = openHour
         fire(.volume, key: key, k, time: time, sample: sample(of: k), context) { f in
-            f.evidence.attributes["observed"] = String(count)
-            f.evidence.attributes["expected"] = String(format: "%.1f", expected)
-            f.evidence.attributes["p_value"] = String(format: "%.1e", p)
-            f.evidence.attributes["score"] = String(format: "%.1f× expected", observed / expected)
-            f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
-                                                       k.level, k.levelHours, factor, phi)
-            f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+            note(test, k, hour: hour, in: &f)
             f.evidence.attributes["judged"] = "during the hour, at \(count) requests (\(EventTime.format(time)))"
-            f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(count))
-            return "API key \(f.subject) made \(count) requests in the first \((time - hour * EventTime.hour) / EventTime.minute) minutes of an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected)) for a whole hour"
+            return "API key \(f.subject) made \(count) requests in the first \((time - hour * EventTime.hour) / EventTime.minute) minutes of an hour, \(String(format: "%.0f", Double(count) / test.expected))× its usual \(String(format: "%.1f", test.expected)) for a whole hour"
         }
+    }
+
+    /// The volume test's numbers for a count in an hour (the floors already passed).
+    struct VolumeTest {
+        var observed: UInt32
+        var expected: Double
+        var level: Double
+        var factor: Double
+        /// Square root of the key's over-dispersion: counts are divided by it before the test.
+        var phi: Double
+        var p: Double
+    }
+
+    private func volumeTest(_ k: KeyState, count: UInt32, expected: Double, level: Double, factor: Double) -> VolumeTest {
+        let phi = max(k.dispersion, 1).squareRoot()
+        let p = APIKeyAnomalyDetector.poissonTail(Double(count) / phi, expected / phi)
+        return VolumeTest(observed: count, expected: expected, level: level, factor: factor, phi: phi, p: p)
+    }
+
+    /// The numbers a reviewer needs, on a volume finding.
+    private func note(_ t: VolumeTest, _ k: KeyState, hour: Int64, in f: inout Finding) {
+        f.evidence.attributes["observed"] = String(t.observed)
+        f.evidence.attributes["expected"] = String(format: "%.1f", t.expected)
+        f.evidence.attributes["p_value"] = String(format: "%.1e", t.p)
+        f.evidence.attributes["score"] = String(format: "%.1f× expected", Double(t.observed) / t.expected)
+        f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
+                                                   t.level, k.levelHours, t.factor, t.phi)
+        f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
+        f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(t.observed))
     }
 
     // MARK: math
