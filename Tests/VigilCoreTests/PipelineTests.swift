@@ -67,15 +67,21 @@ import Testing
         #expect(pushed.value.dropFirst().allSatisfy { !$0 }, "pushes after a cancel are refused, not blocked")
     }
 
+    /// 500 keys of generated MCP traffic (more than 65,536 lines a week) and the anomaly
+    /// benchmark's policy, in `t`.
+    static func generate(in t: TempDir, days: Int, seed: Int, to file: String) throws {
+        try AnomalyEvaluationTests.policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let g = try runVigil(["generate", "--keys", "500", "--days", "\(days)", "--incidents", "2", "--seed", "\(seed)",
+                              "--out", t.path(file), "--labels", t.path("labels.json")], tool: "vigil-traffic")
+        #expect(g.status == 0, "\(g.err)")
+    }
+
     /// Two inputs merged by time, with a checkpoint at every chance (every 65,536 events), give
     /// what one final checkpoint gives: findings, hourly counts and offsets; a second run then
     /// reads nothing again.
     @Test func checkpointsBetweenBatchesChangeNothing() throws {
         let t = TempDir()
-        try AnomalyEvaluationTests.policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
-        let g = try runVigil(["generate", "--keys", "500", "--days", "8", "--incidents", "2", "--seed", "11",
-                              "--out", t.path("all.jsonl"), "--labels", t.path("labels.json")], tool: "vigil-traffic")
-        #expect(g.status == 0, "\(g.err)")
+        try Self.generate(in: t, days: 8, seed: 11, to: "all.jsonl")
         let lines = try String(contentsOfFile: t.path("all.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.count > 2 * 65_536)
         for part in 0..<2 {
@@ -107,10 +113,7 @@ import Testing
     /// run ends with the findings and hourly counts of one uninterrupted run.
     @Test func killedAfterAMidRunCheckpointResumesExactly() throws {
         let t = TempDir()
-        try AnomalyEvaluationTests.policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
-        let g = try runVigil(["generate", "--keys", "500", "--days", "10", "--incidents", "2", "--seed", "12",
-                              "--out", t.path("traffic.jsonl"), "--labels", t.path("labels.json")], tool: "vigil-traffic")
-        #expect(g.status == 0, "\(g.err)")
+        try Self.generate(in: t, days: 10, seed: 12, to: "traffic.jsonl")
         let size = try FileManager.default.attributesOfItem(atPath: t.path("traffic.jsonl"))[.size] as! Int64
         let args = ["analyze", "--quiet", "--policy", t.path("policy.yaml"), "--checkpoint-lines", "1", t.path("traffic.jsonl")]
         let clean = try runVigil(args + ["--db", t.path("clean.sqlite")])
