@@ -23,20 +23,22 @@ public final class TailMetrics: @unchecked Sendable {
         ([name] + labels.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1}")
     }
 
-    private func counter(_ name: String, _ labels: [(String, String)], help: String = "") -> Counter {
+    /// The series for this name and labels, registered on first use.
+    private func series<M>(_ made: inout [String: M], _ name: String, _ labels: [(String, String)], help: String,
+                           _ make: (MetricNameDescriptor, [(String, String)]) -> M) -> M {
         let k = key(name, labels)
-        if let c = counters[k] { return c }
-        let c = registry.makeCounter(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
-        counters[k] = c
-        return c
+        if let m = made[k] { return m }
+        let m = make(MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels)
+        made[k] = m
+        return m
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)], help: String = "") -> Counter {
+        series(&counters, name, labels, help: help) { registry.makeCounter(descriptor: $0, labels: $1) }
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)], help: String = "") -> Gauge {
-        let k = key(name, labels)
-        if let g = gauges[k] { return g }
-        let g = registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
-        gauges[k] = g
-        return g
+        series(&gauges, name, labels, help: help) { registry.makeGauge(descriptor: $0, labels: $1) }
     }
 
     /// Brings a counter up to a cumulative value.
