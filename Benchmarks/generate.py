@@ -2,7 +2,13 @@
 """Generates large realistic logs for benchmarks: sshd auth.log or MCP JSON lines.
 
 Mostly ordinary traffic with brute-force bursts and forbidden calls mixed in, so that every
-detector path runs. Deterministic (seeded). Usage: generate.py sshd|mcp LINES > file
+detector path runs. Deterministic (seeded). Usage: generate.py sshd|mcp|mcp-attack LINES > file
+
+`mcp-attack` is `mcp` under attack: besides the ordinary traffic, two API keys call at about
+720 requests a minute (over the shipped 600/min limit, so nearly every one of their requests
+is a breach that grows a finding) and 50 addresses fail authentication several times a
+minute each. About 15% of its lines grow a finding: the case where an attacker decides how
+much work findings cost.
 """
 import json, random, sys
 
@@ -53,7 +59,12 @@ else:
         stamp = f"{tm.tm_year}-{tm.tm_mon:02d}-{tm.tm_mday:02d}T{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}.{ms:03d}Z"
         r = rng.random()
         status, err = 200, None
-        if r < 0.01: status, err = 401, "INVALID_API_KEY"
+        attack = rng.random() if kind == "mcp-attack" else 1.0
+        if attack < 0.12:
+            key, ip = f"key_attack_{int(attack * 100) % 2}", f"203.0.113.{int(attack * 1000) % 2 + 1}"
+        elif attack < 0.14:
+            status, err, key, ip = 401, "INVALID_API_KEY", None, f"192.0.2.{rng.randint(1, 50)}"
+        elif r < 0.01: status, err = 401, "INVALID_API_KEY"
         elif r < 0.012: status, err = 403, "PERMISSION_DENIED"
         elif r < 0.02: status, err = 429, "RATE_LIMITED"
         elif r < 0.025: status, err = 422, "VALIDATION_ERROR"
@@ -64,6 +75,9 @@ else:
              "request_id": f"req-{i:012d}", "duration_ms": rng.randint(3, 900), "status_code": status, "error_code": err,
              "message": "ok" if status == 200 else "failed", "tool_name": rng.choice(tools), "user_id": f"u_{rng.randint(0,5000):04x}",
              "api_key_id": rng.choice(keys)}
+        if attack < 0.14:
+            d["client_ip"], d["api_key_id"] = ip, key
+            if key is None: del d["api_key_id"]
         buf.append(json.dumps(d, separators=(",", ":")))
         if len(buf) >= 10000:
             out.write("\n".join(buf) + "\n"); buf = []

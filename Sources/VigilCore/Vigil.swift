@@ -2,3 +2,8 @@
 public enum Vigil {
     public static let version = "0.1.0"
 }
+
+extension Vigil {
+    /// The detector names a policy, a suppression or a filter may use.
+    public static var detectorNames: [String] { DetectorRegistry.names }
+}

@@ -37,8 +37,8 @@ struct SuppressCommand: ParsableCommand {
         guard detector != nil, subject != nil, until != nil, let note, !note.isEmpty else {
             throw ValidationError("give --detector, --subject, --until and --note (or --list, or --remove N)")
         }
-        if let d = detector, d != "*", !DetectorSettings.detectorNames.contains(d) {
-            throw ValidationError("unknown detector \(d); detectors: \(DetectorSettings.detectorNames.joined(separator: ", ")), or *")
+        if let d = detector, d != "*", !Vigil.detectorNames.contains(d) {
+            throw ValidationError("unknown detector \(d); detectors: \(Vigil.detectorNames.joined(separator: ", ")), or *")
         }
     }
 

@@ -225,7 +225,7 @@ import Testing
         #expect(p.policy.detectors.authFailureBurst.window == 10 * EventTime.minute)
         #expect(p.policy.detectors.authFailureBurst.cooldown == 30 * EventTime.minute)
         #expect(!p.policy.detectors.unauthorizedAccess.enabled)
-        #expect(DetectorSet.make(p.policy, enricher: nil).map(\.name) == ["auth_failure_burst", "rate_limit_breach", "input_validation", "api_key_anomaly"])
+        #expect(DetectorRegistry.make(p.policy, enricher: nil).map(\.name) == ["auth_failure_burst", "rate_limit_breach", "input_validation", "api_key_anomaly"])
     }
 
     @Test func retentionSettings() {

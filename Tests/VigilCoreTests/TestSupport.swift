@@ -79,13 +79,14 @@ final class DetectorHarness {
 
     init(policy: Policy, enricher: Enricher? = nil) {
         context.findings.enricher = enricher
-        detectors = DetectorSet.make(policy, enricher: enricher)
+        detectors = DetectorRegistry.make(policy, enricher: enricher)
         context.inputNames = ["test.log"]
     }
 
     func feed(_ time: String, ip: String, server: String? = nil, _ outcome: Outcome, attempts: UInt32 = 1,
-              key: String? = nil, user: String? = nil) {
+              key: String? = nil, user: String? = nil, status: Int32 = 0) {
         var e = Event()
+        e.status = status
         e.time = ms(time)
         e.clientIP = IPAddress(ip)
         e.outcome = outcome
@@ -98,5 +99,5 @@ final class DetectorHarness {
         for d in detectors { d.observe(e, context: context) }
     }
 
-    var findings: [Finding] { context.findings.drainChanged() }
+    var findings: [Finding] { context.drainFindings(detectors) }
 }

@@ -28,7 +28,7 @@ import Foundation
 /// Event time only: an hour is judged when the watermark passes its end; events of an hour
 /// already judged are counted as late and do not enter the volume baseline.
 final class APIKeyAnomalyDetector: Detector {
-    let name = "api_key_anomaly"
+    let name = DetectorSettings.APIKeyAnomaly.detectorName
     let settings: DetectorSettings.APIKeyAnomaly
     let enricher: Enricher?
     /// Weight of one hour in the key's level (half-life about 34 hours).
@@ -464,5 +464,64 @@ final class APIKeyAnomalyDetector: Detector {
         let a = UInt8(code >> 8), b = UInt8(code & 0xff)
         guard a >= 65, a <= 90, b >= 65, b <= 90 else { return nil }
         return String(decoding: [a, b], as: UTF8.self)
+    }
+}
+
+extension APIKeyAnomalyDetector {
+    /// The policy's `detectors.api_key_anomaly`.
+    static var descriptor: DetectorDescriptor {
+        DetectorDescriptor(name: DetectorSettings.APIKeyAnomaly.detectorName, settings: [
+            .flag("enabled", \.apiKeyAnomaly.enabled),
+            .severity("severity", \.apiKeyAnomaly.severity),
+            .severity("combined_severity", \.apiKeyAnomaly.combinedSeverity),
+            .duration("warmup", \.apiKeyAnomaly.warmup),
+            .count("warmup_requests", \.apiKeyAnomaly.warmupRequests),
+            .number("p_value", \.apiKeyAnomaly.pValue),
+            .number("ratio", \.apiKeyAnomaly.ratio),
+            .count("min_count", \.apiKeyAnomaly.minCount),
+            .count("static_hourly_floor", \.apiKeyAnomaly.staticHourlyFloor),
+            .number("travel_speed_kmh", \.apiKeyAnomaly.travelSpeedKmh),
+            .number("travel_km", \.apiKeyAnomaly.travelKm),
+            .duration("cooldown", \.apiKeyAnomaly.cooldown),
+            .severity("low_severity", \.apiKeyAnomaly.lowSeverity),
+            .duration("forget", \.apiKeyAnomaly.forget),
+        ]) { policy, enricher in
+            policy.detectors.apiKeyAnomaly.enabled ? APIKeyAnomalyDetector(settings: policy.detectors.apiKeyAnomaly, enricher: enricher) : nil
+        }
+    }
+}
+
+extension DetectorSettings {
+    /// The settings of `api_key_anomaly`.
+    public var apiKeyAnomaly: APIKeyAnomaly {
+        get { self[APIKeyAnomaly.self] }
+        set { self[APIKeyAnomaly.self] = newValue }
+    }
+
+    public struct APIKeyAnomaly: DetectorConfiguration {
+        public static var detectorName: String { "api_key_anomaly" }
+        public init() {}
+        public var enabled = true
+        public var severity = Severity.p3
+        /// Severity when several rules fire for a key within a day, or it also failed auth.
+        public var combinedSeverity = Severity.p2
+        /// Severity of rules that are common on their own (`new_network`, `new_tool`).
+        public var lowSeverity = Severity.p4
+        /// A key is judged against its baseline after this long and this many requests.
+        public var warmup: Int64 = 5 * EventTime.day
+        public var warmupRequests = 10
+        /// Known countries, networks and tools unused this long are forgotten.
+        public var forget: Int64 = 30 * EventTime.day
+        /// Volume: alert when P(X ≥ observed) < `pValue` and observed ≥ `ratio` × expected
+        /// and observed ≥ `minCount`.
+        public var pValue = 1e-6
+        public var ratio = 2.0
+        public var minCount = 20
+        /// Cold start: any key above this many requests in an hour, baseline or not.
+        public var staticHourlyFloor = 5_000
+        /// Impossible travel: faster than this between consecutive uses, over at least `travelKm`.
+        public var travelSpeedKmh = 800.0
+        public var travelKm = 500.0
+        public var cooldown: Int64 = 6 * EventTime.hour
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 /// server error; P1, "unauthorized admin access"). The subject is the client address;
 /// evidence names the allowlists, servers, keys and users, and the address's country and ASN.
 final class AllowlistViolationDetector: Detector {
-    let name = "allowlist_violation"
+    let name = DetectorSettings.AllowlistViolation.detectorName
     private let settings: DetectorSettings.AllowlistViolation
     private let matcher: AllowlistMatcher
 
@@ -55,4 +55,39 @@ final class AllowlistViolationDetector: Detector {
     func snapshot(context: DetectionContext) throws -> Data? { nil }
 
     func restore(_ data: Data, context: DetectionContext) throws {}
+}
+
+extension AllowlistViolationDetector {
+    /// The policy's `detectors.allowlist_violation`; built only when the policy has allowlists.
+    static var descriptor: DetectorDescriptor {
+        DetectorDescriptor(name: DetectorSettings.AllowlistViolation.detectorName, settings: [
+            .flag("enabled", \.allowlistViolation.enabled),
+            .severity("severity", \.allowlistViolation.severity),
+            .severity("success_severity", \.allowlistViolation.successSeverity),
+            .duration("cooldown", \.allowlistViolation.cooldown),
+        ]) { policy, enricher in
+            guard policy.detectors.allowlistViolation.enabled, !policy.allowlists.isEmpty else { return nil }
+            return AllowlistViolationDetector(settings: policy.detectors.allowlistViolation,
+                                              matcher: AllowlistMatcher(allowlists: policy.allowlists, enricher: enricher))
+        }
+    }
+}
+
+extension DetectorSettings {
+    /// The settings of `allowlist_violation`.
+    public var allowlistViolation: AllowlistViolation {
+        get { self[AllowlistViolation.self] }
+        set { self[AllowlistViolation.self] = newValue }
+    }
+
+    public struct AllowlistViolation: DetectorConfiguration {
+        public static var detectorName: String { "allowlist_violation" }
+        public init() {}
+        public var enabled = true
+        /// Severity of a refused or failed request from outside the allowlists.
+        public var severity = Severity.p2
+        /// Severity of a request from outside that the server accepted.
+        public var successSeverity = Severity.p1
+        public var cooldown: Int64 = 15 * EventTime.minute
+    }
 }

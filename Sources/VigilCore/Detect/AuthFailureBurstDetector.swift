@@ -8,7 +8,7 @@ import Foundation
 /// failure from the client grows it. A successful login or request from the client during the
 /// episode raises `success_after_failures` (P1): the brute force may have worked.
 final class AuthFailureBurstDetector: Detector {
-    let name = "auth_failure_burst"
+    let name = DetectorSettings.AuthFailureBurst.detectorName
     static let successRule = "success_after_failures"
     private let settings: DetectorSettings.AuthFailureBurst
 
@@ -67,7 +67,6 @@ final class AuthFailureBurstDetector: Detector {
                                time: e.time, cooldown: settings.cooldown) { f, _ in
                     f.count += Int(e.attempts)
                     context.note(e, in: &f)
-                    self.describe(&f)
                 }
                 return
             }
@@ -83,7 +82,6 @@ final class AuthFailureBurstDetector: Detector {
                     for r in refs { context.note(r, in: &f) }
                     f.lastSeen = max(f.lastSeen, e.time)
                     f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(Duration.format(self.settings.window))"
-                    self.describe(&f)
                 }
                 windows[subject] = nil
                 return
@@ -97,9 +95,6 @@ final class AuthFailureBurstDetector: Detector {
                                     time: e.time, cooldown: settings.cooldown) { f, _ in
                 f.count += 1
                 context.note(e, in: &f)
-                let users = f.evidence.users.joined(separator: ", ")
-                f.message = "Successful login from \(f.subject) during an authentication-failure burst"
-                    + (users.isEmpty ? "" : " (user \(users))")
             }
         default:
             return
@@ -116,7 +111,14 @@ final class AuthFailureBurstDetector: Detector {
         return id
     }
 
-    private func describe(_ f: inout Finding) {
+    /// The message (and failure count): text made once per commit, not per failure.
+    func describe(_ f: inout Finding, context: DetectionContext) {
+        if f.rule == Self.successRule {
+            let users = f.evidence.users.joined(separator: ", ")
+            f.message = "Successful login from \(f.subject) during an authentication-failure burst"
+                + (users.isEmpty ? "" : " (user \(users))")
+            return
+        }
         f.evidence.counts["failures"] = f.count
         let users = f.evidence.users.prefix(5).joined(separator: ", ")
         let more = f.evidence.users.count > 5 || f.evidence.moreUsers > 0 ? ", …" : ""
@@ -201,5 +203,42 @@ extension DetectionContext {
         if let i = inputNames.firstIndex(of: name) { return Int32(i) }
         inputNames.append(name)
         return Int32(inputNames.count - 1)
+    }
+}
+
+extension AuthFailureBurstDetector {
+    /// The policy's `detectors.auth_failure_burst`.
+    static var descriptor: DetectorDescriptor {
+        DetectorDescriptor(name: DetectorSettings.AuthFailureBurst.detectorName, settings: [
+            .flag("enabled", \.authFailureBurst.enabled),
+            .integer("threshold", \.authFailureBurst.threshold),
+            .duration("window", \.authFailureBurst.window),
+            .severity("severity", \.authFailureBurst.severity),
+            .duration("cooldown", \.authFailureBurst.cooldown),
+            .severity("success_after_failures_severity", \.authFailureBurst.successAfterFailuresSeverity),
+        ]) { policy, _ in
+            policy.detectors.authFailureBurst.enabled ? AuthFailureBurstDetector(settings: policy.detectors.authFailureBurst) : nil
+        }
+    }
+}
+
+extension DetectorSettings {
+    /// The settings of `auth_failure_burst`.
+    public var authFailureBurst: AuthFailureBurst {
+        get { self[AuthFailureBurst.self] }
+        set { self[AuthFailureBurst.self] = newValue }
+    }
+
+    public struct AuthFailureBurst: DetectorConfiguration {
+        public static var detectorName: String { "auth_failure_burst" }
+        public init() {}
+        public var enabled = true
+        /// A burst is *more than* this many failures inside `window`.
+        public var threshold = 5
+        public var window: Int64 = 5 * EventTime.minute
+        public var severity = Severity.p2
+        public var cooldown: Int64 = 30 * EventTime.minute
+        /// Severity of a success from a subject inside an open burst episode.
+        public var successAfterFailuresSeverity = Severity.p1
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// A detector: watches events in event-time order and reports findings.
 ///
-/// Adding a detector means adding one file with a type conforming to this protocol and listing
-/// it in `DetectorSet`. Detectors keep their own per-subject state, bounded by evicting idle
+/// Adding a detector means adding one file with a type conforming to this protocol and its
+/// `DetectorDescriptor`, and listing it in `DetectorRegistry`. Detectors keep their own per-subject state, bounded by evicting idle
 /// subjects in `advance(to:)`, and can write it out and read it back so that analyzing a log
 /// in several runs gives the same findings as in one.
 public protocol Detector: AnyObject {
@@ -15,6 +15,16 @@ public protocol Detector: AnyObject {
     /// The state needed to continue in a later run; `nil` when there is none.
     func snapshot(context: DetectionContext) throws -> Data?
     func restore(_ data: Data, context: DetectionContext) throws
+    /// Writes the text of a finding this detector made or grew (its message, and evidence
+    /// made from its counts) just before the finding leaves for the store. Growing a finding,
+    /// which an attacker can make happen on every line, then changes only numbers and lists,
+    /// and the text is made once per commit. Detectors that write the message while
+    /// reporting need not implement it.
+    func describe(_ finding: inout Finding, context: DetectionContext)
+}
+
+extension Detector {
+    func describe(_ finding: inout Finding, context: DetectionContext) {}
 }
 
 /// What detectors reach while observing: the symbol table, the finding tracker, and the
@@ -30,6 +40,23 @@ public final class DetectionContext {
     }
 
     func string(_ s: Symbol) -> String? { symbols.string(s) }
+
+    /// The findings changed since the last drain, each described by the detector that made it.
+    func drainFindings(_ detectors: [any Detector]) -> [Finding] {
+        findings.drainChanged { finding in describe(&finding, detectors) }
+    }
+
+    /// Describes changed findings now, while `detectors` are still the ones that made them.
+    func describeFindings(_ detectors: [any Detector]) {
+        findings.describeChanged { finding in describe(&finding, detectors) }
+    }
+
+    private func describe(_ finding: inout Finding, _ detectors: [any Detector]) {
+        for detector in detectors where detector.name == finding.detector {
+            detector.describe(&finding, context: self)
+            return
+        }
+    }
 
     /// The most specific target of an event: tool, else resource, else operation.
     func target(of e: Event) -> String? {

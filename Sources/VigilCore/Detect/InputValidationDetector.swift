@@ -9,7 +9,7 @@ import Foundation
 /// P3. Hours judged anomalous do not feed the baseline. Events of an hour already judged
 /// (later than the watermark allows) are counted as late and left out.
 final class InputValidationDetector: Detector {
-    let name = "input_validation"
+    let name = DetectorSettings.InputValidation.detectorName
     private let settings: DetectorSettings.InputValidation
     /// Baseline weight per hour: about a week of memory.
     static let alpha = 1.0 / 168
@@ -177,5 +177,44 @@ final class InputValidationDetector: Detector {
         }
         baselines = [:]
         for (k, v) in s.baselines { baselines[context.symbols.intern(k)] = v }
+    }
+}
+
+extension InputValidationDetector {
+    /// The policy's `detectors.input_validation`.
+    static var descriptor: DetectorDescriptor {
+        DetectorDescriptor(name: DetectorSettings.InputValidation.detectorName, settings: [
+            .flag("enabled", \.inputValidation.enabled),
+            .severity("severity", \.inputValidation.severity),
+            .severity("baseline_severity", \.inputValidation.baselineSeverity),
+            .number("share", \.inputValidation.threshold),
+            .count("min_requests", \.inputValidation.minRequests),
+            .duration("cooldown", \.inputValidation.cooldown),
+        ]) { policy, _ in
+            policy.detectors.inputValidation.enabled ? InputValidationDetector(settings: policy.detectors.inputValidation) : nil
+        }
+    }
+}
+
+extension DetectorSettings {
+    /// The settings of `input_validation`.
+    public var inputValidation: InputValidation {
+        get { self[InputValidation.self] }
+        set { self[InputValidation.self] = newValue }
+    }
+
+    public struct InputValidation: DetectorConfiguration {
+        public static var detectorName: String { "input_validation" }
+        public init() {}
+        public var enabled = true
+        /// Share of `invalid_input` requests per server and hour above which a finding opens
+        /// (plan §1.4: < 0.5%).
+        public var threshold = 0.005
+        /// Hours with fewer requests are not judged.
+        public var minRequests = 200
+        public var severity = Severity.p4
+        /// Severity when the share is also far above the server's own baseline.
+        public var baselineSeverity = Severity.p3
+        public var cooldown: Int64 = 2 * EventTime.hour
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 /// episodes (P3). More than `dailyEscalation` breaches by one entity in a UTC day escalate the
 /// episode (P2). State per entity is 64 counters, dropped when the window is empty.
 final class RateLimitBreachDetector: Detector {
-    let name = "rate_limit_breach"
+    let name = DetectorSettings.RateLimitBreach.detectorName
     static let slices = 64
     private let settings: DetectorSettings.RateLimitBreach
     private let rules: [RateLimit]
@@ -179,14 +179,20 @@ final class RateLimitBreachDetector: Detector {
             f.evidence.counts[refused ? "answered_429" : "over_limit", default: 0] += 1
             f.evidence.counts["breaches_today"] = d.count
             f.evidence.counts["max_in_window"] = max(f.evidence.counts["max_in_window"] ?? 0, Int(total))
-            if rule.limit != .max {
-                f.evidence.attributes["limit"] = "\(rule.limit) per \(Duration.format(rule.window)) per \(rule.per.rawValue) (\(rule.name))"
-            }
-            let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
-            f.message = "\(f.count) rate-limit breach\(f.count == 1 ? "" : "es") by \(who)"
-                + (rule.limit == .max ? " (answered 429)" : " (limit \(rule.limit) per \(Duration.format(rule.window)); up to \(f.evidence.counts["max_in_window"]!) counted)")
-                + (d.count > settings.dailyEscalation ? "; \(d.count) today, over \(settings.dailyEscalation) a day" : "")
         }
+    }
+
+    /// The message and the limit: text made once per commit, not per breach.
+    func describe(_ f: inout Finding, context: DetectionContext) {
+        guard let rule = rules.first(where: { $0.name == f.rule }) else { return }
+        if rule.limit != .max {
+            f.evidence.attributes["limit"] = "\(rule.limit) per \(Duration.format(rule.window)) per \(rule.per.rawValue) (\(rule.name))"
+        }
+        let today = f.evidence.counts["breaches_today"] ?? 0
+        let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
+        f.message = "\(f.count) rate-limit breach\(f.count == 1 ? "" : "es") by \(who)"
+            + (rule.limit == .max ? " (answered 429)" : " (limit \(rule.limit) per \(Duration.format(rule.window)); up to \(f.evidence.counts["max_in_window"] ?? 0) counted)")
+            + (today > settings.dailyEscalation ? "; \(today) today, over \(settings.dailyEscalation) a day" : "")
     }
 
     private var sweptHour: Int64 = .min
@@ -248,5 +254,45 @@ final class RateLimitBreachDetector: Detector {
             let kind = try r.string(), entity = try r.string(), day = try r.i64(), count = Int(try r.u32())
             if let who = Subject(kind: kind, text: entity, symbols: context.symbols) { daily[who] = (day, count) }
         }
+    }
+}
+
+extension RateLimitBreachDetector {
+    /// The policy's `detectors.rate_limit_breach` (the limits themselves are `rate_limits`).
+    static var descriptor: DetectorDescriptor {
+        DetectorDescriptor(name: DetectorSettings.RateLimitBreach.detectorName, settings: [
+            .flag("enabled", \.rateLimitBreach.enabled),
+            .severity("severity", \.rateLimitBreach.severity),
+            .severity("escalated_severity", \.rateLimitBreach.escalatedSeverity),
+            .count("daily_escalation", \.rateLimitBreach.dailyEscalation),
+            .duration("cooldown", \.rateLimitBreach.cooldown),
+            .severity("refused_severity", \.rateLimitBreach.refusedSeverity),
+        ]) { policy, _ in
+            policy.detectors.rateLimitBreach.enabled
+                ? RateLimitBreachDetector(settings: policy.detectors.rateLimitBreach, rules: policy.rateLimits) : nil
+        }
+    }
+}
+
+extension DetectorSettings {
+    /// The settings of `rate_limit_breach`.
+    public var rateLimitBreach: RateLimitBreach {
+        get { self[RateLimitBreach.self] }
+        set { self[RateLimitBreach.self] = newValue }
+    }
+
+    public struct RateLimitBreach: DetectorConfiguration {
+        public static var detectorName: String { "rate_limit_breach" }
+        public init() {}
+        public var enabled = true
+        /// Requests over the policy's limit.
+        public var severity = Severity.p3
+        /// Requests the server answered 429 while the entity was within the policy's limit.
+        public var refusedSeverity = Severity.p4
+        /// Severity once an entity has more than `dailyEscalation` breaches in a UTC day
+        /// (plan §1.4: "< 10 rate-limit violations per day").
+        public var escalatedSeverity = Severity.p2
+        public var dailyEscalation = 10
+        public var cooldown: Int64 = 15 * EventTime.minute
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// P2, cooldown 15 minutes per subject. The subject is the API key when the request carried
 /// one (a key reaching for what it may not), else the client address.
 final class UnauthorizedAccessDetector: Detector {
-    let name = "unauthorized_access"
+    let name = DetectorSettings.UnauthorizedAccess.detectorName
     private let settings: DetectorSettings.UnauthorizedAccess
 
     init(settings: DetectorSettings.UnauthorizedAccess) {
@@ -19,15 +19,19 @@ final class UnauthorizedAccessDetector: Detector {
                                 time: e.time, cooldown: settings.cooldown) { f, _ in
             f.count += Int(max(e.attempts, 1))
             context.note(e, in: &f)
-            if case .apiKey = subject, let ip = e.clientIP {
-                f.evidence.attributes["client_ip"] = f.evidence.attributes["client_ip"] ?? ip.description
+            if case .apiKey = subject, let ip = e.clientIP, f.evidence.attributes["client_ip"] == nil {
+                f.evidence.attributes["client_ip"] = ip.description
             }
-            f.evidence.counts["attempts"] = f.count
-            let targets = f.evidence.targets.prefix(3).joined(separator: ", ")
-            let who = subject.kind == "api_key" ? "API key \(f.subject)" : f.subject
-            f.message = "\(f.count) forbidden access attempt\(f.count == 1 ? "" : "s") by \(who)"
-                + (targets.isEmpty ? "" : " (to \(targets))")
         }
+    }
+
+    /// The message: text made once per commit, not per attempt.
+    func describe(_ f: inout Finding, context: DetectionContext) {
+        f.evidence.counts["attempts"] = f.count
+        let targets = f.evidence.targets.prefix(3).joined(separator: ", ")
+        let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
+        f.message = "\(f.count) forbidden access attempt\(f.count == 1 ? "" : "s") by \(who)"
+            + (targets.isEmpty ? "" : " (to \(targets))")
     }
 
     func advance(to watermark: Int64, context: DetectionContext) {}
@@ -35,4 +39,33 @@ final class UnauthorizedAccessDetector: Detector {
     func snapshot(context: DetectionContext) throws -> Data? { nil }
 
     func restore(_ data: Data, context: DetectionContext) throws {}
+}
+
+extension UnauthorizedAccessDetector {
+    /// The policy's `detectors.unauthorized_access`.
+    static var descriptor: DetectorDescriptor {
+        DetectorDescriptor(name: DetectorSettings.UnauthorizedAccess.detectorName, settings: [
+            .flag("enabled", \.unauthorizedAccess.enabled),
+            .severity("severity", \.unauthorizedAccess.severity),
+            .duration("cooldown", \.unauthorizedAccess.cooldown),
+        ]) { policy, _ in
+            policy.detectors.unauthorizedAccess.enabled ? UnauthorizedAccessDetector(settings: policy.detectors.unauthorizedAccess) : nil
+        }
+    }
+}
+
+extension DetectorSettings {
+    /// The settings of `unauthorized_access`.
+    public var unauthorizedAccess: UnauthorizedAccess {
+        get { self[UnauthorizedAccess.self] }
+        set { self[UnauthorizedAccess.self] = newValue }
+    }
+
+    public struct UnauthorizedAccess: DetectorConfiguration {
+        public static var detectorName: String { "unauthorized_access" }
+        public init() {}
+        public var enabled = true
+        public var severity = Severity.p2
+        public var cooldown: Int64 = 15 * EventTime.minute
+    }
 }

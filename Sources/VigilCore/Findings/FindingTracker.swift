@@ -14,11 +14,18 @@ public final class FindingTracker {
         var subject: Subject
     }
 
-    private var ruleIDs: [String: Int32] = [:]
+    /// A (detector, rule) pair as a dictionary key: two strings hashed in place, where joining
+    /// them cost an allocation per report.
+    private struct RuleName: Hashable {
+        var detector: String
+        var rule: String
+    }
+
+    private var ruleIDs: [RuleName: Int32] = [:]
 
     /// The small integer standing for a (detector, rule) pair; detectors may keep it.
     func ruleID(detector: String, rule: String) -> Int32 {
-        let name = detector + "\u{0}" + rule
+        let name = RuleName(detector: detector, rule: rule)
         if let id = ruleIDs[name] { return id }
         let id = Int32(ruleIDs.count)
         ruleIDs[name] = id
@@ -30,15 +37,35 @@ public final class FindingTracker {
     }
 
     private let symbols: SymbolTable
-    private(set) var open: [Key: Finding] = [:]
+
+    // Open episodes live in `slots` and grow there in place. An attacker decides how often an
+    // episode grows (every request over a rate limit, every failed login of a burst); taking
+    // the finding out of a dictionary, changing it and putting it back copied its evidence
+    // arrays on every growth, and keeping a second copy for the store kept them shared, so the
+    // next growth copied again. Now a growth touches one slot and sets one flag.
+
+    /// Open findings; a slot whose `slotKeys` entry is `nil` is free (listed in `freeSlots`).
+    private var slots: [Finding] = []
+    private var slotKeys: [Key?] = []
+    /// The deadline minute last queued for each slot's episode.
+    private var slotQueuedMinute: [Int64] = []
+    /// Whether a slot's finding changed since the last `drainChanged()`.
+    private var slotChanged: [Bool] = []
+    private var freeSlots: [Int32] = []
+    /// The slot of each open episode.
+    private var openSlots: [Key: Int32] = [:]
+    /// Slots changed since the last `drainChanged()` (a slot reused after closing may be
+    /// listed twice; its flag in `slotChanged` decides).
+    private var changedSlots: [Int32] = []
+    /// Findings that changed and then closed (or were replaced by a new episode) before the
+    /// last `drainChanged()`: the store must still see their last state.
+    private var changedClosed: [Finding] = []
+
     /// When open episodes may close, by the minute: (deadline minute, key). Entries go stale
     /// when an episode grows; `advance` checks the episode itself before closing it. An
     /// entry is pushed only when an episode's deadline moves into a later minute, so the heap
     /// holds at most one entry per episode and minute of activity.
     private var deadlines = MinHeap<Int64, Key>()
-    private var queuedMinute: [Key: Int64] = [:]
-    /// Findings created or changed since the last `drainChanged()`, by id.
-    private var changed: [String: Finding] = [:]
     /// Ids of findings opened during this run, with their initial severity.
     public private(set) var opened: [String: Severity] = [:]
     /// Ids whose severity rose during this run (re-notification in alerting).
@@ -58,47 +85,103 @@ public final class FindingTracker {
 
     /// `isOpen` with a rule id from `ruleID(detector:rule:)`: no string hashing.
     func isOpen(rule: Int32, subject: Subject, at time: Int64) -> Bool {
-        guard let f = open[Key(rule: rule, subject: subject)] else { return false }
-        return time <= f.lastSeen + f.cooldown
+        guard let slot = openSlots[Key(rule: rule, subject: subject)] else { return false }
+        let finding = slots[Int(slot)]
+        return time <= finding.lastSeen + finding.cooldown
     }
 
-    /// Reports an occurrence. `update` fills in count, message and evidence; it is told whether
-    /// the finding is new.
+    /// Reports an occurrence. `update` fills in count and evidence (and the message, unless the
+    /// detector writes it in `Detector.describe` when the finding is drained); it is told
+    /// whether the finding is new. It runs on the stored finding itself, as often as an
+    /// attacker makes the episode grow, so it should change numbers and lists, not build text.
     func report(detector: String, rule: String, subject: Subject, severity: Severity, server: Symbol,
                 time: Int64, cooldown: Int64, update: (inout Finding, Bool) -> Void) {
         let key = self.key(detector, rule, subject)
-        if var f = open[key], time <= f.lastSeen + f.cooldown {
-            if severity > f.severity {
-                f.severity = severity
-                escalated.insert(f.id)
+        let existing = openSlots[key]
+        if let existing, time <= slots[Int(existing)].lastSeen + slots[Int(existing)].cooldown {
+            let slot = Int(existing)
+            if severity > slots[slot].severity {
+                slots[slot].severity = severity
+                escalated.insert(slots[slot].id)
             }
-            f.lastSeen = max(f.lastSeen, time)
-            update(&f, false)
-            open[key] = f
-            changed[f.id] = f
-            schedule(key, f)
+            if time > slots[slot].lastSeen { slots[slot].lastSeen = time }
+            update(&slots[slot], false)
+            markChanged(existing)
+            schedule(existing)
             return
         }
         let subjectText = subject.text(symbols)
-        var f = Finding(
+        var finding = Finding(
             id: Finding.stableID(detector: detector, rule: rule, subjectKind: subject.kind, subject: subjectText, firstSeen: time),
             detector: detector, rule: rule, severity: severity, subjectKind: subject.kind, subject: subjectText,
             server: symbols.string(server), firstSeen: time, lastSeen: time, count: 0, message: "",
             evidence: Evidence(), cooldown: cooldown)
         if case let .ip(address) = subject, let enricher {
-            for (k, v) in enricher.info(address).attributes { f.evidence.attributes[k] = v }
+            for (name, value) in enricher.info(address).attributes { finding.evidence.attributes[name] = value }
         }
-        update(&f, true)
-        open[key] = f
-        changed[f.id] = f
-        opened[f.id] = f.severity
-        schedule(key, f)
+        update(&finding, true)
+        opened[finding.id] = finding.severity
+        let slot: Int32
+        if let existing {
+            // The old episode's cooldown ended but `advance` has not closed it yet: the new
+            // episode takes its slot.
+            slot = existing
+            keepIfChanged(slot)
+            slots[Int(slot)] = finding
+        } else {
+            slot = allocateSlot(key, finding)
+        }
+        markChanged(slot)
+        schedule(slot)
     }
 
-    private func schedule(_ key: Key, _ f: Finding) {
-        let minute = (f.lastSeen + f.cooldown) / EventTime.minute
-        if queuedMinute[key] != minute {
-            queuedMinute[key] = minute
+    private func allocateSlot(_ key: Key, _ finding: Finding) -> Int32 {
+        let slot: Int32
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[Int(slot)] = finding
+            slotKeys[Int(slot)] = key
+        } else {
+            slot = Int32(slots.count)
+            slots.append(finding)
+            slotKeys.append(key)
+            slotQueuedMinute.append(.min)
+            slotChanged.append(false)
+        }
+        openSlots[key] = slot
+        return slot
+    }
+
+    /// Frees a closed episode's slot, keeping its last state for the store when it changed.
+    private func closeSlot(_ slot: Int32, key: Key) {
+        keepIfChanged(slot)
+        openSlots[key] = nil
+        slotKeys[Int(slot)] = nil
+        slotQueuedMinute[Int(slot)] = .min
+        slots[Int(slot)] = Finding.placeholder
+        freeSlots.append(slot)
+    }
+
+    /// Moves a changed finding that leaves its slot to `changedClosed`. Its entry in
+    /// `changedSlots` stays; `drainChanged` skips slots whose flag is off.
+    private func keepIfChanged(_ slot: Int32) {
+        guard slotChanged[Int(slot)] else { return }
+        changedClosed.append(slots[Int(slot)])
+        slotChanged[Int(slot)] = false
+    }
+
+    @inline(__always)
+    private func markChanged(_ slot: Int32) {
+        if slotChanged[Int(slot)] { return }
+        slotChanged[Int(slot)] = true
+        changedSlots.append(slot)
+    }
+
+    private func schedule(_ slot: Int32) {
+        let finding = slots[Int(slot)]
+        let minute = (finding.lastSeen + finding.cooldown) / EventTime.minute
+        if slotQueuedMinute[Int(slot)] != minute, let key = slotKeys[Int(slot)] {
+            slotQueuedMinute[Int(slot)] = minute
             deadlines.push(minute, key)
         }
     }
@@ -108,46 +191,78 @@ public final class FindingTracker {
         var later: [(Int64, Key)] = []
         while let (minute, key) = deadlines.peek(), minute <= watermark / EventTime.minute {
             deadlines.pop()
-            guard let f = open[key] else { continue }
-            let deadline = f.lastSeen + f.cooldown
+            guard let slot = openSlots[key] else { continue }
+            let deadline = slots[Int(slot)].lastSeen + slots[Int(slot)].cooldown
             if watermark > deadline {
-                open[key] = nil
-                queuedMinute[key] = nil
+                closeSlot(slot, key: key)
             } else if deadline / EventTime.minute == minute {
                 later.append((minute, key))   // due later in this same minute
             }
             // Otherwise the entry is stale: the episode grew and has a later entry.
         }
-        for (m, k) in later { deadlines.push(m, k) }
+        for (minute, key) in later { deadlines.push(minute, key) }
     }
 
     /// Whether findings changed since the last `drainChanged()`.
-    var hasChanged: Bool { !changed.isEmpty }
+    var hasChanged: Bool { !changedSlots.isEmpty || !changedClosed.isEmpty }
 
-    func drainChanged() -> [Finding] {
-        defer { changed.removeAll(keepingCapacity: true) }
-        return changed.values.sorted { ($0.firstSeen, $0.id) < ($1.firstSeen, $1.id) }
+    /// The findings created or changed since the last call, each once in its latest state,
+    /// ordered by first seen, then id. `describe` writes each one's text (message and the
+    /// like) first, in place, so that the open episode keeps it too.
+    func drainChanged(describe: (inout Finding) -> Void) -> [Finding] {
+        var latest: [String: Finding] = [:]
+        latest.reserveCapacity(changedClosed.count + changedSlots.count)
+        for var finding in changedClosed {
+            describe(&finding)
+            latest[finding.id] = finding
+        }
+        for slot in changedSlots where slotChanged[Int(slot)] {
+            describe(&slots[Int(slot)])
+            latest[slots[Int(slot)].id] = slots[Int(slot)]
+            slotChanged[Int(slot)] = false
+        }
+        changedClosed.removeAll(keepingCapacity: true)
+        changedSlots.removeAll(keepingCapacity: true)
+        return latest.values.sorted { ($0.firstSeen, $0.id) < ($1.firstSeen, $1.id) }
+    }
+
+    /// Writes the text of every changed finding now, without draining them: before the
+    /// detectors that describe them are replaced (a policy reload).
+    func describeChanged(_ describe: (inout Finding) -> Void) {
+        for index in changedClosed.indices { describe(&changedClosed[index]) }
+        for slot in changedSlots where slotChanged[Int(slot)] { describe(&slots[Int(slot)]) }
     }
 
     // MARK: persistence
 
     func snapshot() throws -> Data {
-        let list = open.values.sorted { $0.id < $1.id }
+        let list = openSlots.values.map { slots[Int($0)] }.sorted { $0.id < $1.id }
         return Data(Finding.stateJSON(list))
     }
 
     func restore(_ data: Data) throws {
         let list = try JSONDecoder.state.decode([Finding].self, from: data)
-        open = [:]
+        slots = []; slotKeys = []; slotQueuedMinute = []; slotChanged = []; freeSlots = []
+        openSlots = [:]
+        changedSlots = []; changedClosed = []
         deadlines = MinHeap()
-        queuedMinute = [:]
-        for f in list {
-            guard let subject = Subject(kind: f.subjectKind, text: f.subject, symbols: symbols) else { continue }
-            let key = self.key(f.detector, f.rule, subject)
-            open[key] = f
-            schedule(key, f)
+        for finding in list {
+            guard let subject = Subject(kind: finding.subjectKind, text: finding.subject, symbols: symbols) else { continue }
+            let key = self.key(finding.detector, finding.rule, subject)
+            if let replaced = openSlots[key] {
+                slots[Int(replaced)] = finding
+                schedule(replaced)
+            } else {
+                schedule(allocateSlot(key, finding))
+            }
         }
     }
+}
+
+private extension Finding {
+    /// What a free slot holds: nothing that keeps strings or arrays alive.
+    static let placeholder = Finding(id: "", detector: "", rule: "", severity: .p4, subjectKind: "", subject: "", server: nil,
+                                     firstSeen: 0, lastSeen: 0, count: 0, message: "", evidence: Evidence(), cooldown: 0)
 }
 
 extension JSONEncoder {

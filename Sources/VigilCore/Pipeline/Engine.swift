@@ -27,7 +27,7 @@ final class Engine {
         context = DetectionContext(symbols: symbols)
         hourly = HourlyCounter(symbols: symbols)
         context.findings.enricher = enricher
-        detectors = DetectorSet.make(policy, enricher: enricher)
+        detectors = DetectorRegistry.make(policy, enricher: enricher)
     }
 
     /// Gives an input its index for evidence samples (`file:line`).
@@ -68,7 +68,9 @@ final class Engine {
     /// Open findings, hourly counts and the watermark stay as they are. On an error (a state
     /// the new settings cannot take) nothing changes.
     func reconfigure(policy: Policy, enricher: Enricher?) throws {
-        let fresh = DetectorSet.make(policy, enricher: enricher)
+        let fresh = DetectorRegistry.make(policy, enricher: enricher)
+        // The running detectors write the text of what they grew, before they go.
+        context.describeFindings(detectors)
         for d in fresh {
             guard let old = detectors.first(where: { $0.name == d.name }), let data = try old.snapshot(context: context) else { continue }
             do { try d.restore(data, context: context) } catch { throw VigilError.state(detector: d.name, reason: "\(error)") }
@@ -84,7 +86,7 @@ final class Engine {
     func checkpoint(inputs: [InputRecord], now: Int64 = EventTime.wallNow()) throws -> [Finding] {
         var c = FindingStore.Checkpoint()
         c.now = now
-        c.findings = context.findings.drainChanged()
+        c.findings = context.drainFindings(detectors)
         c.hourly = hourly.drain()
         c.inputs = inputs
         for d in detectors {
@@ -107,7 +109,7 @@ final class Engine {
     func commitFindings(now: Int64 = EventTime.wallNow()) throws -> [Finding] {
         var c = FindingStore.Checkpoint()
         c.now = now
-        c.findings = context.findings.drainChanged()
+        c.findings = context.drainFindings(detectors)
         lastCommit = FindingStore.CommitResult()
         guard !c.findings.isEmpty else { return [] }
         c.alertRoutes = alertRoutes

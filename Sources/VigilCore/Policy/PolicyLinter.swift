@@ -177,7 +177,7 @@ final class PolicyLinter {
     private func checkDetectors() {
         let s = policy.detectors
         for o in policy.detectorOverrides {
-            if let (t, at) = o.threshold {
+            if let (value, at) = o.value("threshold"), case let .integer(t) = value {
                 if t < 0 {
                     error("threshold-invalid", "detectors.\(o.detector).threshold must be 0 or more", at)
                 } else if t == 0 {
@@ -186,14 +186,14 @@ final class PolicyLinter {
                     warning("threshold-suspicious", "detectors.\(o.detector).threshold \(t) will hardly ever fire; to turn the detector off write `enabled: false`", at)
                 }
             }
-            if let (w, at) = o.window {
+            if let (value, at) = o.value("window"), case let .duration(w) = value {
                 if w <= 0 {
                     error("threshold-invalid", "detectors.\(o.detector).window must be longer than 0", at)
                 } else if w > EventTime.day {
                     warning("threshold-suspicious", "detectors.\(o.detector).window of \(Duration.format(w)) is longer than a day; state grows with it", at)
                 }
             }
-            if let (c, at) = o.cooldown {
+            if let (value, at) = o.value("cooldown"), case let .duration(c) = value {
                 if c < 0 {
                     error("threshold-invalid", "detectors.\(o.detector).cooldown cannot be negative", at)
                 } else if c == 0 {
@@ -202,13 +202,13 @@ final class PolicyLinter {
             }
         }
         for o in policy.detectorOverrides {
-            if let (v, at) = o.numbers["share"], v <= 0 || v >= 1 {
+            if let (v, at) = o.number("share"), v <= 0 || v >= 1 {
                 error("threshold-invalid", "detectors.\(o.detector).share is a fraction between 0 and 1 (0.005 = 0.5%)", at)
             }
-            if let (v, at) = o.numbers["p_value"], v <= 0 || v >= 0.01 {
+            if let (v, at) = o.number("p_value"), v <= 0 || v >= 0.01 {
                 error("threshold-invalid", "detectors.\(o.detector).p_value must be above 0 and below 0.01; across thousands of keys a larger one alerts all day", at)
             }
-            if let (v, at) = o.numbers["ratio"], v < 1 {
+            if let (v, at) = o.number("ratio"), v < 1 {
                 error("threshold-invalid", "detectors.\(o.detector).ratio must be at least 1 (how many times the expected volume)", at)
             }
         }

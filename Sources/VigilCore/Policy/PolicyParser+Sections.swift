@@ -208,7 +208,7 @@ extension PolicyParser {
     }
 
     private func detectors(_ node: Node) throws -> [DetectorOverride] {
-        let known = DetectorSettings.detectorNames
+        let known = DetectorRegistry.names
         var out: [DetectorOverride] = []
         guard let m = node.mapping else {
             error("invalid-value", "detectors must be a mapping from detector name to settings", node)
@@ -217,37 +217,41 @@ extension PolicyParser {
         for (k, v) in m {
             try visit()
             guard let name = k.scalar?.string else { error("invalid-value", "detector names must be plain names", k); continue }
-            guard let keys = DetectorOverride.keys[name] else {
+            guard let descriptor = DetectorRegistry.descriptor(named: name) else {
                 var message = "there is no detector `\(name)`"
                 if let hint = PolicyParser.closest(name, in: known) { message += "; did you mean `\(hint)`?" }
                 error("detector-unknown", message + " Detectors: \(known.joined(separator: ", "))", k)
                 continue
             }
-            var o = DetectorOverride(detector: name, location: location(k))
-            for (key, value) in try mapping(v, known: keys, what: "detectors.\(name)") {
-                let what = "detectors.\(name).\(key)"
-                switch key {
-                case "enabled": o.enabled = bool(value, what: what)
-                case "threshold": o.threshold = int(value, what: what).map { ($0, location(value)) }
-                case "window": o.window = duration(value, what: what).map { ($0, location(value)) }
-                case "cooldown": o.cooldown = duration(value, what: what).map { ($0, location(value)) }
-                case "severity": o.severity = severity(value, what: what)
-                case "success_severity", "success_after_failures_severity", "escalated_severity", "baseline_severity", "combined_severity":
-                    o.successSeverity = severity(value, what: what)
-                case "warmup": o.warmup = duration(value, what: what).map { ($0, location(value)) }
-                default:
-                    if DetectorOverride.numberKeys.contains(key) {
-                        if let text = value.scalar?.string, let n = Double(text), n.isFinite, n >= 0 {
-                            o.numbers[key] = (n, location(value))
-                        } else {
-                            error("invalid-value", "\(what) must be a number of 0 or more, not \(describe(value))", value)
-                        }
-                    }
-                }
+            var override = DetectorOverride(detector: name, location: location(k))
+            for (key, value) in try mapping(v, known: descriptor.keys, what: "detectors.\(name)") {
+                guard let setting = descriptor.setting(key),
+                      let parsed = settingValue(value, kind: setting.kind, what: "detectors.\(name).\(key)") else { continue }
+                override.entries.append(.init(key: key, value: parsed, at: location(value)))
             }
-            out.append(o)
+            out.append(override)
         }
         return out
+    }
+
+    /// One detector setting read as its kind; errors are reported and give `nil`.
+    private func settingValue(_ node: Node, kind: DetectorSetting.Kind, what: String) -> DetectorSettingValue? {
+        switch kind {
+        case .flag: return bool(node, what: what).map { .flag($0) }
+        case .integer: return int(node, what: what).map { .integer($0) }
+        case .duration: return duration(node, what: what).map { .duration($0) }
+        case .severity: return severity(node, what: what).map { .severity($0) }
+        case .count, .number:
+            guard let text = node.scalar?.string, let number = Double(text), number.isFinite, number >= 0 else {
+                error("invalid-value", "\(what) must be a number of 0 or more, not \(describe(node))", node)
+                return nil
+            }
+            if case .count = kind, number > Double(Int32.max) {
+                error("invalid-value", "\(what) must be at most \(Int32.max), not \(describe(node))", node)
+                return nil
+            }
+            return .number(number)
+        }
     }
 
     private func retention(_ node: Node) throws -> RetentionSettings {
