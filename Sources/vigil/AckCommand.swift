@@ -19,13 +19,8 @@ struct AckCommand: ParsableCommand {
     func run() throws {
         let store = try database.openOrExit()
         for id in ids {
-            do {
-                let full = try store.acknowledge(id, note: note, at: Int64(Date().timeIntervalSince1970 * 1000))
-                print("acknowledged \(full)")
-            } catch let e as VigilError {
-                printError(e.description)
-                throw ExitCode(2)
-            }
+            let full = try store.acknowledge(id, note: note, at: Int64(Date().timeIntervalSince1970 * 1000))
+            print("acknowledged \(full)")
         }
     }
 }
@@ -41,10 +36,7 @@ struct UnackCommand: ParsableCommand {
     func run() throws {
         let store = try database.openOrExit()
         for id in ids {
-            do { print("unacknowledged \(try store.unacknowledge(id))") } catch let e as VigilError {
-                printError(e.description)
-                throw ExitCode(2)
-            }
+            print("unacknowledged \(try store.unacknowledge(id))")
         }
     }
 }

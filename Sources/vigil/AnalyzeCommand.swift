@@ -38,14 +38,7 @@ struct AnalyzeCommand: ParsableCommand {
         let loaded = try policy.load(quiet: quiet)
         var options = input.analysisOptions(loaded)
         options.checkpointLines = checkpointLines
-        let summary: Analyzer.Summary
-        do {
-            let store = try database.open()
-            summary = try Analyzer(store: store, options: options).run(paths: inputs)
-        } catch let error as VigilError {
-            printError(error.description)
-            throw ExitCode(2)
-        }
+        let summary = try Analyzer(store: try database.open(), options: options).run(paths: inputs)
         if !quiet { print(render(summary) + describe(loaded), terminator: "") }
         if let e = loaded.enricher, e.lookupErrors > 0 {
             printError("\(e.lookupErrors) GeoIP lookups failed; the database may be damaged. Check it with `vigil policy lint` and download it again")

@@ -33,10 +33,9 @@ struct DecodeCommand: ParsableCommand {
         let results: [InputStats]
         do {
             results = try Decoding(options: options).run(paths: inputs, emit: stats ? nil : { out.line($0) })
-        } catch let error as VigilError {
-            out.flush()
-            printError(error.description)
-            throw ExitCode(2)
+        } catch {
+            out.flush()   // what was decoded before the error, then the error (exit 2)
+            throw error
         }
         if stats {
             if output == .json {

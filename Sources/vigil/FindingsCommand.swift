@@ -43,15 +43,10 @@ struct FindingsCommand: ParsableCommand {
             printError("\(database.path): no such database. Run `vigil analyze FILE --db \(database.path)` first.")
             throw ExitCode(2)
         }
-        do {
-            let findings = try database.open().findings(query)
-            let out = OutputBuffer()
-            out.write(try FindingOutput.render(findings, as: output))
-            out.flush()
-        } catch let error as VigilError {
-            printError(error.description)
-            throw ExitCode(2)
-        }
+        let findings = try database.open().findings(query)
+        let out = OutputBuffer()
+        out.write(try FindingOutput.render(findings, as: output))
+        out.flush()
     }
 }
 

@@ -71,14 +71,8 @@ struct ReportCommand: ParsableCommand {
         options.maskSalt = ProcessInfo.processInfo.environment["VIGIL_MASK_SALT"] ?? ""
         options.now = now
         options.title = title
-        let text: String
-        do {
-            let report = try ReportBuilder(store: try database.openExisting(), policy: loaded.policy, options: options).build(period)
-            text = try ReportOutput.render(report, as: format)
-        } catch let error as VigilError {
-            printError(error.description)
-            throw ExitCode(2)
-        }
+        let report = try ReportBuilder(store: try database.openExisting(), policy: loaded.policy, options: options).build(period)
+        let text = try ReportOutput.render(report, as: format)
         if let out {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
                 printError("\(out): cannot write the report (\(error.localizedDescription))")

@@ -18,11 +18,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.openOrExit()
-        let report: StatusReport
-        do { report = try StatusReport.read(store) } catch let e as VigilError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
+        let report = try StatusReport.read(store)
         print(output == .json ? report.json() : report.text(), terminator: "")
     }
 }

@@ -14,20 +14,33 @@ struct VigilCommand: ParsableCommand {
                       SuppressCommand.self, PruneCommand.self, BaselineCommand.self, PolicyCommand.self, DecodeCommand.self]
     )
 
-    /// Like ArgumentParser's, except that usage errors exit 2 (as documented for every
-    /// command) rather than 64, so CI scripts can tell "bad invocation" from "found problems".
+    /// The one place where errors become exit codes, for every command: 0 done; 1 only when a
+    /// command says so (`analyze --fail-on` met, lint or policy tests failed) by throwing
+    /// `ExitCode(1)`; 2 for everything that made the run unusable — a usage error (ArgumentParser
+    /// says 64), a `VigilError` (input, database, policy, state) and any error nothing mapped
+    /// (ArgumentParser would say 1, which reads as "findings" to a CI script).
     static func main() {
         // Standard output carries findings and alerts; logs go to standard error.
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let code as ExitCode {
+            exit(withError: code)
+        } catch let error as VigilError {
+            printError(error.description)
+            Foundation.exit(2)
         } catch {
-            if exitCode(for: error) == .validationFailure {
+            switch exitCode(for: error) {
+            case .success:
+                exit(withError: error)   // --help, --version
+            case .validationFailure:
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)
+            default:
+                printError(fullMessage(for: error))
+                Foundation.exit(2)
             }
-            exit(withError: error)
         }
     }
 }
