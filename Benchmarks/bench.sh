@@ -26,6 +26,26 @@ print(f"{kind:5s} {lines:>10,d} lines {size:>6s} MB  {secs:6.2f} s  {lines/max(s
 PY
 done
 
+# Under attack: MCP JSON where about 15% of the lines grow a finding (two keys over the
+# per-key rate limit, 50 addresses failing authentication), against the same file judged with
+# limits no line reaches (the same detectors count the same requests; the attack grows no
+# finding). How many lines grow findings is the attacker's choice, so the first row must stay
+# close to the second.
+f="$OUT/mcp-attack-$LINES.log"
+[ -f "$f" ] || python3 Benchmarks/generate.py mcp-attack "$LINES" > "$f"
+for policy in attack attack-quiet; do
+  rm -f "$OUT/bench.sqlite"*
+  /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$vigil" analyze --quiet --year 2026 --policy "Benchmarks/policies/$policy" --db "$OUT/bench.sqlite" "$f"
+  read -r secs rss_kb < "$OUT/time.txt"
+  findings=$("$vigil" findings --db "$OUT/bench.sqlite" --output jsonl | wc -l)
+  python3 - "$LINES" "$secs" "$rss_kb" "$findings" "$policy" <<'PY'
+import sys
+lines, secs, rss, findings, policy = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+label = "mcp under attack (15% of lines grow findings)" if policy == "attack" else "the same file, limits never reached"
+print(f"{label:46s} {lines:>10,d} lines  {secs:6.2f} s  {lines/max(secs,1e-9):>12,.0f} lines/s  peak RSS {rss/1024:6.1f} MB  {findings} findings")
+PY
+done
+
 # MCP JSON against 10,000 CIDR blocks, country allowlists and the GeoIP databases: first with
 # every client allowed, then with 5% of client networks outside every block.
 f="$OUT/mcp-$LINES.log"
