@@ -165,4 +165,61 @@ import Testing
         #expect(run.status == 2, "\(command.joined(separator: " ")): \(run.err)")
         #expect(run.err.contains("no such table: finding"), "\(command[0]): \(run.err)")
     }
+
+    @Test func decodeShowsEachEventAndStats() throws {
+        let out = try runVigil(["decode", "--year", "2026", "fixtures/sshd/auth.log"])
+        let lines = out.out.split(separator: "\n")
+        #expect(lines.count == 35)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        for key in ["file", "line", "format", "time", "client_ip", "user", "api_key", "server", "operation", "tool", "resource", "status", "outcome"] {
+            #expect(first.keys.contains(key), "\(key)")
+        }
+        #expect(first["line"] as? Int == 2 && first["outcome"] as? String == "success")
+        let stats = try runVigil(["decode", "--stats", "fixtures/mcp/mcp-service-2026-11-05.jsonl"])
+        #expect(stats.out.contains("23 lines, 21 decoded, 0 ignored, 2 malformed"))
+        #expect(stats.out.contains("mcp-service-2026-11-05.jsonl:22: not a JSON object"))
+    }
+
+    @Test func stdinIsAnInput() throws {
+        let dir = TempDir()
+        let data = try Data(contentsOf: packageRoot.appendingPathComponent("fixtures/sshd/auth.log"))
+        let run = try runVigil(["analyze", "--db", dir.path("db.sqlite"), "--year", "2026", "-"], stdin: data)
+        #expect(run.status == 0 && run.out.contains("<stdin>"))
+        let f = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "json"]).out
+        #expect(f.contains("success_after_failures"))
+    }
+
+    @Test func nulBytesAndInvalidUTF8AreDataNotCrashes() throws {
+        let dir = TempDir()
+        let log = dir.path("bytes.log")
+        var data = Data()
+        data.append(contentsOf: Array("Nov  3 07:01:04 h sshd[1]: Failed password for invalid user ro".utf8) + [0]
+                    + Array("ot from 192.0.2.1 port 1 ssh2\r\n".utf8))
+        data.append(contentsOf: Array("Nov  3 07:01:05 h sshd[2]: Failed password for invalid user ".utf8) + [0xff, 0xfe, 0xc3]
+                    + Array(" from 192.0.2.1 port 2 ssh2\n".utf8))
+        data.append(contentsOf: [0, 0, 0, 0x0a] + Array("\u{1b}[2J not syslog\n".utf8))
+        try data.write(to: URL(fileURLWithPath: log))
+        let run = try runVigil(["decode", "--format", "sshd", "--year", "2026", log])
+        #expect(run.status == 0)
+        let events = run.out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(events.count == 2)
+        #expect(events.first?["user"] as? String == "ro\u{0}ot")
+        #expect((events.last?["user"] as? String)?.contains("\u{fffd}") == true, "invalid UTF-8 is shown as U+FFFD")
+        let stats = try runVigil(["decode", "--stats", "--format", "sshd", log])
+        #expect(stats.out.contains("4 lines, 2 decoded, 0 ignored, 2 malformed"))
+        #expect(!stats.out.contains("\u{1b}"), "the malformed line's text never reaches the terminal")
+    }
+
+    @Test func hostileStringsAreEscapedOnTheTerminal() throws {
+        let dir = TempDir()
+        let log = dir.path("evil.jsonl")
+        let evil = #"{"timestamp":"2026-11-05T09:00:00Z","client_ip":"192.0.2.1","status_code":403,"api_key_id":"k\u001b]0;pwned\u0007","tool_name":"\u202egnp.exe"}"#
+        try (evil + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        try runVigil(["analyze", "--quiet", "--db", dir.path("db.sqlite"), log])
+        let table = try runVigil(["findings", "--db", dir.path("db.sqlite")]).out
+        #expect(!table.contains("\u{1b}") && !table.contains("\u{7}") && !table.contains("\u{202e}"))
+        #expect(table.contains("\\x1b]0;pwned\\x07"))
+        let jsonl = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        #expect(!jsonl.contains("\u{1b}"))
+    }
 }

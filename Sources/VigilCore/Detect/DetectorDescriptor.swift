@@ -43,25 +43,6 @@ struct DetectorSetting {
     static func severity(_ key: String, _ path: WritableKeyPath<DetectorSettings, Severity>) -> Self { .init(key: key, kind: .severity(path)) }
 }
 
-/// A value a policy gave for one detector setting, already checked against the setting's kind.
-enum DetectorSettingValue: Sendable {
-    case flag(Bool)
-    case integer(Int)
-    case number(Double)
-    case duration(Int64)
-    case severity(Severity)
-
-    /// The value as a number, for lint's range checks.
-    var number: Double? {
-        switch self {
-        case let .integer(value): return Double(value)
-        case let .number(value): return value
-        case let .duration(value): return Double(value)
-        case .flag, .severity: return nil
-        }
-    }
-}
-
 extension DetectorSetting {
     /// Writes `value` into `settings`; a value of the wrong kind (which the parser never
     /// produces) changes nothing.

@@ -25,3 +25,8 @@ enum DetectorRegistry {
         all.compactMap { $0.make(policy, enricher) }
     }
 }
+
+extension Vigil {
+    /// The detector names a policy, a suppression or a filter may use.
+    public static var detectorNames: [String] { DetectorRegistry.names }
+}

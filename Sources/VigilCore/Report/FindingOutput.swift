@@ -6,39 +6,9 @@ public enum FindingOutput {
         case table, json, jsonl
     }
 
-    /// The JSON shape of a finding: times as RFC 3339 strings, evidence as an object.
-    struct Record: Encodable {
-        var id: String
-        var detector: String
-        var rule: String
-        var severity: String
-        var subjectKind: String
-        var subject: String
-        var server: String?
-        var firstSeen: String
-        var lastSeen: String
-        var count: Int
-        var message: String
-        var evidence: Evidence
-        /// Acknowledgement and suppression; absent when the finding has neither.
-        var triage: Finding.Triage?
-
-        init(_ f: Finding) {
-            id = f.id; detector = f.detector; rule = f.rule; severity = f.severity.description
-            subjectKind = f.subjectKind; subject = f.subject; server = f.server
-            firstSeen = EventTime.format(f.firstSeen); lastSeen = EventTime.format(f.lastSeen)
-            count = f.count; message = f.message; evidence = f.evidence; triage = f.triage
-        }
-    }
-
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder.vigil
-        return e
-    }
-
     /// One finding as a single JSON line (sorted keys: byte-stable for golden files).
     public static func jsonLine(_ f: Finding) throws -> String {
-        String(decoding: try encoder.encode(Record(f)), as: UTF8.self)
+        try f.jsonLine()
     }
 
     public static func render(_ findings: [Finding], as format: Format) throws -> String {
@@ -46,9 +16,9 @@ public enum FindingOutput {
         case .jsonl:
             return try findings.map(jsonLine).map { $0 + "\n" }.joined()
         case .json:
-            let e = encoder
+            let e = JSONEncoder.vigil
             e.outputFormatting.insert(.prettyPrinted)
-            return String(decoding: try e.encode(findings.map(Record.init)), as: UTF8.self) + "\n"
+            return String(decoding: try e.encode(findings.map(FindingRecord.init)), as: UTF8.self) + "\n"
         case .table:
             return table(findings)
         }

@@ -50,7 +50,7 @@ extension FindingStore {
             if let notified, notified <= f.severity.rawValue { continue }
             if try Int.fetchOne(suppressed, arguments: [f.detector, f.subject, f.firstSeen]) != nil { continue }
             try insert.execute(arguments: [f.id, f.severity.rawValue, notified == nil ? "opened" : "escalated",
-                                           try FindingOutput.jsonLine(f), c.now])
+                                           try f.jsonLine(), c.now])
             let alertID = db.lastInsertedRowID
             for r in routes {
                 if pendingCount[r.sink] == nil { pendingCount[r.sink] = try Int.fetchOne(pending, arguments: [r.sink]) ?? 0 }
