@@ -2,12 +2,12 @@
 #   make run    installs what is missing, builds (release), analyzes fixtures/, prints findings
 #   make test   installs what is missing, builds, runs the whole test suite
 SWIFT ?= swift
-APT_PACKAGES := libsqlite3-dev libmaxminddb-dev zlib1g-dev pkg-config
+APT_PACKAGES := libsqlite3-dev libmaxminddb-dev zlib1g-dev pkg-config python3
 RUN_DB := .build/vigil-fixtures.sqlite
 # The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
 FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
 
-.PHONY: all deps build build-debug run report test test-tsan bench bench-tail golden geoip-fixtures lint-policies clean
+.PHONY: all deps build build-debug run report test test-tsan bench bench-tail golden geoip-fixtures lint lint-policies format clean
 
 all: build
 
@@ -54,6 +54,15 @@ bench: build
 # vigil tail: sustained ingest on a growing file and append-to-commit latency at 20k lines/s.
 bench-tail: build
 	python3 Benchmarks/tail-bench.py
+
+# The code's shape: swift-format's rules (.swift-format; `make format` applies them) and the
+# one-way layering of Sources/VigilCore (scripts/check-layers.py). `make test` runs it first.
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	python3 scripts/check-layers.py
+
+format:
+	$(SWIFT) format format --in-place --recursive Package.swift Sources Tests
 
 # Rewrites the golden findings beside each fixture from the current build. Review the diff!
 golden: build-debug
