@@ -94,105 +94,105 @@ final class APIKeyAnomalyDetector: Detector {
 
     // MARK: observing
 
-    func observe(_ e: Event, context: DetectionContext) {
-        guard !e.apiKey.isNone else { return }
-        let minute = UInt32(clamping: e.time / EventTime.minute)
-        let k = state(e.apiKey, firstSeen: e.time)
-        let hour = e.time / EventTime.hour
+    func observe(_ event: Event, context: DetectionContext) {
+        guard !event.apiKey.isNone else { return }
+        let minute = UInt32(clamping: event.time / EventTime.minute)
+        let keyState = state(event.apiKey, firstSeen: event.time)
+        let hour = event.time / EventTime.hour
         if openHour == .min { openHour = hour }
         if hour < openHour {
             late += 1
         } else {
-            if k.hour != openHour {
-                k.hour = openHour
-                k.count = 0; k.errors = 0
-                k.activeSlot = Int32(active.count)
-                active.append(e.apiKey)
-                activeSamples.append(context.sampleRef(e))
-                k.volumeFired = false
-                k.volumeCheckAt = earliestVolumeCheck(k)
+            if keyState.hour != openHour {
+                keyState.hour = openHour
+                keyState.count = 0; keyState.errors = 0
+                keyState.activeSlot = Int32(active.count)
+                active.append(event.apiKey)
+                activeSamples.append(context.sampleRef(event))
+                keyState.volumeFired = false
+                keyState.volumeCheckAt = earliestVolumeCheck(keyState)
             }
-            k.count += 1
-            switch e.outcome {
-            case .authFailure, .forbidden, .error: k.errors += 1
+            keyState.count += 1
+            switch event.outcome {
+            case .authFailure, .forbidden, .error: keyState.errors += 1
             default: break
             }
-            k.lastTime = max(k.lastTime, e.time)
-            if k.count >= k.volumeCheckAt { checkVolumeEarly(k, key: e.apiKey, time: e.time, context) }
+            keyState.lastTime = max(keyState.lastTime, event.time)
+            if keyState.count >= keyState.volumeCheckAt { checkVolumeEarly(keyState, key: event.apiKey, time: event.time, context) }
         }
-        if e.outcome == .authFailure { k.lastAuthFailure = max(k.lastAuthFailure, e.time) }
+        if event.outcome == .authFailure { keyState.lastAuthFailure = max(keyState.lastAuthFailure, event.time) }
         // Judged against the history before this request.
-        let warmed = e.time - k.firstSeen >= settings.warmup && k.total >= Int64(settings.warmupRequests)
-        k.total += 1
-        k.lastSeen = max(k.lastSeen, e.time)
+        let warmed = event.time - keyState.firstSeen >= settings.warmup && keyState.total >= Int64(settings.warmupRequests)
+        keyState.total += 1
+        keyState.lastSeen = max(keyState.lastSeen, event.time)
 
-        if !e.tool.isNone, e.outcome == .success || e.outcome == .invalidInput || e.outcome == .error {
+        if !event.tool.isNone, event.outcome == .success || event.outcome == .invalidInput || event.outcome == .error {
             // A known tool already recorded this hour (a 64-bit sketch by symbol id, confirmed
             // by a read-only lookup): its last use is fresh enough, nothing to update.
-            if k.toolsHour != hour { k.toolsHour = hour; k.toolsThisHour = 0 }
-            let bit = UInt64(1) << UInt64(e.tool.id & 63)
-            let same = k.toolsThisHour & bit != 0 && k.known.contains(.tool, UInt64(e.tool.id))
-            k.toolsThisHour |= bit
-            if !same && k.known.touch(.tool, UInt64(e.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
-                fire(.newTool, key: e.apiKey, k, e, context) { f in
-                    f.evidence.attributes["new_tool"] = context.string(e.tool)
-                    f.evidence.attributes["known_tools"] = String(k.known.count(.tool) - 1)
-                    return "API key \(f.subject) called tool \(context.string(e.tool) ?? "?") for the first time"
+            if keyState.toolsHour != hour { keyState.toolsHour = hour; keyState.toolsThisHour = 0 }
+            let bit = UInt64(1) << UInt64(event.tool.id & 63)
+            let same = keyState.toolsThisHour & bit != 0 && keyState.known.contains(.tool, UInt64(event.tool.id))
+            keyState.toolsThisHour |= bit
+            if !same && keyState.known.touch(.tool, UInt64(event.tool.id), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+                fire(.newTool, key: event.apiKey, keyState, event, context) { f in
+                    f.evidence.attributes["new_tool"] = context.string(event.tool)
+                    f.evidence.attributes["known_tools"] = String(keyState.known.count(.tool) - 1)
+                    return "API key \(f.subject) called tool \(context.string(event.tool) ?? "?") for the first time"
                 }
             }
         }
-        guard let ip = e.clientIP else { return }
+        guard let ip = event.clientIP else { return }
         // One of the key's last two addresses, seen within the hour: its network, country and
         // AS number are known and their last use is recent enough for forgetting.
-        if k.recentlyChecked(ip.raw, minute: minute) { return }
-        k.noteChecked(ip.raw, minute: minute)
-        if k.known.touch(.network, APIKeyAnomalyDetector.network(ip), minute: minute, forgetMinutes: forgetMinutes) && warmed {
-            fire(.newNetwork, key: e.apiKey, k, e, context) { f in
+        if keyState.recentlyChecked(ip.raw, minute: minute) { return }
+        keyState.noteChecked(ip.raw, minute: minute)
+        if keyState.known.touch(.network, APIKeyAnomalyDetector.network(ip), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+            fire(.newNetwork, key: event.apiKey, keyState, event, context) { f in
                 f.evidence.attributes["new_network"] = CIDR(network: ip, prefix: ip.isV4 ? 24 : 48).description
-                f.evidence.attributes["known_networks"] = String(k.known.count(.network) - 1)
+                f.evidence.attributes["known_networks"] = String(keyState.known.count(.network) - 1)
                 return "API key \(f.subject) used from network \(f.evidence.attributes["new_network"]!) for the first time"
             }
         }
         guard let enricher, !enricher.isEmpty else { return }
         let geo = enricher.code(ip)
-        if geo.country != 0, k.known.touch(.country, UInt64(geo.country), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        if geo.country != 0, keyState.known.touch(.country, UInt64(geo.country), minute: minute, forgetMinutes: forgetMinutes) && warmed {
             let country = APIKeyAnomalyDetector.countryName(geo.country)
-            fire(.newCountry, key: e.apiKey, k, e, context) { f in
+            fire(.newCountry, key: event.apiKey, keyState, event, context) { f in
                 f.evidence.attributes["new_country"] = country
-                f.evidence.attributes["known_countries"] = k.known.values(.country).compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
+                f.evidence.attributes["known_countries"] = keyState.known.values(.country).compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
                     .filter { $0 != country }.sorted().joined(separator: ", ")
                 return "API key \(f.subject) used from \(country ?? "?") for the first time (\(ip))"
             }
         }
-        if geo.asn != 0, k.known.touch(.asn, UInt64(geo.asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
+        if geo.asn != 0, keyState.known.touch(.asn, UInt64(geo.asn), minute: minute, forgetMinutes: forgetMinutes) && warmed {
             let org = enricher.info(ip).asOrganization
-            fire(.newASN, key: e.apiKey, k, e, context) { f in
+            fire(.newASN, key: event.apiKey, keyState, event, context) { f in
                 f.evidence.attributes["new_asn"] = "AS\(geo.asn)" + (org.map { " \($0)" } ?? "")
-                f.evidence.attributes["known_asns"] = String(k.known.count(.asn) - 1)
+                f.evidence.attributes["known_asns"] = String(keyState.known.count(.asn) - 1)
                 return "API key \(f.subject) used from AS\(geo.asn)\(org.map { " (\($0))" } ?? "") for the first time"
             }
         }
         if geo.hasLocation {
             let lat = Double(geo.latitude), lon = Double(geo.longitude)
-            if let prev = k.place, e.time >= prev.time, prev.lat != lat || prev.lon != lon {
+            if let prev = keyState.place, event.time >= prev.time, prev.lat != lat || prev.lon != lon {
                 let km = APIKeyAnomalyDetector.distanceKm(prev.lat, prev.lon, lat, lon)
-                let hours = max(Double(e.time - prev.time) / Double(EventTime.hour), 1.0 / 60)
+                let hours = max(Double(event.time - prev.time) / Double(EventTime.hour), 1.0 / 60)
                 if km > settings.travelKm && km / hours > settings.travelSpeedKmh {
                     let city = enricher.info(ip).city
-                    fire(.impossibleTravel, key: e.apiKey, k, e, context) { f in
+                    fire(.impossibleTravel, key: event.apiKey, keyState, event, context) { f in
                         f.evidence.attributes["distance_km"] = String(Int(km))
                         f.evidence.attributes["speed_kmh"] = String(Int(km / hours))
                         f.evidence.attributes["from"] = "\(prev.city ?? "?") at \(EventTime.format(prev.time))"
-                        f.evidence.attributes["to"] = "\(city ?? "?") at \(EventTime.format(e.time))"
-                        return "API key \(f.subject) used \(Int(km)) km apart within \(Duration.format(e.time - prev.time)) (\(Int(km / hours)) km/h)"
+                        f.evidence.attributes["to"] = "\(city ?? "?") at \(EventTime.format(event.time))"
+                        return "API key \(f.subject) used \(Int(km)) km apart within \(Duration.format(event.time - prev.time)) (\(Int(km / hours)) km/h)"
                     }
                 }
             }
-            if e.time >= (k.place?.time ?? .min) {
-                if let p = k.place, p.lat == lat, p.lon == lon {
-                    k.place!.time = e.time
+            if event.time >= (keyState.place?.time ?? .min) {
+                if let p = keyState.place, p.lat == lat, p.lon == lon {
+                    keyState.place!.time = event.time
                 } else {
-                    k.place = KeyState.Place(lat: lat, lon: lon, time: e.time, city: enricher.info(ip).city)
+                    keyState.place = KeyState.Place(lat: lat, lon: lon, time: event.time, city: enricher.info(ip).city)
                 }
             }
         }
@@ -242,8 +242,8 @@ final class APIKeyAnomalyDetector: Detector {
         }
     }
 
-    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, _ e: Event, _ context: DetectionContext, describe: (inout Finding) -> String) {
-        fire(rule, key: key, k, time: e.time, sample: context.sampleRef(e), context, describe: describe)
+    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, _ event: Event, _ context: DetectionContext, describe: (inout Finding) -> String) {
+        fire(rule, key: key, k, time: event.time, sample: context.sampleRef(event), context, describe: describe)
     }
 
     // MARK: hour close

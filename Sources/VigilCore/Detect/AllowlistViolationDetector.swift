@@ -18,24 +18,24 @@ final class AllowlistViolationDetector: Detector {
         self.matcher = matcher
     }
 
-    func observe(_ e: Event, context: DetectionContext) {
-        guard let ip = e.clientIP else { return }
+    func observe(_ event: Event, context: DetectionContext) {
+        guard let ip = event.clientIP else { return }
         let accepted: Bool
-        switch e.outcome {
+        switch event.outcome {
         case .success, .invalidInput, .error: accepted = true
         case .authFailure, .forbidden, .rateLimited: accepted = false
         }
         // A refusal with attempts == 0 repeats an attempt another line of the connection
         // already counted (sshd); a success always counts once.
-        let occurrences = accepted ? 1 : Int(e.attempts)
+        let occurrences = accepted ? 1 : Int(event.attempts)
         guard occurrences > 0 else { return }
-        guard case let .violation(p) = matcher.check(ip, server: e.server, time: e.time, symbols: context.symbols) else { return }
+        guard case let .violation(p) = matcher.check(ip, server: event.server, time: event.time, symbols: context.symbols) else { return }
         let rule = accepted ? "success_outside_allowlist" : "outside_allowlist"
         let profile = matcher.profiles[p]
         context.findings.report(detector: name, rule: rule, subject: .ip(ip), severity: accepted ? settings.successSeverity : settings.severity,
-                                server: e.server, time: e.time, cooldown: settings.cooldown) { f, _ in
+                                server: event.server, time: event.time, cooldown: settings.cooldown) { f, _ in
             f.count += occurrences
-            context.note(e, in: &f)
+            context.note(event, in: &f)
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
             // The same address usually hits the same servers: rebuild the list only when it grows.
             let current = f.evidence.attributes["allowlists"] ?? ""

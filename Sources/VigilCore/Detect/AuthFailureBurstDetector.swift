@@ -57,30 +57,30 @@ final class AuthFailureBurstDetector: Detector {
         self.settings = settings
     }
 
-    func observe(_ e: Event, context: DetectionContext) {
-        switch e.outcome {
+    func observe(_ event: Event, context: DetectionContext) {
+        switch event.outcome {
         case .authFailure:
-            guard e.attempts > 0, let subject = Subject.client(of: e) else { return }
+            guard event.attempts > 0, let subject = Subject.client(of: event) else { return }
             let tracker = context.findings
-            if tracker.isOpen(rule: burstRule(tracker), subject: subject, at: e.time) {
-                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
-                               time: e.time, cooldown: settings.cooldown) { f, _ in
-                    f.count += Int(e.attempts)
-                    context.note(e, in: &f)
+            if tracker.isOpen(rule: burstRule(tracker), subject: subject, at: event.time) {
+                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                               time: event.time, cooldown: settings.cooldown) { f, _ in
+                    f.count += Int(event.attempts)
+                    context.note(event, in: &f)
                 }
                 return
             }
             var w = windows[subject] ?? Window()
-            w.add(e.time, e.attempts, context.sampleRef(e))
-            w.trim(before: e.time - settings.window)
+            w.add(event.time, event.attempts, context.sampleRef(event))
+            w.trim(before: event.time - settings.window)
             if w.total > settings.threshold {
                 let inWindow = w.total
                 let refs = w.live.map(\.sample)
-                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
-                               time: refs.first?.time ?? e.time, cooldown: settings.cooldown) { f, _ in
+                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                               time: refs.first?.time ?? event.time, cooldown: settings.cooldown) { f, _ in
                     f.count += inWindow
                     for r in refs { context.note(r, in: &f) }
-                    f.lastSeen = max(f.lastSeen, e.time)
+                    f.lastSeen = max(f.lastSeen, event.time)
                     f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(Duration.format(self.settings.window))"
                 }
                 windows[subject] = nil
@@ -88,13 +88,13 @@ final class AuthFailureBurstDetector: Detector {
             }
             windows[subject] = w
         case .success:
-            guard let subject = Subject.client(of: e),
-                  context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: e.time) else { return }
+            guard let subject = Subject.client(of: event),
+                  context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: event.time) else { return }
             context.findings.report(detector: name, rule: Self.successRule, subject: subject,
-                                    severity: settings.successAfterFailuresSeverity, server: e.server,
-                                    time: e.time, cooldown: settings.cooldown) { f, _ in
+                                    severity: settings.successAfterFailuresSeverity, server: event.server,
+                                    time: event.time, cooldown: settings.cooldown) { f, _ in
                 f.count += 1
-                context.note(e, in: &f)
+                context.note(event, in: &f)
             }
         default:
             return

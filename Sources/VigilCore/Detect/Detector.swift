@@ -65,10 +65,10 @@ public final class DetectionContext {
 
     /// A compact, allocation-free reference to an event kept in detector state until a finding
     /// needs it as evidence.
-    func sampleRef(_ e: Event) -> SampleRef {
-        SampleRef(input: e.input, line: e.line, time: e.time, user: e.user, operation: e.operation,
-                  target: !e.tool.isNone ? e.tool : e.resource, status: e.status, outcome: e.outcome,
-                  requestID: e.requestID, attempts: e.attempts, server: e.server, apiKey: e.apiKey)
+    func sampleRef(_ event: Event) -> SampleRef {
+        SampleRef(input: event.input, line: event.line, time: event.time, user: event.user, operation: event.operation,
+                  target: !event.tool.isNone ? event.tool : event.resource, status: event.status, outcome: event.outcome,
+                  requestID: event.requestID, attempts: event.attempts, server: event.server, apiKey: event.apiKey)
     }
 
     func sample(_ r: SampleRef) -> EvidenceSample {
@@ -81,8 +81,8 @@ public final class DetectionContext {
     }
 
     /// Adds an event to a finding's evidence: who, where, a sample while there is room.
-    func note(_ e: Event, in f: inout Finding) {
-        note(sampleRef(e), in: &f)
+    func note(_ event: Event, in f: inout Finding) {
+        note(sampleRef(event), in: &f)
     }
 
     /// Adds an event kept in detector state to a finding's evidence.

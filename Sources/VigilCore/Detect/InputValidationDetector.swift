@@ -74,15 +74,15 @@ final class InputValidationDetector: Detector {
         self.settings = settings
     }
 
-    func observe(_ e: Event, context: DetectionContext) {
+    func observe(_ event: Event, context: DetectionContext) {
         // Requests only (an sshd login has no input to validate).
-        guard e.status != 0, !e.server.isNone else { return }
-        let hour = e.time / EventTime.hour
+        guard event.status != 0, !event.server.isNone else { return }
+        let hour = event.time / EventTime.hour
         if openHour == .min { openHour = hour }
         if hour < openHour { late += 1; return }
         if hour > openHour { close(context: context); openHour = hour }
         // Mutated in place in its array slot: no copy of the hour (and its sample).
-        hours[hourIndex(e.server)].add(e, context)
+        hours[hourIndex(event.server)].add(event, context)
     }
 
     /// Judges the open hour of every server, then starts the next.

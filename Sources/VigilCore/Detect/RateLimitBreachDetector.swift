@@ -116,34 +116,34 @@ final class RateLimitBreachDetector: Detector {
         return m[rule]
     }
 
-    private func entity(_ per: RateLimit.Entity, _ e: Event) -> Subject? {
+    private func entity(_ per: RateLimit.Entity, _ event: Event) -> Subject? {
         switch per {
-        case .apiKey: return e.apiKey.isNone ? (rules.count == 1 && rules[0].limit == .max ? Subject.client(of: e) : nil) : .apiKey(e.apiKey)
-        case .clientIP: return Subject.client(of: e)
-        case .user: return e.user.isNone ? nil : .user(e.user)
+        case .apiKey: return event.apiKey.isNone ? (rules.count == 1 && rules[0].limit == .max ? Subject.client(of: event) : nil) : .apiKey(event.apiKey)
+        case .clientIP: return Subject.client(of: event)
+        case .user: return event.user.isNone ? nil : .user(event.user)
         }
     }
 
-    func observe(_ e: Event, context: DetectionContext) {
+    func observe(_ event: Event, context: DetectionContext) {
         // Only requests (they carry a status): sshd login attempts have no rate limits.
-        guard e.status != 0 else { return }
+        guard event.status != 0 else { return }
         // Rules are read through plain arrays: copying a `RateLimit` (it holds strings) per
         // request cost a dozen reference-count operations.
         for i in 0..<pers.count {
             let per = pers[i], limit = limits[i]
             // The common case first: a limit per API key, counted in its array slot.
-            if per == .apiKey, limit != .max, !e.apiKey.isNone, applies(i, e.server, context) {
-                let total = pool[slot(for: e.apiKey, rule: i)].add(e.time / widths[i])
-                if total > Int64(limit) || e.outcome == .rateLimited {
-                    breach(e, rule: rules[i], who: .apiKey(e.apiKey), total: total, refused: e.outcome == .rateLimited, context: context)
+            if per == .apiKey, limit != .max, !event.apiKey.isNone, applies(i, event.server, context) {
+                let total = pool[slot(for: event.apiKey, rule: i)].add(event.time / widths[i])
+                if total > Int64(limit) || event.outcome == .rateLimited {
+                    breach(event, rule: rules[i], who: .apiKey(event.apiKey), total: total, refused: event.outcome == .rateLimited, context: context)
                 }
                 continue
             }
-            guard let who = entity(per, e), applies(i, e.server, context) else { continue }
+            guard let who = entity(per, event), applies(i, event.server, context) else { continue }
             let rule = rules[i]
             // The built-in rule only counts the server's 429s.
             if rule.limit == .max {
-                if e.outcome == .rateLimited { breach(e, rule: rule, who: who, total: 0, refused: true, context: context) }
+                if event.outcome == .rateLimited { breach(event, rule: rule, who: who, total: 0, refused: true, context: context) }
                 continue
             }
             // Counted in place: no copy of the slices per request. Keys and users (symbols)
@@ -151,19 +151,19 @@ final class RateLimitBreachDetector: Detector {
             let total: Int64
             switch who {
             case let .apiKey(sym), let .user(sym):
-                total = pool[slot(for: sym, rule: i, user: who.kind == "user")].add(e.time / widths[i])
+                total = pool[slot(for: sym, rule: i, user: who.kind == "user")].add(event.time / widths[i])
             default:
-                total = counters[Key(rule: i, entity: who), default: Counter()].add(e.time / widths[i])
+                total = counters[Key(rule: i, entity: who), default: Counter()].add(event.time / widths[i])
             }
             let over = rule.limit != .max && total > Int64(rule.limit)
-            if over || e.outcome == .rateLimited {
-                breach(e, rule: rule, who: who, total: total, refused: e.outcome == .rateLimited, context: context)
+            if over || event.outcome == .rateLimited {
+                breach(event, rule: rule, who: who, total: total, refused: event.outcome == .rateLimited, context: context)
             }
         }
     }
 
-    private func breach(_ e: Event, rule: RateLimit, who: Subject, total: Int64, refused: Bool, context: DetectionContext) {
-        let day = e.time / EventTime.day
+    private func breach(_ event: Event, rule: RateLimit, who: Subject, total: Int64, refused: Bool, context: DetectionContext) {
+        let day = event.time / EventTime.day
         var d = daily[who] ?? (day, 0)
         if d.day != day { d = (day, 0) }
         d.count += 1
@@ -172,10 +172,10 @@ final class RateLimitBreachDetector: Detector {
         // More than `dailyEscalation` breaches in a day: P2.
         let severity = d.count > settings.dailyEscalation ? settings.escalatedSeverity
             : refused && rule.limit != .max && total <= Int64(rule.limit) || rule.limit == .max ? settings.refusedSeverity : settings.severity
-        context.findings.report(detector: name, rule: rule.name, subject: who, severity: severity, server: e.server, time: e.time,
+        context.findings.report(detector: name, rule: rule.name, subject: who, severity: severity, server: event.server, time: event.time,
                                 cooldown: settings.cooldown) { f, _ in
             f.count += 1
-            context.note(e, in: &f)
+            context.note(event, in: &f)
             f.evidence.counts[refused ? "answered_429" : "over_limit", default: 0] += 1
             f.evidence.counts["breaches_today"] = d.count
             f.evidence.counts["max_in_window"] = max(f.evidence.counts["max_in_window"] ?? 0, Int(total))

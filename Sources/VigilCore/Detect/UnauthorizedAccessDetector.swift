@@ -11,15 +11,15 @@ final class UnauthorizedAccessDetector: Detector {
         self.settings = settings
     }
 
-    func observe(_ e: Event, context: DetectionContext) {
-        guard e.outcome == .forbidden else { return }
+    func observe(_ event: Event, context: DetectionContext) {
+        guard event.outcome == .forbidden else { return }
         let subject: Subject
-        if !e.apiKey.isNone { subject = .apiKey(e.apiKey) } else if let c = Subject.client(of: e) { subject = c } else { return }
-        context.findings.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: e.server,
-                                time: e.time, cooldown: settings.cooldown) { f, _ in
-            f.count += Int(max(e.attempts, 1))
-            context.note(e, in: &f)
-            if case .apiKey = subject, let ip = e.clientIP, f.evidence.attributes["client_ip"] == nil {
+        if !event.apiKey.isNone { subject = .apiKey(event.apiKey) } else if let c = Subject.client(of: event) { subject = c } else { return }
+        context.findings.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                                time: event.time, cooldown: settings.cooldown) { f, _ in
+            f.count += Int(max(event.attempts, 1))
+            context.note(event, in: &f)
+            if case .apiKey = subject, let ip = event.clientIP, f.evidence.attributes["client_ip"] == nil {
                 f.evidence.attributes["client_ip"] = ip.description
             }
         }
