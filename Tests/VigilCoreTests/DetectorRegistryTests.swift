@@ -27,7 +27,7 @@ import Testing
             return ("\(value)", { $0[keyPath: path] == value })
         case let .duration(path):
             let value = defaults[keyPath: path] + 17 * EventTime.minute
-            return (Duration.format(value), { $0[keyPath: path] == value })
+            return (DurationText.format(value), { $0[keyPath: path] == value })
         case let .severity(path):
             let value: Severity = defaults[keyPath: path] == .p1 ? .p4 : .p1
             return (value.description, { $0[keyPath: path] == value })

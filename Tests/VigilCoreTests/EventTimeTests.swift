@@ -30,11 +30,11 @@ import Testing
     }
 
     @Test func durations() {
-        #expect(Duration.parse("5m") == 300_000)
-        #expect(Duration.parse("30s") == 30_000)
-        #expect(Duration.parse("2h") == 7_200_000)
-        #expect(Duration.parse("5") == nil)
-        #expect(Duration.parse("m") == nil)
-        #expect(Duration.format(1_800_000) == "30m")
+        #expect(DurationText.parse("5m") == 300_000)
+        #expect(DurationText.parse("30s") == 30_000)
+        #expect(DurationText.parse("2h") == 7_200_000)
+        #expect(DurationText.parse("5") == nil)
+        #expect(DurationText.parse("m") == nil)
+        #expect(DurationText.format(1_800_000) == "30m")
     }
 }

@@ -184,7 +184,7 @@ final class APIKeyAnomalyDetector: Detector {
                         f.evidence.attributes["speed_kmh"] = String(Int(km / hours))
                         f.evidence.attributes["from"] = "\(prev.city ?? "?") at \(EventTime.format(prev.time))"
                         f.evidence.attributes["to"] = "\(city ?? "?") at \(EventTime.format(event.time))"
-                        return "API key \(f.subject) used \(Int(km)) km apart within \(Duration.format(event.time - prev.time)) (\(Int(km / hours)) km/h)"
+                        return "API key \(f.subject) used \(Int(km)) km apart within \(DurationText.format(event.time - prev.time)) (\(Int(km / hours)) km/h)"
                     }
                 }
             }

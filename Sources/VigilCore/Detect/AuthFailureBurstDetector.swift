@@ -81,7 +81,7 @@ final class AuthFailureBurstDetector: Detector {
                     f.count += inWindow
                     for r in refs { context.note(r, in: &f) }
                     f.lastSeen = max(f.lastSeen, event.time)
-                    f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(Duration.format(self.settings.window))"
+                    f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(DurationText.format(self.settings.window))"
                 }
                 windows[subject] = nil
                 return

@@ -186,12 +186,12 @@ final class RateLimitBreachDetector: Detector {
     func describe(_ f: inout Finding, context: DetectionContext) {
         guard let rule = rules.first(where: { $0.name == f.rule }) else { return }
         if rule.limit != .max {
-            f.evidence.attributes["limit"] = "\(rule.limit) per \(Duration.format(rule.window)) per \(rule.per.rawValue) (\(rule.name))"
+            f.evidence.attributes["limit"] = "\(rule.limit) per \(DurationText.format(rule.window)) per \(rule.per.rawValue) (\(rule.name))"
         }
         let today = f.evidence.counts["breaches_today"] ?? 0
         let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
         f.message = "\(f.count) rate-limit breach\(f.count == 1 ? "" : "es") by \(who)"
-            + (rule.limit == .max ? " (answered 429)" : " (limit \(rule.limit) per \(Duration.format(rule.window)); up to \(f.evidence.counts["max_in_window"] ?? 0) counted)")
+            + (rule.limit == .max ? " (answered 429)" : " (limit \(rule.limit) per \(DurationText.format(rule.window)); up to \(f.evidence.counts["max_in_window"] ?? 0) counted)")
             + (today > settings.dailyEscalation ? "; \(today) today, over \(settings.dailyEscalation) a day" : "")
     }
 

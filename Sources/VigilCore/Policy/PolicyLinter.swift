@@ -190,7 +190,7 @@ final class PolicyLinter {
                 if w <= 0 {
                     error("threshold-invalid", "detectors.\(o.detector).window must be longer than 0", at)
                 } else if w > EventTime.day {
-                    warning("threshold-suspicious", "detectors.\(o.detector).window of \(Duration.format(w)) is longer than a day; state grows with it", at)
+                    warning("threshold-suspicious", "detectors.\(o.detector).window of \(DurationText.format(w)) is longer than a day; state grows with it", at)
                 }
             }
             if let (value, at) = o.value("cooldown"), case let .duration(c) = value {

@@ -110,7 +110,7 @@ final class PolicyParser {
     }
 
     func duration(_ node: Node, what: String) -> Int64? {
-        guard let s = node.scalar?.string, let d = Duration.parse(s) else {
+        guard let s = node.scalar?.string, let d = DurationText.parse(s) else {
             error("invalid-value", "\(what) must be a duration such as 30s, 5m, 1h or 7d, not \(describe(node))", node)
             return nil
         }

@@ -68,7 +68,7 @@ public enum EventTime {
     /// Parses a user-given time: `2026-11-03`, `2026-11-03T07:00:00Z`, or relative `24h`/`7d`/`30m` ago
     /// from `now`.
     public static func parseUserTime(_ text: String, now: Int64) -> Int64? {
-        if let d = Duration.parse(text) { return now - d }
+        if let d = DurationText.parse(text) { return now - d }
         var t = text
         return t.withUTF8 { buf -> Int64? in
             let b = UnsafeRawBufferPointer(buf)
@@ -157,34 +157,5 @@ public enum EventTime {
         case (0x64, 0x65, 0x63): return 12  // dec
         default: return nil
         }
-    }
-}
-
-/// Durations written as `300ms`, `30s`, `5m`, `2h`, `7d`, `2w`, in milliseconds.
-public enum Duration {
-    public static func parse(_ text: String) -> Int64? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        guard let unitStart = t.firstIndex(where: { !$0.isNumber }), unitStart != t.startIndex,
-              let n = Int64(t[t.startIndex..<unitStart]) else { return nil }
-        let mult: Int64
-        switch t[unitStart...] {
-        case "ms": mult = 1
-        case "s": mult = EventTime.second
-        case "m": mult = EventTime.minute
-        case "h": mult = EventTime.hour
-        case "d": mult = EventTime.day
-        case "w": mult = 7 * EventTime.day
-        default: return nil
-        }
-        let (r, overflow) = n.multipliedReportingOverflow(by: mult)
-        return overflow ? nil : r
-    }
-
-    public static func format(_ ms: Int64) -> String {
-        if ms % EventTime.day == 0 && ms >= EventTime.day { return "\(ms / EventTime.day)d" }
-        if ms % EventTime.hour == 0 && ms >= EventTime.hour { return "\(ms / EventTime.hour)h" }
-        if ms % EventTime.minute == 0 && ms >= EventTime.minute { return "\(ms / EventTime.minute)m" }
-        if ms % EventTime.second == 0 { return "\(ms / EventTime.second)s" }
-        return "\(ms)ms"
     }
 }
