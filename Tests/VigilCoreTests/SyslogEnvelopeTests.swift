@@ -109,6 +109,43 @@ import Testing
         }
     }
 
+    /// The building blocks composed as a journald source would: the JSON scanner reads a
+    /// `journalctl -o json` record, the sshd message parser decodes its MESSAGE.
+    @Test func aJournaldRecordDecodesAsItsSyslogLine() throws {
+        let record = #"{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1793689264000000","_HOSTNAME":"bastion","SYSLOG_IDENTIFIER":"sshd","_PID":"2101","_CMDLINE":["x"],"MESSAGE":"Failed password for invalid user \"ad\u006din\" from 203.0.113.7 port 40001 ssh2"}"#
+        let symbols = SymbolTable()
+        let parser = SSHDMessageParser(symbols: symbols)
+        var event = Event()
+        let bytes = Array(record.utf8)
+        let result = try bytes.withUnsafeBytes { line -> DecodeResult in
+            var scanner = try JSONObjectScanner(line)
+            var message: JSONStringSpan?, host: JSONStringSpan?
+            var micros = 0, pid = 0, identifier = ""
+            var text = JSONTextBuffer()
+            while let field = try scanner.nextField() {
+                guard case let .string(value) = field.value else { continue }
+                switch try text.withText(field.key, in: line, { String(decoding: $0, as: UTF8.self) }) {
+                case "MESSAGE": message = value
+                case "_HOSTNAME": host = value
+                case "_PID": pid = try text.withText(value, in: line) { $0.decimal(0, $0.count) ?? 0 }
+                case "__REALTIME_TIMESTAMP": micros = try text.withText(value, in: line) { $0.decimal(0, $0.count) ?? 0 }
+                case "SYSLOG_IDENTIFIER": identifier = try text.withText(value, in: line) { String(decoding: $0, as: UTF8.self) }
+                default: break
+                }
+            }
+            #expect(identifier == "sshd")
+            let hostName = try text.withText(try #require(host), in: line) { Array($0) }
+            return try text.withText(try #require(message), in: line) { messageText in
+                hostName.withUnsafeBytes { hostBytes in
+                    parser.decode(message: messageText, time: Int64(micros / 1000), host: hostBytes, pid: pid, into: &event)
+                }
+            }
+        }
+        let syslog = decodeLine(#"Nov  3 07:01:04 bastion sshd[2101]: Failed password for invalid user "admin" from 203.0.113.7 port 40001 ssh2"#, .sshd)
+        #expect(result == .event)
+        #expect(Self.describe(result, event, symbols) == Self.describe(syslog.0, syslog.1, syslog.2))
+    }
+
     @Test func connectionStateFollowsHostAndPid() {
         // Same pid on two hosts: two connections. The PAM line on "b" is a new attempt.
         let parser = SSHDMessageParser(symbols: SymbolTable())
