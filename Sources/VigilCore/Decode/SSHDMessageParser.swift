@@ -67,149 +67,149 @@ final class SSHDMessageParser {
 
     /// Stores a connection's new state (removing it when nothing is pending), remembering the
     /// old one the first time the current line changes it.
-    private func setConnection(_ key: UInt64, _ c: Connection) {
+    private func setConnection(_ key: UInt64, _ connection: Connection) {
         if undo == nil { undo = (key, connections[key]) }
-        connections[key] = (c.invalidPending || c.pamPending) ? c : nil
+        connections[key] = (connection.invalidPending || connection.pamPending) ? connection : nil
     }
 
     // MARK: messages
 
-    private func decodeMessage(_ m: UnsafeRawBufferPointer, _ e: inout Event, connectionKey: UInt64, repeated: UInt32) -> DecodeResult {
-        if m.hasPrefix("Failed ") {
+    private func decodeMessage(_ message: UnsafeRawBufferPointer, _ event: inout Event, connectionKey: UInt64, repeated: UInt32) -> DecodeResult {
+        if message.hasPrefix("Failed ") {
             // Failed <method> for [invalid user ]<user> from <ip> port <port> ssh2
-            guard let (user, ip) = userAndAddress(m, afterPrefix: 7, methodFollows: true, e: &e) else {
+            guard let (user, ip) = userAndAddress(message, afterPrefix: 7, methodFollows: true, event: &event) else {
                 return .malformed("unrecognized 'Failed' message")
             }
-            e.user = user; e.clientIP = ip
-            e.outcome = .authFailure
-            var c = connections[connectionKey] ?? Connection()
+            event.user = user; event.clientIP = ip
+            event.outcome = .authFailure
+            var connection = connections[connectionKey] ?? Connection()
             if repeated > 1 {
-                e.attempts = repeated
+                event.attempts = repeated
             } else {
-                e.attempts = (c.invalidPending || c.pamPending) ? 0 : 1
+                event.attempts = (connection.invalidPending || connection.pamPending) ? 0 : 1
             }
-            c.invalidPending = false; c.pamPending = false
-            setConnection(connectionKey, c)
+            connection.invalidPending = false; connection.pamPending = false
+            setConnection(connectionKey, connection)
             return .event
         }
-        if m.hasPrefix("Accepted ") {
-            guard let (user, ip) = userAndAddress(m, afterPrefix: 9, methodFollows: true, e: &e) else {
+        if message.hasPrefix("Accepted ") {
+            guard let (user, ip) = userAndAddress(message, afterPrefix: 9, methodFollows: true, event: &event) else {
                 return .malformed("unrecognized 'Accepted' message")
             }
-            e.user = user; e.clientIP = ip
-            e.outcome = .success
-            e.attempts = 0
+            event.user = user; event.clientIP = ip
+            event.outcome = .success
+            event.attempts = 0
             setConnection(connectionKey, Connection())
             return .event
         }
-        if m.hasPrefix("Invalid user ") || m.hasPrefix("Illegal user ") {
+        if message.hasPrefix("Invalid user ") || message.hasPrefix("Illegal user ") {
             // Invalid user <user> from <ip>[ port <port>]
-            guard let from = m.findLast(" from ") else { return .malformed("unrecognized 'Invalid user' message") }
-            let ipEnd = m.index(of: 0x20, from: from + 6) ?? m.count
-            guard let ip = IPAddress.parse(m.slice(from + 6, ipEnd)) else { return .malformed("no address in 'Invalid user' message") }
-            e.user = symbols.intern(m.slice(13, from))
-            e.clientIP = ip
-            e.operation = opInvalidUser
-            e.outcome = .authFailure
-            var c = connections[connectionKey] ?? Connection()
-            e.attempts = repeated
-            c.invalidPending = true
-            c.lastTime = e.time
-            setConnection(connectionKey, c)
+            guard let from = message.findLast(" from ") else { return .malformed("unrecognized 'Invalid user' message") }
+            let ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count
+            guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else { return .malformed("no address in 'Invalid user' message") }
+            event.user = symbols.intern(message.slice(13, from))
+            event.clientIP = ip
+            event.operation = opInvalidUser
+            event.outcome = .authFailure
+            var connection = connections[connectionKey] ?? Connection()
+            event.attempts = repeated
+            connection.invalidPending = true
+            connection.lastTime = event.time
+            setConnection(connectionKey, connection)
             return .event
         }
-        if let authFailure = m.find("authentication failure; ", to: min(m.count, 48)) {
+        if let authFailure = message.find("authentication failure; ", to: min(message.count, 48)) {
             // pam_unix(sshd:auth): authentication failure; ... rhost=<host>  user=<user>
             // PAM <n> more authentication failure(s); ... (a summary of attempts already logged)
-            let isSummary = m.hasPrefix("PAM ")
-            e.operation = opPAM
-            e.outcome = .authFailure
-            if let rh = m.find(" rhost=", from: authFailure) {
-                let vs = rh + 7
-                let ve = m.index(of: 0x20, from: vs) ?? m.count
-                let v = m.slice(vs, ve)
-                if let ip = IPAddress.parse(v) { e.clientIP = ip } else if !v.isEmpty { e.remoteHost = symbols.intern(v) }
-                if let u = m.find(" user=", from: ve) {
-                    var ue = m.count
-                    while ue > u + 6 && m[ue - 1] == 0x20 { ue -= 1 }
-                    e.user = symbols.intern(m.slice(u + 6, ue))
+            let isSummary = message.hasPrefix("PAM ")
+            event.operation = opPAM
+            event.outcome = .authFailure
+            if let rhost = message.find(" rhost=", from: authFailure) {
+                let valueStart = rhost + 7
+                let valueEnd = message.index(of: 0x20, from: valueStart) ?? message.count
+                let value = message.slice(valueStart, valueEnd)
+                if let ip = IPAddress.parse(value) { event.clientIP = ip } else if !value.isEmpty { event.remoteHost = symbols.intern(value) }
+                if let userAt = message.find(" user=", from: valueEnd) {
+                    var userEnd = message.count
+                    while userEnd > userAt + 6 && message[userEnd - 1] == 0x20 { userEnd -= 1 }
+                    event.user = symbols.intern(message.slice(userAt + 6, userEnd))
                 }
             }
             if isSummary {
-                e.attempts = 0
+                event.attempts = 0
                 return .event
             }
-            var c = connections[connectionKey] ?? Connection()
+            var connection = connections[connectionKey] ?? Connection()
             if repeated > 1 {
-                e.attempts = repeated
-            } else if c.invalidPending && !c.pamPending {
-                e.attempts = 0   // same attempt as the "Invalid user" line before it
+                event.attempts = repeated
+            } else if connection.invalidPending && !connection.pamPending {
+                event.attempts = 0   // same attempt as the "Invalid user" line before it
             } else {
-                e.attempts = 1   // a new attempt (old PAM-only logs write no "Failed" line)
+                event.attempts = 1   // a new attempt (old PAM-only logs write no "Failed" line)
             }
-            c.pamPending = true
-            c.lastTime = e.time
-            setConnection(connectionKey, c)
+            connection.pamPending = true
+            connection.lastTime = event.time
+            setConnection(connectionKey, connection)
             return .event
         }
-        if m.hasPrefix("message repeated ") {
+        if message.hasPrefix("message repeated ") {
             // message repeated N times: [ <message>]
-            guard let sp = m.index(of: 0x20, from: 17), let count = m.decimal(17, sp),
-                  let open = m.find("[ ", from: sp), let close = m.findLast("]"), close > open + 2 else {
+            guard let space = message.index(of: 0x20, from: 17), let count = message.decimal(17, space),
+                  let open = message.find("[ ", from: space), let close = message.findLast("]"), close > open + 2 else {
                 return .malformed("unrecognized 'message repeated' line")
             }
-            let inner = m.slice(open + 2, close)
-            return decodeMessage(inner, &e, connectionKey: connectionKey, repeated: UInt32(clamping: max(count, 1)))
+            let inner = message.slice(open + 2, close)
+            return decodeMessage(inner, &event, connectionKey: connectionKey, repeated: UInt32(clamping: max(count, 1)))
         }
-        if m.hasPrefix("error: maximum authentication attempts exceeded for ") {
+        if message.hasPrefix("error: maximum authentication attempts exceeded for ") {
             // The attempt that hit MaxAuthTries is logged by this line instead of "Failed".
-            guard let (user, ip) = userAndAddress(m, afterPrefix: 52, methodFollows: false, e: &e) else {
+            guard let (user, ip) = userAndAddress(message, afterPrefix: 52, methodFollows: false, event: &event) else {
                 return .malformed("unrecognized 'maximum authentication attempts' message")
             }
-            e.user = user; e.clientIP = ip
-            e.operation = opMaxAttempts
-            e.outcome = .authFailure
-            e.attempts = repeated
+            event.user = user; event.clientIP = ip
+            event.operation = opMaxAttempts
+            event.outcome = .authFailure
+            event.attempts = repeated
             return .event
         }
-        if m.hasPrefix("Did not receive identification string from ") {
-            let s = 43
-            let end = m.index(of: 0x20, from: s) ?? m.count
-            guard let ip = IPAddress.parse(m.slice(s, end)) else { return .malformed("no address in message") }
-            e.clientIP = ip
-            e.operation = opProbe
-            e.outcome = .authFailure
-            e.attempts = repeated
+        if message.hasPrefix("Did not receive identification string from ") {
+            let addressStart = 43
+            let end = message.index(of: 0x20, from: addressStart) ?? message.count
+            guard let ip = IPAddress.parse(message.slice(addressStart, end)) else { return .malformed("no address in message") }
+            event.clientIP = ip
+            event.operation = opProbe
+            event.outcome = .authFailure
+            event.attempts = repeated
             return .event
         }
-        if m.hasPrefix("User "), let notAllowed = m.find(" not allowed because ") {
+        if message.hasPrefix("User "), let notAllowed = message.find(" not allowed because ") {
             // User <user> from <ip> not allowed because ...
-            guard let from = m.findLast(" from ", before: notAllowed),
-                  let ip = IPAddress.parse(m.slice(from + 6, notAllowed)) else {
+            guard let from = message.findLast(" from ", before: notAllowed),
+                  let ip = IPAddress.parse(message.slice(from + 6, notAllowed)) else {
                 return .malformed("unrecognized 'not allowed' message")
             }
-            e.user = symbols.intern(m.slice(5, from))
-            e.clientIP = ip
-            e.operation = opNotAllowed
-            e.outcome = .forbidden
-            e.attempts = repeated
+            event.user = symbols.intern(message.slice(5, from))
+            event.clientIP = ip
+            event.operation = opNotAllowed
+            event.outcome = .forbidden
+            event.attempts = repeated
             return .event
         }
-        for prefix in Self.preauthDisconnects where m.hasPrefix(prefix) {
+        for prefix in Self.preauthDisconnects where message.hasPrefix(prefix) {
             // "<prefix> [invalid |authenticating ]user <user> <ip> port <port> [preauth]": the
             // attempt itself was counted by its own lines; this one only tells it ended.
             let rest = prefix.utf8CodeUnitCount
             var userStart = rest
-            if m.hasPrefix("invalid user ", at: rest) { userStart = rest + 13 }
-            else if m.hasPrefix("authenticating user ", at: rest) { userStart = rest + 20 }
+            if message.hasPrefix("invalid user ", at: rest) { userStart = rest + 13 }
+            else if message.hasPrefix("authenticating user ", at: rest) { userStart = rest + 20 }
             else { return .ignored }
-            guard let port = m.findLast(" port "), let sp = m.findLast(" ", before: port, from: userStart),
-                  let ip = IPAddress.parse(m.slice(sp + 1, port)) else { return .ignored }
-            e.user = symbols.intern(m.slice(userStart, sp))
-            e.clientIP = ip
-            e.operation = opDisconnect
-            e.outcome = .authFailure
-            e.attempts = 0
+            guard let port = message.findLast(" port "), let space = message.findLast(" ", before: port, from: userStart),
+                  let ip = IPAddress.parse(message.slice(space + 1, port)) else { return .ignored }
+            event.user = symbols.intern(message.slice(userStart, space))
+            event.clientIP = ip
+            event.operation = opDisconnect
+            event.outcome = .authFailure
+            event.attempts = 0
             return .event
         }
         return .ignored
@@ -221,22 +221,22 @@ final class SSHDMessageParser {
 
     /// Parses `<method> for [invalid user ]<user> from <ip> port ...` (or without a method),
     /// reading the address from the right.
-    private func userAndAddress(_ m: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, e: inout Event) -> (Symbol, IPAddress)? {
-        var i = afterPrefix
+    private func userAndAddress(_ message: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, event: inout Event) -> (Symbol, IPAddress)? {
+        var cursor = afterPrefix
         if methodFollows {
-            guard let sp = m.index(of: 0x20, from: i) else { return nil }
-            let method = m.slice(i, sp)
-            e.operation = method.hasPrefix("password") ? opPassword : method.hasPrefix("publickey") ? opPublickey : symbols.intern(method)
-            guard m.hasPrefix(" for ", at: sp) else { return nil }
-            i = sp + 5
+            guard let space = message.index(of: 0x20, from: cursor) else { return nil }
+            let method = message.slice(cursor, space)
+            event.operation = method.hasPrefix("password") ? opPassword : method.hasPrefix("publickey") ? opPublickey : symbols.intern(method)
+            guard message.hasPrefix(" for ", at: space) else { return nil }
+            cursor = space + 5
         }
-        if m.hasPrefix("invalid user ", at: i) { i += 13 }
-        let portAt = m.findLast(" port ") ?? m.count
-        guard let from = m.findLast(" from ", before: portAt, from: i) else { return nil }
+        if message.hasPrefix("invalid user ", at: cursor) { cursor += 13 }
+        let portAt = message.findLast(" port ") ?? message.count
+        guard let from = message.findLast(" from ", before: portAt, from: cursor) else { return nil }
         var ipEnd = portAt
-        if portAt == m.count { ipEnd = m.index(of: 0x20, from: from + 6) ?? m.count }
-        guard let ip = IPAddress.parse(m.slice(from + 6, ipEnd)) else { return nil }
-        return (symbols.intern(m.slice(i, from)), ip)
+        if portAt == message.count { ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count }
+        guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else { return nil }
+        return (symbols.intern(message.slice(cursor, from)), ip)
     }
 
     /// Forgets connections idle for 10 minutes of event time, so state stays bounded. Sweeps
@@ -264,17 +264,17 @@ final class SSHDMessageParser {
     func saveState(beforeLastLine: Bool) -> Data? {
         var state = connections
         if beforeLastLine, let undo { state[undo.key] = undo.previous }
-        let list = state.map { key, c in
-            Stored(server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: c)
+        let list = state.map { key, connection in
+            Stored(server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: connection)
         }.sorted { ($0.server, $0.pid) < ($1.server, $1.pid) }
         return try? JSONEncoder.state.encode(StoredState(sweepBucket: sweepBucket, connections: list))
     }
 
     func loadState(_ data: Data) {
-        guard let s = try? JSONDecoder.state.decode(StoredState.self, from: data) else { return }
-        sweepBucket = s.sweepBucket
-        for c in s.connections {
-            connections[(UInt64(symbols.intern(c.server).id) << 32) | UInt64(c.pid)] = c.connection
+        guard let stored = try? JSONDecoder.state.decode(StoredState.self, from: data) else { return }
+        sweepBucket = stored.sweepBucket
+        for entry in stored.connections {
+            connections[(UInt64(symbols.intern(entry.server).id) << 32) | UInt64(entry.pid)] = entry.connection
         }
     }
 }
