@@ -105,7 +105,7 @@ import Testing
                 let from = n > 2 ? Int.random(in: 0...2, using: &rng) : 0
                 let slice = Array(bytes[from...])
                 let exp = !slice.contains { $0 == 0x5C || $0 < 0x20 }
-                #expect(MCPJSONDecoder.plain(b, from, n) == exp)
+                #expect(JSONObjectScanner.isPlain(b, from, n) == exp)
                 _ = expected
             }
         }
