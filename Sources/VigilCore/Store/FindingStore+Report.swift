@@ -18,7 +18,7 @@ extension FindingStore {
 
     /// Every hourly count row, in key order (for tests and export).
     func hourlyCounts() throws -> [HourlyCount] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event_hourly ORDER BY hour, source, server, outcome").map {
                 HourlyCount(hour: $0["hour"], source: $0["source"], server: $0["server"], outcome: $0["outcome"], events: $0["events"], attempts: $0["attempts"])
             }
@@ -27,7 +27,7 @@ extension FindingStore {
 
     /// The latest volume anomalies' hourly series of the keys with most anomaly findings.
     func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
-        try pool.read { db in
+        try read { db in
             let keys = try String.fetchAll(db, sql: """
                 SELECT subject FROM finding INDEXED BY finding_period WHERE detector = 'api_key_anomaly' AND first_seen >= ? AND first_seen < ?
                 GROUP BY subject ORDER BY count(*) DESC, subject LIMIT ?
@@ -52,7 +52,7 @@ extension FindingStore {
 
     /// Findings that started in the period, by day, severity and detector (one index scan).
     func findingCounts(_ p: ReportPeriod) throws -> [FindingCount] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
                 WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
@@ -73,7 +73,7 @@ extension FindingStore {
 
     /// Distinct subjects of the period, and how many of them had findings before it.
     func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
-        try pool.read { db in
+        try read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS total, coalesce(sum(first < ?), 0) AS recurring FROM (
                     SELECT min(first_seen) AS first, max(first_seen) AS last FROM finding
@@ -85,7 +85,7 @@ extension FindingStore {
 
     /// Event and attempt totals of the period by source format and outcome.
     func eventTotals(_ p: ReportPeriod) throws -> [(source: String, outcome: String, events: Int64, attempts: Int64)] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT source, outcome, sum(events) AS e, sum(attempts) AS a FROM event_hourly
                 WHERE hour >= ? AND hour < ? GROUP BY source, outcome
@@ -95,7 +95,7 @@ extension FindingStore {
 
     /// Per hour (or day, `bucket`) totals of one outcome: events, or attempts for authentication.
     func outcomeSeries(_ p: ReportPeriod, outcome: String, bucket: Int64, attempts: Bool) throws -> [Int64: Int64] {
-        try pool.read { db in
+        try read { db in
             var out: [Int64: Int64] = [:]
             for r in try Row.fetchAll(db, sql: """
                 SELECT hour / ? AS b, sum(\(attempts ? "attempts" : "events")) AS n FROM event_hourly
@@ -109,7 +109,7 @@ extension FindingStore {
 
     /// The subjects of one kind with the most occurrences in the period.
     func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectRow] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT subject, count(*) AS n, sum(count) AS c, min(severity) AS worst, group_concat(DISTINCT detector) AS detectors,
                        max(country) AS country, max(asn) AS asn
@@ -131,7 +131,7 @@ extension FindingStore {
     /// Countries and AS numbers of finding subjects first seen in this period (one index scan
     /// grouped by country and AS number together, reduced here).
     func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
-        let rows = try pool.read { db in
+        let rows = try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
                 WHERE first_seen < ? AND (country IS NOT NULL OR asn IS NOT NULL) GROUP BY country, asn
@@ -151,7 +151,7 @@ extension FindingStore {
     /// ordering run on the covering index; only the rows shown are read.
     func findingList(where clause: String, arguments: [any DatabaseValueConvertible], order: String, limit: Int, total knownTotal: Int? = nil) throws -> (Int, [Finding]) {
         let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
-        return try pool.read { db in
+        return try read { db in
             let args = StatementArguments(arguments.map { $0.databaseValue })
             let total = try knownTotal ?? Int.fetchOne(db, sql: "SELECT count(*) FROM finding INDEXED BY finding_period WHERE \(clause)", arguments: args) ?? 0
             let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM finding INDEXED BY finding_period WHERE \(clause) ORDER BY \(order), rowid LIMIT \(limit)",
@@ -167,7 +167,7 @@ extension FindingStore {
 
     /// Untriaged findings that started before `end`, counted by age at `end`.
     func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
-        try pool.read { db in
+        try read { db in
             let r = try Row.fetchOne(db, sql: """
                 SELECT sum(? - first_seen < 86400000) AS d1, sum(? - first_seen >= 86400000 AND ? - first_seen < 604800000) AS d7,
                        sum(? - first_seen >= 604800000 AND ? - first_seen < 2592000000) AS d30, sum(? - first_seen >= 2592000000) AS older
