@@ -19,7 +19,7 @@ public struct TailService: Sendable, Equatable {
 extension FindingStore {
     static let tailServiceName = "tail"
 
-    func updateService(_ s: TailService) throws {
+    public func updateService(_ s: TailService) throws {
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)

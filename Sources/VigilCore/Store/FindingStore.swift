@@ -7,7 +7,7 @@ import GRDB
 /// new and grown findings, input offsets, detector state — is committed in one transaction:
 /// after a crash the database holds either all of it or none of it, and re-running continues
 /// from the last commit without losing or double-counting lines.
-public final class FindingStore: Sendable {
+public final class FindingStore: CheckpointStore, AlertOutbox, TriageStore, RetentionStore, StatusQueries, FindingListing {
     public let path: String
     /// Reached only through `read` and `write` (FindingStore+Errors.swift), which turn its
     /// errors into `VigilError.store`; tests use it directly to inspect tables.
@@ -193,28 +193,13 @@ public final class FindingStore: Sendable {
 
     // MARK: commit
 
-    /// One checkpoint of an analysis: everything in one transaction.
-    public struct Checkpoint {
-        public var findings: [Finding] = []
-        /// Events counted since the last checkpoint, added to `event_hourly`.
-        public var hourly: [HourlyCount] = []
-        public var inputs: [InputRecord] = []
-        public var state: [String: Data] = [:]
-        public var now: Int64 = 0
-        /// Sinks to notify of new or escalated findings (none in batch analysis).
-        public var alertRoutes: [AlertRoute] = []
-        /// Most pending deliveries a sink may have; beyond it a new one is stored as dropped.
-        public var maxPendingAlerts = 10_000
-    }
-
-    /// What a commit did beyond storing rows.
-    public struct CommitResult: Sendable {
-        public var alertsQueued = 0
-        public var alertsDropped = 0
-    }
+    /// The names the tests spell through the SQLite store (the types are the role's, shared
+    /// by every backend).
+    typealias Checkpoint = VigilCore.Checkpoint
+    typealias CommitResult = VigilCore.CommitResult
 
     @discardableResult
-    public func commit(_ c: Checkpoint) throws -> CommitResult {
+    public func commit(_ c: VigilCore.Checkpoint) throws -> VigilCore.CommitResult {
         try write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
