@@ -7,7 +7,7 @@ import GRDB
 /// new and grown findings, input offsets, detector state — is committed in one transaction:
 /// after a crash the database holds either all of it or none of it, and re-running continues
 /// from the last commit without losing or double-counting lines.
-public final class FindingStore: CheckpointStore, AlertOutbox, TriageStore, RetentionStore, StatusQueries, FindingListing {
+public final class FindingStore: StoreBackend {
     public let path: String
     /// Reached only through `read` and `write` (FindingStore+Errors.swift), which turn its
     /// errors into `VigilError.store`; tests use it directly to inspect tables.
