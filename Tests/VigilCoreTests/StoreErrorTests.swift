@@ -40,7 +40,7 @@ import Testing
         let dir = TempDir()
         let path = dir.path("v.sqlite")
         let store = try FindingStore(path: path)
-        var checkpoint = FindingStore.Checkpoint()
+        var checkpoint = Checkpoint()
         checkpoint.findings = [AlertTests.finding(1)]
         try store.commit(checkpoint)
         try store.pool.write { try $0.execute(sql: "UPDATE finding SET evidence = 'not json'") }

@@ -30,7 +30,7 @@ public struct FindingPageQuery: Sendable, Equatable {
     /// findings' ages), so the store need not count again.
     public var knownTotal: Int?
 
-    public init(startedFrom: Int64? = nil, startedBefore: Int64, detector: String? = nil, minimumSeverity: Severity? = nil,
+    init(startedFrom: Int64? = nil, startedBefore: Int64, detector: String? = nil, minimumSeverity: Severity? = nil,
                 triage: Triage = .any, limit: Int, knownTotal: Int? = nil) {
         self.startedFrom = startedFrom
         self.startedBefore = startedBefore
@@ -42,7 +42,7 @@ public struct FindingPageQuery: Sendable, Equatable {
     }
 
     /// Findings that started within `period`.
-    public init(startedIn period: ReportPeriod, detector: String? = nil, minimumSeverity: Severity? = nil, triage: Triage = .any,
+    init(startedIn period: ReportPeriod, detector: String? = nil, minimumSeverity: Severity? = nil, triage: Triage = .any,
                 limit: Int) {
         self.init(startedFrom: period.from, startedBefore: period.to, detector: detector, minimumSeverity: minimumSeverity,
                   triage: triage, limit: limit)

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// The aggregate queries behind the weekly report. Each is one SQL statement over indexed
-/// columns, so a week with a million findings is summarized without loading them.
+/// `ReportQueries`: the aggregate queries behind the weekly report. Each is one SQL statement
+/// over indexed columns, so a week with a million findings is summarized without loading them.
 extension FindingStore {
     /// Every hourly count row, in key order (for tests and export).
     func hourlyCounts() throws -> [HourlyCount] {

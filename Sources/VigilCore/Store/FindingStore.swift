@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 
-/// The SQLite file that holds findings, input offsets and detector state.
+/// The SQLite file that holds findings, input offsets and detector state: the one
+/// `StoreBackend` today, every role in its `FindingStore+…` files.
 ///
 /// WAL mode, so reports read while an analysis writes. Everything one batch of work produced —
 /// new and grown findings, input offsets, detector state — is committed in one transaction:
