@@ -8,12 +8,12 @@ import VigilCore
 public final class MetricsServer: @unchecked Sendable {
     public let address: MetricsAddress
     public let metrics = TailMetrics()
-    private let store: FindingStore
+    private let store: any AlertOutbox
     private let logger: Logger
     private var task: Task<Void, Error>?
     private let lastAlertQuery = LockedValue<Int64>(0)
 
-    public init(address: MetricsAddress, store: FindingStore, logger: Logger) throws {
+    public init(address: MetricsAddress, store: any AlertOutbox, logger: Logger) throws {
         self.address = address
         self.store = store
         self.logger = logger

@@ -13,12 +13,12 @@ struct DatabaseOption: ParsableArguments {
         return "vigil.sqlite"
     }
 
-    func open() throws -> FindingStore {
+    func open() throws -> any StoreBackend {
         try FindingStore(path: path)
     }
 
     /// Opens a database that must already exist (reports and triage never create one).
-    func openExisting() throws -> FindingStore {
+    func openExisting() throws -> any StoreBackend {
         guard FileManager.default.fileExists(atPath: path) else {
             throw VigilError.store(path: path, reason: "no such database", hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
         }
@@ -26,7 +26,7 @@ struct DatabaseOption: ParsableArguments {
     }
 
     /// `openExisting`, printing the error and exiting 2 on failure.
-    func openOrExit() throws -> FindingStore {
+    func openOrExit() throws -> any StoreBackend {
         do { return try openExisting() } catch let e as VigilError {
             printError(e.description)
             throw ExitCode(2)

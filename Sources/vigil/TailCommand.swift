@@ -63,7 +63,7 @@ struct TailCommand: ParsableCommand {
         options.checkpointInterval = Int64(checkpointInterval * 1000)
         options.idleExit = idleExit.map { Int64($0 * 1000) }
 
-        let store: FindingStore
+        let store: any StoreBackend
         do { store = try database.open() } catch let e as VigilError {
             printError(e.description)
             throw ExitCode(2)

@@ -21,7 +21,7 @@ public final class AlertDispatcher: @unchecked Sendable {
         public init() {}
     }
 
-    private let store: FindingStore
+    private let store: any AlertOutbox
     private let sinks: [any AlertSink]
     private let options: Options
     private let logger: Logger
@@ -31,7 +31,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     private var stopDeadline: Date?
     private var running = 0
 
-    public init(store: FindingStore, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")) {
+    public init(store: any AlertOutbox, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")) {
         self.store = store
         self.sinks = sinks
         self.options = options

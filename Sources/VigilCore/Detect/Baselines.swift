@@ -46,7 +46,7 @@ public struct ServerBaseline: Codable, Sendable {
 
 /// Reads baselines out of a findings database.
 public enum Baselines {
-    static func detectors(_ store: FindingStore, settings: DetectorSettings) throws -> (APIKeyAnomalyDetector, InputValidationDetector, DetectionContext) {
+    static func detectors(_ store: some CheckpointStore, settings: DetectorSettings) throws -> (APIKeyAnomalyDetector, InputValidationDetector, DetectionContext) {
         let context = DetectionContext(symbols: SymbolTable())
         let keys = APIKeyAnomalyDetector(settings: settings.apiKeyAnomaly, enricher: nil)
         let servers = InputValidationDetector(settings: settings.inputValidation)
@@ -56,7 +56,7 @@ public enum Baselines {
         return (keys, servers, context)
     }
 
-    public static func key(_ name: String, store: FindingStore, settings: DetectorSettings = DetectorSettings()) throws -> KeyBaseline? {
+    public static func key(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> KeyBaseline? {
         let (d, _, context) = try detectors(store, settings: settings)
         guard let k = d.keys[context.symbols.intern(name)] else { return nil }
         func minute(_ m: UInt32) -> String { EventTime.format(Int64(m) * EventTime.minute) }
@@ -83,14 +83,14 @@ public enum Baselines {
             recentHours: k.recent.hours.map { .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected)) })
     }
 
-    public static func server(_ name: String, store: FindingStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {
+    public static func server(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {
         let (_, d, context) = try detectors(store, settings: settings)
         guard let b = d.baselines[context.symbols.intern(name)] else { return nil }
         return ServerBaseline(server: name, meanShare: b.mean, sdShare: b.variance.squareRoot(), hours: b.hours)
     }
 
     /// Known API keys (for "did you mean").
-    public static func keyNames(store: FindingStore) throws -> [String] {
+    public static func keyNames(store: some CheckpointStore) throws -> [String] {
         let (d, _, context) = try detectors(store, settings: DetectorSettings())
         return d.keys.keys.compactMap { context.string($0) }.sorted()
     }

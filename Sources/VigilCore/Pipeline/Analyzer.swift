@@ -49,10 +49,10 @@ public final class Analyzer {
     }
 
     let options: Options
-    let store: FindingStore
+    let store: any CheckpointStore
     let engine: Engine
 
-    public init(store: FindingStore, options: Options) {
+    public init(store: any CheckpointStore, options: Options) {
         self.store = store
         self.options = options
         engine = Engine(store: store, policy: options.policy, enricher: options.enricher)

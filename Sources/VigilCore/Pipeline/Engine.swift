@@ -7,7 +7,7 @@ import Foundation
 /// the watermark, the detectors, the hourly counts, and the commits. Keeping one engine is
 /// what makes tailing a log give the findings that analyzing it gives.
 final class Engine {
-    let store: FindingStore
+    let store: any CheckpointStore
     let symbols = SymbolTable()
     let context: DetectionContext
     private(set) var detectors: [Detector]
@@ -18,11 +18,11 @@ final class Engine {
     var alertRoutes: [AlertRoute] = []
     var maxPendingAlerts = 10_000
     /// What the last commit queued or dropped in the alert outbox.
-    private(set) var lastCommit = FindingStore.CommitResult()
+    private(set) var lastCommit = CommitResult()
     private static let engineStateKey = "engine"
     private static let findingsStateKey = "findings.open"
 
-    init(store: FindingStore, policy: Policy, enricher: Enricher?) {
+    init(store: any CheckpointStore, policy: Policy, enricher: Enricher?) {
         self.store = store
         context = DetectionContext(symbols: symbols)
         hourly = HourlyCounter(symbols: symbols)
@@ -84,7 +84,7 @@ final class Engine {
     /// written.
     @discardableResult
     func checkpoint(inputs: [InputRecord], now: Int64 = EventTime.wallNow()) throws -> [Finding] {
-        var c = FindingStore.Checkpoint()
+        var c = Checkpoint()
         c.now = now
         c.findings = context.drainFindings(detectors)
         c.hourly = hourly.drain()
@@ -107,10 +107,10 @@ final class Engine {
     /// read again and produce the same rows, so nothing is counted twice.
     @discardableResult
     func commitFindings(now: Int64 = EventTime.wallNow()) throws -> [Finding] {
-        var c = FindingStore.Checkpoint()
+        var c = Checkpoint()
         c.now = now
         c.findings = context.drainFindings(detectors)
-        lastCommit = FindingStore.CommitResult()
+        lastCommit = CommitResult()
         guard !c.findings.isEmpty else { return [] }
         c.alertRoutes = alertRoutes
         c.maxPendingAlerts = maxPendingAlerts

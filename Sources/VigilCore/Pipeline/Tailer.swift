@@ -64,7 +64,7 @@ public final class Tailer {
     }
 
     let options: Options
-    let store: FindingStore
+    let store: any CheckpointStore
     let engine: Engine
     let patterns: [PathPattern]
     var logger: Logger
@@ -99,7 +99,7 @@ public final class Tailer {
     /// an idle tail's lag and last-commit gauges still move.
     public var onStatus: ((TailStatus) -> Void)?
 
-    public init(store: FindingStore, patterns: [String], options: Options, logger: Logger = Logger(label: "vigil.tail")) {
+    public init(store: any CheckpointStore, patterns: [String], options: Options, logger: Logger = Logger(label: "vigil.tail")) {
         self.store = store
         self.options = options
         self.patterns = patterns.map(PathPattern.init)

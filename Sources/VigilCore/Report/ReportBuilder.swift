@@ -16,11 +16,11 @@ public struct ReportBuilder {
         public init() {}
     }
 
-    let store: FindingStore
+    let store: any ReportQueries
     let policy: Policy
     let options: Options
 
-    public init(store: FindingStore, policy: Policy, options: Options = Options()) {
+    public init(store: any ReportQueries, policy: Policy, options: Options = Options()) {
         self.store = store
         self.policy = policy
         self.options = options
@@ -28,14 +28,14 @@ public struct ReportBuilder {
 
     /// Everything read from the store for one report.
     struct Inputs: @unchecked Sendable {
-        var counts: [FindingStore.FindingCount] = []
-        var prevCounts: [FindingStore.FindingCount] = []
+        var counts: [DailyFindingCount] = []
+        var prevCounts: [DailyFindingCount] = []
         var novelty = (total: 0, recurring: 0)
         var totals: [(source: String, outcome: String, events: Int64, attempts: Int64)] = []
         var authHourly: [Int64: Int64] = [:]
         var rateDaily: [Int64: Int64] = [:]
-        var topAddresses: [FindingStore.SubjectRow] = []
-        var topKeys: [FindingStore.SubjectRow] = []
+        var topAddresses: [SubjectActivity] = []
+        var topKeys: [SubjectActivity] = []
         var newPlaces: [(kind: String, value: String, firstSeen: Int64, findings: Int)] = []
         var ages: [(label: String, count: Int)] = []
         var open: (Int, [Finding]) = (0, [])
@@ -54,7 +54,6 @@ public struct ReportBuilder {
         let previous = period.previous
         let topIP = options.topLimit * (options.mask ? 5 : 1), topLimit = options.topLimit, listLimit = options.listLimit
         let box = LockedBox(Inputs())
-        let inPeriod = "first_seen >= ? AND first_seen < ?"
         let tasks: [@Sendable () throws -> Void] = [
             { let v = try store.findingCounts(period); box.update { $0.counts = v } },
             { let v = try store.topSubjects(period, kind: "ip", limit: topIP); box.update { $0.topAddresses = v } },
@@ -62,8 +61,8 @@ public struct ReportBuilder {
             { let v = try store.newPlaces(period); box.update { $0.newPlaces = v } },
             {
                 let ages = try store.openAges(before: period.to)
-                let open = try store.findingList(where: "first_seen < ? AND \(FindingStore.untriaged)", arguments: [period.to],
-                                                 order: "severity, first_seen", limit: listLimit, total: ages.reduce(0) { $0 + $1.count })
+                let open = try store.findingPage(FindingPageQuery(startedBefore: period.to, triage: .untriaged, limit: listLimit,
+                                                                  knownTotal: ages.reduce(0) { $0 + $1.count }))
                 box.update { $0.ages = ages; $0.open = open }
             },
             {
@@ -75,16 +74,13 @@ public struct ReportBuilder {
                 box.update { $0.topKeys = keys; $0.prevCounts = prev; $0.totals = totals; $0.authHourly = auth; $0.rateDaily = rate }
             },
             {
-                let acked = try store.findingList(where: "\(inPeriod) AND acked_at IS NOT NULL", arguments: [period.from, period.to],
-                                                  order: "severity, first_seen", limit: listLimit)
-                let sup = try store.findingList(where: "\(inPeriod) AND \(FindingStore.suppressedClause)", arguments: [period.from, period.to],
-                                                order: "severity, first_seen", limit: listLimit)
+                let acked = try store.findingPage(FindingPageQuery(startedIn: period, triage: .acknowledged, limit: listLimit))
+                let sup = try store.findingPage(FindingPageQuery(startedIn: period, triage: .suppressed, limit: listLimit))
                 let all = try store.suppressions()
                 let series = try store.anomalySeries(period, limit: 3)
-                let anomalies = try store.findingList(where: "\(inPeriod) AND detector = 'api_key_anomaly' AND severity <= 3", arguments: [period.from, period.to],
-                                                      order: "severity, first_seen", limit: 0)
-                let openAnomalies = try store.findingList(where: "\(inPeriod) AND detector = 'api_key_anomaly' AND severity <= 3 AND \(FindingStore.untriaged)",
-                                                          arguments: [period.from, period.to], order: "severity, first_seen", limit: 0)
+                let anomalies = try store.findingPage(FindingPageQuery(startedIn: period, detector: "api_key_anomaly", minimumSeverity: .p3, limit: 0))
+                let openAnomalies = try store.findingPage(FindingPageQuery(startedIn: period, detector: "api_key_anomaly", minimumSeverity: .p3,
+                                                                           triage: .untriaged, limit: 0))
                 box.update { $0.acked = acked; $0.suppressed = sup; $0.suppressions = all; $0.series = series
                     $0.anomalyTriage = (anomalies.0, openAnomalies.0) }
             },
@@ -226,7 +222,7 @@ public struct ReportBuilder {
 
     // MARK: rows and masking
 
-    func offender(_ r: FindingStore.SubjectRow) -> SecurityReport.Offender {
+    func offender(_ r: SubjectActivity) -> SecurityReport.Offender {
         .init(subject: r.kind == "ip" ? maskAddress(r.subject) : r.kind == "user" ? maskUser(r.subject) : r.subject,
               subjectKind: r.kind, findings: r.findings, occurrences: r.occurrences, worstSeverity: r.worst, detectors: r.detectors,
               country: r.country, asn: r.asn.map { "AS\($0)" }, asOrganization: r.asOrganization)

@@ -24,7 +24,7 @@ public struct StatusReport: Sendable {
     public var findingsToday: [Severity: Int] = [:]
     public var alertSinks: [AlertSinkStatus] = []
 
-    public static func read(_ store: FindingStore, now: Int64 = EventTime.wallNow()) throws -> StatusReport {
+    public static func read(_ store: some StatusQueries, now: Int64 = EventTime.wallNow()) throws -> StatusReport {
         var r = StatusReport(now: now)
         // The newest record per path: older ones are earlier generations of a rotated file.
         var newest: [String: InputRecord] = [:]

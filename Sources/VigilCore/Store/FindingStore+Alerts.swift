@@ -69,7 +69,7 @@ extension FindingStore {
 
     /// Deliveries of a sink that are due at `now`, oldest first.
     public func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.alert_id, d.sink, d.attempts, a.finding_id, a.severity, a.kind, a.payload, a.created_at
                 FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
@@ -85,7 +85,7 @@ extension FindingStore {
 
     /// The earliest time a pending delivery of this sink is due, if any.
     public func nextDeliveryDue(sink: String) throws -> Int64? {
-        try pool.read { db in
+        try read { db in
             try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM alert_delivery WHERE sink = ? AND status = 'pending'",
                                arguments: [sink])
         }
@@ -95,7 +95,7 @@ extension FindingStore {
     /// `pending` with the time of the next attempt.
     public func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws {
         guard !alertIDs.isEmpty else { return }
-        try pool.write { db in
+        try write { db in
             let update = try db.cachedStatement(sql: """
                 UPDATE alert_delivery SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
                 WHERE alert_id = ? AND sink = ?
@@ -108,7 +108,7 @@ extension FindingStore {
 
     /// Delivery counts by sink.
     public func alertSinkStatus() throws -> [AlertSinkStatus] {
-        try pool.read { db in
+        try read { db in
             var out: [String: AlertSinkStatus] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT sink, status, count(*) AS n FROM alert_delivery GROUP BY sink, status") {
                 let sink: String = r["sink"]

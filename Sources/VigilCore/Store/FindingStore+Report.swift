@@ -1,24 +1,12 @@
 import Foundation
 import GRDB
 
-/// The aggregate queries behind the weekly report. Each is one SQL statement over indexed
-/// columns, so a week with a million findings is summarized without loading them.
+/// `ReportQueries`: the aggregate queries behind the weekly report. Each is one SQL statement
+/// over indexed columns, so a week with a million findings is summarized without loading them.
 extension FindingStore {
-    struct SubjectRow {
-        var subject: String
-        var kind: String
-        var findings: Int
-        var occurrences: Int
-        var worst: Severity
-        var detectors: [String]
-        var country: String?
-        var asn: Int64?
-        var asOrganization: String?
-    }
-
     /// Every hourly count row, in key order (for tests and export).
     func hourlyCounts() throws -> [HourlyCount] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event_hourly ORDER BY hour, source, server, outcome").map {
                 HourlyCount(hour: $0["hour"], source: $0["source"], server: $0["server"], outcome: $0["outcome"], events: $0["events"], attempts: $0["attempts"])
             }
@@ -26,8 +14,8 @@ extension FindingStore {
     }
 
     /// The latest volume anomalies' hourly series of the keys with most anomaly findings.
-    func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
-        try pool.read { db in
+    public func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
+        try read { db in
             let keys = try String.fetchAll(db, sql: """
                 SELECT subject FROM finding INDEXED BY finding_period WHERE detector = 'api_key_anomaly' AND first_seen >= ? AND first_seen < ?
                 GROUP BY subject ORDER BY count(*) DESC, subject LIMIT ?
@@ -47,33 +35,25 @@ extension FindingStore {
     }
 
     /// `finding` rows not acknowledged and not covered by a suppression.
-    static let untriaged = "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
-    static let suppressedClause = "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
+    private static let untriaged = "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
+    private static let suppressedClause = "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
 
     /// Findings that started in the period, by day, severity and detector (one index scan).
-    func findingCounts(_ p: ReportPeriod) throws -> [FindingCount] {
-        try pool.read { db in
+    public func findingCounts(_ p: ReportPeriod) throws -> [DailyFindingCount] {
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
                 WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
                 """, arguments: [p.from, p.to]).compactMap { r in
-                Severity(rawValue: r["severity"]).map { FindingCount(day: (r["day"] as Int64) * EventTime.day, severity: $0, detector: r["detector"],
+                Severity(rawValue: r["severity"]).map { DailyFindingCount(day: (r["day"] as Int64) * EventTime.day, severity: $0, detector: r["detector"],
                                                                      count: r["n"], occurrences: r["c"]) }
             }
         }
     }
 
-    struct FindingCount: Sendable {
-        var day: Int64
-        var severity: Severity
-        var detector: String
-        var count: Int
-        var occurrences: Int
-    }
-
     /// Distinct subjects of the period, and how many of them had findings before it.
-    func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
-        try pool.read { db in
+    public func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
+        try read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS total, coalesce(sum(first < ?), 0) AS recurring FROM (
                     SELECT min(first_seen) AS first, max(first_seen) AS last FROM finding
@@ -84,8 +64,8 @@ extension FindingStore {
     }
 
     /// Event and attempt totals of the period by source format and outcome.
-    func eventTotals(_ p: ReportPeriod) throws -> [(source: String, outcome: String, events: Int64, attempts: Int64)] {
-        try pool.read { db in
+    public func eventTotals(_ p: ReportPeriod) throws -> [(source: String, outcome: String, events: Int64, attempts: Int64)] {
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT source, outcome, sum(events) AS e, sum(attempts) AS a FROM event_hourly
                 WHERE hour >= ? AND hour < ? GROUP BY source, outcome
@@ -94,8 +74,8 @@ extension FindingStore {
     }
 
     /// Per hour (or day, `bucket`) totals of one outcome: events, or attempts for authentication.
-    func outcomeSeries(_ p: ReportPeriod, outcome: String, bucket: Int64, attempts: Bool) throws -> [Int64: Int64] {
-        try pool.read { db in
+    public func outcomeSeries(_ p: ReportPeriod, outcome: String, bucket: Int64, attempts: Bool) throws -> [Int64: Int64] {
+        try read { db in
             var out: [Int64: Int64] = [:]
             for r in try Row.fetchAll(db, sql: """
                 SELECT hour / ? AS b, sum(\(attempts ? "attempts" : "events")) AS n FROM event_hourly
@@ -108,8 +88,8 @@ extension FindingStore {
     }
 
     /// The subjects of one kind with the most occurrences in the period.
-    func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectRow] {
-        try pool.read { db in
+    public func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectActivity] {
+        try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT subject, count(*) AS n, sum(count) AS c, min(severity) AS worst, group_concat(DISTINCT detector) AS detectors,
                        max(country) AS country, max(asn) AS asn
@@ -121,7 +101,7 @@ extension FindingStore {
                     WHERE subject_kind = ? AND subject = ? AND asn IS NOT NULL ORDER BY last_seen DESC LIMIT 1
                     """, arguments: [kind, r["subject"] as String])
                 let detectors = (r["detectors"] as String?)?.split(separator: ",").map(String.init).sorted() ?? []
-                return SubjectRow(subject: r["subject"], kind: kind, findings: r["n"], occurrences: r["c"],
+                return SubjectActivity(subject: r["subject"], kind: kind, findings: r["n"], occurrences: r["c"],
                                   worst: Severity(rawValue: r["worst"]) ?? .p4, detectors: detectors, country: r["country"], asn: r["asn"],
                                   asOrganization: org)
             }
@@ -130,8 +110,8 @@ extension FindingStore {
 
     /// Countries and AS numbers of finding subjects first seen in this period (one index scan
     /// grouped by country and AS number together, reduced here).
-    func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
-        let rows = try pool.read { db in
+    public func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
+        let rows = try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
                 WHERE first_seen < ? AND (country IS NOT NULL OR asn IS NOT NULL) GROUP BY country, asn
@@ -147,14 +127,30 @@ extension FindingStore {
         return newCountries.sorted { ($0.2, $0.1) < ($1.2, $1.1) } + newASNs.sorted { ($0.2, $0.1) < ($1.2, $1.1) }
     }
 
-    /// Findings matching `clause`: how many, and the first `limit` in `order`. Matching and
-    /// ordering run on the covering index; only the rows shown are read.
-    func findingList(where clause: String, arguments: [any DatabaseValueConvertible], order: String, limit: Int, total knownTotal: Int? = nil) throws -> (Int, [Finding]) {
+    public func findingPage(_ q: FindingPageQuery) throws -> (total: Int, findings: [Finding]) {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let from = q.startedFrom { clauses.append("first_seen >= ?"); arguments.append(from) }
+        clauses.append("first_seen < ?"); arguments.append(q.startedBefore)
+        if let detector = q.detector { clauses.append("detector = ?"); arguments.append(detector) }
+        if let s = q.minimumSeverity { clauses.append("severity <= ?"); arguments.append(s.rawValue) }
+        switch q.triage {
+        case .any: break
+        case .untriaged: clauses.append(FindingStore.untriaged)
+        case .acknowledged: clauses.append("acked_at IS NOT NULL")
+        case .suppressed: clauses.append(FindingStore.suppressedClause)
+        }
+        return try findingList(where: clauses.joined(separator: " AND "), arguments: arguments, limit: q.limit, total: q.knownTotal)
+    }
+
+    /// Findings matching `clause`: how many, and the first `limit` by severity and first seen.
+    /// Matching and ordering run on the covering index; only the rows shown are read.
+    private func findingList(where clause: String, arguments: [any DatabaseValueConvertible], limit: Int, total knownTotal: Int?) throws -> (Int, [Finding]) {
         let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
-        return try pool.read { db in
+        return try read { db in
             let args = StatementArguments(arguments.map { $0.databaseValue })
             let total = try knownTotal ?? Int.fetchOne(db, sql: "SELECT count(*) FROM finding INDEXED BY finding_period WHERE \(clause)", arguments: args) ?? 0
-            let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM finding INDEXED BY finding_period WHERE \(clause) ORDER BY \(order), rowid LIMIT \(limit)",
+            let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM finding INDEXED BY finding_period WHERE \(clause) ORDER BY severity, first_seen, rowid LIMIT \(limit)",
                                          arguments: args)
             guard !ids.isEmpty else { return (total, []) }
             var byRowID: [Int64: Finding] = [:]
@@ -166,8 +162,8 @@ extension FindingStore {
     }
 
     /// Untriaged findings that started before `end`, counted by age at `end`.
-    func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
-        try pool.read { db in
+    public func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
+        try read { db in
             let r = try Row.fetchOne(db, sql: """
                 SELECT sum(? - first_seen < 86400000) AS d1, sum(? - first_seen >= 86400000 AND ? - first_seen < 604800000) AS d7,
                        sum(? - first_seen >= 604800000 AND ? - first_seen < 2592000000) AS d30, sum(? - first_seen >= 2592000000) AS older

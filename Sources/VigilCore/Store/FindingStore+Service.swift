@@ -19,8 +19,8 @@ public struct TailService: Sendable, Equatable {
 extension FindingStore {
     static let tailServiceName = "tail"
 
-    func updateService(_ s: TailService) throws {
-        try pool.write { db in
+    public func updateService(_ s: TailService) throws {
+        try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -31,7 +31,7 @@ extension FindingStore {
 
     /// The last `tail` that ran on this database, if any.
     public func tailService() throws -> TailService? {
-        try pool.read { db in
+        try read { db in
             guard let r = try Row.fetchOne(db, sql: "SELECT * FROM service WHERE name = ?", arguments: [FindingStore.tailServiceName]) else {
                 return nil
             }
@@ -44,7 +44,7 @@ extension FindingStore {
 
     /// Findings first seen since `since` (event time), by severity.
     public func findingCounts(since: Int64) throws -> [Severity: Int] {
-        try pool.read { db in
+        try read { db in
             var out: [Severity: Int] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? GROUP BY severity",
                                       arguments: [since]) {

@@ -26,7 +26,7 @@ public struct PruneResult: Sendable, Equatable {
 extension FindingStore {
     /// The finding whose id is `id` or starts with it (ids are long; people type prefixes).
     public func resolveID(_ id: String) throws -> String {
-        let matches = try pool.read { db in
+        let matches = try read { db in
             try String.fetchAll(db, sql: "SELECT id FROM finding WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3",
                                 arguments: [id, id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                                     .replacingOccurrences(of: "_", with: "\\_") + "%"])
@@ -43,7 +43,7 @@ extension FindingStore {
     @discardableResult
     public func acknowledge(_ id: String, note: String, at now: Int64) throws -> String {
         let full = try resolveID(id)
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE finding SET acked_at = ?, ack_note = ? WHERE id = ?", arguments: [now, note, full])
         }
         return full
@@ -52,7 +52,7 @@ extension FindingStore {
     @discardableResult
     public func unacknowledge(_ id: String) throws -> String {
         let full = try resolveID(id)
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE finding SET acked_at = NULL, ack_note = NULL WHERE id = ?", arguments: [full])
         }
         return full
@@ -60,7 +60,7 @@ extension FindingStore {
 
     @discardableResult
     public func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "INSERT INTO suppression (detector, subject, until, note, created_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [detector, subject, until, note, now])
             return Suppression(id: db.lastInsertedRowID, detector: detector, subject: subject, until: until, note: note, createdAt: now)
@@ -68,7 +68,7 @@ extension FindingStore {
     }
 
     public func suppressions() throws -> [Suppression] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map {
                 Suppression(id: $0["id"], detector: $0["detector"], subject: $0["subject"], until: $0["until"], note: $0["note"],
                             createdAt: $0["created_at"])
@@ -78,7 +78,7 @@ extension FindingStore {
 
     /// Removes a suppression; `false` when there was none with that id.
     public func removeSuppression(_ id: Int64) throws -> Bool {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "DELETE FROM suppression WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }
@@ -93,7 +93,7 @@ extension FindingStore {
     public func prune(_ r: RetentionSettings, now: Int64, dryRun: Bool = false) throws -> PruneResult {
         var result = PruneResult()
         result.bytesBefore = fileSize()
-        try pool.write { db in
+        try write { db in
             for sev in Severity.allCases {
                 guard let keep = r.findings[sev] else { continue }
                 let cutoff = now - keep
@@ -118,7 +118,7 @@ extension FindingStore {
             }
         }
         if !dryRun {
-            try pool.writeWithoutTransaction { db in
+            try writeWithoutTransaction { db in
                 try db.execute(sql: "VACUUM")
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }

@@ -1,14 +1,17 @@
 import Foundation
 import GRDB
 
-/// The SQLite file that holds findings, input offsets and detector state.
+/// The SQLite file that holds findings, input offsets and detector state: the one
+/// `StoreBackend` today, every role in its `FindingStore+…` files.
 ///
 /// WAL mode, so reports read while an analysis writes. Everything one batch of work produced —
 /// new and grown findings, input offsets, detector state — is committed in one transaction:
 /// after a crash the database holds either all of it or none of it, and re-running continues
 /// from the last commit without losing or double-counting lines.
-public final class FindingStore: Sendable {
+public final class FindingStore: StoreBackend {
     public let path: String
+    /// Reached only through `read` and `write` (FindingStore+Errors.swift), which turn its
+    /// errors into `VigilError.store`; tests use it directly to inspect tables.
     let pool: DatabasePool
 
     public init(path: String) throws {
@@ -18,12 +21,10 @@ public final class FindingStore: Sendable {
         config.label = "vigil"
         // Memory-mapped reads: report queries scan large indexes without a read() per page.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
+        pool = try FindingStore.translatingErrors(path: path, .open) {
+            let pool = try DatabasePool(path: path, configuration: config)
             try FindingStore.migrator.migrate(pool)
-        } catch let error as DatabaseError {
-            throw VigilError.store(path: path, reason: "cannot open the findings database (\(error.message ?? error.description))",
-                                   hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
+            return pool
         }
     }
 
@@ -167,7 +168,7 @@ public final class FindingStore: Sendable {
     // MARK: inputs
 
     public func inputRecords() throws -> [InputRecord] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM input ORDER BY updated_at").map(FindingStore.inputRecord)
         }
     }
@@ -182,7 +183,7 @@ public final class FindingStore: Sendable {
     // MARK: state
 
     public func loadState() throws -> [String: Data] {
-        try pool.read { db in
+        try read { db in
             var out: [String: Data] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM detector_state") {
                 out[row["name"]] = row["state"]
@@ -193,78 +194,58 @@ public final class FindingStore: Sendable {
 
     // MARK: commit
 
-    /// One checkpoint of an analysis: everything in one transaction.
-    public struct Checkpoint {
-        public var findings: [Finding] = []
-        /// Events counted since the last checkpoint, added to `event_hourly`.
-        public var hourly: [HourlyCount] = []
-        public var inputs: [InputRecord] = []
-        public var state: [String: Data] = [:]
-        public var now: Int64 = 0
-        /// Sinks to notify of new or escalated findings (none in batch analysis).
-        public var alertRoutes: [AlertRoute] = []
-        /// Most pending deliveries a sink may have; beyond it a new one is stored as dropped.
-        public var maxPendingAlerts = 10_000
-    }
-
-    /// What a commit did beyond storing rows.
-    public struct CommitResult: Sendable {
-        public var alertsQueued = 0
-        public var alertsDropped = 0
-    }
+    /// The names the tests spell through the SQLite store (the types are the role's, shared
+    /// by every backend).
+    typealias Checkpoint = VigilCore.Checkpoint
+    typealias CommitResult = VigilCore.CommitResult
 
     @discardableResult
-    public func commit(_ c: Checkpoint) throws -> CommitResult {
-        do {
-            return try pool.write { db in
-                let upsert = try db.cachedStatement(sql: """
-                    INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
-                                         count, message, evidence, cooldown, created_at, updated_at, country, asn)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET severity = MIN(severity, excluded.severity), last_seen = excluded.last_seen,
-                        count = excluded.count, message = excluded.message, evidence = excluded.evidence,
-                        server = excluded.server, updated_at = excluded.updated_at
-                    """)
-                for f in c.findings {
-                    let evidence = f.evidenceJSON
-                    // Country and AS number as columns, so reports group by them without parsing evidence.
-                    let asn = f.evidence.attributes["asn"].flatMap { Int64($0.dropFirst(2)) }
-                    try upsert.execute(arguments: [f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
-                                                   f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now,
-                                                   f.evidence.attributes["country"], asn])
-                }
-                let input = try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
-                                                  malformed, last_event_time, updated_at, decoder_state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for r in c.inputs {
-                    try input.execute(arguments: [r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
-                                                  Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
-                                                  r.lastEventTime, c.now, r.decoderState])
-                }
-                let hourly = try db.cachedStatement(sql: """
-                    INSERT INTO event_hourly (hour, source, server, outcome, events, attempts) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(hour, source, server, outcome) DO UPDATE SET
-                        events = events + excluded.events, attempts = attempts + excluded.attempts
-                    """)
-                for h in c.hourly {
-                    try hourly.execute(arguments: [h.hour, h.source, h.server, h.outcome, h.events, h.attempts])
-                }
-                let state = try db.cachedStatement(sql: "INSERT OR REPLACE INTO detector_state (name, state, updated_at) VALUES (?, ?, ?)")
-                for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {
-                    try state.execute(arguments: [name, data, c.now])
-                }
-                return c.alertRoutes.isEmpty ? CommitResult() : try FindingStore.queueAlerts(db, c)
+    public func commit(_ c: VigilCore.Checkpoint) throws -> VigilCore.CommitResult {
+        try write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
+                                     count, message, evidence, cooldown, created_at, updated_at, country, asn)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET severity = MIN(severity, excluded.severity), last_seen = excluded.last_seen,
+                    count = excluded.count, message = excluded.message, evidence = excluded.evidence,
+                    server = excluded.server, updated_at = excluded.updated_at
+                """)
+            for f in c.findings {
+                let evidence = f.evidenceJSON
+                // Country and AS number as columns, so reports group by them without parsing evidence.
+                let asn = f.evidence.attributes["asn"].flatMap { Int64($0.dropFirst(2)) }
+                try upsert.execute(arguments: [f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
+                                               f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now,
+                                               f.evidence.attributes["country"], asn])
             }
-        } catch let error as DatabaseError {
-            throw VigilError.store(path: path, reason: "cannot write findings (\(error.message ?? error.description))",
-                                   hint: "Check free disk space and that no other program holds the database.")
+            let input = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
+                                              malformed, last_event_time, updated_at, decoder_state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in c.inputs {
+                try input.execute(arguments: [r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
+                                              Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
+                                              r.lastEventTime, c.now, r.decoderState])
+            }
+            let hourly = try db.cachedStatement(sql: """
+                INSERT INTO event_hourly (hour, source, server, outcome, events, attempts) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(hour, source, server, outcome) DO UPDATE SET
+                    events = events + excluded.events, attempts = attempts + excluded.attempts
+                """)
+            for h in c.hourly {
+                try hourly.execute(arguments: [h.hour, h.source, h.server, h.outcome, h.events, h.attempts])
+            }
+            let state = try db.cachedStatement(sql: "INSERT OR REPLACE INTO detector_state (name, state, updated_at) VALUES (?, ?, ?)")
+            for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {
+                try state.execute(arguments: [name, data, c.now])
+            }
+            return c.alertRoutes.isEmpty ? CommitResult() : try FindingStore.queueAlerts(db, c)
         }
     }
 
     public func recordRun(startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: """
                 INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -290,7 +271,7 @@ public final class FindingStore: Sendable {
         if let limit = q.limit { sql += " LIMIT \(max(0, limit))" }
         let arguments = StatementArguments(args.map { $0.databaseValue })
         let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
-        return try pool.read { db in
+        return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { try FindingStore.finding($0, suppressions: sups) }
         }
     }

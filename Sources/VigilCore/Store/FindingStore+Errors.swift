@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+
+/// The store's error boundary. Every database access of `FindingStore` goes through `read`,
+/// `write` or `writeWithoutTransaction` here, so whatever fails inside — a GRDB
+/// `DatabaseError`, a stored row that no longer decodes — leaves the store as a
+/// `VigilError.store` naming the file and what to do. Callers (and a second backend's callers)
+/// handle one error type and never import GRDB to do it.
+extension FindingStore {
+    /// What the store was doing when it failed, for the message and the hint.
+    enum Access {
+        case open, read, write
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try FindingStore.translatingErrors(path: path, .read) { try pool.read(body) }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try FindingStore.translatingErrors(path: path, .write) { try pool.write(body) }
+    }
+
+    /// For statements that cannot run in a transaction (`VACUUM`).
+    func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try FindingStore.translatingErrors(path: path, .write) { try pool.writeWithoutTransaction(body) }
+    }
+
+    /// Runs `body`, turning any error but a `VigilError` (already meant for the user) into
+    /// `VigilError.store`.
+    static func translatingErrors<T>(path: String, _ access: Access, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as VigilError {
+            throw error
+        } catch {
+            let cause = (error as? DatabaseError).map { $0.message ?? $0.description } ?? "\(error)"
+            switch access {
+            case .open:
+                throw VigilError.store(path: path, reason: "cannot open the findings database (\(cause))",
+                                       hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
+            case .read:
+                throw VigilError.store(path: path, reason: "cannot read the findings database (\(cause))",
+                                       hint: "Check that the path is a Vigil SQLite file and readable, or pass another --db.")
+            case .write:
+                throw VigilError.store(path: path, reason: "cannot write findings (\(cause))",
+                                       hint: "Check free disk space and that no other program holds the database.")
+            }
+        }
+    }
+}

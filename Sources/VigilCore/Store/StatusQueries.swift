@@ -1,0 +1,18 @@
+/// What `vigil status` reads: the inputs and where they ended, the last `tail`'s heartbeat,
+/// today's findings and the alert queues.
+///
+/// Small point reads, kept apart from `ReportQueries` so a status check never needs what a
+/// report's aggregates need of a backend.
+public protocol StatusQueries: Sendable {
+    /// Every input's record (as `CheckpointStore.inputRecords`).
+    func inputRecords() throws -> [InputRecord]
+
+    /// The last `tail` that ran on this database, if any.
+    func tailService() throws -> TailService?
+
+    /// Findings first seen since `since` (event time, ms), by severity.
+    func findingCounts(since: Int64) throws -> [Severity: Int]
+
+    /// Delivery counts by sink (as `AlertOutbox.alertSinkStatus`).
+    func alertSinkStatus() throws -> [AlertSinkStatus]
+}
