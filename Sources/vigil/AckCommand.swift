@@ -17,7 +17,7 @@ struct AckCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try database.openOrExit()
+        let store = try database.openExisting()
         for id in ids {
             let full = try store.acknowledge(id, note: note, at: Int64(Date().timeIntervalSince1970 * 1000))
             print("acknowledged \(full)")
@@ -34,7 +34,7 @@ struct UnackCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
-        let store = try database.openOrExit()
+        let store = try database.openExisting()
         for id in ids {
             print("unacknowledged \(try store.unacknowledge(id))")
         }

@@ -30,7 +30,7 @@ struct BaselineShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openOrExit()
+        let store = try database.openExisting()
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         e.keyEncodingStrategy = .convertToSnakeCase

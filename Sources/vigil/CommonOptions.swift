@@ -25,13 +25,6 @@ struct DatabaseOption: ParsableArguments {
         return try FindingStore(path: path)
     }
 
-    /// `openExisting`, printing the error and exiting 2 on failure.
-    func openOrExit() throws -> any StoreBackend {
-        do { return try openExisting() } catch let e as VigilError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
-    }
 }
 
 /// How inputs are read.

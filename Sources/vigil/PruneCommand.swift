@@ -29,7 +29,7 @@ struct PruneCommand: ParsableCommand {
             now = t
         }
         let loaded = try policy.load(quiet: true)
-        let store = try database.openOrExit()
+        let store = try database.openExisting()
         let r = try store.prune(loaded.policy.retention, now: now, dryRun: dryRun)
         let verb = dryRun ? "would delete" : "deleted"
         let bySev = Severity.allCases.sorted(by: >).map { "\($0) \(r.findings[$0] ?? 0)" }.joined(separator: ", ")

@@ -43,7 +43,7 @@ struct SuppressCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openOrExit()
+        let store = try database.openExisting()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if list {
             let all = try store.suppressions()

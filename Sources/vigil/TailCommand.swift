@@ -63,16 +63,9 @@ struct TailCommand: ParsableCommand {
         options.checkpointInterval = Int64(checkpointInterval * 1000)
         options.idleExit = idleExit.map { Int64($0 * 1000) }
 
-        let store: any StoreBackend
-        do { store = try database.open() } catch let e as VigilError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
-        let sinks: [any AlertSink]
-        do { (sinks, options.alertRoutes) = try alerts.sinks(policy: loaded.policy, stdinIsInput: inputs.contains("-")) } catch let e as VigilError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
+        let store = try database.open()
+        let (sinks, routes) = try alerts.sinks(policy: loaded.policy, stdinIsInput: inputs.contains("-"))
+        options.alertRoutes = routes
         options.maxPendingAlerts = alerts.alertQueue
         let dispatcher = AlertDispatcher(store: store, sinks: sinks, logger: Logger(label: "vigil.alert"))
         dispatcher.start()
@@ -109,10 +102,9 @@ struct TailCommand: ParsableCommand {
         let summary: Tailer.Summary
         do {
             summary = try tailer.run(stop: stop, reload: reload)
-        } catch let error as VigilError {
-            dispatcher.stop()
-            printError(error.description)
-            throw ExitCode(2)
+        } catch {
+            dispatcher.stop()   // then the error, exit 2 (VigilCommand.main)
+            throw error
         }
         dispatcher.wake()
         dispatcher.stop(timeout: 1)
