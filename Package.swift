@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Vigil: a security event analyzer. The engine (`VigilCore`) holds every stage of the
-// pipeline; `vigil` is a thin command-line front over it. System C libraries come in
+// pipeline; `vigil` is a thin command-line front over it. VigilCore is not a library with a
+// stable API: its declarations are internal, or `package` where another target of this
+// package (the CLI, VigilMetrics, vigil-traffic) uses them, and none is `public`. System C libraries come in
 // through system-library targets with a module map and a `shim.h`, never vendored.
 let package = Package(
     name: "Vigil",
@@ -10,7 +12,6 @@ let package = Package(
     products: [
         .executable(name: "vigil", targets: ["vigil"]),
         .executable(name: "vigil-traffic", targets: ["vigil-traffic"]),
-        .library(name: "VigilCore", targets: ["VigilCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

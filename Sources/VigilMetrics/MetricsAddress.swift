@@ -1,11 +1,11 @@
 import VigilCore
 
 /// `HOST:PORT` (or `[IPv6]:PORT`) for `--metrics-listen`.
-public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
+package struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
 
-    public init(_ text: String) throws {
+    package init(_ text: String) throws {
         var host: Substring
         var port: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
@@ -26,9 +26,9 @@ public struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Loopback only: the metrics name inputs and findings counts, for this host's eyes.
-    public var isLoopback: Bool {
+    package var isLoopback: Bool {
         host == "localhost" || host.hasPrefix("127.") || host == "::1"
     }
 
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -5,15 +5,15 @@ import VigilCore
 
 /// Serves `/metrics` (Prometheus text format) and `/healthz` with Hummingbird, on its own
 /// threads; the tail loop only hands it status snapshots.
-public final class MetricsServer: @unchecked Sendable {
-    public let address: MetricsAddress
-    public let metrics = TailMetrics()
+package final class MetricsServer: @unchecked Sendable {
+    package let address: MetricsAddress
+    package let metrics = TailMetrics()
     private let store: any AlertOutbox
     private let logger: Logger
     private var task: Task<Void, Error>?
     private let lastAlertQuery = LockedValue<Int64>(0)
 
-    public init(address: MetricsAddress, store: any AlertOutbox, logger: Logger) throws {
+    package init(address: MetricsAddress, store: any AlertOutbox, logger: Logger) throws {
         self.address = address
         self.store = store
         self.logger = logger
@@ -23,7 +23,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// Starts listening; throws when the address cannot be bound.
-    public func start() throws {
+    package func start() throws {
         let router = Router()
         let metrics = self.metrics
         router.get("/metrics") { _, _ -> Response in
@@ -58,7 +58,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
 
     /// New status from the tail: updates the metrics (alert queues at most once a second).
-    public func update(_ status: TailStatus) {
+    package func update(_ status: TailStatus) {
         var sinks: [AlertSinkStatus] = []
         let now = EventTime.wallNow()
         if now - lastAlertQuery.get() >= 1000 {
@@ -68,7 +68,7 @@ public final class MetricsServer: @unchecked Sendable {
         metrics.update(status, alertSinks: sinks)
     }
 
-    public func stop() {
+    package func stop() {
         task?.cancel()
     }
 }

@@ -6,14 +6,14 @@ import VigilCore
 ///
 /// The tail counts in plain integers on its hot path; here the cumulative numbers become
 /// Prometheus counters (by the difference since the last update) and gauges.
-public final class TailMetrics: @unchecked Sendable {
-    public let registry = PrometheusCollectorRegistry()
+package final class TailMetrics: @unchecked Sendable {
+    package let registry = PrometheusCollectorRegistry()
     private let lock = NSLock()
     private var last: [String: Int64] = [:]
     private var counters: [String: Counter] = [:]
     private var gauges: [String: Gauge] = [:]
 
-    public init() {
+    package init() {
         // Present from the start, so dashboards and alerts see zeros rather than no series.
         gauge("vigil_up", [], help: "1 while vigil tail runs.").set(1.0)
         _ = counter("vigil_alerts_dropped_total", [], help: "Alerts not queued because a sink's queue was full.")
@@ -50,7 +50,7 @@ public final class TailMetrics: @unchecked Sendable {
         last[k] = max(value, last[k] ?? 0)
     }
 
-    public func update(_ s: TailStatus, alertSinks: [AlertSinkStatus]) {
+    package func update(_ s: TailStatus, alertSinks: [AlertSinkStatus]) {
         lock.lock()
         defer { lock.unlock() }
         for i in s.inputs {
@@ -82,7 +82,7 @@ public final class TailMetrics: @unchecked Sendable {
     }
 
     /// The Prometheus text exposition.
-    public func render() -> [UInt8] {
+    package func render() -> [UInt8] {
         lock.lock()
         defer { lock.unlock() }
         return registry.emitToBuffer()

@@ -57,10 +57,10 @@ struct InputOptions: ParsableArguments {
 extension LogFormat: ExpressibleByArgument {}
 
 extension Severity: ExpressibleByArgument {
-    public init?(argument: String) { self.init(name: argument) }
-    public var defaultValueDescription: String { description }
-    public static var allValueStrings: [String] { allCases.map(\.description) }
-    public static var allValueDescriptions: [String: String] { [:] }
+    package init?(argument: String) { self.init(name: argument) }
+    package var defaultValueDescription: String { description }
+    package static var allValueStrings: [String] { allCases.map(\.description) }
+    package static var allValueDescriptions: [String: String] { [:] }
 }
 
 /// Buffered standard output: `print` per line is too slow for millions of decoded events.

@@ -8,17 +8,17 @@ import Logging
 /// calls `wake()`. A receiver that fails or hangs delays only its own sink; its backlog is
 /// bounded in the store (`maxPendingAlerts`), beyond which new notifications are stored as
 /// dropped, counted and logged. Undelivered alerts survive a restart.
-public final class AlertDispatcher: @unchecked Sendable {
-    public struct Options: Sendable {
+package final class AlertDispatcher: @unchecked Sendable {
+    package struct Options: Sendable {
         /// Attempts before a delivery is given up as failed.
-        public var maxAttempts = 8
+        var maxAttempts = 8
         /// Backoff after the first failure (ms); doubled each attempt, capped at `maxBackoff`.
-        public var initialBackoff: Int64 = 1_000
-        public var maxBackoff: Int64 = 300_000
+        var initialBackoff: Int64 = 1_000
+        var maxBackoff: Int64 = 300_000
         /// How often an idle sink looks at the outbox without being woken (ms).
-        public var idlePoll: Int64 = 1_000
+        var idlePoll: Int64 = 1_000
 
-        public init() {}
+        package init() {}
     }
 
     private let store: any AlertOutbox
@@ -31,14 +31,14 @@ public final class AlertDispatcher: @unchecked Sendable {
     private var stopDeadline: Date?
     private var running = 0
 
-    public init(store: any AlertOutbox, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")) {
+    package init(store: any AlertOutbox, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")) {
         self.store = store
         self.sinks = sinks
         self.options = options
         self.logger = logger
     }
 
-    public func start() {
+    package func start() {
         for sink in sinks {
             condition.lock()
             running += 1
@@ -56,7 +56,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     }
 
     /// New alerts were committed: look at the outbox now.
-    public func wake() {
+    package func wake() {
         condition.lock()
         generation += 1
         condition.broadcast()
@@ -66,7 +66,7 @@ public final class AlertDispatcher: @unchecked Sendable {
     /// Stops the sink threads. What is due is still delivered for up to `timeout` seconds (a
     /// tail that stops right after its last lines still prints their alerts); what is left
     /// stays in the outbox for the next start.
-    public func stop(timeout: TimeInterval = 1) {
+    package func stop(timeout: TimeInterval = 1) {
         condition.lock()
         stopping = true
         stopDeadline = Date().addingTimeInterval(timeout)

@@ -3,7 +3,7 @@
 /// A sink is handed due deliveries from the store's outbox on its own thread and says how
 /// they went; it never sees the ingestion loop, so a slow or failing receiver only delays
 /// its own notifications.
-public protocol AlertSink: Sendable {
+package protocol AlertSink: Sendable {
     /// The sink's key in the outbox. Never a URL: webhook URLs can carry secrets.
     var name: String { get }
     /// How many alerts one `deliver` call may take (Alertmanager takes a list per POST).
@@ -11,7 +11,7 @@ public protocol AlertSink: Sendable {
     func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult
 }
 
-public enum AlertSinkResult: Sendable, Equatable {
+package enum AlertSinkResult: Sendable, Equatable {
     case delivered
     /// Worth trying again later (timeouts, refused connections, 5xx, 429).
     case retry(String)

@@ -4,7 +4,7 @@ import Foundation
 /// the sinks are the alerting stage, which may know the configuration but not the reverse.
 extension AlertSinkConfig {
     /// The sink, with its URL checked (and read from the environment when so configured).
-    public func makeSink(timeout: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any AlertSink {
+    package func makeSink(timeout: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any AlertSink {
         if kind == .stdout { return StdoutAlertSink() }
         var text = url
         if let env = urlEnv {

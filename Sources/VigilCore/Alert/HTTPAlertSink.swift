@@ -7,24 +7,24 @@ import Foundation
 ///   per POST, with labels for routing and grouping (see `HTTPAlertSink+Alertmanager.swift`);
 /// - `slack`: a Slack-compatible incoming webhook (`{"text": …}`; Mattermost and Rocket.Chat
 ///   take the same), with values from logs escaped (see `HTTPAlertSink+Slack.swift`).
-public struct HTTPAlertSink: AlertSink {
-    public enum Format: String, Sendable {
+package struct HTTPAlertSink: AlertSink {
+    package enum Format: String, Sendable {
         case webhook, alertmanager, slack
     }
 
-    public let name: String
-    public let format: Format
+    package let name: String
+    package let format: Format
     let poster: HTTPPoster
 
-    public init(name: String, format: Format, url: URL, timeout: TimeInterval = 5) {
+    package init(name: String, format: Format, url: URL, timeout: TimeInterval = 5) {
         self.name = name
         self.format = format
         poster = HTTPPoster(url: url, timeout: timeout)
     }
 
-    public var batchSize: Int { format == .alertmanager ? 50 : 1 }
+    package var batchSize: Int { format == .alertmanager ? 50 : 1 }
 
-    public func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
+    package func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
         if format == .alertmanager {
             guard let body = try? JSONSerialization.data(withJSONObject: alerts.map(HTTPAlertSink.alertmanagerAlert), options: [.sortedKeys]) else {
                 return .reject("cannot encode alerts")

@@ -4,14 +4,14 @@ import Glibc
 
 /// One JSON line per notification on standard output (the default sink): the finding as
 /// `vigil findings --output jsonl` prints it, with `alert` saying `opened` or `escalated`.
-public struct StdoutAlertSink: AlertSink {
-    public let name = "stdout"
-    public let batchSize = 500
+package struct StdoutAlertSink: AlertSink {
+    package let name = "stdout"
+    package let batchSize = 500
     private let descriptor: Int32
 
-    public init(descriptor: Int32 = 1) { self.descriptor = descriptor }
+    package init(descriptor: Int32 = 1) { self.descriptor = descriptor }
 
-    public func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
+    package func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
         var out = ""
         for a in alerts { out += AlertPayload.line(a) + "\n" }
         var bytes = Array(out.utf8)

@@ -13,20 +13,20 @@ import Foundation
 ///     url_env: VIGIL_SLACK_WEBHOOK      # secret URLs stay out of the repository
 ///     min_severity: P3
 /// ```
-public struct AlertSinkConfig: Sendable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct AlertSinkConfig: Sendable {
+    package enum Kind: String, Sendable, CaseIterable {
         case stdout, webhook, alertmanager, slack
     }
 
-    public var name: String
-    public var kind: Kind
-    public var url: String?
+    package var name: String
+    package var kind: Kind
+    package var url: String?
     /// Environment variable holding the URL.
-    public var urlEnv: String?
-    public var severities: Set<Severity> = Set(Severity.allCases)
-    public var location: SourceLocation?
+    package var urlEnv: String?
+    package var severities: Set<Severity> = Set(Severity.allCases)
+    package var location: SourceLocation?
 
-    public init(name: String, kind: Kind, url: String? = nil, urlEnv: String? = nil, severities: Set<Severity> = Set(Severity.allCases)) {
+    package init(name: String, kind: Kind, url: String? = nil, urlEnv: String? = nil, severities: Set<Severity> = Set(Severity.allCases)) {
         self.name = name
         self.kind = kind
         self.url = url
@@ -37,5 +37,5 @@ public struct AlertSinkConfig: Sendable {
     /// Severities from `min_severity`: that one and every more severe one.
     static func atLeast(_ s: Severity) -> Set<Severity> { Set(Severity.allCases.filter { $0 >= s }) }
 
-    public var route: AlertRoute { AlertRoute(sink: name, severities: severities) }
+    package var route: AlertRoute { AlertRoute(sink: name, severities: severities) }
 }

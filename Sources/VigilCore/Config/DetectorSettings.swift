@@ -9,19 +9,19 @@
 /// one `DetectorConfiguration` per detector, by name, and each detector's file declares its
 /// settings type and a typed accessor (`settings.authFailureBurst`). A detector never
 /// configured reads as its defaults.
-public struct DetectorSettings: Sendable, Equatable {
+package struct DetectorSettings: Sendable, Equatable {
     private var values: [String: any DetectorConfiguration] = [:]
 
-    public init() {}
+    package init() {}
 
     /// One detector's settings; its defaults until a policy sets them.
-    public subscript<Settings: DetectorConfiguration>(_ type: Settings.Type) -> Settings {
+    package subscript<Settings: DetectorConfiguration>(_ type: Settings.Type) -> Settings {
         get { values[Settings.detectorName] as? Settings ?? Settings() }
         set { values[Settings.detectorName] = newValue }
     }
 
     /// Equal when every detector's settings are, a detector never set counting as its defaults.
-    public static func == (lhs: DetectorSettings, rhs: DetectorSettings) -> Bool {
+    package static func == (lhs: DetectorSettings, rhs: DetectorSettings) -> Bool {
         for name in Set(lhs.values.keys).union(rhs.values.keys) {
             guard let either = lhs.values[name] ?? rhs.values[name] else { continue }
             let defaults = type(of: either).init()
@@ -32,7 +32,7 @@ public struct DetectorSettings: Sendable, Equatable {
 }
 
 /// The settings of one detector: plain values with the plan's defaults.
-public protocol DetectorConfiguration: Sendable, Equatable {
+package protocol DetectorConfiguration: Sendable, Equatable {
     /// The detector's name in policies and findings.
     static var detectorName: String { get }
     init()

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The log formats Vigil understands.
-public enum LogFormat: String, Sendable, CaseIterable, Codable {
+package enum LogFormat: String, Sendable, CaseIterable, Codable {
     /// Pick per input by sniffing its first lines.
     case auto
     /// JSON lines with the MCP service's structured log fields.
@@ -11,11 +11,11 @@ public enum LogFormat: String, Sendable, CaseIterable, Codable {
     /// nginx / Apache combined (or common) access logs.
     case combined
 
-    public static let concrete: [LogFormat] = [.mcpJSON, .sshd, .combined]
+    static let concrete: [LogFormat] = [.mcpJSON, .sshd, .combined]
 }
 
 /// What decoding one line came to.
-public enum DecodeResult: Equatable {
+package enum DecodeResult: Equatable {
     /// The line filled in the event.
     case event
     /// A well-formed line of no security interest (a cron line in auth.log, a session close).
@@ -26,7 +26,7 @@ public enum DecodeResult: Equatable {
 
 /// Turns one line of bytes into an `Event`. One decoder instance per input: decoders may keep
 /// per-connection state (sshd does, to count one attempt once).
-public protocol LineDecoder: AnyObject {
+package protocol LineDecoder: AnyObject {
     var format: LogFormat { get }
     func decode(_ line: UnsafeRawBufferPointer, into event: inout Event) -> DecodeResult
     /// State to carry into a later run that resumes this input. With `beforeLastLine`, as it
@@ -41,21 +41,21 @@ extension LineDecoder {
 }
 
 /// What decoders need from their surroundings.
-public struct DecodeContext {
-    public let symbols: SymbolTable
+package struct DecodeContext {
+    let symbols: SymbolTable
     /// Latest plausible time for year-less syslog stamps (the input's mtime, or now): a stamp
     /// that would fall more than a day after it belongs to the previous year.
-    public var yearAnchor: Int64
+    var yearAnchor: Int64
     /// A fixed year for year-less stamps, overriding the anchor (`--year`).
-    public var fixedYear: Int?
+    package var fixedYear: Int?
 
-    public init(symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil) {
+    package init(symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil) {
         self.symbols = symbols
         self.yearAnchor = yearAnchor
         self.fixedYear = fixedYear
     }
 
-    public func makeDecoder(_ format: LogFormat) -> LineDecoder? {
+    func makeDecoder(_ format: LogFormat) -> LineDecoder? {
         switch format {
         case .mcpJSON: return MCPJSONDecoder(context: self)
         case .sshd: return SSHDDecoder(context: self)
@@ -66,7 +66,7 @@ public struct DecodeContext {
 
     /// Picks the format whose decoder understands most of the first lines; `nil` when none
     /// understands any.
-    public func sniff(_ prefix: UnsafeRawBufferPointer) -> LogFormat? {
+    func sniff(_ prefix: UnsafeRawBufferPointer) -> LogFormat? {
         var lines: [UnsafeRawBufferPointer] = []
         var start = 0
         var i = 0

@@ -493,35 +493,35 @@ extension APIKeyAnomalyDetector {
 
 extension DetectorSettings {
     /// The settings of `api_key_anomaly`.
-    public var apiKeyAnomaly: APIKeyAnomaly {
+    var apiKeyAnomaly: APIKeyAnomaly {
         get { self[APIKeyAnomaly.self] }
         set { self[APIKeyAnomaly.self] = newValue }
     }
 
-    public struct APIKeyAnomaly: DetectorConfiguration {
-        public static var detectorName: String { "api_key_anomaly" }
-        public init() {}
-        public var enabled = true
-        public var severity = Severity.p3
+    package struct APIKeyAnomaly: DetectorConfiguration {
+        package static var detectorName: String { "api_key_anomaly" }
+        package init() {}
+        package var enabled = true
+        package var severity = Severity.p3
         /// Severity when several rules fire for a key within a day, or it also failed auth.
-        public var combinedSeverity = Severity.p2
+        var combinedSeverity = Severity.p2
         /// Severity of rules that are common on their own (`new_network`, `new_tool`).
-        public var lowSeverity = Severity.p4
+        var lowSeverity = Severity.p4
         /// A key is judged against its baseline after this long and this many requests.
-        public var warmup: Int64 = 5 * EventTime.day
-        public var warmupRequests = 10
+        var warmup: Int64 = 5 * EventTime.day
+        var warmupRequests = 10
         /// Known countries, networks and tools unused this long are forgotten.
-        public var forget: Int64 = 30 * EventTime.day
+        var forget: Int64 = 30 * EventTime.day
         /// Volume: alert when P(X ≥ observed) < `pValue` and observed ≥ `ratio` × expected
         /// and observed ≥ `minCount`.
-        public var pValue = 1e-6
-        public var ratio = 2.0
-        public var minCount = 20
+        var pValue = 1e-6
+        var ratio = 2.0
+        var minCount = 20
         /// Cold start: any key above this many requests in an hour, baseline or not.
-        public var staticHourlyFloor = 5_000
+        var staticHourlyFloor = 5_000
         /// Impossible travel: faster than this between consecutive uses, over at least `travelKm`.
-        public var travelSpeedKmh = 800.0
-        public var travelKm = 500.0
-        public var cooldown: Int64 = 6 * EventTime.hour
+        var travelSpeedKmh = 800.0
+        var travelKm = 500.0
+        var cooldown: Int64 = 6 * EventTime.hour
     }
 }

@@ -75,19 +75,19 @@ extension AllowlistViolationDetector {
 
 extension DetectorSettings {
     /// The settings of `allowlist_violation`.
-    public var allowlistViolation: AllowlistViolation {
+    var allowlistViolation: AllowlistViolation {
         get { self[AllowlistViolation.self] }
         set { self[AllowlistViolation.self] = newValue }
     }
 
-    public struct AllowlistViolation: DetectorConfiguration {
-        public static var detectorName: String { "allowlist_violation" }
-        public init() {}
-        public var enabled = true
+    package struct AllowlistViolation: DetectorConfiguration {
+        package static var detectorName: String { "allowlist_violation" }
+        package init() {}
+        package var enabled = true
         /// Severity of a refused or failed request from outside the allowlists.
-        public var severity = Severity.p2
+        package var severity = Severity.p2
         /// Severity of a request from outside that the server accepted.
-        public var successSeverity = Severity.p1
-        public var cooldown: Int64 = 15 * EventTime.minute
+        var successSeverity = Severity.p1
+        var cooldown: Int64 = 15 * EventTime.minute
     }
 }

@@ -224,21 +224,21 @@ extension AuthFailureBurstDetector {
 
 extension DetectorSettings {
     /// The settings of `auth_failure_burst`.
-    public var authFailureBurst: AuthFailureBurst {
+    var authFailureBurst: AuthFailureBurst {
         get { self[AuthFailureBurst.self] }
         set { self[AuthFailureBurst.self] = newValue }
     }
 
-    public struct AuthFailureBurst: DetectorConfiguration {
-        public static var detectorName: String { "auth_failure_burst" }
-        public init() {}
-        public var enabled = true
+    package struct AuthFailureBurst: DetectorConfiguration {
+        package static var detectorName: String { "auth_failure_burst" }
+        package init() {}
+        package var enabled = true
         /// A burst is *more than* this many failures inside `window`.
-        public var threshold = 5
-        public var window: Int64 = 5 * EventTime.minute
-        public var severity = Severity.p2
-        public var cooldown: Int64 = 30 * EventTime.minute
+        var threshold = 5
+        var window: Int64 = 5 * EventTime.minute
+        package var severity = Severity.p2
+        var cooldown: Int64 = 30 * EventTime.minute
         /// Severity of a success from a subject inside an open burst episode.
-        public var successAfterFailuresSeverity = Severity.p1
+        var successAfterFailuresSeverity = Severity.p1
     }
 }

@@ -2,50 +2,50 @@ import Foundation
 
 /// What Vigil believes is normal for one API key, read back from the stored detector state
 /// (`vigil baseline show --key`).
-public struct KeyBaseline: Codable, Sendable {
-    public struct Known: Codable, Sendable {
-        public var value: String
-        public var firstSeen: String
-        public var lastSeen: String
+package struct KeyBaseline: Codable, Sendable {
+    package struct Known: Codable, Sendable {
+        package var value: String
+        package var firstSeen: String
+        package var lastSeen: String
     }
 
-    public struct Hour: Codable, Sendable {
-        public var hour: String
-        public var observed: Int
-        public var expected: Double
+    package struct Hour: Codable, Sendable {
+        package var hour: String
+        package var observed: Int
+        package var expected: Double
     }
 
-    public var key: String
-    public var firstSeen: String
-    public var lastSeen: String
-    public var requests: Int64
-    public var warmedUp: Bool
+    package var key: String
+    package var firstSeen: String
+    package var lastSeen: String
+    package var requests: Int64
+    package var warmedUp: Bool
     /// Requests an hour, seasonality removed (the fleet profile multiplies it back).
-    public var level: Double
-    public var levelHours: Int
-    public var dispersion: Double
-    public var errorShare: Double
+    package var level: Double
+    package var levelHours: Int
+    package var dispersion: Double
+    package var errorShare: Double
     /// Expected requests in each hour of a weekday (UTC 00–23) and of a Sunday.
-    public var expectedWeekday: [Double]
-    public var expectedSunday: [Double]
-    public var countries: [Known]
-    public var asns: [Known]
-    public var networks: [Known]
-    public var tools: [Known]
-    public var lastPlace: String?
-    public var recentHours: [Hour]
+    package var expectedWeekday: [Double]
+    package var expectedSunday: [Double]
+    package var countries: [Known]
+    package var asns: [Known]
+    package var networks: [Known]
+    package var tools: [Known]
+    package var lastPlace: String?
+    package var recentHours: [Hour]
 }
 
 /// A server's usual share of input validation failures (`vigil baseline show --server`).
-public struct ServerBaseline: Codable, Sendable {
-    public var server: String
-    public var meanShare: Double
-    public var sdShare: Double
-    public var hours: Int
+package struct ServerBaseline: Codable, Sendable {
+    package var server: String
+    package var meanShare: Double
+    package var sdShare: Double
+    package var hours: Int
 }
 
 /// Reads baselines out of a findings database.
-public enum Baselines {
+package enum Baselines {
     static func detectors(_ store: some CheckpointStore, settings: DetectorSettings) throws -> (APIKeyAnomalyDetector, InputValidationDetector, DetectionContext) {
         let context = DetectionContext(symbols: SymbolTable())
         let keys = APIKeyAnomalyDetector(settings: settings.apiKeyAnomaly, enricher: nil)
@@ -56,7 +56,7 @@ public enum Baselines {
         return (keys, servers, context)
     }
 
-    public static func key(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> KeyBaseline? {
+    package static func key(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> KeyBaseline? {
         let (d, _, context) = try detectors(store, settings: settings)
         guard let k = d.keys[context.symbols.intern(name)] else { return nil }
         func minute(_ m: UInt32) -> String { EventTime.format(Int64(m) * EventTime.minute) }
@@ -83,14 +83,14 @@ public enum Baselines {
             recentHours: k.recent.hours.map { .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected)) })
     }
 
-    public static func server(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {
+    package static func server(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {
         let (_, d, context) = try detectors(store, settings: settings)
         guard let b = d.baselines[context.symbols.intern(name)] else { return nil }
         return ServerBaseline(server: name, meanShare: b.mean, sdShare: b.variance.squareRoot(), hours: b.hours)
     }
 
     /// Known API keys (for "did you mean").
-    public static func keyNames(store: some CheckpointStore) throws -> [String] {
+    package static func keyNames(store: some CheckpointStore) throws -> [String] {
         let (d, _, context) = try detectors(store, settings: DetectorSettings())
         return d.keys.keys.compactMap { context.string($0) }.sorted()
     }

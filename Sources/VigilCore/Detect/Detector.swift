@@ -6,7 +6,7 @@ import Foundation
 /// `DetectorDescriptor`, and listing it in `DetectorRegistry`. Detectors keep their own per-subject state, bounded by evicting idle
 /// subjects in `advance(to:)`, and can write it out and read it back so that analyzing a log
 /// in several runs gives the same findings as in one.
-public protocol Detector: AnyObject {
+package protocol Detector: AnyObject {
     /// Stable name used in findings (`detector`), the store and policies.
     var name: String { get }
     func observe(_ event: Event, context: DetectionContext)
@@ -29,9 +29,9 @@ extension Detector {
 
 /// What detectors reach while observing: the symbol table, the finding tracker, and the
 /// names of the run's inputs for evidence samples.
-public final class DetectionContext {
-    public let symbols: SymbolTable
-    public let findings: FindingTracker
+package final class DetectionContext {
+    let symbols: SymbolTable
+    package let findings: FindingTracker
     var inputNames: [String] = []
 
     init(symbols: SymbolTable) {
@@ -99,7 +99,7 @@ public final class DetectionContext {
 ///
 /// Stored fields are ordered by size (104 bytes, not 112 with padding): detectors keep one per
 /// active API key and per live brute-force attempt.
-public struct SampleRef: Sendable {
+package struct SampleRef: Sendable {
     var input: Int32
     var user: Symbol
     var operation: Symbol

@@ -28,5 +28,5 @@ enum DetectorRegistry {
 
 extension Vigil {
     /// The detector names a policy, a suppression or a filter may use.
-    public static var detectorNames: [String] { DetectorRegistry.names }
+    package static var detectorNames: [String] { DetectorRegistry.names }
 }

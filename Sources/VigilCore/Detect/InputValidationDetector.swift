@@ -198,23 +198,23 @@ extension InputValidationDetector {
 
 extension DetectorSettings {
     /// The settings of `input_validation`.
-    public var inputValidation: InputValidation {
+    var inputValidation: InputValidation {
         get { self[InputValidation.self] }
         set { self[InputValidation.self] = newValue }
     }
 
-    public struct InputValidation: DetectorConfiguration {
-        public static var detectorName: String { "input_validation" }
-        public init() {}
-        public var enabled = true
+    package struct InputValidation: DetectorConfiguration {
+        package static var detectorName: String { "input_validation" }
+        package init() {}
+        package var enabled = true
         /// Share of `invalid_input` requests per server and hour above which a finding opens
         /// (plan §1.4: < 0.5%).
-        public var threshold = 0.005
+        var threshold = 0.005
         /// Hours with fewer requests are not judged.
-        public var minRequests = 200
-        public var severity = Severity.p4
+        var minRequests = 200
+        package var severity = Severity.p4
         /// Severity when the share is also far above the server's own baseline.
-        public var baselineSeverity = Severity.p3
-        public var cooldown: Int64 = 2 * EventTime.hour
+        var baselineSeverity = Severity.p3
+        var cooldown: Int64 = 2 * EventTime.hour
     }
 }

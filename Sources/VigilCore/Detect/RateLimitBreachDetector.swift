@@ -276,23 +276,23 @@ extension RateLimitBreachDetector {
 
 extension DetectorSettings {
     /// The settings of `rate_limit_breach`.
-    public var rateLimitBreach: RateLimitBreach {
+    var rateLimitBreach: RateLimitBreach {
         get { self[RateLimitBreach.self] }
         set { self[RateLimitBreach.self] = newValue }
     }
 
-    public struct RateLimitBreach: DetectorConfiguration {
-        public static var detectorName: String { "rate_limit_breach" }
-        public init() {}
-        public var enabled = true
+    package struct RateLimitBreach: DetectorConfiguration {
+        package static var detectorName: String { "rate_limit_breach" }
+        package init() {}
+        package var enabled = true
         /// Requests over the policy's limit.
-        public var severity = Severity.p3
+        package var severity = Severity.p3
         /// Requests the server answered 429 while the entity was within the policy's limit.
-        public var refusedSeverity = Severity.p4
+        var refusedSeverity = Severity.p4
         /// Severity once an entity has more than `dailyEscalation` breaches in a UTC day
         /// (plan §1.4: "< 10 rate-limit violations per day").
-        public var escalatedSeverity = Severity.p2
-        public var dailyEscalation = 10
-        public var cooldown: Int64 = 15 * EventTime.minute
+        var escalatedSeverity = Severity.p2
+        var dailyEscalation = 10
+        var cooldown: Int64 = 15 * EventTime.minute
     }
 }

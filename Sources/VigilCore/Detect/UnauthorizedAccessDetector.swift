@@ -56,16 +56,16 @@ extension UnauthorizedAccessDetector {
 
 extension DetectorSettings {
     /// The settings of `unauthorized_access`.
-    public var unauthorizedAccess: UnauthorizedAccess {
+    var unauthorizedAccess: UnauthorizedAccess {
         get { self[UnauthorizedAccess.self] }
         set { self[UnauthorizedAccess.self] = newValue }
     }
 
-    public struct UnauthorizedAccess: DetectorConfiguration {
-        public static var detectorName: String { "unauthorized_access" }
-        public init() {}
-        public var enabled = true
-        public var severity = Severity.p2
-        public var cooldown: Int64 = 15 * EventTime.minute
+    package struct UnauthorizedAccess: DetectorConfiguration {
+        package static var detectorName: String { "unauthorized_access" }
+        package init() {}
+        package var enabled = true
+        package var severity = Severity.p2
+        var cooldown: Int64 = 15 * EventTime.minute
     }
 }

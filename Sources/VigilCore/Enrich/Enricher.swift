@@ -4,7 +4,7 @@
 /// allowlist that also names countries, a finding about an address), so events that need
 /// no enrichment cost nothing. The answer for an address never changes within a run, so the
 /// cache cannot change results; it is cleared when it grows past `maxCached` entries.
-public final class Enricher {
+package final class Enricher {
     let city: GeoIPDatabase?
     let asn: GeoIPDatabase?
     private var cache = AddressCache()
@@ -13,17 +13,17 @@ public final class Enricher {
     private let maxCached = 1 << 18
     private(set) var lookups = 0
 
-    public init(city: GeoIPDatabase?, asn: GeoIPDatabase?) {
+    package init(city: GeoIPDatabase?, asn: GeoIPDatabase?) {
         self.city = city
         self.asn = asn
     }
 
-    public var isEmpty: Bool { city == nil && asn == nil }
+    package var isEmpty: Bool { city == nil && asn == nil }
 
     /// Lookup failures on damaged databases, for the run summary.
-    public var lookupErrors: Int { (city?.lookupErrors ?? 0) + (asn?.lookupErrors ?? 0) }
+    package var lookupErrors: Int { (city?.lookupErrors ?? 0) + (asn?.lookupErrors ?? 0) }
 
-    public func info(_ a: IPAddress) -> GeoInfo { infos[index(a)] }
+    package func info(_ a: IPAddress) -> GeoInfo { infos[index(a)] }
 
     /// The same facts without strings, for per-event checks: copying it costs no reference
     /// counting.

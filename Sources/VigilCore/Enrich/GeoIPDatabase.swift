@@ -7,8 +7,8 @@ import Foundation
 /// are sane, it is the kind of database asked for — so a bad file is an error at start, never
 /// a crash in the middle of a run. Lookups that still fail on a damaged data section return
 /// what they could read and are counted in `lookupErrors`.
-public final class GeoIPDatabase {
-    public enum Kind: String, Sendable {
+package final class GeoIPDatabase {
+    package enum Kind: String, Sendable {
         /// Country and city, with location (GeoIP2/GeoLite2-City, or -Country for country only).
         case city
         /// Autonomous system number and organisation (GeoLite2-ASN).
@@ -16,23 +16,23 @@ public final class GeoIPDatabase {
     }
 
     /// Why a database cannot be used.
-    public struct OpenError: Error, CustomStringConvertible, Equatable {
-        public var path: String
-        public var reason: String
-        public var description: String { "GeoIP database \(path): \(reason)" }
+    package struct OpenError: Error, CustomStringConvertible, Equatable {
+        package var path: String
+        package var reason: String
+        package var description: String { "GeoIP database \(path): \(reason)" }
     }
 
-    public let path: String
-    public let kind: Kind
+    package let path: String
+    package let kind: Kind
     /// `database_type` from the metadata, e.g. `GeoIP2-City`.
-    public let databaseType: String
+    let databaseType: String
     /// When MaxMind built the file (ms since the epoch).
-    public let buildTime: Int64
-    public private(set) var lookupErrors = 0
+    let buildTime: Int64
+    package private(set) var lookupErrors = 0
     private var mmdb = MMDB_s()
     private var isOpen = false
 
-    public init(path: String, kind: Kind) throws {
+    package init(path: String, kind: Kind) throws {
         self.path = path
         self.kind = kind
         var isDir: ObjCBool = false

@@ -1,16 +1,16 @@
 /// What the GeoIP databases say about one address. Any part may be unknown.
-public struct GeoInfo: Sendable, Equatable, Codable {
+package struct GeoInfo: Sendable, Equatable, Codable {
     /// ISO 3166-1 alpha-2 country code, upper case.
-    public var country: String?
-    public var city: String?
-    public var latitude: Double?
-    public var longitude: Double?
-    public var asn: UInt32?
-    public var asOrganization: String?
+    package var country: String?
+    package var city: String?
+    var latitude: Double?
+    var longitude: Double?
+    package var asn: UInt32?
+    var asOrganization: String?
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { self == GeoInfo() }
+    package var isEmpty: Bool { self == GeoInfo() }
 
     /// The country as two ASCII bytes in one integer, for allocation-free set lookups.
     var countryCode: UInt16? { country.flatMap(GeoInfo.code) }

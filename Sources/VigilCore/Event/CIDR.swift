@@ -2,20 +2,20 @@
 ///
 /// IPv4 blocks are kept in the IPv4-mapped space like `IPAddress`, so `::ffff:10.0.0.0/104`
 /// and `10.0.0.0/8` are the same block and one range set serves both families.
-public struct CIDR: Hashable, Sendable, CustomStringConvertible {
+package struct CIDR: Hashable, Sendable, CustomStringConvertible {
     /// First address of the block (host bits zero).
-    public let network: IPAddress
+    package let network: IPAddress
     /// Prefix length in the block's own family: 0…32 for IPv4, 0…128 for IPv6.
-    public let prefix: Int
-    public let isV4: Bool
+    package let prefix: Int
+    let isV4: Bool
 
     /// Why a text is not a valid block, with the block the author probably meant.
-    public enum ParseError: Error, Equatable, CustomStringConvertible {
+    package enum ParseError: Error, Equatable, CustomStringConvertible {
         case notAnAddress(String)
         case badPrefix(String, max: Int)
         case hostBitsSet(String, suggestion: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case let .notAnAddress(t): "\"\(t)\" is not an IP address or CIDR block"
             case let .badPrefix(t, max): "\"\(t)\": prefix length must be a number from 0 to \(max)"
@@ -24,7 +24,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public init(network: IPAddress, prefix: Int) {
+    package init(network: IPAddress, prefix: Int) {
         self.isV4 = network.isV4
         self.prefix = prefix
         let bits = isV4 ? 96 + prefix : prefix
@@ -32,7 +32,7 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses strictly: host bits must be zero, the prefix in range, the address strict.
-    public static func parse(_ text: String) -> Result<CIDR, ParseError> {
+    static func parse(_ text: String) -> Result<CIDR, ParseError> {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let addr = IPAddress(String(parts[0])) else { return .failure(.notAnAddress(text)) }
         // `::ffff:a.b.c.d` written as IPv6 counts as IPv4 when the prefix covers the mapping.
@@ -74,13 +74,13 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     /// Prefix length in the 128-bit space.
     var bits: Int { isV4 ? 96 + prefix : prefix }
 
-    public var first: IPAddress { network }
-    public var last: IPAddress { IPAddress(raw: network.raw | ~CIDR.mask(bits)) }
+    package var first: IPAddress { network }
+    package var last: IPAddress { IPAddress(raw: network.raw | ~CIDR.mask(bits)) }
 
-    public func contains(_ a: IPAddress) -> Bool { a.raw & CIDR.mask(bits) == network.raw }
+    package func contains(_ a: IPAddress) -> Bool { a.raw & CIDR.mask(bits) == network.raw }
 
     /// Whether `other` lies entirely inside this block.
-    public func contains(_ other: CIDR) -> Bool { other.bits >= bits && contains(other.network) }
+    package func contains(_ other: CIDR) -> Bool { other.bits >= bits && contains(other.network) }
 
-    public var description: String { "\(network)/\(prefix)" }
+    package var description: String { "\(network)/\(prefix)" }
 }

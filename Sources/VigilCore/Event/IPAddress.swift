@@ -9,20 +9,20 @@ import Darwin
 /// IPv4 is stored IPv4-mapped (`::ffff:a.b.c.d`), so an IPv4 address and its `::ffff:`-mapped
 /// IPv6 spelling are the same value, and one sorted range set or trie covers both families.
 /// Being an integer, it hashes and compares without allocating.
-public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var raw: UInt128
+package struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    var raw: UInt128
 
-    public init(raw: UInt128) { self.raw = raw }
+    package init(raw: UInt128) { self.raw = raw }
 
-    public init(v4 value: UInt32) { raw = (UInt128(0xffff) << 32) | UInt128(value) }
+    package init(v4 value: UInt32) { raw = (UInt128(0xffff) << 32) | UInt128(value) }
 
-    public var isV4: Bool { raw >> 32 == 0xffff }
+    var isV4: Bool { raw >> 32 == 0xffff }
 
-    public static func < (a: IPAddress, b: IPAddress) -> Bool { a.raw < b.raw }
+    package static func < (a: IPAddress, b: IPAddress) -> Bool { a.raw < b.raw }
 
     /// Parses a textual address strictly: dotted-quad IPv4 without leading zeros, or IPv6 through
     /// `inet_pton` (which rejects the legacy hex/octal forms that `getaddrinfo` would accept).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var text = text
         let parsed: IPAddress? = text.withUTF8 { IPAddress.parse(UnsafeRawBufferPointer($0)) }
         guard let parsed else { return nil }
@@ -78,9 +78,9 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         return (value << 8) | octet
     }
 
-    public var v4Value: UInt32? { isV4 ? UInt32(truncatingIfNeeded: raw) : nil }
+    var v4Value: UInt32? { isV4 ? UInt32(truncatingIfNeeded: raw) : nil }
 
-    public var description: String {
+    package var description: String {
         if let v = v4Value {
             return "\(v >> 24).\((v >> 16) & 255).\((v >> 8) & 255).\(v & 255)"
         }

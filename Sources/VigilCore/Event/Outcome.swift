@@ -1,5 +1,5 @@
 /// What a request or login attempt came to, normalized across log formats.
-public enum Outcome: UInt8, Sendable, CaseIterable, Codable {
+package enum Outcome: UInt8, Sendable, CaseIterable, Codable {
     case success
     /// 401, INVALID_API_KEY / AUTH_FAILED / MISSING_CREDENTIALS, sshd failed logins.
     case authFailure
@@ -13,7 +13,7 @@ public enum Outcome: UInt8, Sendable, CaseIterable, Codable {
     case error
 
     /// The name used in JSON output, the store and policies.
-    public var name: String {
+    package var name: String {
         switch self {
         case .success: "success"
         case .authFailure: "auth_failure"
@@ -24,7 +24,7 @@ public enum Outcome: UInt8, Sendable, CaseIterable, Codable {
         }
     }
 
-    public init?(name: String) {
+    package init?(name: String) {
         guard let match = Outcome.allCases.first(where: { $0.name == name }) else { return nil }
         self = match
     }

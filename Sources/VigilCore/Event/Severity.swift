@@ -1,13 +1,13 @@
 /// Severities of the platform's monitoring plan (§2.2.1): P1 critical … P4 low.
 /// `<` means "less severe", so `max` of two severities is the more severe one.
-public enum Severity: Int, Sendable, Codable, CaseIterable, Comparable, CustomStringConvertible {
+package enum Severity: Int, Sendable, Codable, CaseIterable, Comparable, CustomStringConvertible {
     case p1 = 1, p2 = 2, p3 = 3, p4 = 4
 
-    public static func < (a: Severity, b: Severity) -> Bool { a.rawValue > b.rawValue }
+    package static func < (a: Severity, b: Severity) -> Bool { a.rawValue > b.rawValue }
 
-    public var description: String { "P\(rawValue)" }
+    package var description: String { "P\(rawValue)" }
 
-    public init?(name: String) {
+    package init?(name: String) {
         switch name.uppercased() {
         case "P1": self = .p1
         case "P2": self = .p2
@@ -17,7 +17,7 @@ public enum Severity: Int, Sendable, Codable, CaseIterable, Comparable, CustomSt
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let s = try c.decode(String.self)
         guard let v = Severity(name: s) else {
@@ -26,7 +26,7 @@ public enum Severity: Int, Sendable, Codable, CaseIterable, Comparable, CustomSt
         self = v
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }

@@ -2,8 +2,8 @@
 ///
 /// Events carry symbols instead of `String`s so that decoding a line allocates nothing and
 /// detectors key their state by integers. `0` means "absent".
-public struct Symbol: Hashable, Sendable {
-    public let id: UInt32
-    public static let none = Symbol(id: 0)
-    public var isNone: Bool { id == 0 }
+package struct Symbol: Hashable, Sendable {
+    package let id: UInt32
+    package static let none = Symbol(id: 0)
+    var isNone: Bool { id == 0 }
 }

@@ -16,7 +16,7 @@ import Darwin
 /// allocated once. A reader only asks for symbols it received through a synchronized hand-off
 /// (the batch queue's lock), which orders the writes before its reads. The probe table is the
 /// interning thread's alone.
-public final class SymbolTable: @unchecked Sendable {
+package final class SymbolTable: @unchecked Sendable {
     /// Where a symbol's bytes are. Written once, before the symbol is handed out.
     private struct Entry {
         var base: UnsafePointer<UInt8>?
@@ -40,7 +40,7 @@ public final class SymbolTable: @unchecked Sendable {
     private var slots: [UInt64]
     private var mask: Int
 
-    public init() {
+    package init() {
         // calloc: zero pages the system maps lazily (nil pointers are zero bits).
         directory = calloc(SymbolTable.maxPages, MemoryLayout<UnsafeMutablePointer<Entry>?>.stride)!
             .bindMemory(to: UnsafeMutablePointer<Entry>?.self, capacity: SymbolTable.maxPages)
@@ -57,14 +57,14 @@ public final class SymbolTable: @unchecked Sendable {
         for c in chunks { c.deallocate() }
     }
 
-    public var count: Int { nextID - 1 }
+    package var count: Int { nextID - 1 }
 
     @inline(__always)
     private func entry(_ id: Int) -> Entry {
         directory[id >> SymbolTable.pageBits]![id & (SymbolTable.pageSize - 1)]
     }
 
-    public func intern(_ bytes: UnsafeRawBufferPointer) -> Symbol {
+    func intern(_ bytes: UnsafeRawBufferPointer) -> Symbol {
         if bytes.isEmpty { return .none }
         let h = StableHash.table(bytes)
         let tag = h >> 32
@@ -87,14 +87,14 @@ public final class SymbolTable: @unchecked Sendable {
         return Symbol(id: UInt32(id))
     }
 
-    public func intern(_ string: String) -> Symbol {
+    func intern(_ string: String) -> Symbol {
         var s = string
         return s.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
     }
 
     /// The string for a symbol; `nil` for `.none`. Safe from a thread other than the interning
     /// one for symbols handed to it (see the type's comment).
-    public func string(_ symbol: Symbol) -> String? {
+    func string(_ symbol: Symbol) -> String? {
         let id = Int(symbol.id)
         guard id != 0, id >> SymbolTable.pageBits < SymbolTable.maxPages, let page = directory[id >> SymbolTable.pageBits] else { return nil }
         let e = page[id & (SymbolTable.pageSize - 1)]

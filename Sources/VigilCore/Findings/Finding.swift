@@ -4,64 +4,64 @@
 /// evidence) while the subject keeps misbehaving within the rule's cooldown; after a quiet
 /// cooldown a new episode — a new finding — starts. The id is a stable hash of detector,
 /// rule, subject and episode start, so the same input always yields the same ids.
-public struct Finding: Codable, Sendable, Equatable {
-    public var id: String
-    public var detector: String
-    public var rule: String
-    public var severity: Severity
-    public var subjectKind: String
-    public var subject: String
-    public var server: String?
+package struct Finding: Codable, Sendable, Equatable {
+    package var id: String
+    package var detector: String
+    package var rule: String
+    package var severity: Severity
+    package var subjectKind: String
+    package var subject: String
+    package var server: String?
     /// Episode start and latest activity, ms since the epoch (UTC).
-    public var firstSeen: Int64
-    public var lastSeen: Int64
+    package var firstSeen: Int64
+    package var lastSeen: Int64
     /// How many occurrences (e.g. failed attempts) the episode holds.
-    public var count: Int
-    public var message: String
-    public var evidence: Evidence
+    package var count: Int
+    package var message: String
+    var evidence: Evidence
     /// How long the subject must stay quiet before a new episode starts.
-    public var cooldown: Int64
+    var cooldown: Int64
     /// Review state, read from the store; `nil` while a detector builds the finding.
-    public var triage: Triage? = nil
+    package var triage: Triage? = nil
 
     /// Whether someone acknowledged the finding, and whether a suppression covers it.
-    public struct Triage: Codable, Sendable, Equatable {
-        public var ackedAt: Int64?
-        public var ackNote: String?
-        public var suppressionID: Int64?
-        public var suppressionNote: String?
-        public var suppressedUntil: Int64?
+    package struct Triage: Codable, Sendable, Equatable {
+        var ackedAt: Int64?
+        var ackNote: String?
+        var suppressionID: Int64?
+        var suppressionNote: String?
+        var suppressedUntil: Int64?
 
-        public var isAcknowledged: Bool { ackedAt != nil }
-        public var isSuppressed: Bool { suppressionID != nil }
+        var isAcknowledged: Bool { ackedAt != nil }
+        var isSuppressed: Bool { suppressionID != nil }
     }
 
-    public static func stableID(detector: String, rule: String, subjectKind: String, subject: String, firstSeen: Int64) -> String {
+    static func stableID(detector: String, rule: String, subjectKind: String, subject: String, firstSeen: Int64) -> String {
         "F-" + StableHash.hex(of: [detector, rule, subjectKind, subject, String(firstSeen)], digits: 12)
     }
 }
 
 /// What a reviewer needs to judge a finding: counts, who and where, and a few sample lines
 /// (by file:line, with the fields Vigil read — never the raw line, which could hold secrets).
-public struct Evidence: Codable, Sendable, Equatable {
-    public static let maxSamples = 5
-    public static let maxListed = 10
+package struct Evidence: Codable, Sendable, Equatable {
+    static let maxSamples = 5
+    static let maxListed = 10
 
-    public var counts: [String: Int] = [:]
-    public var users: [String] = []
-    public var servers: [String] = []
+    package var counts: [String: Int] = [:]
+    var users: [String] = []
+    package var servers: [String] = []
     /// Tools, resources or paths the subject went for.
-    public var targets: [String] = []
-    public var requestIds: [String] = []
+    var targets: [String] = []
+    var requestIds: [String] = []
     /// Key ids (never secrets) the subject used.
-    public var apiKeys: [String] = []
+    var apiKeys: [String] = []
     /// How many distinct values did not fit in the lists above.
-    public var moreUsers = 0
-    public var moreTargets = 0
-    public var samples: [EvidenceSample] = []
-    public var attributes: [String: String] = [:]
+    var moreUsers = 0
+    var moreTargets = 0
+    var samples: [EvidenceSample] = []
+    var attributes: [String: String] = [:]
 
-    public init() {}
+    package init() {}
 
 
     mutating func note(user: String?, server: String?, target: String?, requestID: String?, apiKey: String? = nil) {
@@ -79,16 +79,16 @@ public struct Evidence: Codable, Sendable, Equatable {
 }
 
 /// One line behind a finding, as Vigil understood it.
-public struct EvidenceSample: Codable, Sendable, Equatable {
+package struct EvidenceSample: Codable, Sendable, Equatable {
     /// `file:line`
-    public var at: String
-    public var time: String
-    public var outcome: String
-    public var user: String?
-    public var operation: String?
-    public var target: String?
-    public var status: Int?
-    public var requestId: String?
-    public var attempts: Int?
+    package var at: String
+    package var time: String
+    package var outcome: String
+    package var user: String?
+    package var operation: String?
+    var target: String?
+    package var status: Int?
+    var requestId: String?
+    var attempts: Int?
 
 }

@@ -28,7 +28,7 @@ struct FindingRecord: Encodable {
 extension Finding {
     /// The finding as a single JSON line (sorted keys: byte-stable for golden files), as
     /// `vigil findings --output jsonl` prints it and alert payloads carry it.
-    public func jsonLine() throws -> String {
+    func jsonLine() throws -> String {
         String(decoding: try JSONEncoder.vigil.encode(FindingRecord(self)), as: UTF8.self)
     }
 }

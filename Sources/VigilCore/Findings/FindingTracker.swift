@@ -5,7 +5,7 @@ import Foundation
 /// Grouping rule: a report for (detector, rule, subject) joins the open episode when it comes
 /// no later than the episode's `last_seen + cooldown`; otherwise it opens a new finding. Only
 /// event time is used, so replaying logs gives the same findings as tailing them.
-public final class FindingTracker {
+package final class FindingTracker {
     /// An episode's identity: (detector, rule) as a small integer, and the subject. Hashing
     /// two strings per lookup showed up on every successful request (the burst detector asks
     /// whether the client has an open episode).
@@ -67,9 +67,9 @@ public final class FindingTracker {
     /// holds at most one entry per episode and minute of activity.
     private var deadlines = MinHeap<Int64, Key>()
     /// Ids of findings opened during this run, with their initial severity.
-    public private(set) var opened: [String: Severity] = [:]
+    package private(set) var opened: [String: Severity] = [:]
     /// Ids whose severity rose during this run (re-notification in alerting).
-    public private(set) var escalated: Set<String> = []
+    package private(set) var escalated: Set<String> = []
 
     /// Adds country, city and ASN to findings about an address, when GeoIP is configured.
     var enricher: Enricher?

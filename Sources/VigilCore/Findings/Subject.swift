@@ -1,5 +1,5 @@
 /// Who or what a finding is about, kept as an integer-backed value on hot paths.
-public enum Subject: Hashable, Sendable {
+package enum Subject: Hashable, Sendable {
     case ip(IPAddress)
     /// A remote host known only by name.
     case host(Symbol)
@@ -7,7 +7,7 @@ public enum Subject: Hashable, Sendable {
     case user(Symbol)
     case server(Symbol)
 
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .ip: "ip"
         case .host: "host"

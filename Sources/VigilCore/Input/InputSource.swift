@@ -10,24 +10,24 @@ import Glibc
 /// magic bytes, not the file name) goes through zlib's `gzread`, which also handles
 /// concatenated members. Standard input is read through zlib's transparent mode, so
 /// `zcat`-less piping of compressed logs works too.
-public final class InputSource {
-    public let path: String
-    public let isStdin: Bool
-    public let isCompressed: Bool
-    public let device: UInt64
-    public let inode: UInt64
+package final class InputSource {
+    package let path: String
+    let isStdin: Bool
+    let isCompressed: Bool
+    let device: UInt64
+    let inode: UInt64
     /// Size on disk (compressed size for gzip), 0 for stdin.
-    public let size: Int64
-    public let modificationTime: Int64?
+    package let size: Int64
+    let modificationTime: Int64?
     private var fd: Int32
     private var gz: gzFile?
     /// Standard input read as it arrives (`tail -`): plain `read(2)` after `poll(2)` says
     /// there is something, so an idle pipe never blocks the loop. No gzip sniffing there.
     private var pollStdin = false
     /// The source said it is over (a closed pipe); a growing file never is.
-    public private(set) var ended = false
+    package private(set) var ended = false
 
-    public init(path: String, follow: Bool = false) throws {
+    package init(path: String, follow: Bool = false) throws {
         self.path = path
         if path == "-" {
             isStdin = true
@@ -84,7 +84,7 @@ public final class InputSource {
 
     deinit { close() }
 
-    public func close() {
+    package func close() {
         if let g = gz { gzclose(g); gz = nil }
         if fd > 0 { Glibc.close(fd); fd = -1 }
     }
@@ -160,7 +160,7 @@ public final class InputSource {
     }
 
     /// Reads up to `count` bytes; 0 at end of input.
-    public func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
+    package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
         if let g = gz {
             let n = gzread(g, buffer, UInt32(min(count, Int(Int32.max))))
             if n < 0 {
@@ -196,7 +196,7 @@ public final class InputSource {
     }
 
     /// Positions the stream at an uncompressed byte offset (used to resume an input).
-    public func seek(to offset: Int64) throws {
+    func seek(to offset: Int64) throws {
         if let g = gz {
             if gzseek(g, Int(offset), SEEK_SET) < 0 {
                 throw VigilError.input(path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
@@ -206,5 +206,5 @@ public final class InputSource {
         }
     }
 
-    public var displayName: String { isStdin ? "<stdin>" : path }
+    var displayName: String { isStdin ? "<stdin>" : path }
 }

@@ -3,14 +3,14 @@ import Glibc
 #endif
 
 /// One line handed out by `LineReader`; `bytes` is valid until the next call to `next()`.
-public struct Line {
-    public var bytes: UnsafeRawBufferPointer
+package struct Line {
+    package var bytes: UnsafeRawBufferPointer
     /// 1-based line number within the input.
-    public var number: Int64
+    package var number: Int64
     /// Byte offset just past this line's newline (or its end, for an unterminated last line).
-    public var endOffset: Int64
+    var endOffset: Int64
     /// True when the line was longer than the reader's limit and was cut.
-    public var truncated: Bool
+    package var truncated: Bool
 }
 
 /// Splits a byte stream into lines with one reused buffer and `memchr`.
@@ -18,8 +18,8 @@ public struct Line {
 /// No per-line allocation: `next()` returns a view into the buffer. `\r\n` endings are
 /// normalized, a missing final newline still yields the last line, and over-long lines are
 /// cut at `maxLineLength` and flagged rather than growing memory without bound.
-public final class LineReader {
-    public static let defaultMaxLineLength = 4 << 20
+package final class LineReader {
+    static let defaultMaxLineLength = 4 << 20
 
     private let source: InputSource
     private var buffer: UnsafeMutableRawPointer
@@ -28,22 +28,22 @@ public final class LineReader {
     private var end = 0
     private var eof = false
     private var skippingOverlong = false
-    public let maxLineLength: Int
+    let maxLineLength: Int
     /// Following a growing file (`tail`): running out of bytes means "nothing yet", not the
     /// end, and a last line without its newline is held back until the newline arrives.
-    public var follow = false
+    package var follow = false
     /// Asked before each read in follow mode; false stops reading (the file was truncated or
     /// replaced under us, and what is at our offset now belongs to other content).
-    public var readGuard: (() -> Bool)?
+    var readGuard: (() -> Bool)?
     /// Set by `releasePartialLine()`: hand out the held-back partial line once.
     private var releasePartial = false
     /// Absolute stream offset of `buffer[0]`.
     private var baseOffset: Int64
-    public private(set) var lineNumber: Int64
+    private(set) var lineNumber: Int64
     /// Offset just past the last line handed out.
-    public private(set) var offset: Int64
+    package private(set) var offset: Int64
 
-    public init(source: InputSource, startOffset: Int64 = 0, startLine: Int64 = 0,
+    package init(source: InputSource, startOffset: Int64 = 0, startLine: Int64 = 0,
                 bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength) {
         self.source = source
         self.capacity = bufferSize
@@ -58,14 +58,14 @@ public final class LineReader {
 
     /// Reads ahead until at least `count` bytes from the current position are buffered (or the
     /// input ends) and returns them without consuming. Used to fingerprint and sniff inputs.
-    public func peek(_ count: Int) throws -> UnsafeRawBufferPointer {
+    func peek(_ count: Int) throws -> UnsafeRawBufferPointer {
         while end - start < count && !eof {
             if try fill() == 0 && follow { break }
         }
         return UnsafeRawBufferPointer(start: buffer + start, count: min(count, end - start))
     }
 
-    public func next() throws -> Line? {
+    package func next() throws -> Line? {
         while true {
             if start < end, let nl = memchr(buffer + start, 0x0a, end - start) {
                 let nlIndex = buffer.distance(to: nl)
@@ -116,31 +116,31 @@ public final class LineReader {
     }
 
     /// Whether the source ended and every line was handed out.
-    public var isAtEnd: Bool { eof && start >= end }
+    var isAtEnd: Bool { eof && start >= end }
 
     /// Stops reading the source but keeps handing out the complete lines already buffered
     /// (a file truncated under us: what follows our position is someone else's data now).
-    public func freeze() { frozen = true }
+    func freeze() { frozen = true }
     private var frozen = false
 
     /// The stream's first bytes (up to `firstBytesLimit`) as they were read: a followed file's
     /// fingerprint comes from these, not from the file now, which may already hold other content.
-    public private(set) var firstBytes: [UInt8] = []
-    public static let firstBytesLimit = 1024
+    private(set) var firstBytes: [UInt8] = []
+    static let firstBytesLimit = 1024
 
     /// Bytes read from the source but not yet handed out: in follow mode, a partial line.
-    public var pendingBytes: Int { end - start }
+    var pendingBytes: Int { end - start }
 
     /// Bytes taken from the source so far (the position of the next `read`).
-    public var readPosition: Int64 { baseOffset + Int64(end) }
+    var readPosition: Int64 { baseOffset + Int64(end) }
 
     /// Hands out a held-back partial line on the next `next()`: for writers that never finish
     /// their last line.
-    public func releasePartialLine() { releasePartial = true }
+    func releasePartialLine() { releasePartial = true }
 
     /// The source will not grow any more (a rotated file being closed, a closed pipe): the
     /// last line is handed out even without its newline.
-    public func finish() { eof = true }
+    func finish() { eof = true }
 
     /// Returns the number of bytes read; 0 at the end of input, or in follow mode when
     /// nothing new has been written yet.

@@ -11,54 +11,54 @@ import Foundation
 /// Two threads: a reading thread does input, decoding and the merge (`produce`), the calling
 /// thread detection and commits, with `EventBatchQueue` between them. Decoding is about a third
 /// of the work, so overlapping it is what takes MCP analysis past 1 M lines/s on two cores.
-public final class Analyzer {
-    public struct Options {
-        public var format: LogFormat = .auto
+package final class Analyzer {
+    package struct Options {
+        package var format: LogFormat = .auto
         /// Year for year-less syslog stamps; default: inferred from each file's mtime.
-        public var fixedYear: Int?
-        public var strict = false
+        package var fixedYear: Int?
+        package var strict = false
         /// Wall-clock now (ms), for year inference and bookkeeping.
-        public var now: Int64 = EventTime.wallNow()
-        public var checkpointLines: Int64 = 2_000_000
+        package var now: Int64 = EventTime.wallNow()
+        package var checkpointLines: Int64 = 2_000_000
         /// Allowlists and detector settings; the built-in defaults unless a policy was loaded.
-        public var policy = Policy()
+        package var policy = Policy()
         /// GeoIP/ASN lookups for evidence and country/ASN allowlists.
-        public var enricher: Enricher?
+        package var enricher: Enricher?
 
-        public init() {}
+        package init() {}
 
         var streamOptions: EventStream.Options {
             EventStream.Options(format: format, fixedYear: fixedYear, strict: strict, now: now)
         }
     }
 
-    public struct Summary {
-        public var inputs: [InputStats] = []
+    package struct Summary {
+        package var inputs: [InputStats] = []
         /// Inputs that could not be opened at all, with why.
-        public var failedInputs: [(path: String, error: String)] = []
-        public var seconds = 0.0
+        package var failedInputs: [(path: String, error: String)] = []
+        package var seconds = 0.0
         var tally = FindingTally()
 
-        public var findingsOpened: [Severity: Int] { tally.opened }
-        public var findingsUpdated: Int { tally.updated }
+        package var findingsOpened: [Severity: Int] { tally.opened }
+        package var findingsUpdated: Int { tally.updated }
         /// The most severe finding opened or grown in this run.
-        public var worstSeverity: Severity? { tally.worst }
-        public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
-        public var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
-        public var malformed: Int64 { inputs.reduce(0) { $0 + $1.malformed } }
+        package var worstSeverity: Severity? { tally.worst }
+        package var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
+        package var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
+        package var malformed: Int64 { inputs.reduce(0) { $0 + $1.malformed } }
     }
 
     let options: Options
     let store: any CheckpointStore
     let engine: Engine
 
-    public init(store: any CheckpointStore, options: Options) {
+    package init(store: any CheckpointStore, options: Options) {
         self.store = store
         self.options = options
         engine = Engine(store: store, policy: options.policy, enricher: options.enricher)
     }
 
-    public func run(paths: [String]) throws -> Summary {
+    package func run(paths: [String]) throws -> Summary {
         let started = Date()
         var summary = Summary()
         try engine.restoreState()

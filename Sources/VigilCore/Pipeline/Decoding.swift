@@ -2,26 +2,26 @@ import Foundation
 
 /// `vigil decode`: shows how each line of each input was understood, as `fail2ban-regex` does
 /// for fail2ban. No detectors, no store.
-public final class Decoding {
-    public struct Options {
-        public var format: LogFormat = .auto
-        public var fixedYear: Int?
-        public var strict = false
-        public var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
-        public init() {}
+package final class Decoding {
+    package struct Options {
+        package var format: LogFormat = .auto
+        package var fixedYear: Int?
+        package var strict = false
+        package var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        package init() {}
     }
 
     let options: Options
     let symbols = SymbolTable()
 
-    public init(options: Options) {
+    package init(options: Options) {
         self.options = options
     }
 
     /// Decodes every input in order, calling `emit` with one JSON object per event (when
     /// given), and returns per-input statistics. Inputs that cannot be opened are returned
     /// as stats with `error` set.
-    public func run(paths: [String], emit: ((String) -> Void)?) throws -> [InputStats] {
+    package func run(paths: [String], emit: ((String) -> Void)?) throws -> [InputStats] {
         var all: [InputStats] = []
         for (i, path) in paths.enumerated() {
             let stream: EventStream

@@ -2,26 +2,26 @@ import Foundation
 
 /// Runs policy test cases through the real pipeline (decode → detect → store) with the
 /// policy under test, each case in its own scratch database.
-public struct PolicyTestRunner {
-    public struct Outcome: Sendable {
-        public var testCase: PolicyTestCase
+package struct PolicyTestRunner {
+    package struct Outcome: Sendable {
+        var testCase: PolicyTestCase
         /// Empty when the case passed.
-        public var failures: [String]
-        public var findings: [Finding]
-        public var passed: Bool { failures.isEmpty }
+        package var failures: [String]
+        package var findings: [Finding]
+        package var passed: Bool { failures.isEmpty }
     }
 
     let policy: Policy
     let enricher: Enricher?
     let now: Int64
 
-    public init(policy: Policy, enricher: Enricher?, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
+    package init(policy: Policy, enricher: Enricher?, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
         self.policy = policy
         self.enricher = enricher
         self.now = now
     }
 
-    public func run(_ c: PolicyTestCase) -> Outcome {
+    package func run(_ c: PolicyTestCase) -> Outcome {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-policy-test-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         do {
@@ -70,7 +70,7 @@ public struct PolicyTestRunner {
         }
     }
 
-    public func describe(_ f: Finding) -> String {
+    package func describe(_ f: Finding) -> String {
         "\(f.detector)/\(f.rule) \(f.subjectKind) \(f.subject) \(f.severity) ×\(f.count)"
     }
 }

@@ -8,12 +8,12 @@ import Glibc
 ///
 /// Requesting also writes a byte to a pipe that the tail loop polls, so a sleeping loop
 /// wakes at once instead of at its next timeout.
-public final class SignalFlag: @unchecked Sendable {
+package final class SignalFlag: @unchecked Sendable {
     private let flag = LockedBox(false)
     private var pipeFDs: [Int32] = [-1, -1]
     private var sources: [DispatchSourceSignal] = []
 
-    public init() {
+    package init() {
         _ = pipeFDs.withUnsafeMutableBufferPointer { pipe($0.baseAddress) }
         for fd in pipeFDs where fd >= 0 {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
@@ -26,9 +26,9 @@ public final class SignalFlag: @unchecked Sendable {
         for fd in pipeFDs where fd >= 0 { close(fd) }
     }
 
-    public var isRequested: Bool { flag.value }
+    var isRequested: Bool { flag.value }
 
-    public func request() {
+    package func request() {
         flag.update { $0 = true }
         var byte: UInt8 = 1
         _ = write(pipeFDs[1], &byte, 1)
@@ -51,7 +51,7 @@ public final class SignalFlag: @unchecked Sendable {
 
     /// Turns these signals into requests (instead of their default action, which for these
     /// is to kill the process mid-write).
-    public func install(signals: [Int32]) {
+    package func install(signals: [Int32]) {
         for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
@@ -63,9 +63,9 @@ public final class SignalFlag: @unchecked Sendable {
 }
 
 /// What stops a `tail`: SIGTERM, SIGINT or `request()`.
-public typealias StopSignal = SignalFlag
+package typealias StopSignal = SignalFlag
 
 extension SignalFlag {
     /// SIGTERM and SIGINT become a stop request.
-    public func install() { install(signals: [SIGTERM, SIGINT]) }
+    package func install() { install(signals: [SIGTERM, SIGINT]) }
 }

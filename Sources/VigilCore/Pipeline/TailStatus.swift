@@ -1,35 +1,35 @@
 /// What a running `tail` reports after each commit: for the metrics endpoint and logs.
-public struct TailStatus: Sendable {
-    public struct Input: Sendable {
-        public var path: String
-        public var format: String
-        public var lines: Int64
-        public var events: Int64
-        public var malformed: Int64
+package struct TailStatus: Sendable {
+    package struct Input: Sendable {
+        package var path: String
+        package var format: String
+        package var lines: Int64
+        package var events: Int64
+        package var malformed: Int64
         /// Bytes read so far and the file's size: the difference is what is still unread.
-        public var readBytes: Int64
-        public var size: Int64
-        public var lastEventTime: Int64?
-        public var rotated: Bool
+        package var readBytes: Int64
+        package var size: Int64
+        var lastEventTime: Int64?
+        package var rotated: Bool
     }
 
-    public var inputs: [Input] = []
+    package var inputs: [Input] = []
     /// Events of this run by outcome name.
-    public var eventsByOutcome: [String: Int64] = [:]
+    package var eventsByOutcome: [String: Int64] = [:]
     /// Findings opened in this run by (detector, severity), cumulative.
-    public var findingsOpened: [FindingKey: Int] = [:]
-    public var alertsQueued = 0
-    public var alertsDropped = 0
-    public var rotations = 0
-    public var truncations = 0
+    package var findingsOpened: [FindingKey: Int] = [:]
+    package var alertsQueued = 0
+    package var alertsDropped = 0
+    package var rotations = 0
+    package var truncations = 0
     /// Wall time (ms) of the last commit.
-    public var committedAt: Int64 = 0
+    package var committedAt: Int64 = 0
     /// Wall time minus the newest event time read (ms); nil before the first event.
-    public var lagMillis: Int64?
+    package var lagMillis: Int64?
 
-    public struct FindingKey: Hashable, Sendable {
-        public var detector: String
-        public var severity: Severity
+    package struct FindingKey: Hashable, Sendable {
+        package var detector: String
+        package var severity: Severity
     }
 }
 

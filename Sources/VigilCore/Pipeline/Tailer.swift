@@ -14,53 +14,53 @@ import Logging
 ///   `checkpointInterval`, on rotation and when stopping. After a crash, the lines after the
 ///   last checkpoint are read again and produce the same rows: nothing lost or doubled.
 /// - Windows close in event time only: a quiet stream's windows wait for its next event.
-public final class Tailer {
-    public struct Options {
+package final class Tailer {
+    package struct Options {
         /// Format, year, strictness, policy and enricher, as for `analyze`.
-        public var analysis = Analyzer.Options()
+        package var analysis = Analyzer.Options()
         /// Longest time (ms) a new finding waits before it is committed and alerted.
-        public var findingsInterval: Int64 = 100
+        var findingsInterval: Int64 = 100
         /// Time (ms) between full checkpoints of offsets and state.
-        public var checkpointInterval: Int64 = 5_000
+        package var checkpointInterval: Int64 = 5_000
         /// Lines after which a checkpoint is taken even before `checkpointInterval`.
-        public var checkpointLines: Int64 = 2_000_000
+        package var checkpointLines: Int64 = 2_000_000
         /// How long (ms) the merge waits for an input that just wrote and has nothing buffered.
-        public var mergeWait: Int64 = 100
+        var mergeWait: Int64 = 100
         /// How long (ms) a last line may wait for its newline before it is read as it is.
-        public var partialLineTimeout: Int64 = 5_000
+        var partialLineTimeout: Int64 = 5_000
         /// How long (ms) a renamed or deleted file is still read after it stopped growing.
-        public var rotatedGrace: Int64 = 2_000
+        var rotatedGrace: Int64 = 2_000
         /// Time (ms) between re-expansions of the patterns and rotation checks when nothing
         /// announced a change.
-        public var rescanInterval: Int64 = 1_000
+        var rescanInterval: Int64 = 1_000
         /// Wake-up interval (ms) when inotify is not available.
-        public var pollInterval: Int64 = 250
-        public var useInotify = true
+        var pollInterval: Int64 = 250
+        package var useInotify = true
         /// Files with no stored offset found at start are read from their end, not their start.
-        public var startAtEnd = false
+        package var startAtEnd = false
         /// Stop once every input has been quiet this long (ms): for scripts and tests.
-        public var idleExit: Int64?
+        package var idleExit: Int64?
         /// Sinks that new and escalated findings are queued for.
-        public var alertRoutes: [AlertRoute] = []
-        public var maxPendingAlerts = 10_000
+        package var alertRoutes: [AlertRoute] = []
+        package var maxPendingAlerts = 10_000
 
-        public init() {}
+        package init() {}
     }
 
-    public struct Summary: Sendable {
-        public var inputs: [InputStats] = []
-        public var findingsOpened: [Severity: Int] = [:]
-        public var findingsUpdated = 0
-        public var alertsQueued = 0
-        public var alertsDropped = 0
-        public var rotations = 0
-        public var truncations = 0
+    package struct Summary: Sendable {
+        package var inputs: [InputStats] = []
+        package var findingsOpened: [Severity: Int] = [:]
+        package var findingsUpdated = 0
+        package var alertsQueued = 0
+        package var alertsDropped = 0
+        package var rotations = 0
+        package var truncations = 0
         /// Bytes a rotation took away before they could be read (copytruncate without a copy found).
-        public var bytesLost: Int64 = 0
-        public var seconds = 0.0
+        var bytesLost: Int64 = 0
+        package var seconds = 0.0
 
-        public var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
-        public var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
+        package var lines: Int64 { inputs.reduce(0) { $0 + $1.lines } }
+        package var events: Int64 { inputs.reduce(0) { $0 + $1.events } }
     }
 
     let options: Options
@@ -97,9 +97,9 @@ public final class Tailer {
     var eventTap: ((Event) -> Void)?
     /// Status after each commit and with each idle heartbeat (metrics), on the tail's thread:
     /// an idle tail's lag and last-commit gauges still move.
-    public var onStatus: ((TailStatus) -> Void)?
+    package var onStatus: ((TailStatus) -> Void)?
 
-    public init(store: any CheckpointStore, patterns: [String], options: Options, logger: Logger = Logger(label: "vigil.tail")) {
+    package init(store: any CheckpointStore, patterns: [String], options: Options, logger: Logger = Logger(label: "vigil.tail")) {
         self.store = store
         self.options = options
         self.patterns = patterns.map(PathPattern.init)
@@ -118,14 +118,14 @@ public final class Tailer {
 
     /// Reads the policy again when a reload is requested (SIGHUP). Throwing (a policy with
     /// errors) keeps the running one.
-    public var reloadPolicy: (() throws -> (Policy, Enricher?))?
+    package var reloadPolicy: (() throws -> (Policy, Enricher?))?
     /// How many reloads took effect (tests).
     private(set) var reloads = 0
 
     /// Runs until `stop` is requested (or, with `idleExit`, until the inputs go quiet, or
     /// when the only input is standard input and it closes). Commits before returning.
     /// `reload` requests swap in the policy `reloadPolicy` gives.
-    public func run(stop: StopSignal, reload: SignalFlag? = nil) throws -> Summary {
+    package func run(stop: StopSignal, reload: SignalFlag? = nil) throws -> Summary {
         startedAt = EventTime.wallNow()
         try engine.restoreState()
         known = try store.inputRecords()

@@ -1,19 +1,19 @@
 /// One problem `vigil policy lint` reports. Errors stop `vigil analyze` from starting;
 /// warnings do not (unless linting with `--strict`).
-public struct PolicyDiagnostic: Sendable, Equatable, Codable {
-    public enum Level: String, Sendable, Codable, Comparable {
+package struct PolicyDiagnostic: Sendable, Equatable, Codable {
+    package enum Level: String, Sendable, Codable, Comparable {
         case error, warning
 
-        public static func < (a: Level, b: Level) -> Bool { a == .warning && b == .error }
+        package static func < (a: Level, b: Level) -> Bool { a == .warning && b == .error }
     }
 
-    public var level: Level
+    package var level: Level
     /// A stable rule id (`cidr-too-broad`, `unknown-key`, …): see `PolicyDiagnostic.rules`.
-    public var rule: String
-    public var message: String
-    public var location: SourceLocation
+    package var rule: String
+    package var message: String
+    package var location: SourceLocation
 
-    public init(_ level: Level, _ rule: String, _ message: String, at location: SourceLocation) {
+    package init(_ level: Level, _ rule: String, _ message: String, at location: SourceLocation) {
         self.level = level
         self.rule = rule
         self.message = message
@@ -21,12 +21,12 @@ public struct PolicyDiagnostic: Sendable, Equatable, Codable {
     }
 
     /// `file:line:column: error: message [rule]`
-    public var text: String {
+    package var text: String {
         "\(location.description): \(level.rawValue): \(message) [\(rule)]"
     }
 
     /// Every rule with a one-line description, for `--output sarif` and the README.
-    public static let rules: [(id: String, summary: String)] = [
+    package static let rules: [(id: String, summary: String)] = [
         ("yaml-syntax", "The file is not valid YAML."),
         ("yaml-limits", "The file is too large, too deeply nested, or uses aliases in ways a policy never needs."),
         ("file-unreadable", "A policy file or directory cannot be read."),
@@ -62,10 +62,10 @@ public struct PolicyDiagnostic: Sendable, Equatable, Codable {
 }
 
 /// A policy that cannot be used, with every problem found.
-public struct PolicyError: Error, CustomStringConvertible {
-    public var diagnostics: [PolicyDiagnostic]
+package struct PolicyError: Error, CustomStringConvertible {
+    package var diagnostics: [PolicyDiagnostic]
 
-    public var description: String {
+    package var description: String {
         let errors = diagnostics.filter { $0.level == .error }
         return (errors.map(\.text) + ["policy has \(errors.count) error\(errors.count == 1 ? "" : "s"); fix them (see `vigil policy lint`) before analyzing"])
             .joined(separator: "\n")

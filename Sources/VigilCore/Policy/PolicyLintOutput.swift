@@ -2,13 +2,13 @@ import Foundation
 
 /// Renders lint diagnostics for people (`text`), scripts (`json`), code scanning (`sarif`,
 /// SARIF 2.1.0) and CI test reports (`junit`).
-public enum PolicyLintOutput {
-    public enum Format: String, CaseIterable, Sendable {
+package enum PolicyLintOutput {
+    package enum Format: String, CaseIterable, Sendable {
         case text, json, sarif, junit
     }
 
     /// `strict`: warnings fail too (JUnit shows them as failures).
-    public static func render(_ diagnostics: [PolicyDiagnostic], files: [String], format: Format, strict: Bool) -> String {
+    package static func render(_ diagnostics: [PolicyDiagnostic], files: [String], format: Format, strict: Bool) -> String {
         let sorted = diagnostics.sorted {
             ($0.location.file, $0.location.line, $0.location.column, $0.rule) < ($1.location.file, $1.location.line, $1.location.column, $1.rule)
         }

@@ -2,18 +2,18 @@ import Foundation
 import Yams
 
 /// A policy read from disk with everything lint found, and the GeoIP databases it opened.
-public struct LoadedPolicy {
-    public var policy: Policy
-    public var diagnostics: [PolicyDiagnostic]
+package struct LoadedPolicy {
+    package var policy: Policy
+    package var diagnostics: [PolicyDiagnostic]
     /// GeoIP/ASN lookups for the databases the policy names; `nil` when it names none.
-    public var enricher: Enricher?
+    package var enricher: Enricher?
 
-    public var errors: [PolicyDiagnostic] { diagnostics.filter { $0.level == .error } }
-    public var warnings: [PolicyDiagnostic] { diagnostics.filter { $0.level == .warning } }
-    public var hasErrors: Bool { diagnostics.contains { $0.level == .error } }
+    package var errors: [PolicyDiagnostic] { diagnostics.filter { $0.level == .error } }
+    package var warnings: [PolicyDiagnostic] { diagnostics.filter { $0.level == .warning } }
+    package var hasErrors: Bool { diagnostics.contains { $0.level == .error } }
 
     /// The policy, or every error when there is one: a policy never half-loads.
-    public func usable() throws -> (Policy, Enricher?) {
+    package func usable() throws -> (Policy, Enricher?) {
         if hasErrors { throw PolicyError(diagnostics: diagnostics) }
         return (policy, enricher)
     }
@@ -24,8 +24,8 @@ public struct LoadedPolicy {
 ///
 /// Lists (`allowlists`, `rate_limits`) from several files are concatenated; a setting that
 /// takes one value (`version` aside, which must agree) may be given in one file only.
-public enum PolicyLoader {
-    public static func load(_ path: String, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> LoadedPolicy {
+package enum PolicyLoader {
+    package static func load(_ path: String, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> LoadedPolicy {
         var diagnostics: [PolicyDiagnostic] = []
         let files = policyFiles(path, &diagnostics)
         var fragments: [PolicyFragment] = []
@@ -45,7 +45,7 @@ public enum PolicyLoader {
     }
 
     /// The built-in defaults, used when no `--policy` is given and `./policies` does not exist.
-    public static func defaults() -> LoadedPolicy {
+    package static func defaults() -> LoadedPolicy {
         LoadedPolicy(policy: Policy(), diagnostics: [], enricher: nil)
     }
 

@@ -18,42 +18,42 @@ import Yams
 ///       - { detector: auth_failure_burst }
 ///     only_expected: false    # true: any other finding fails the case
 /// ```
-public struct PolicyTestCase: Sendable {
-    public var name: String
-    public var location: SourceLocation
-    public var format: LogFormat = .auto
-    public var year: Int?
-    public var lines: String?
-    public var file: String?
-    public var expect: [FindingPattern] = []
-    public var expectAbsent: [FindingPattern] = []
-    public var onlyExpected = false
+package struct PolicyTestCase: Sendable {
+    package var name: String
+    package var location: SourceLocation
+    package var format: LogFormat = .auto
+    package var year: Int?
+    package var lines: String?
+    package var file: String?
+    var expect: [FindingPattern] = []
+    var expectAbsent: [FindingPattern] = []
+    var onlyExpected = false
 
-    public init(name: String, location: SourceLocation) {
+    package init(name: String, location: SourceLocation) {
         self.name = name
         self.location = location
     }
 }
 
 /// Which findings a test case means; every given field must match.
-public struct FindingPattern: Sendable, CustomStringConvertible {
-    public var detector: String?
-    public var rule: String?
-    public var subject: String?
-    public var subjectKind: String?
-    public var severity: Severity?
-    public var server: String?
-    public var count: Int?
-    public var location: SourceLocation
+package struct FindingPattern: Sendable, CustomStringConvertible {
+    package var detector: String?
+    package var rule: String?
+    package var subject: String?
+    package var subjectKind: String?
+    package var severity: Severity?
+    package var server: String?
+    package var count: Int?
+    package var location: SourceLocation
 
-    public func matches(_ f: Finding) -> Bool {
+    package func matches(_ f: Finding) -> Bool {
         (detector == nil || detector == f.detector) && (rule == nil || rule == f.rule)
             && (subject == nil || subject == f.subject) && (subjectKind == nil || subjectKind == f.subjectKind)
             && (severity == nil || severity == f.severity) && (server == nil || server == f.server)
             && (count == nil || count == f.count)
     }
 
-    public var description: String {
+    package var description: String {
         var parts: [String] = []
         if let detector { parts.append("detector: \(detector)") }
         if let rule { parts.append("rule: \(rule)") }
@@ -67,9 +67,9 @@ public struct FindingPattern: Sendable, CustomStringConvertible {
 }
 
 /// Reads test case files.
-public enum PolicyTestLoader {
+package enum PolicyTestLoader {
     /// The `*.yaml`/`*.yml` files of `tests/` inside a policy directory.
-    public static func testFiles(policyPath: String) -> [String] {
+    package static func testFiles(policyPath: String) -> [String] {
         var isDir: ObjCBool = false
         let dir: String
         if FileManager.default.fileExists(atPath: policyPath, isDirectory: &isDir), isDir.boolValue {
@@ -81,7 +81,7 @@ public enum PolicyTestLoader {
         return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted().map { dir + "/" + $0 }
     }
 
-    public static func load(file: String) -> ([PolicyTestCase], [PolicyDiagnostic]) {
+    package static func load(file: String) -> ([PolicyTestCase], [PolicyDiagnostic]) {
         guard let bytes = PolicyLoader.readLimited(file) else {
             return ([], [PolicyDiagnostic(.error, "file-unreadable", "cannot read the test file", at: SourceLocation(file: file))])
         }

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Renders stored findings for `vigil findings`: a terminal table, a JSON array, or JSON lines.
-public enum FindingOutput {
-    public enum Format: String, CaseIterable, Sendable {
+package enum FindingOutput {
+    package enum Format: String, CaseIterable, Sendable {
         case table, json, jsonl
     }
 
     /// One finding as a single JSON line (sorted keys: byte-stable for golden files).
-    public static func jsonLine(_ f: Finding) throws -> String {
+    static func jsonLine(_ f: Finding) throws -> String {
         try f.jsonLine()
     }
 
-    public static func render(_ findings: [Finding], as format: Format) throws -> String {
+    package static func render(_ findings: [Finding], as format: Format) throws -> String {
         switch format {
         case .jsonl:
             return try findings.map(jsonLine).map { $0 + "\n" }.joined()

@@ -2,25 +2,25 @@ import Foundation
 
 /// Builds the weekly security review from the store: summary against the previous period,
 /// the platform plan's threshold table, chart series, top offenders and the triage lists.
-public struct ReportBuilder {
-    public struct Options: Sendable {
-        public var mask = false
+package struct ReportBuilder {
+    package struct Options: Sendable {
+        package var mask = false
         /// Secret mixed into hashed user ids, so they cannot be matched against a list of
         /// guesses by someone without it (`$VIGIL_MASK_SALT`).
-        public var maskSalt = ""
-        public var listLimit = 50
-        public var topLimit = 10
-        public var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
-        public var title = "Security review"
+        package var maskSalt = ""
+        var listLimit = 50
+        var topLimit = 10
+        package var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        package var title = "Security review"
 
-        public init() {}
+        package init() {}
     }
 
     let store: any ReportQueries
     let policy: Policy
     let options: Options
 
-    public init(store: any ReportQueries, policy: Policy, options: Options = Options()) {
+    package init(store: any ReportQueries, policy: Policy, options: Options = Options()) {
         self.store = store
         self.policy = policy
         self.options = options
@@ -93,7 +93,7 @@ public struct ReportBuilder {
         return box.value
     }
 
-    public func build(_ period: ReportPeriod) throws -> SecurityReport {
+    package func build(_ period: ReportPeriod) throws -> SecurityReport {
         let previous = period.previous
         let input = try read(period)
         let counts = input.counts

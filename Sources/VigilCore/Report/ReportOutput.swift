@@ -1,12 +1,12 @@
 import Foundation
 
 /// The formats `vigil report` writes.
-public enum ReportOutput {
-    public enum Format: String, CaseIterable, Sendable {
+package enum ReportOutput {
+    package enum Format: String, CaseIterable, Sendable {
         case html, md, json
     }
 
-    public static func render(_ r: SecurityReport, as format: Format) throws -> String {
+    package static func render(_ r: SecurityReport, as format: Format) throws -> String {
         switch format {
         case .html: return ReportHTML.render(r)
         case .md: return ReportMarkdown.render(r)

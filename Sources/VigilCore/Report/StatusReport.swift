@@ -5,26 +5,26 @@ import Glibc
 
 /// What `vigil status` prints: inputs with offsets and lag, the tail service, findings today
 /// and the alert queues. Read from the store, with each input's file looked at for its size.
-public struct StatusReport: Sendable {
-    public struct Input: Sendable {
-        public var path: String
-        public var format: String
-        public var lines: Int64
-        public var offset: Int64
+package struct StatusReport: Sendable {
+    package struct Input: Sendable {
+        package var path: String
+        package var format: String
+        package var lines: Int64
+        package var offset: Int64
         /// The file's size now, if it is still at its path and is the same file.
-        public var currentSize: Int64?
-        public var lastEventTime: Int64?
-        public var updatedAt: Int64
-        public var malformed: Int64
+        var currentSize: Int64?
+        var lastEventTime: Int64?
+        var updatedAt: Int64
+        package var malformed: Int64
     }
 
-    public var now: Int64
-    public var inputs: [Input] = []
-    public var service: TailService?
-    public var findingsToday: [Severity: Int] = [:]
-    public var alertSinks: [AlertSinkStatus] = []
+    package var now: Int64
+    package var inputs: [Input] = []
+    package var service: TailService?
+    var findingsToday: [Severity: Int] = [:]
+    package var alertSinks: [AlertSinkStatus] = []
 
-    public static func read(_ store: some StatusQueries, now: Int64 = EventTime.wallNow()) throws -> StatusReport {
+    package static func read(_ store: some StatusQueries, now: Int64 = EventTime.wallNow()) throws -> StatusReport {
         var r = StatusReport(now: now)
         // The newest record per path: older ones are earlier generations of a rotated file.
         var newest: [String: InputRecord] = [:]
@@ -45,7 +45,7 @@ public struct StatusReport: Sendable {
     /// A service whose heartbeat is older than this is reported as not running.
     static let staleAfter: Int64 = 60_000
 
-    public func text() -> String {
+    package func text() -> String {
         var out = ""
         if let s = service {
             if let stopped = s.stoppedAt {
@@ -97,7 +97,7 @@ public struct StatusReport: Sendable {
         return "\(s / 86400) days"
     }
 
-    public func json() -> String {
+    package func json() -> String {
         func q(_ s: String) -> String { var o = ""; JSONText.appendQuoted(s, to: &o); return o }
         func opt(_ v: Int64?) -> String { v.map(String.init) ?? "null" }
         var parts: [String] = []

@@ -5,7 +5,7 @@
 /// writes their findings; that is what makes an alert neither lost nor repeated across a
 /// crash. This role is what runs afterwards, on other threads, so it must be safe to call
 /// concurrently with commits (the SQLite store reads from WAL snapshots).
-public protocol AlertOutbox: Sendable {
+package protocol AlertOutbox: Sendable {
     /// Deliveries of a sink that are due at `now`, oldest first, at most `limit`.
     func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery]
 

@@ -9,7 +9,7 @@ import Foundation
 /// double-counts lines, and alerts queued with their findings are neither lost nor sent twice.
 /// Any backend has to keep that. The pipeline calls `commit` once per batch, never per event
 /// or finding, so it holds the store as an existential without a cost in the hot loop.
-public protocol CheckpointStore: Sendable {
+package protocol CheckpointStore: Sendable {
     /// Every input's record, oldest update first: where to continue each one, and how rotated
     /// or compressed copies are recognized by their fingerprint.
     func inputRecords() throws -> [InputRecord]

@@ -1,6 +1,6 @@
 /// What a commit did beyond storing rows: the alert outbox rows it queued, and those it stored
 /// as dropped because a sink's backlog was full.
-public struct CommitResult: Sendable {
-    public var alertsQueued = 0
-    public var alertsDropped = 0
+package struct CommitResult: Sendable {
+    package var alertsQueued = 0
+    package var alertsDropped = 0
 }

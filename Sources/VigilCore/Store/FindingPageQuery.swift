@@ -3,10 +3,10 @@
 ///
 /// The store answers with how many match and the first `limit` of them, most severe first,
 /// then earliest first seen, then in the order stored.
-public struct FindingPageQuery: Sendable, Equatable {
+package struct FindingPageQuery: Sendable, Equatable {
     /// Where a finding stands in triage. Acknowledging and suppressing are independent: a
     /// finding can be both, and is then in both lists.
-    public enum Triage: Sendable, Equatable {
+    package enum Triage: Sendable, Equatable {
         case any
         /// Neither acknowledged nor covered by a suppression: what still needs a look.
         case untriaged
@@ -17,18 +17,18 @@ public struct FindingPageQuery: Sendable, Equatable {
     }
 
     /// Findings whose episode started at or after this time (ms); nil for no lower bound.
-    public var startedFrom: Int64?
+    var startedFrom: Int64?
     /// Findings whose episode started before this time (ms).
-    public var startedBefore: Int64
-    public var detector: String?
+    var startedBefore: Int64
+    package var detector: String?
     /// This severity or worse.
-    public var minimumSeverity: Severity?
-    public var triage: Triage
+    package var minimumSeverity: Severity?
+    package var triage: Triage
     /// How many findings to return; the total is counted regardless (0: only the total).
-    public var limit: Int
+    package var limit: Int
     /// The total when the caller already has it (the open list's is the sum of the open
     /// findings' ages), so the store need not count again.
-    public var knownTotal: Int?
+    var knownTotal: Int?
 
     init(startedFrom: Int64? = nil, startedBefore: Int64, detector: String? = nil, minimumSeverity: Severity? = nil,
                 triage: Triage = .any, limit: Int, knownTotal: Int? = nil) {

@@ -7,27 +7,27 @@ import GRDB
 /// finding is new to the outbox or more severe than anything notified for it before. So a
 /// storm of reports about one episode notifies once, an escalation notifies again, and a
 /// crash followed by re-reading lines already seen notifies nothing twice.
-public struct AlertDelivery: Sendable, Equatable {
-    public var alertID: Int64
-    public var sink: String
-    public var findingID: String
-    public var severity: Severity
+package struct AlertDelivery: Sendable, Equatable {
+    var alertID: Int64
+    package var sink: String
+    var findingID: String
+    package var severity: Severity
     /// `opened` or `escalated`.
-    public var kind: String
+    package var kind: String
     /// The finding as `vigil findings --output jsonl` prints it, at the time of the alert.
-    public var payload: String
-    public var attempts: Int
-    public var createdAt: Int64
+    var payload: String
+    var attempts: Int
+    var createdAt: Int64
 }
 
 /// Delivery counts of one sink, for `vigil status` and the metrics.
-public struct AlertSinkStatus: Sendable, Equatable {
-    public var sink: String
-    public var pending = 0
-    public var sent = 0
-    public var failed = 0
-    public var dropped = 0
-    public var lastError: String?
+package struct AlertSinkStatus: Sendable, Equatable {
+    package var sink: String
+    package var pending = 0
+    package var sent = 0
+    package var failed = 0
+    package var dropped = 0
+    var lastError: String?
 }
 
 extension FindingStore {
@@ -68,7 +68,7 @@ extension FindingStore {
     }
 
     /// Deliveries of a sink that are due at `now`, oldest first.
-    public func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery] {
+    package func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.alert_id, d.sink, d.attempts, a.finding_id, a.severity, a.kind, a.payload, a.created_at
@@ -84,7 +84,7 @@ extension FindingStore {
     }
 
     /// The earliest time a pending delivery of this sink is due, if any.
-    public func nextDeliveryDue(sink: String) throws -> Int64? {
+    package func nextDeliveryDue(sink: String) throws -> Int64? {
         try read { db in
             try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM alert_delivery WHERE sink = ? AND status = 'pending'",
                                arguments: [sink])
@@ -93,7 +93,7 @@ extension FindingStore {
 
     /// Records the outcome of delivering some alerts: `sent`, `failed` (given up), or still
     /// `pending` with the time of the next attempt.
-    public func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws {
+    package func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws {
         guard !alertIDs.isEmpty else { return }
         try write { db in
             let update = try db.cachedStatement(sql: """
@@ -107,7 +107,7 @@ extension FindingStore {
     }
 
     /// Delivery counts by sink.
-    public func alertSinkStatus() throws -> [AlertSinkStatus] {
+    package func alertSinkStatus() throws -> [AlertSinkStatus] {
         try read { db in
             var out: [String: AlertSinkStatus] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT sink, status, count(*) AS n FROM alert_delivery GROUP BY sink, status") {

@@ -14,7 +14,7 @@ extension FindingStore {
     }
 
     /// The latest volume anomalies' hourly series of the keys with most anomaly findings.
-    public func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
+    package func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
         try read { db in
             let keys = try String.fetchAll(db, sql: """
                 SELECT subject FROM finding INDEXED BY finding_period WHERE detector = 'api_key_anomaly' AND first_seen >= ? AND first_seen < ?
@@ -39,7 +39,7 @@ extension FindingStore {
     private static let suppressedClause = "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
 
     /// Findings that started in the period, by day, severity and detector (one index scan).
-    public func findingCounts(_ p: ReportPeriod) throws -> [DailyFindingCount] {
+    package func findingCounts(_ p: ReportPeriod) throws -> [DailyFindingCount] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
@@ -52,7 +52,7 @@ extension FindingStore {
     }
 
     /// Distinct subjects of the period, and how many of them had findings before it.
-    public func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
+    package func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
         try read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS total, coalesce(sum(first < ?), 0) AS recurring FROM (
@@ -64,7 +64,7 @@ extension FindingStore {
     }
 
     /// Event and attempt totals of the period by source format and outcome.
-    public func eventTotals(_ p: ReportPeriod) throws -> [(source: String, outcome: String, events: Int64, attempts: Int64)] {
+    package func eventTotals(_ p: ReportPeriod) throws -> [(source: String, outcome: String, events: Int64, attempts: Int64)] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT source, outcome, sum(events) AS e, sum(attempts) AS a FROM event_hourly
@@ -74,7 +74,7 @@ extension FindingStore {
     }
 
     /// Per hour (or day, `bucket`) totals of one outcome: events, or attempts for authentication.
-    public func outcomeSeries(_ p: ReportPeriod, outcome: String, bucket: Int64, attempts: Bool) throws -> [Int64: Int64] {
+    package func outcomeSeries(_ p: ReportPeriod, outcome: String, bucket: Int64, attempts: Bool) throws -> [Int64: Int64] {
         try read { db in
             var out: [Int64: Int64] = [:]
             for r in try Row.fetchAll(db, sql: """
@@ -88,7 +88,7 @@ extension FindingStore {
     }
 
     /// The subjects of one kind with the most occurrences in the period.
-    public func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectActivity] {
+    package func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectActivity] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT subject, count(*) AS n, sum(count) AS c, min(severity) AS worst, group_concat(DISTINCT detector) AS detectors,
@@ -110,7 +110,7 @@ extension FindingStore {
 
     /// Countries and AS numbers of finding subjects first seen in this period (one index scan
     /// grouped by country and AS number together, reduced here).
-    public func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
+    package func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
@@ -127,7 +127,7 @@ extension FindingStore {
         return newCountries.sorted { ($0.2, $0.1) < ($1.2, $1.1) } + newASNs.sorted { ($0.2, $0.1) < ($1.2, $1.1) }
     }
 
-    public func findingPage(_ q: FindingPageQuery) throws -> (total: Int, findings: [Finding]) {
+    package func findingPage(_ q: FindingPageQuery) throws -> (total: Int, findings: [Finding]) {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         if let from = q.startedFrom { clauses.append("first_seen >= ?"); arguments.append(from) }
@@ -162,7 +162,7 @@ extension FindingStore {
     }
 
     /// Untriaged findings that started before `end`, counted by age at `end`.
-    public func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
+    package func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
         try read { db in
             let r = try Row.fetchOne(db, sql: """
                 SELECT sum(? - first_seen < 86400000) AS d1, sum(? - first_seen >= 86400000 AND ? - first_seen < 604800000) AS d7,

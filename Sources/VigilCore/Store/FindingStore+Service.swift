@@ -3,23 +3,23 @@ import GRDB
 
 /// A `tail` process as it last reported itself: `vigil status` tells a running service from
 /// one that stopped or died (a heartbeat older than a few checkpoints).
-public struct TailService: Sendable, Equatable {
-    public var pid: Int64
-    public var startedAt: Int64
-    public var heartbeatAt: Int64
-    public var stoppedAt: Int64?
-    public var lines: Int64
-    public var events: Int64
-    public var malformed: Int64
-    public var alertsDropped: Int
+package struct TailService: Sendable, Equatable {
+    var pid: Int64
+    var startedAt: Int64
+    var heartbeatAt: Int64
+    var stoppedAt: Int64?
+    package var lines: Int64
+    package var events: Int64
+    package var malformed: Int64
+    package var alertsDropped: Int
     /// The patterns it follows.
-    public var inputs: [String]
+    package var inputs: [String]
 }
 
 extension FindingStore {
     static let tailServiceName = "tail"
 
-    public func updateService(_ s: TailService) throws {
+    package func updateService(_ s: TailService) throws {
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)
@@ -30,7 +30,7 @@ extension FindingStore {
     }
 
     /// The last `tail` that ran on this database, if any.
-    public func tailService() throws -> TailService? {
+    package func tailService() throws -> TailService? {
         try read { db in
             guard let r = try Row.fetchOne(db, sql: "SELECT * FROM service WHERE name = ?", arguments: [FindingStore.tailServiceName]) else {
                 return nil
@@ -43,7 +43,7 @@ extension FindingStore {
     }
 
     /// Findings first seen since `since` (event time), by severity.
-    public func findingCounts(since: Int64) throws -> [Severity: Int] {
+    package func findingCounts(since: Int64) throws -> [Severity: Int] {
         try read { db in
             var out: [Severity: Int] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? GROUP BY severity",

@@ -3,29 +3,29 @@ import GRDB
 
 /// A rule that mutes findings of one detector (or `*`, every detector) about one subject
 /// until a date: they are still stored and counted, not alerted, and reports list them apart.
-public struct Suppression: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var detector: String
-    public var subject: String
+package struct Suppression: Sendable, Equatable, Codable {
+    package var id: Int64
+    package var detector: String
+    package var subject: String
     /// Findings whose episode started before this time (ms) are suppressed.
-    public var until: Int64
-    public var note: String
-    public var createdAt: Int64
+    package var until: Int64
+    package var note: String
+    var createdAt: Int64
 }
 
 /// What `vigil prune` removed.
-public struct PruneResult: Sendable, Equatable {
-    public var findings: [Severity: Int] = [:]
-    public var hourlyRows = 0
-    public var suppressions = 0
-    public var bytesBefore: Int64 = 0
-    public var bytesAfter: Int64 = 0
+package struct PruneResult: Sendable, Equatable {
+    package var findings: [Severity: Int] = [:]
+    package var hourlyRows = 0
+    package var suppressions = 0
+    package var bytesBefore: Int64 = 0
+    package var bytesAfter: Int64 = 0
 }
 
 /// Triage (acknowledge, suppress) and retention.
 extension FindingStore {
     /// The finding whose id is `id` or starts with it (ids are long; people type prefixes).
-    public func resolveID(_ id: String) throws -> String {
+    package func resolveID(_ id: String) throws -> String {
         let matches = try read { db in
             try String.fetchAll(db, sql: "SELECT id FROM finding WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3",
                                 arguments: [id, id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
@@ -41,7 +41,7 @@ extension FindingStore {
 
     /// Marks a finding as reviewed, with a note. Returns the full id.
     @discardableResult
-    public func acknowledge(_ id: String, note: String, at now: Int64) throws -> String {
+    package func acknowledge(_ id: String, note: String, at now: Int64) throws -> String {
         let full = try resolveID(id)
         try write { db in
             try db.execute(sql: "UPDATE finding SET acked_at = ?, ack_note = ? WHERE id = ?", arguments: [now, note, full])
@@ -50,7 +50,7 @@ extension FindingStore {
     }
 
     @discardableResult
-    public func unacknowledge(_ id: String) throws -> String {
+    package func unacknowledge(_ id: String) throws -> String {
         let full = try resolveID(id)
         try write { db in
             try db.execute(sql: "UPDATE finding SET acked_at = NULL, ack_note = NULL WHERE id = ?", arguments: [full])
@@ -59,7 +59,7 @@ extension FindingStore {
     }
 
     @discardableResult
-    public func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression {
+    package func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression {
         try write { db in
             try db.execute(sql: "INSERT INTO suppression (detector, subject, until, note, created_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [detector, subject, until, note, now])
@@ -67,7 +67,7 @@ extension FindingStore {
         }
     }
 
-    public func suppressions() throws -> [Suppression] {
+    package func suppressions() throws -> [Suppression] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map {
                 Suppression(id: $0["id"], detector: $0["detector"], subject: $0["subject"], until: $0["until"], note: $0["note"],
@@ -77,7 +77,7 @@ extension FindingStore {
     }
 
     /// Removes a suppression; `false` when there was none with that id.
-    public func removeSuppression(_ id: Int64) throws -> Bool {
+    package func removeSuppression(_ id: Int64) throws -> Bool {
         try write { db in
             try db.execute(sql: "DELETE FROM suppression WHERE id = ?", arguments: [id])
             return db.changesCount > 0
@@ -90,7 +90,7 @@ extension FindingStore {
     /// `VACUUM INTO` a temporary copy is not needed: in WAL mode `VACUUM` runs as a write
     /// transaction, readers keep their snapshot, and a reader that starts meanwhile waits at
     /// most the busy timeout.
-    public func prune(_ r: RetentionSettings, now: Int64, dryRun: Bool = false) throws -> PruneResult {
+    package func prune(_ r: RetentionSettings, now: Int64, dryRun: Bool = false) throws -> PruneResult {
         var result = PruneResult()
         result.bytesBefore = fileSize()
         try write { db in

@@ -8,13 +8,13 @@ import GRDB
 /// new and grown findings, input offsets, detector state — is committed in one transaction:
 /// after a crash the database holds either all of it or none of it, and re-running continues
 /// from the last commit without losing or double-counting lines.
-public final class FindingStore: StoreBackend {
-    public let path: String
+package final class FindingStore: StoreBackend {
+    package let path: String
     /// Reached only through `read` and `write` (FindingStore+Errors.swift), which turn its
     /// errors into `VigilError.store`; tests use it directly to inspect tables.
     let pool: DatabasePool
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -167,7 +167,7 @@ public final class FindingStore: StoreBackend {
 
     // MARK: inputs
 
-    public func inputRecords() throws -> [InputRecord] {
+    package func inputRecords() throws -> [InputRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM input ORDER BY updated_at").map(FindingStore.inputRecord)
         }
@@ -182,7 +182,7 @@ public final class FindingStore: StoreBackend {
 
     // MARK: state
 
-    public func loadState() throws -> [String: Data] {
+    package func loadState() throws -> [String: Data] {
         try read { db in
             var out: [String: Data] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM detector_state") {
@@ -200,7 +200,7 @@ public final class FindingStore: StoreBackend {
     typealias CommitResult = VigilCore.CommitResult
 
     @discardableResult
-    public func commit(_ c: VigilCore.Checkpoint) throws -> VigilCore.CommitResult {
+    package func commit(_ c: VigilCore.Checkpoint) throws -> VigilCore.CommitResult {
         try write { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
@@ -244,7 +244,7 @@ public final class FindingStore: StoreBackend {
         }
     }
 
-    public func recordRun(startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws {
+    package func recordRun(startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version)
@@ -255,7 +255,7 @@ public final class FindingStore: StoreBackend {
 
     // MARK: queries
 
-    public func findings(_ q: FindingQuery) throws -> [Finding] {
+    package func findings(_ q: FindingQuery) throws -> [Finding] {
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
         if let since = q.since { clauses.append("last_seen >= ?"); args.append(since) }

@@ -5,7 +5,7 @@
 /// SQL, so a backend answers it with its own query and index, and a test answers it from an
 /// array. The report runs these concurrently from several threads, so a backend must allow
 /// parallel reads (the SQLite store gives each its own WAL reader connection).
-public protocol ReportQueries: Sendable {
+package protocol ReportQueries: Sendable {
     /// Findings that started in the period, by day, severity and detector.
     func findingCounts(_ period: ReportPeriod) throws -> [DailyFindingCount]
 

@@ -3,7 +3,7 @@
 ///
 /// Small point reads, kept apart from `ReportQueries` so a status check never needs what a
 /// report's aggregates need of a backend.
-public protocol StatusQueries: Sendable {
+package protocol StatusQueries: Sendable {
     /// Every input's record (as `CheckpointStore.inputRecords`).
     func inputRecords() throws -> [InputRecord]
 

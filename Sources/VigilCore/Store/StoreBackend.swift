@@ -19,4 +19,4 @@
 /// - `RetentionStore.prune` without the `VACUUM` (the server reclaims space itself).
 /// - Its errors as `VigilError.store` at its boundary, as `FindingStore+Errors.swift` does,
 ///   so callers keep handling one error type.
-public protocol StoreBackend: CheckpointStore, AlertOutbox, TriageStore, RetentionStore, ReportQueries, StatusQueries, FindingListing {}
+package protocol StoreBackend: CheckpointStore, AlertOutbox, TriageStore, RetentionStore, ReportQueries, StatusQueries, FindingListing {}

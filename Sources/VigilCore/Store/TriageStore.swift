@@ -4,7 +4,7 @@
 ///
 /// Triage only ever adds notes beside findings: a suppressed finding is still stored and
 /// counted, and reports list it apart (`FindingPageQuery.Triage`).
-public protocol TriageStore: Sendable {
+package protocol TriageStore: Sendable {
     /// The full id of the one finding whose id is `id` or starts with it; a `VigilError.usage`
     /// when none or several match.
     func resolveID(_ id: String) throws -> String

@@ -2,8 +2,8 @@ import Foundation
 
 /// Durations written as `300ms`, `30s`, `5m`, `2h`, `7d`, `2w`, in milliseconds. (Not `Duration`: that
 /// name would shadow `Swift.Duration` in every file that imports VigilCore.)
-public enum DurationText {
-    public static func parse(_ text: String) -> Int64? {
+package enum DurationText {
+    static func parse(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let unitStart = t.firstIndex(where: { !$0.isNumber }), unitStart != t.startIndex,
               let n = Int64(t[t.startIndex..<unitStart]) else { return nil }
@@ -21,7 +21,7 @@ public enum DurationText {
         return overflow ? nil : r
     }
 
-    public static func format(_ ms: Int64) -> String {
+    package static func format(_ ms: Int64) -> String {
         if ms % EventTime.day == 0 && ms >= EventTime.day { return "\(ms / EventTime.day)d" }
         if ms % EventTime.hour == 0 && ms >= EventTime.hour { return "\(ms / EventTime.hour)h" }
         if ms % EventTime.minute == 0 && ms >= EventTime.minute { return "\(ms / EventTime.minute)m" }

@@ -4,17 +4,17 @@ import Foundation
 ///
 /// Foundation's date formatters allocate and are slow per line; the formats we read are fixed,
 /// so they are parsed by hand here.
-public enum EventTime {
-    public static let second: Int64 = 1000
-    public static let minute: Int64 = 60_000
-    public static let hour: Int64 = 3_600_000
-    public static let day: Int64 = 86_400_000
+package enum EventTime {
+    package static let second: Int64 = 1000
+    package static let minute: Int64 = 60_000
+    package static let hour: Int64 = 3_600_000
+    package static let day: Int64 = 86_400_000
 
     /// Wall-clock now in milliseconds: bookkeeping only (commit times, lag), never detection.
-    public static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    package static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
-    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -24,7 +24,7 @@ public enum EventTime {
         return Int64(era * 146097 + doe - 719468)
     }
 
-    public static func civil(fromDays z0: Int64) -> (year: Int, month: Int, day: Int) {
+    static func civil(fromDays z0: Int64) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097
@@ -37,7 +37,7 @@ public enum EventTime {
         return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
     }
 
-    public static func millis(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millis: Int = 0) -> Int64 {
+    static func millis(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millis: Int = 0) -> Int64 {
         daysFromCivil(year, month, day) * day_ + Int64(hour) * EventTime.hour + Int64(minute) * EventTime.minute
             + Int64(second) * EventTime.second + Int64(millis)
     }
@@ -52,7 +52,7 @@ public enum EventTime {
     }
 
     /// ISO-8601 / RFC 3339 in UTC with millisecond precision: `2026-11-03T07:01:02.123Z`.
-    public static func format(_ ms: Int64) -> String {
+    package static func format(_ ms: Int64) -> String {
         let days = ms >= 0 ? ms / day : (ms - day + 1) / day
         let rem = ms - days * day
         let (y, m, d) = civil(fromDays: days)
@@ -67,7 +67,7 @@ public enum EventTime {
 
     /// Parses a user-given time: `2026-11-03`, `2026-11-03T07:00:00Z`, or relative `24h`/`7d`/`30m` ago
     /// from `now`.
-    public static func parseUserTime(_ text: String, now: Int64) -> Int64? {
+    package static func parseUserTime(_ text: String, now: Int64) -> Int64? {
         if let d = DurationText.parse(text) { return now - d }
         var t = text
         return t.withUTF8 { buf -> Int64? in
@@ -94,7 +94,7 @@ public enum EventTime {
     /// Accepts `T` or a space between date and time, any number of fraction digits, and `Z`,
     /// `±HH:MM`, `±HHMM`, `±HH` or no zone (taken as UTC). Returns milliseconds and the index
     /// just past the timestamp.
-    public static func parseISO8601(_ b: UnsafeRawBufferPointer, dateOnly: Bool = false) -> (Int64, Int)? {
+    static func parseISO8601(_ b: UnsafeRawBufferPointer, dateOnly: Bool = false) -> (Int64, Int)? {
         guard let y = digits(b, 0, 4), b.count >= 10, b[4] == 45, let mo = digits(b, 5, 2), b[7] == 45,
               let d = digits(b, 8, 2) else { return nil }
         guard mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) else { return nil }

@@ -1,6 +1,6 @@
 /// Numbers for people: `1234567` → `1,234,567`.
-public enum NumberText {
-    public static func grouped(_ n: Int64) -> String {
+package enum NumberText {
+    package static func grouped(_ n: Int64) -> String {
         let s = String(n)
         var out = ""
         for (i, c) in s.reversed().enumerated() {

@@ -1,17 +1,17 @@
 /// The time span a report covers: `[from, to)` in ms (UTC), with a label such as `2026-W47`.
-public struct ReportPeriod: Sendable, Equatable, Codable {
-    public var from: Int64
-    public var to: Int64
-    public var label: String
+package struct ReportPeriod: Sendable, Equatable, Codable {
+    package var from: Int64
+    package var to: Int64
+    package var label: String
 
-    public init(from: Int64, to: Int64, label: String) {
+    package init(from: Int64, to: Int64, label: String) {
         self.from = from
         self.to = to
         self.label = label
     }
 
     /// The span of the same length just before this one, for week-on-week comparison.
-    public var previous: ReportPeriod {
+    var previous: ReportPeriod {
         let len = to - from
         let p = ReportPeriod(from: from - len, to: from, label: "")
         if label.contains("-W") { return ReportPeriod(from: p.from, to: p.to, label: ReportPeriod.isoWeekLabel(p.from)) }
@@ -19,7 +19,7 @@ public struct ReportPeriod: Sendable, Equatable, Codable {
     }
 
     /// `2026-W47`, `last` (the last full ISO week before `now`) or `this` (the week holding `now`).
-    public static func week(_ text: String, now: Int64) -> ReportPeriod? {
+    package static func week(_ text: String, now: Int64) -> ReportPeriod? {
         let monday: Int64
         switch text.lowercased() {
         case "this", "current": monday = mondayOf(now)
@@ -38,7 +38,7 @@ public struct ReportPeriod: Sendable, Equatable, Codable {
     }
 
     /// `--from 2026-11-01 --to 2026-11-30`: a date-only `to` includes that whole day.
-    public static func range(from: String, to: String?, now: Int64) -> ReportPeriod? {
+    package static func range(from: String, to: String?, now: Int64) -> ReportPeriod? {
         guard let start = EventTime.parseUserTime(from, now: now) else { return nil }
         var end = now
         if let to {

@@ -4,8 +4,8 @@
 /// rewrite the screen or the window title, and a bidi override could reorder a line. Control
 /// characters, DEL, C1 controls and bidi/zero-width format characters are shown as `\x1b`,
 /// `\u{202e}` and the like.
-public enum TerminalText {
-    public static func escape(_ s: String) -> String {
+package enum TerminalText {
+    package static func escape(_ s: String) -> String {
         var clean = true
         for scalar in s.unicodeScalars where needsEscape(scalar) {
             clean = false

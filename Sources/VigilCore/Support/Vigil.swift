@@ -1,4 +1,4 @@
 /// Namespace for version information shared by the CLI and stored runs.
-public enum Vigil {
-    public static let version = "0.1.0"
+package enum Vigil {
+    package static let version = "0.1.0"
 }

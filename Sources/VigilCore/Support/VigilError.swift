@@ -1,5 +1,5 @@
 /// Errors that stop a command, each carrying what went wrong, where, and what to do about it.
-public enum VigilError: Error, CustomStringConvertible, Equatable {
+package enum VigilError: Error, CustomStringConvertible, Equatable {
     /// An input could not be opened or read.
     case input(path: String, reason: String, hint: String)
     /// A line was malformed and `--strict` was given.
@@ -11,7 +11,7 @@ public enum VigilError: Error, CustomStringConvertible, Equatable {
     /// Stored detector state could not be read back.
     case state(detector: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .input(path, reason, hint):
             return "\(path): \(reason). \(hint)"
