@@ -36,10 +36,11 @@ package final class MetricsServer: @unchecked Sendable {
         let failure = LockedValue<String?>(nil)
         var serverLogger = logger
         serverLogger.logLevel = .warning
-        let app = Application(router: router,
-                              configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
-                              onServerRunning: { _ in started.signal() },
-                              logger: serverLogger)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
+            onServerRunning: { _ in started.signal() },
+            logger: serverLogger)
         task = Task.detached {
             do {
                 try await app.runService(gracefulShutdownSignals: [])

@@ -24,8 +24,10 @@ package final class TailMetrics: @unchecked Sendable {
     }
 
     /// The series for this name and labels, registered on first use.
-    private func series<M>(_ made: inout [String: M], _ name: String, _ labels: [(String, String)], help: String,
-                           _ make: (MetricNameDescriptor, [(String, String)]) -> M) -> M {
+    private func series<M>(
+        _ made: inout [String: M], _ name: String, _ labels: [(String, String)], help: String,
+        _ make: (MetricNameDescriptor, [(String, String)]) -> M
+    ) -> M {
         let k = key(name, labels)
         if let m = made[k] { return m }
         let m = make(MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels)
@@ -57,14 +59,16 @@ package final class TailMetrics: @unchecked Sendable {
             let labels = [("input", i.path)]
             total("vigil_lines_read_total", labels, i.lines, help: "Lines read, by input.")
             total("vigil_lines_malformed_total", labels, i.malformed, help: "Lines that could not be decoded, by input.")
-            gauge("vigil_input_unread_bytes", labels, help: "Bytes written to an input and not read yet.").set(Double(max(0, i.size - i.readBytes)))
+            gauge("vigil_input_unread_bytes", labels, help: "Bytes written to an input and not read yet.").set(
+                Double(max(0, i.size - i.readBytes)))
         }
         for (outcome, n) in s.eventsByOutcome {
             total("vigil_events_total", [("outcome", outcome)], n, help: "Events analyzed, by outcome.")
         }
         for (k, n) in s.findingsOpened {
-            total("vigil_findings_total", [("detector", k.detector), ("severity", k.severity.description)], Int64(n),
-                  help: "Findings opened, by detector and severity.")
+            total(
+                "vigil_findings_total", [("detector", k.detector), ("severity", k.severity.description)], Int64(n),
+                help: "Findings opened, by detector and severity.")
         }
         total("vigil_alerts_dropped_total", [], Int64(s.alertsDropped), help: "Alerts not queued because a sink's queue was full.")
         total("vigil_rotations_total", [], Int64(s.rotations), help: "Input files rotated away (renamed or deleted).")
@@ -77,7 +81,9 @@ package final class TailMetrics: @unchecked Sendable {
         for a in alertSinks {
             gauge("vigil_alert_queue_depth", [("sink", a.sink)], help: "Alerts waiting to be delivered, by sink.").set(Double(a.pending))
             total("vigil_alerts_sent_total", [("sink", a.sink)], Int64(a.sent), help: "Alerts delivered, by sink.")
-            total("vigil_alerts_failed_total", [("sink", a.sink)], Int64(a.failed), help: "Alerts given up after retries or refused, by sink.")
+            total(
+                "vigil_alerts_failed_total", [("sink", a.sink)], Int64(a.failed), help: "Alerts given up after retries or refused, by sink."
+            )
         }
     }
 

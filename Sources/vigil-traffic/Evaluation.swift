@@ -11,7 +11,8 @@ import Foundation
 /// to six hours after (one incident may rightly raise several rules: a burst of 1,000
 /// requests is also a volume anomaly).
 struct Evaluation: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score Vigil's findings against the labelled incidents.")
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate", abstract: "Score Vigil's findings against the labelled incidents.")
 
     @Option(help: "Labels written by `generate`.") var labels: String
     @Option(help: "Findings as JSON lines (`vigil findings --output jsonl`).") var findings: String
@@ -74,16 +75,19 @@ struct Evaluation: ParsableCommand {
                 }
             }
             delays.sort()
-            kinds.append(KindScore(kind: kind, incidents: group.count, found: found, recall: Double(found) / Double(max(group.count, 1)),
-                                   medianMinutesToDetect: delays.isEmpty ? nil : delays[delays.count / 2], missed: missed))
+            kinds.append(
+                KindScore(
+                    kind: kind, incidents: group.count, found: found, recall: Double(found) / Double(max(group.count, 1)),
+                    medianMinutesToDetect: delays.isEmpty ? nil : delays[delays.count / 2], missed: missed))
         }
         let serious = fs.filter { ["P1", "P2", "P3"].contains($0.severity) }
         let falseAlerts = serious.filter { f in
             !ls.contains { l in l.subject == f.subject && ms(f.firstSeen) >= l.startMs - hour && ms(f.firstSeen) <= l.endMs + 6 * hour }
         }
-        let r = Result(kinds: kinds, findings: fs.count, falseAlerts: falseAlerts.count,
-                       falseAlertsPer1000KeysPerDay: Double(falseAlerts.count) / (Double(keys) / 1000 * Double(days)),
-                       falseAlertExamples: falseAlerts.prefix(10).map { "\($0.severity) \($0.detector)/\($0.rule) \($0.subject) \($0.firstSeen)" })
+        let r = Result(
+            kinds: kinds, findings: fs.count, falseAlerts: falseAlerts.count,
+            falseAlertsPer1000KeysPerDay: Double(falseAlerts.count) / (Double(keys) / 1000 * Double(days)),
+            falseAlertExamples: falseAlerts.prefix(10).map { "\($0.severity) \($0.detector)/\($0.rule) \($0.subject) \($0.firstSeen)" })
         if json {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -93,10 +97,14 @@ struct Evaluation: ParsableCommand {
             print("kind                 incidents  found  recall  median minutes to detect")
             for k in kinds {
                 let name = k.kind.padding(toLength: 20, withPad: " ", startingAt: 0)
-                print(name + String(format: " %9d %6d %6.1f%%  ", k.incidents, k.found, k.recall * 100)
-                      + (k.medianMinutesToDetect.map { String(format: "%.0f", $0) } ?? "–"))
+                print(
+                    name + String(format: " %9d %6d %6.1f%%  ", k.incidents, k.found, k.recall * 100)
+                        + (k.medianMinutesToDetect.map { String(format: "%.0f", $0) } ?? "–"))
             }
-            print(String(format: "false alerts (P1–P3): %d of %d findings, %.3f per 1,000 keys per day", r.falseAlerts, r.findings, r.falseAlertsPer1000KeysPerDay))
+            print(
+                String(
+                    format: "false alerts (P1–P3): %d of %d findings, %.3f per 1,000 keys per day", r.falseAlerts, r.findings,
+                    r.falseAlertsPer1000KeysPerDay))
             for x in r.falseAlertExamples { print("  \(x)") }
         }
     }

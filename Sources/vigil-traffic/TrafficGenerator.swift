@@ -24,14 +24,16 @@ import VigilCore
 /// - `brute_force`: 40 failed authentications from one new address within three minutes.
 @main
 struct TrafficCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vigil-traffic",
-                                                    abstract: "Synthetic MCP traffic with labelled incidents, and scoring of Vigil's findings against them.",
-                                                    subcommands: [TrafficGenerator.self, Evaluation.self])
+    static let configuration = CommandConfiguration(
+        commandName: "vigil-traffic",
+        abstract: "Synthetic MCP traffic with labelled incidents, and scoring of Vigil's findings against them.",
+        subcommands: [TrafficGenerator.self, Evaluation.self])
 }
 
 struct TrafficGenerator: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate",
-                                                    abstract: "Generate MCP JSON logs with labelled incidents for Vigil's detection evaluation.")
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate MCP JSON logs with labelled incidents for Vigil's detection evaluation.")
 
     @Option(help: "Number of API keys.") var keys = 1000
     @Option(help: "Days of traffic.") var days = 14
@@ -85,8 +87,8 @@ struct Generator {
         var id: String
         var rate: Double
         var country: Int
-        var nets: [Int]          // third octet of the home /24s
-        var ips: [Int]           // last octets
+        var nets: [Int]  // third octet of the home /24s
+        var ips: [Int]  // last octets
         var tools: [Int]
         var servers: [Int]
     }
@@ -104,14 +106,20 @@ struct Generator {
     }
 
     /// Countries of the test GeoIP database: code and /16 (first two octets).
-    static let countries: [(String, String)] = [("GB", "81.0"), ("SE", "85.0"), ("US", "45.0"), ("DE", "46.0"), ("JP", "49.0"),
-                                                 ("FR", "91.0"), ("NL", "185.0"), ("AU", "1.0")]
+    static let countries: [(String, String)] = [
+        ("GB", "81.0"), ("SE", "85.0"), ("US", "45.0"), ("DE", "46.0"), ("JP", "49.0"),
+        ("FR", "91.0"), ("NL", "185.0"), ("AU", "1.0"),
+    ]
     static let foreign: [(String, String)] = [("RU", "5.0"), ("CN", "36.0"), ("ZA", "41.0"), ("IN", "103.0"), ("AR", "200.0")]
-    static let tools = ["search_docs", "create_issue", "read_file", "list_repos", "run_query", "send_email", "get_calendar",
-                        "summarize", "translate", "fetch_url", "list_files", "write_file"]
+    static let tools = [
+        "search_docs", "create_issue", "read_file", "list_repos", "run_query", "send_email", "get_calendar",
+        "summarize", "translate", "fetch_url", "list_files", "write_file",
+    ]
     static let servers = ["mcp-github", "mcp-files", "mcp-db", "mcp-mail", "mcp-search"]
-    static let hourly: [Double] = [0.3, 0.25, 0.2, 0.2, 0.25, 0.3, 0.45, 0.7, 1.0, 1.3, 1.5, 1.6,
-                                   1.6, 1.6, 1.65, 1.6, 1.5, 1.3, 1.1, 0.9, 0.75, 0.6, 0.45, 0.35]
+    static let hourly: [Double] = [
+        0.3, 0.25, 0.2, 0.2, 0.25, 0.3, 0.45, 0.7, 1.0, 1.3, 1.5, 1.6,
+        1.6, 1.6, 1.65, 1.6, 1.5, 1.3, 1.1, 0.9, 0.75, 0.6, 0.45, 0.35,
+    ]
 
     var rng: Rand
     let keyCount: Int, days: Int, start: Int64, incidentCount: Int, warmupDays: Int
@@ -131,12 +139,14 @@ struct Generator {
             let serverCount = 1 + rng.int(2)
             var servers: [Int] = []
             while servers.count < serverCount { let s = rng.int(Generator.servers.count); if !servers.contains(s) { servers.append(s) } }
-            self.keys.append(Key(id: String(format: "key_%05x", i), rate: rate, country: rng.int(Generator.countries.count),
-                                 nets: [rng.int(256)], ips: [1 + rng.int(254), 1 + rng.int(254)], tools: tools, servers: servers))
+            self.keys.append(
+                Key(
+                    id: String(format: "key_%05x", i), rate: rate, country: rng.int(Generator.countries.count),
+                    nets: [rng.int(256)], ips: [1 + rng.int(254), 1 + rng.int(254)], tools: tools, servers: servers))
         }
     }
 
-    static func weekday(_ ms: Int64) -> Int { Int(((ms / 86_400_000) % 7 + 7 + 3) % 7) }   // 0 = Monday
+    static func weekday(_ ms: Int64) -> Int { Int(((ms / 86_400_000) % 7 + 7 + 3) % 7) }  // 0 = Monday
 
     func intensity(_ k: Key, hourStart: Int64) -> Double {
         let h = Int((hourStart / 3_600_000) % 24)
@@ -149,10 +159,13 @@ struct Generator {
     mutating func request(_ t: Int64, key: String?, ip: String, server: Int, tool: Int, status: Int, error: String?) -> Line {
         requestNo += 1
         let ms = t % 1000
-        let ts = ISO(t / 1000) + String(format: ".%03dZ", ms)
-        var s = "{\"timestamp\":\"\(ts)\",\"level\":\"\(status == 200 ? "INFO" : "WARN")\",\"service\":\"mcp-service\",\"operation\":\"execute_tool\","
-        s += "\"server_name\":\"\(Generator.servers[server])\",\"client_ip\":\"\(ip)\",\"request_id\":\"req-\(requestNo)\",\"duration_ms\":\(20 + rng.int(400)),"
-        s += "\"status_code\":\(status),\"error_code\":\(error.map { "\"\($0)\"" } ?? "null"),\"message\":\"\(status == 200 ? "ok" : "failed")\","
+        let ts = isoSeconds(t / 1000) + String(format: ".%03dZ", ms)
+        var s =
+            "{\"timestamp\":\"\(ts)\",\"level\":\"\(status == 200 ? "INFO" : "WARN")\",\"service\":\"mcp-service\",\"operation\":\"execute_tool\","
+        s +=
+            "\"server_name\":\"\(Generator.servers[server])\",\"client_ip\":\"\(ip)\",\"request_id\":\"req-\(requestNo)\",\"duration_ms\":\(20 + rng.int(400)),"
+        s +=
+            "\"status_code\":\(status),\"error_code\":\(error.map { "\"\($0)\"" } ?? "null"),\"message\":\"\(status == 200 ? "ok" : "failed")\","
         s += "\"tool_name\":\"\(Generator.tools[tool])\",\"user_id\":\"u_\(key.map { String($0.dropFirst(4)) } ?? "anon")\""
         if let key { s += ",\"api_key_id\":\"\(key)\"" }
         s += "}"
@@ -160,7 +173,7 @@ struct Generator {
     }
 
     /// `2026-10-05T08:00:00` (UTC), without fraction or zone.
-    func ISO(_ seconds: Int64) -> String { String(EventTime.format(seconds * 1000).prefix(19)) }
+    func isoSeconds(_ seconds: Int64) -> String { String(EventTime.format(seconds * 1000).prefix(19)) }
 
     mutating func keyIP(_ k: Key) -> String {
         let c = Generator.countries[k.country].1
@@ -178,8 +191,10 @@ struct Generator {
         let span = max(1, days - firstIncidentDay - 1)
         func when() -> Int64 { start + Int64(firstIncidentDay + rng.int(span)) * day + Int64(8 + rng.int(10)) * hour }
         func label(_ kind: String, _ subject: String, _ sk: String, _ s: Int64, _ e: Int64, _ det: String, _ rules: [String]) -> Incident {
-            Incident(kind: kind, subject: subject, subjectKind: sk, start: ISO(s / 1000) + "Z", end: ISO(e / 1000) + "Z", startMs: s, endMs: e,
-                     detector: det, rules: rules)
+            Incident(
+                kind: kind, subject: subject, subjectKind: sk, start: isoSeconds(s / 1000) + "Z", end: isoSeconds(e / 1000) + "Z",
+                startMs: s, endMs: e,
+                detector: det, rules: rules)
         }
         var used = Set<Int>()
         /// A random unused key at or above a rate percentile (0 = any key, 0.9 = the busiest 10%).
@@ -228,7 +243,8 @@ struct Generator {
             let si = rng.int(Generator.servers.count)
             let st = when() / hour * hour
             validation.append((si, st))
-            incidents.append(label("validation_burst", Generator.servers[si], "server", st, st + hour, "input_validation", ["invalid_input_share"]))
+            incidents.append(
+                label("validation_burst", Generator.servers[si], "server", st, st + hour, "input_validation", ["invalid_input_share"]))
             // Brute force from a new address.
             let bt = when() + Int64(rng.int(50)) * 60_000
             let bip = "203.0.113.\(1 + rng.int(254))"
@@ -251,36 +267,53 @@ struct Generator {
                     let t = hs + Int64(rng.int(3_600_000))
                     let r = rng.unit()
                     var status = 200, err: String? = nil
-                    if r < 0.003 { status = 422; err = "VALIDATION_ERROR" } else if r < 0.008 { status = 500; err = "TOOL_EXECUTION_FAILED" }
-                    else if r < 0.0081 { status = 429; err = "RATE_LIMITED" }
+                    if r < 0.003 {
+                        status = 422; err = "VALIDATION_ERROR"
+                    } else if r < 0.008 {
+                        status = 500; err = "TOOL_EXECUTION_FAILED"
+                    } else if r < 0.0081 {
+                        status = 429; err = "RATE_LIMITED"
+                    }
                     var tool = k.tools[rng.int(k.tools.count)]
                     if rng.unit() < 0.0005 { tool = rng.int(Generator.tools.count) }
-                    lines.append(request(t, key: k.id, ip: keyIP(k), server: k.servers[rng.int(k.servers.count)], tool: tool, status: status, error: err))
+                    lines.append(
+                        request(
+                            t, key: k.id, ip: keyIP(k), server: k.servers[rng.int(k.servers.count)], tool: tool, status: status, error: err)
+                    )
                 }
             }
             for (ki, ip, t) in leaked where t / hour * hour <= hs && hs < t / hour * hour + 2 * hour {
                 let k = keys[ki]
                 for _ in 0..<20 {
-                    lines.append(request(hs + Int64(rng.int(3_600_000)), key: k.id, ip: ip, server: k.servers[0], tool: k.tools[0], status: 200, error: nil))
+                    lines.append(
+                        request(
+                            hs + Int64(rng.int(3_600_000)), key: k.id, ip: ip, server: k.servers[0], tool: k.tools[0], status: 200,
+                            error: nil))
                 }
             }
             for (ki, t) in bursts where t / hour * hour == hs {
                 let k = keys[ki]
                 for i in 0..<1000 {
-                    lines.append(request(t + Int64(i) * 55, key: k.id, ip: keyIP(k), server: k.servers[0], tool: k.tools[0], status: 200, error: nil))
+                    lines.append(
+                        request(t + Int64(i) * 55, key: k.id, ip: keyIP(k), server: k.servers[0], tool: k.tools[0], status: 200, error: nil)
+                    )
                 }
             }
             for (si, t) in validation where t == hs {
                 // 400 extra requests, 60 of them invalid: 15% invalid on a busy hour.
                 for i in 0..<400 {
                     let k = keys[rng.int(keys.count)]
-                    lines.append(request(hs + Int64(rng.int(3_600_000)), key: k.id, ip: keyIP(k), server: si, tool: k.tools[0],
-                                         status: i < 60 ? 422 : 200, error: i < 60 ? "VALIDATION_ERROR" : nil))
+                    lines.append(
+                        request(
+                            hs + Int64(rng.int(3_600_000)), key: k.id, ip: keyIP(k), server: si, tool: k.tools[0],
+                            status: i < 60 ? 422 : 200, error: i < 60 ? "VALIDATION_ERROR" : nil))
                 }
             }
             for (ip, t) in brute where t / hour * hour == hs {
                 for i in 0..<40 {
-                    lines.append(request(t + Int64(i) * 4_000, key: "key_guess\(i)", ip: ip, server: 0, tool: 0, status: 401, error: "INVALID_API_KEY"))
+                    lines.append(
+                        request(
+                            t + Int64(i) * 4_000, key: "key_guess\(i)", ip: ip, server: 0, tool: 0, status: 401, error: "INVALID_API_KEY"))
                 }
             }
             lines.sort { $0.time < $1.time }

@@ -7,10 +7,14 @@ struct AlertOptions: ParsableArguments {
     @Option(name: .customLong("alert-webhook"), help: "POST each new or escalated finding as JSON to this URL (repeatable).")
     var webhooks: [String] = []
 
-    @Option(name: .customLong("alert-alertmanager"), help: "Send alerts to Prometheus Alertmanager's v2 API, e.g. http://127.0.0.1:9093/api/v2/alerts.")
+    @Option(
+        name: .customLong("alert-alertmanager"),
+        help: "Send alerts to Prometheus Alertmanager's v2 API, e.g. http://127.0.0.1:9093/api/v2/alerts.")
     var alertmanagers: [String] = []
 
-    @Option(name: .customLong("alert-slack"), help: "Post to a Slack-compatible incoming webhook. Prefer the policy's url_env for the secret URL.")
+    @Option(
+        name: .customLong("alert-slack"),
+        help: "Post to a Slack-compatible incoming webhook. Prefer the policy's url_env for the secret URL.")
     var slacks: [String] = []
 
     @Option(name: .customLong("alert-min-severity"), help: "Least severe finding the flag-given sinks receive (default: P4, all).")

@@ -7,11 +7,11 @@ struct AnalyzeCommand: ParsableCommand {
         commandName: "analyze",
         abstract: "Analyze log files (plain, .gz, or - for stdin) and store findings.",
         discussion: """
-        Inputs already analyzed into the same database are recognized by content and continue \
-        where they ended, so re-running never counts a line twice.
-        Exit status: 0 done, 1 a finding at or above --fail-on was raised, 2 an input or the \
-        database could not be used.
-        """
+            Inputs already analyzed into the same database are recognized by content and continue \
+            where they ended, so re-running never counts a line twice.
+            Exit status: 0 done, 1 a finding at or above --fail-on was raised, 2 an input or the \
+            database could not be used.
+            """
     )
 
     @Argument(help: "Log files to analyze; - reads standard input.")
@@ -27,7 +27,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
-    @Option(name: .long, help: "Commit findings, offsets and detector state every N lines (and at the end), so that a crash costs about N lines of work: the next run resumes from the last commit. Checked every 65,536 events.")
+    @Option(
+        name: .long,
+        help:
+            "Commit findings, offsets and detector state every N lines (and at the end), so that a crash costs about N lines of work: the next run resumes from the last commit. Checked every 65,536 events."
+    )
     var checkpointLines: Int64 = 2_000_000
 
     func validate() throws {
@@ -41,7 +45,9 @@ struct AnalyzeCommand: ParsableCommand {
         let summary = try Analyzer(store: try database.open(), options: options).run(paths: inputs)
         if !quiet { print(render(summary) + describe(loaded), terminator: "") }
         if let e = loaded.enricher, e.lookupErrors > 0 {
-            printError("\(e.lookupErrors) GeoIP lookups failed; the database may be damaged. Check it with `vigil policy lint` and download it again")
+            printError(
+                "\(e.lookupErrors) GeoIP lookups failed; the database may be damaged. Check it with `vigil policy lint` and download it again"
+            )
         }
         for failed in summary.failedInputs { printError(failed.error) }
         for s in summary.inputs { if let e = s.error { printError(e) } }
@@ -53,7 +59,9 @@ struct AnalyzeCommand: ParsableCommand {
     func describe(_ loaded: LoadedPolicy) -> String {
         guard let path = policy.path else { return "Policy: built-in defaults (no ./policies; pass --policy DIR)\n" }
         let p = loaded.policy
-        var parts = ["\(p.files.count) file\(p.files.count == 1 ? "" : "s")", "\(p.allowlists.count) allowlist\(p.allowlists.count == 1 ? "" : "s")"]
+        var parts = [
+            "\(p.files.count) file\(p.files.count == 1 ? "" : "s")", "\(p.allowlists.count) allowlist\(p.allowlists.count == 1 ? "" : "s")",
+        ]
         let geo = [p.geoip.city.map { _ in "city" }, p.geoip.asn.map { _ in "asn" }].compactMap { $0 }
         parts.append(geo.isEmpty ? "no GeoIP" : "GeoIP " + geo.joined(separator: "+"))
         if !loaded.warnings.isEmpty { parts.append("\(loaded.warnings.count) lint warning\(loaded.warnings.count == 1 ? "" : "s")") }
@@ -63,7 +71,8 @@ struct AnalyzeCommand: ParsableCommand {
     func render(_ s: Analyzer.Summary) -> String {
         var out = ""
         let rate = s.seconds > 0 ? Int64(Double(s.lines) / s.seconds) : 0
-        out += "Analyzed \(formatCount(s.lines)) lines, \(formatCount(s.events)) events from \(s.inputs.count) input\(s.inputs.count == 1 ? "" : "s")"
+        out +=
+            "Analyzed \(formatCount(s.lines)) lines, \(formatCount(s.events)) events from \(s.inputs.count) input\(s.inputs.count == 1 ? "" : "s")"
         out += String(format: " in %.2f s (%@ lines/s)\n", s.seconds, formatCount(rate))
         for i in s.inputs {
             let name = TerminalText.escape(i.path)
@@ -76,7 +85,8 @@ struct AnalyzeCommand: ParsableCommand {
                 out += "    malformed \(name):\(m.line): \(TerminalText.escape(m.reason))\n"
             }
             if i.malformed > Int64(i.malformedLines.count) {
-                out += "    … and \(formatCount(i.malformed - Int64(i.malformedLines.count))) more malformed lines (see `vigil decode --stats`)\n"
+                out +=
+                    "    … and \(formatCount(i.malformed - Int64(i.malformedLines.count))) more malformed lines (see `vigil decode --stats`)\n"
             }
         }
         let opened = Severity.allCases.sorted(by: >).compactMap { sev -> String? in

@@ -20,7 +20,9 @@ struct DatabaseOption: ParsableArguments {
     /// Opens a database that must already exist (reports and triage never create one).
     func openExisting() throws -> any StoreBackend {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw VigilError.store(path: path, reason: "no such database", hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
+            throw VigilError.store(
+                path: path, reason: "no such database",
+                hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
         }
         return try FindingStore(path: path)
     }
@@ -120,11 +122,14 @@ struct PolicyOption: ParsableArguments {
         let loaded = PolicyLoader.load(path)
         if loaded.hasErrors {
             for d in loaded.errors { printError(TerminalText.escape(d.text)) }
-            printError("the policy in \(path) has \(loaded.errors.count) error\(loaded.errors.count == 1 ? "" : "s"); nothing was analyzed. Fix them (`vigil policy lint \(path)`) or pass another --policy.")
+            printError(
+                "the policy in \(path) has \(loaded.errors.count) error\(loaded.errors.count == 1 ? "" : "s"); nothing was analyzed. Fix them (`vigil policy lint \(path)`) or pass another --policy."
+            )
             throw ExitCode(2)
         }
         if !quiet && !loaded.warnings.isEmpty {
-            printError("policy \(path): \(loaded.warnings.count) warning\(loaded.warnings.count == 1 ? "" : "s"); see `vigil policy lint \(path)`")
+            printError(
+                "policy \(path): \(loaded.warnings.count) warning\(loaded.warnings.count == 1 ? "" : "s"); see `vigil policy lint \(path)`")
         }
         return loaded
     }

@@ -34,7 +34,7 @@ struct DecodeCommand: ParsableCommand {
         do {
             results = try Decoding(options: options).run(paths: inputs, emit: stats ? nil : { out.line($0) })
         } catch {
-            out.flush()   // what was decoded before the error, then the error (exit 2)
+            out.flush()  // what was decoded before the error, then the error (exit 2)
             throw error
         }
         if stats {
@@ -46,7 +46,9 @@ struct DecodeCommand: ParsableCommand {
             } else {
                 for s in results {
                     let name = TerminalText.escape(s.path)
-                    out.line("\(name): format \(s.format?.rawValue ?? "?"), \(s.lines) lines, \(s.events) decoded, \(s.ignored) ignored, \(s.malformed) malformed")
+                    out.line(
+                        "\(name): format \(s.format?.rawValue ?? "?"), \(s.lines) lines, \(s.events) decoded, \(s.ignored) ignored, \(s.malformed) malformed"
+                    )
                     for m in s.malformedLines { out.line("  \(name):\(m.line): \(TerminalText.escape(m.reason))") }
                     if s.malformed > Int64(s.malformedLines.count) { out.line("  … \(s.malformed - Int64(s.malformedLines.count)) more") }
                 }

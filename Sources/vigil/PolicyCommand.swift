@@ -18,9 +18,9 @@ struct PolicyLintCommand: ParsableCommand {
         commandName: "lint",
         abstract: "Check a policy: YAML, schema, CIDRs, countries, expiry, owners, GeoIP databases, thresholds.",
         discussion: """
-        Exit status: 0 no errors (warnings allowed unless --strict), 1 errors (or warnings with \
-        --strict), 2 usage errors.
-        """
+            Exit status: 0 no errors (warnings allowed unless --strict), 1 errors (or warnings with \
+            --strict), 2 usage errors.
+            """
     )
 
     @Argument(help: "Policy directory or file. Default: ./policies.")

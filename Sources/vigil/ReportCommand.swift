@@ -9,10 +9,10 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write the security review report for a week (or any period) from the findings database.",
         discussion: """
-        Periods are in event time (UTC). --week takes an ISO week (2026-W47), `last` (the last \
-        full week before today) or `this`. --from/--to take dates or times; a date-only --to \
-        includes that day. The report reads stored findings and hourly event counts only.
-        """
+            Periods are in event time (UTC). --week takes an ISO week (2026-W47), `last` (the last \
+            full week before today) or `this`. --from/--to take dates or times; a date-only --to \
+            includes that day. The report reads stored findings and hourly event counts only.
+            """
     )
 
     @OptionGroup var database: DatabaseOption
@@ -33,7 +33,9 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Write to this file instead of standard output.")
     var out: String?
 
-    @Flag(name: .long, help: "Mask client addresses (/24, /48) and hash user ids, for reports shared beyond the security team. Salt: $VIGIL_MASK_SALT.")
+    @Flag(
+        name: .long,
+        help: "Mask client addresses (/24, /48) and hash user ids, for reports shared beyond the security team. Salt: $VIGIL_MASK_SALT.")
     var mask = false
 
     @Option(name: .long, help: "Report title.")
@@ -50,7 +52,9 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         var now = Int64(Date().timeIntervalSince1970 * 1000)
         if let asOf {
-            guard let t = EventTime.parseUserTime(asOf, now: now) else { throw ValidationError("--as-of takes a date or time such as 2026-11-30") }
+            guard let t = EventTime.parseUserTime(asOf, now: now) else {
+                throw ValidationError("--as-of takes a date or time such as 2026-11-30")
+            }
             now = t
         }
         let period: ReportPeriod

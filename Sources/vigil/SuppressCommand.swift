@@ -7,9 +7,9 @@ struct SuppressCommand: ParsableCommand {
         commandName: "suppress",
         abstract: "Suppress findings of a detector about a subject until a date (still stored and counted, not alerted).",
         discussion: """
-        Covers findings whose episode starts before --until, past ones included. \
-        `vigil suppress --list` shows suppressions; `vigil suppress --remove N` deletes one.
-        """
+            Covers findings whose episode starts before --until, past ones included. \
+            `vigil suppress --list` shows suppressions; `vigil suppress --remove N` deletes one.
+            """
     )
 
     @Option(name: .long, help: "Detector name, or * for every detector.")
@@ -50,20 +50,26 @@ struct SuppressCommand: ParsableCommand {
             if all.isEmpty { print("No suppressions.") }
             for s in all {
                 let state = s.until <= now ? " (ended)" : ""
-                print("#\(s.id)  \(TerminalText.escape(s.detector))  \(TerminalText.escape(s.subject))  until \(EventTime.format(s.until - 1).prefix(10))\(state)  \(TerminalText.escape(s.note))")
+                print(
+                    "#\(s.id)  \(TerminalText.escape(s.detector))  \(TerminalText.escape(s.subject))  until \(EventTime.format(s.until - 1).prefix(10))\(state)  \(TerminalText.escape(s.note))"
+                )
             }
             return
         }
         if let remove {
-            guard try store.removeSuppression(remove) else { printError("no suppression #\(remove); see `vigil suppress --list`"); throw ExitCode(2) }
+            guard try store.removeSuppression(remove) else {
+                printError("no suppression #\(remove); see `vigil suppress --list`"); throw ExitCode(2)
+            }
             print("removed suppression #\(remove)")
             return
         }
         guard let untilText = until, var end = EventTime.parseUserTime(untilText, now: now) else {
             throw ValidationError("--until takes a date such as 2026-12-31 or a time")
         }
-        if untilText.count == 10 { end += EventTime.day }   // a date includes that day
+        if untilText.count == 10 { end += EventTime.day }  // a date includes that day
         let s = try store.suppress(detector: detector!, subject: subject!, until: end, note: note!, at: now)
-        print("suppression #\(s.id): \(TerminalText.escape(s.detector)) findings about \(TerminalText.escape(s.subject)) until \(EventTime.format(end - 1).prefix(10))")
+        print(
+            "suppression #\(s.id): \(TerminalText.escape(s.detector)) findings about \(TerminalText.escape(s.subject)) until \(EventTime.format(end - 1).prefix(10))"
+        )
     }
 }

@@ -9,15 +9,15 @@ struct TailCommand: ParsableCommand {
         commandName: "tail",
         abstract: "Follow log files (through rotation) or standard input, and store and alert findings as they happen.",
         discussion: """
-        Patterns are re-expanded every second, so files created later are followed too; quote \
-        globs so the shell leaves them to vigil. Offsets, detector state and findings are \
-        committed together: after a crash or kill -9, a restart continues where the last commit \
-        left off and ends with exactly the findings of an uninterrupted run. SIGTERM and SIGINT \
-        stop after a final commit. SIGHUP reads the policy again (detectors keep their state; \
-        a policy with errors is logged and the running one kept; alert sinks need a restart).
-        Alerts go to standard output as JSON lines unless another sink is given.
-        Exit status: 0 stopped, 2 an input, the policy or the database could not be used.
-        """
+            Patterns are re-expanded every second, so files created later are followed too; quote \
+            globs so the shell leaves them to vigil. Offsets, detector state and findings are \
+            committed together: after a crash or kill -9, a restart continues where the last commit \
+            left off and ends with exactly the findings of an uninterrupted run. SIGTERM and SIGINT \
+            stop after a final commit. SIGHUP reads the policy again (detectors keep their state; \
+            a policy with errors is logged and the running one kept; alert sinks need a restart).
+            Alerts go to standard output as JSON lines unless another sink is given.
+            Exit status: 0 stopped, 2 an input, the policy or the database could not be used.
+            """
     )
 
     @Argument(help: "Files or quoted globs to follow; - follows standard input.")
@@ -48,7 +48,9 @@ struct TailCommand: ParsableCommand {
 
     func validate() throws {
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
-        if checkpointInterval < 0.1 || checkpointInterval > 3600 { throw ValidationError("--checkpoint-interval must be between 0.1 and 3600 seconds") }
+        if checkpointInterval < 0.1 || checkpointInterval > 3600 {
+            throw ValidationError("--checkpoint-interval must be between 0.1 and 3600 seconds")
+        }
         if let metricsListen { _ = try MetricsAddress(metricsListen) }
     }
 
@@ -103,7 +105,7 @@ struct TailCommand: ParsableCommand {
         do {
             summary = try tailer.run(stop: stop, reload: reload)
         } catch {
-            dispatcher.stop()   // then the error, exit 2 (VigilCommand.main)
+            dispatcher.stop()  // then the error, exit 2 (VigilCommand.main)
             throw error
         }
         dispatcher.wake()
@@ -113,7 +115,9 @@ struct TailCommand: ParsableCommand {
             let opened = summary.findingsOpened.values.reduce(0, +)
             var line = "vigil tail: stopped after \(String(format: "%.1f", summary.seconds)) s: \(formatCount(summary.lines)) lines, "
             line += "\(formatCount(summary.events)) events, \(opened) new findings, \(summary.findingsUpdated) updated"
-            if summary.rotations + summary.truncations > 0 { line += ", \(summary.rotations) rotations, \(summary.truncations) truncations" }
+            if summary.rotations + summary.truncations > 0 {
+                line += ", \(summary.rotations) rotations, \(summary.truncations) truncations"
+            }
             if summary.alertsDropped > 0 { line += ", \(summary.alertsDropped) alerts dropped" }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

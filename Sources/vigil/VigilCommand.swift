@@ -10,8 +10,11 @@ struct VigilCommand: ParsableCommand {
         commandName: "vigil",
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
         version: Vigil.version,
-        subcommands: [AnalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self, UnackCommand.self,
-                      SuppressCommand.self, PruneCommand.self, BaselineCommand.self, PolicyCommand.self, DecodeCommand.self]
+        subcommands: [
+            AnalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self,
+            UnackCommand.self,
+            SuppressCommand.self, PruneCommand.self, BaselineCommand.self, PolicyCommand.self, DecodeCommand.self,
+        ]
     )
 
     /// The one place where errors become exit codes, for every command: 0 done; 1 only when a
@@ -33,7 +36,7 @@ struct VigilCommand: ParsableCommand {
         } catch {
             switch exitCode(for: error) {
             case .success:
-                exit(withError: error)   // --help, --version
+                exit(withError: error)  // --help, --version
             case .validationFailure:
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
                 Foundation.exit(2)

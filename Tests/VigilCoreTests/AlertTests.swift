@@ -1,8 +1,10 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The alert outbox and its sinks, against a real HTTP receiver on 127.0.0.1.
@@ -10,13 +12,17 @@ import Glibc
     static func finding(_ n: Int, severity: Severity = .p2, subject: String? = nil, count: Int = 6) -> Finding {
         let subject = subject ?? "203.0.113.\(n)"
         let first = EventTime.millis(year: 2026, month: 11, day: 20, hour: 8, minute: n % 60, second: 0)
-        return Finding(id: Finding.stableID(detector: "auth_failure_burst", rule: "auth_failure_burst", subjectKind: "ip", subject: subject, firstSeen: first),
-                       detector: "auth_failure_burst", rule: "auth_failure_burst", severity: severity, subjectKind: "ip", subject: subject,
-                       server: "bastion", firstSeen: first, lastSeen: first + 60_000, count: count,
-                       message: "\(count) failed logins from \(subject)", evidence: Evidence(), cooldown: 1_800_000)
+        return Finding(
+            id: Finding.stableID(
+                detector: "auth_failure_burst", rule: "auth_failure_burst", subjectKind: "ip", subject: subject, firstSeen: first),
+            detector: "auth_failure_burst", rule: "auth_failure_burst", severity: severity, subjectKind: "ip", subject: subject,
+            server: "bastion", firstSeen: first, lastSeen: first + 60_000, count: count,
+            message: "\(count) failed logins from \(subject)", evidence: Evidence(), cooldown: 1_800_000)
     }
 
-    static func commit(_ store: FindingStore, _ findings: [Finding], routes: [AlertRoute], maxPending: Int = 10_000) throws -> FindingStore.CommitResult {
+    static func commit(
+        _ store: FindingStore, _ findings: [Finding], routes: [AlertRoute], maxPending: Int = 10_000
+    ) throws -> FindingStore.CommitResult {
         var c = FindingStore.Checkpoint()
         c.now = EventTime.wallNow()
         c.findings = findings
@@ -67,7 +73,10 @@ import Glibc
         #expect(last["severity"] as? String == "P1")
         #expect(last["id"] as? String == Self.finding(1).id)
         // The receiver records a body before it answers: wait for the sink to record the answer.
-        #expect(try Self.waitUntil { try store.alertSinkStatus() == [AlertSinkStatus(sink: "hook", pending: 0, sent: 3, failed: 0, dropped: 0)] })
+        #expect(
+            try Self.waitUntil {
+                try store.alertSinkStatus() == [AlertSinkStatus(sink: "hook", pending: 0, sent: 3, failed: 0, dropped: 0)]
+            })
     }
 
     /// A receiver answering 500 is retried with backoff until it accepts.
@@ -75,8 +84,9 @@ import Glibc
         let dir = TempDir()
         let store = try FindingStore(path: dir.path("a.sqlite"))
         let receiver = try TestHTTPReceiver(mode: .fail(status: 503, times: 2))
-        let dispatcher = AlertDispatcher(store: store, sinks: [HTTPAlertSink(name: "hook", format: .webhook, url: URL(string: receiver.url)!, timeout: 2)],
-                                         options: Self.fastRetries)
+        let dispatcher = AlertDispatcher(
+            store: store, sinks: [HTTPAlertSink(name: "hook", format: .webhook, url: URL(string: receiver.url)!, timeout: 2)],
+            options: Self.fastRetries)
         dispatcher.start()
         defer { dispatcher.stop() }
         _ = try Self.commit(store, [Self.finding(3)], routes: [AlertRoute(sink: "hook")])
@@ -96,8 +106,9 @@ import Glibc
         #expect(pipe(&fds) == 0)
         defer { close(fds[0]) }
         let stdoutSink = StdoutAlertSink(descriptor: fds[1])
-        let dispatcher = AlertDispatcher(store: store, sinks: [HTTPAlertSink(name: "slow", format: .webhook, url: URL(string: receiver.url)!, timeout: 1), stdoutSink],
-                                         options: Self.fastRetries)
+        let dispatcher = AlertDispatcher(
+            store: store, sinks: [HTTPAlertSink(name: "slow", format: .webhook, url: URL(string: receiver.url)!, timeout: 1), stdoutSink],
+            options: Self.fastRetries)
         dispatcher.start()
         let routes = [AlertRoute(sink: "slow"), AlertRoute(sink: "stdout")]
         for i in 0..<5 {
@@ -133,8 +144,10 @@ import Glibc
         let store = try FindingStore(path: dir.path("a.sqlite"))
         _ = try store.suppress(detector: "*", subject: "203.0.113.99", until: .max, note: "pentest", at: 0)
         let routes = [AlertRoute(sink: "pager", severities: [.p1]), AlertRoute(sink: "email", severities: Set(Severity.allCases))]
-        _ = try Self.commit(store, [Self.finding(40, severity: .p1), Self.finding(41, severity: .p3), Self.finding(99, severity: .p1, subject: "203.0.113.99")],
-                            routes: routes)
+        _ = try Self.commit(
+            store,
+            [Self.finding(40, severity: .p1), Self.finding(41, severity: .p3), Self.finding(99, severity: .p1, subject: "203.0.113.99")],
+            routes: routes)
         let status = try store.alertSinkStatus()
         #expect(status.first { $0.sink == "pager" }?.pending == 1)
         #expect(status.first { $0.sink == "email" }?.pending == 2)
@@ -147,13 +160,18 @@ import Glibc
         let store = try FindingStore(path: dir.path("a.sqlite"))
         let am = try TestHTTPReceiver(mode: .ok)
         let slack = try TestHTTPReceiver(mode: .ok)
-        let dispatcher = AlertDispatcher(store: store, sinks: [HTTPAlertSink(name: "am", format: .alertmanager, url: URL(string: am.url)!, timeout: 2),
-                                                               HTTPAlertSink(name: "slack", format: .slack, url: URL(string: slack.url)!, timeout: 2)],
-                                         options: Self.fastRetries)
+        let dispatcher = AlertDispatcher(
+            store: store,
+            sinks: [
+                HTTPAlertSink(name: "am", format: .alertmanager, url: URL(string: am.url)!, timeout: 2),
+                HTTPAlertSink(name: "slack", format: .slack, url: URL(string: slack.url)!, timeout: 2),
+            ],
+            options: Self.fastRetries)
         dispatcher.start()
         defer { dispatcher.stop() }
         let hostile = "<!channel> <https://evil.example|click> `x` \u{202E}"
-        _ = try Self.commit(store, [Self.finding(50), Self.finding(51, subject: hostile)], routes: [AlertRoute(sink: "am"), AlertRoute(sink: "slack")])
+        _ = try Self.commit(
+            store, [Self.finding(50), Self.finding(51, subject: hostile)], routes: [AlertRoute(sink: "am"), AlertRoute(sink: "slack")])
         dispatcher.wake()
         #expect(Self.waitUntil { am.received.count >= 1 && slack.received.count == 2 })
         let alerts = am.received.flatMap { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [[String: Any]] }
@@ -177,22 +195,22 @@ import Glibc
     @Test func policyAlertSection() throws {
         let dir = TempDir()
         try """
-            version: 1
-            alerts:
-              - name: pager
-                type: alertmanager
-                url: http://127.0.0.1:9093/api/v2/alerts
-                severities: [P1]
-              - name: chat
-                type: slack
-                url_env: VIGIL_TEST_SLACK
-                min_severity: P3
-              - name: leaky
-                type: slack
-                url: https://hooks.slack.com/services/T000/B000/XXXX
-              - name: bad
-                type: pager
-            """.write(toFile: dir.path("alerts.yaml"), atomically: true, encoding: .utf8)
+        version: 1
+        alerts:
+          - name: pager
+            type: alertmanager
+            url: http://127.0.0.1:9093/api/v2/alerts
+            severities: [P1]
+          - name: chat
+            type: slack
+            url_env: VIGIL_TEST_SLACK
+            min_severity: P3
+          - name: leaky
+            type: slack
+            url: https://hooks.slack.com/services/T000/B000/XXXX
+          - name: bad
+            type: pager
+        """.write(toFile: dir.path("alerts.yaml"), atomically: true, encoding: .utf8)
         let loaded = PolicyLoader.load(dir.path("alerts.yaml"))
         #expect(loaded.errors.map(\.rule) == ["alert-invalid"])
         #expect(loaded.warnings.map(\.rule).contains("alert-secret"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// The allowlist detector on synthetic events, with the GeoIP test databases.
@@ -24,31 +25,31 @@ import Testing
 
     static let geo = packageRoot.appendingPathComponent("fixtures/geoip").path
     static let policy = """
-    version: 1
-    geoip: { city: \(geo)/vigil-test-city.mmdb, asn: \(geo)/vigil-test-asn.mmdb }
-    allowlists:
-      - name: admin
-        servers: ["admin-*"]
-        cidrs: ["10.20.0.0/16", "2001:db8:100::/48", { cidr: 192.0.2.128/25, expires: 2026-12-31 }]
-        owner: o
-      - name: partners
-        servers: ["admin-*", "api"]
-        countries: [SE]
-        asns: [64501]
-        owner: o
-      - name: everywhere
-        cidrs: [10.0.0.0/16]
-        owner: o
-    """
+        version: 1
+        geoip: { city: \(geo)/vigil-test-city.mmdb, asn: \(geo)/vigil-test-asn.mmdb }
+        allowlists:
+          - name: admin
+            servers: ["admin-*"]
+            cidrs: ["10.20.0.0/16", "2001:db8:100::/48", { cidr: 192.0.2.128/25, expires: 2026-12-31 }]
+            owner: o
+          - name: partners
+            servers: ["admin-*", "api"]
+            countries: [SE]
+            asns: [64501]
+            owner: o
+          - name: everywhere
+            cidrs: [10.0.0.0/16]
+            owner: o
+        """
 
     @Test func insideIsQuietOutsideIsAFinding() throws {
         let h = try Harness(Self.policy)
         h.feed("2026-11-29T10:00:00Z", ip: "10.20.1.1", server: "admin-1")
         h.feed("2026-11-29T10:00:01Z", ip: "::ffff:10.20.1.2", server: "admin-1")
         h.feed("2026-11-29T10:00:02Z", ip: "2001:db8:100::9", server: "admin-2")
-        h.feed("2026-11-29T10:00:03Z", ip: "85.0.0.1", server: "admin-1")          // SE by country
-        h.feed("2026-11-29T10:00:04Z", ip: "198.51.100.9", server: "admin-1")      // AS64501 by ASN
-        h.feed("2026-11-29T10:00:05Z", ip: "203.0.113.9", server: "web")           // only `everywhere`: 10.0.0.0/16
+        h.feed("2026-11-29T10:00:03Z", ip: "85.0.0.1", server: "admin-1")  // SE by country
+        h.feed("2026-11-29T10:00:04Z", ip: "198.51.100.9", server: "admin-1")  // AS64501 by ASN
+        h.feed("2026-11-29T10:00:05Z", ip: "203.0.113.9", server: "web")  // only `everywhere`: 10.0.0.0/16
         #expect(h.findings.map(\.subject) == ["203.0.113.9"])
         h.feed("2026-11-29T10:01:00Z", ip: "203.0.113.9", server: "admin-1", .authFailure)
         h.feed("2026-11-29T10:01:01Z", ip: "203.0.113.9", server: "admin-1", .forbidden)
@@ -74,10 +75,11 @@ import Testing
     }
 
     @Test func serversNoAllowlistCoversAreNotChecked() throws {
-        let h = try Harness("""
-        version: 1
-        allowlists: [{ name: a, servers: ["admin-*"], cidrs: [10.20.0.0/16], owner: o }]
-        """)
+        let h = try Harness(
+            """
+            version: 1
+            allowlists: [{ name: a, servers: ["admin-*"], cidrs: [10.20.0.0/16], owner: o }]
+            """)
         h.feed("2026-11-29T10:00:00Z", ip: "203.0.113.9", server: "web")
         h.feed("2026-11-29T10:00:00Z", ip: "203.0.113.9", server: nil)
         #expect(h.findings.isEmpty)
@@ -109,7 +111,8 @@ import Testing
         var rng = SeededRandom(seed: 7)
         var cidrs: [String] = []
         for _ in 0..<2_000 { cidrs.append("11.\(Int.random(in: 0...255, using: &rng)).\(Int.random(in: 0...255, using: &rng)).0/24") }
-        let yaml = "version: 1\nlint: { min_prefix_v4: 8 }\nallowlists:\n  - name: big\n    servers: [\"s-*\"]\n    owner: o\n    cidrs: [\(cidrs.joined(separator: ", "))]\n"
+        let yaml =
+            "version: 1\nlint: { min_prefix_v4: 8 }\nallowlists:\n  - name: big\n    servers: [\"s-*\"]\n    owner: o\n    cidrs: [\(cidrs.joined(separator: ", "))]\n"
         let h = try Harness(yaml)
         let blocks = Set(cidrs.map { try! CIDR.parse($0).get() })
         var expected: [String] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// Detection quality on generated traffic with labelled incidents (`vigil-traffic`), and the
@@ -7,11 +8,11 @@ import Testing
 @Suite struct AnomalyEvaluationTests {
     static let geo = packageRoot.appendingPathComponent("fixtures/geoip").path
     static let policy = """
-    version: 1
-    geoip: { city: \(geo)/vigil-test-city.mmdb, asn: \(geo)/vigil-test-asn.mmdb, max_age_days: 0 }
-    rate_limits:
-      - { name: per-key, per: api_key, limit: 600, window: 1m }
-    """
+        version: 1
+        geoip: { city: \(geo)/vigil-test-city.mmdb, asn: \(geo)/vigil-test-asn.mmdb, max_age_days: 0 }
+        rate_limits:
+          - { name: per-key, per: api_key, limit: 600, window: 1m }
+        """
 
     struct Score: Decodable {
         struct Kind: Decodable { var kind: String; var incidents: Int; var found: Int; var missed: [String] }
@@ -23,15 +24,20 @@ import Testing
     /// Generates traffic, analyzes it, scores the findings.
     static func evaluate(_ t: TempDir, keys: Int, days: Int, incidents: Int, seed: Int, extra: [String] = []) throws -> Score {
         try policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
-        let g = try runVigil(["generate", "--keys", "\(keys)", "--days", "\(days)", "--incidents", "\(incidents)", "--seed", "\(seed)"] + extra + [
-                              "--out", t.path("traffic.jsonl"), "--labels", t.path("labels.json")], tool: "vigil-traffic")
+        let g = try runVigil(
+            ["generate", "--keys", "\(keys)", "--days", "\(days)", "--incidents", "\(incidents)", "--seed", "\(seed)"] + extra + [
+                "--out", t.path("traffic.jsonl"), "--labels", t.path("labels.json"),
+            ], tool: "vigil-traffic")
         #expect(g.status == 0, "\(g.err)")
         let a = try runVigil(["analyze", "--quiet", "--db", t.path("v.sqlite"), "--policy", t.path("policy.yaml"), t.path("traffic.jsonl")])
         #expect(a.status == 0, "\(a.err)")
         let f = try runVigil(["findings", "--db", t.path("v.sqlite"), "--output", "jsonl"])
         try f.out.write(toFile: t.path("findings.jsonl"), atomically: true, encoding: .utf8)
-        let e = try runVigil(["evaluate", "--labels", t.path("labels.json"), "--findings", t.path("findings.jsonl"),
-                              "--keys", "\(keys)", "--days", "\(days)", "--json"], tool: "vigil-traffic")
+        let e = try runVigil(
+            [
+                "evaluate", "--labels", t.path("labels.json"), "--findings", t.path("findings.jsonl"),
+                "--keys", "\(keys)", "--days", "\(days)", "--json",
+            ], tool: "vigil-traffic")
         #expect(e.status == 0, "\(e.err)")
         let d = JSONDecoder()
         d.keyDecodingStrategy = .convertFromSnakeCase
@@ -44,7 +50,10 @@ import Testing
     @Test func everyInjectedIncidentIsFoundWithoutFalseAlerts() throws {
         let t = TempDir()
         let score = try Self.evaluate(t, keys: 300, days: 12, incidents: 3, seed: 7, extra: ["--x3-minimum", "20"])
-        #expect(Set(score.kinds.map(\.kind)) == ["brute_force", "leaked_key", "rate_limit_burst", "validation_burst", "volume_x10", "volume_x3"])
+        #expect(
+            Set(score.kinds.map(\.kind)) == [
+                "brute_force", "leaked_key", "rate_limit_burst", "validation_burst", "volume_x10", "volume_x3",
+            ])
         for k in score.kinds {
             #expect(k.found == k.incidents, "\(k.kind): missed \(k.missed)")
         }
@@ -55,8 +64,11 @@ import Testing
     @Test func dayByDayRunsGiveTheSameFindingsAsOneRun() throws {
         let t = TempDir()
         try Self.policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
-        let g = try runVigil(["generate", "--keys", "150", "--days", "10", "--incidents", "2", "--seed", "3",
-                              "--out", t.path("all.jsonl"), "--labels", t.path("labels.json")], tool: "vigil-traffic")
+        let g = try runVigil(
+            [
+                "generate", "--keys", "150", "--days", "10", "--incidents", "2", "--seed", "3",
+                "--out", t.path("all.jsonl"), "--labels", t.path("labels.json"),
+            ], tool: "vigil-traffic")
         #expect(g.status == 0)
         let one = try runVigil(["analyze", "--quiet", "--db", t.path("one.sqlite"), "--policy", t.path("policy.yaml"), t.path("all.jsonl")])
         #expect(one.status == 0, "\(one.err)")
@@ -88,7 +100,9 @@ import Testing
         let t = TempDir()
         var lines: [String] = []
         func request(_ ms: Int64) {
-            lines.append(#"{"timestamp":"\#(EventTime.format(ms))","level":"INFO","operation":"execute_tool","server_name":"mcp-files","client_ip":"10.1.2.3","request_id":"r-\#(lines.count)","status_code":200,"api_key_id":"key_a","tool_name":"read_file"}"#)
+            lines.append(
+                #"{"timestamp":"\#(EventTime.format(ms))","level":"INFO","operation":"execute_tool","server_name":"mcp-files","client_ip":"10.1.2.3","request_id":"r-\#(lines.count)","status_code":200,"api_key_id":"key_a","tool_name":"read_file"}"#
+            )
         }
         let start = ms("2026-11-01T00:00:00Z")
         // Six days at 10 requests an hour: warm, with its own baseline.
@@ -104,7 +118,9 @@ import Testing
         let findings = try FindingStore(path: t.path("one.sqlite")).findings(FindingQuery())
         let volume = try #require(findings.first { $0.rule == "volume" })
         #expect(volume.count == 1)
-        #expect(volume.firstSeen > spike && volume.firstSeen < spike + 30 * EventTime.minute, "found within the spike hour: \(EventTime.format(volume.firstSeen))")
+        #expect(
+            volume.firstSeen > spike && volume.firstSeen < spike + 30 * EventTime.minute,
+            "found within the spike hour: \(EventTime.format(volume.firstSeen))")
         #expect(volume.lastSeen == spike + 199 * 18_000)
         #expect(volume.evidence.attributes["observed"] == "200")
         #expect(volume.evidence.attributes["judged"] == "during the hour, then again at its end")
@@ -132,7 +148,7 @@ import Testing
         // P(X ≥ 10 | λ = 3) ≈ 0.0011
         let q = APIKeyAnomalyDetector.poissonTail(10, 3)
         #expect(q > 0.0008 && q < 0.0016)
-        #expect(abs(APIKeyAnomalyDetector.distanceKm(51.5142, -0.0931, 52.374, 4.8897) - 357) < 10)   // London–Amsterdam
+        #expect(abs(APIKeyAnomalyDetector.distanceKm(51.5142, -0.0931, 52.374, 4.8897) - 357) < 10)  // London–Amsterdam
     }
 }
 
@@ -153,7 +169,7 @@ import Testing
         let first = series[0]
         #expect((first["observed"] as! [Int]).count == (first["expected"] as! [Double]).count)
         let row = (o["compliance"] as! [[String: Any]]).first { $0["metric"] as? String == "API key usage anomalies" }!
-        #expect(row["status"] as? String == "fail")   // the injected anomalies are open
+        #expect(row["status"] as? String == "fail")  // the injected anomalies are open
         let html = try runVigil(["report", "--db", db, "--policy", t.path("policy.yaml"), "--week", "2026-W42"]).out
         #expect(html.contains("<polyline"))
         // Baselines.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VigilCore
 
 @Suite struct CIDRTests {
@@ -71,7 +72,7 @@ import Testing
         var blocks: [(CIDR, Int64)] = []
         for i in 0..<10_000 { blocks.append((CIDR(network: IPAddress(v4: 0x0B00_0000 | UInt32(i) << 8), prefix: 24), .max)) }
         let set = AddressRangeSet(blocks)
-        #expect(set.count == 1)   // adjacent /24s coalesce
+        #expect(set.count == 1)  // adjacent /24s coalesce
         // 10,000 × 256 addresses from 11.0.0.0 end at 11.39.15.255.
         #expect(set.contains(IPAddress("11.39.15.255")!, at: 0))
         #expect(!set.contains(IPAddress("11.39.16.0")!, at: 0))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VigilCore
 
 /// Randomized inputs through every decoder: no crash, and every line gets a verdict.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// Each detector is described once (`DetectorDescriptor`); these check that the description
@@ -43,13 +44,15 @@ import Testing
             for setting in descriptor.settings {
                 let (yaml, arrived) = differentValue(setting)
                 let loaded = load("version: 1\ndetectors:\n  \(descriptor.name): { \(setting.key): \(yaml) }\n")
-                #expect(loaded.errors.filter { $0.rule != "threshold-invalid" }.isEmpty,
-                        "\(descriptor.name).\(setting.key): \(loaded.errors.map(\.text))")
+                #expect(
+                    loaded.errors.filter { $0.rule != "threshold-invalid" }.isEmpty,
+                    "\(descriptor.name).\(setting.key): \(loaded.errors.map(\.text))")
                 #expect(arrived(loaded.policy.detectors), "\(descriptor.name).\(setting.key): \(yaml) did not arrive")
                 for other in descriptor.settings where other.key != setting.key {
                     #expect(!sameField(setting, other), "\(descriptor.name): \(setting.key) and \(other.key) write one field")
-                    #expect(read(other, loaded.policy.detectors) == read(other, DetectorSettings()),
-                            "\(descriptor.name).\(other.key) changed when only \(setting.key) was written")
+                    #expect(
+                        read(other, loaded.policy.detectors) == read(other, DetectorSettings()),
+                        "\(descriptor.name).\(other.key) changed when only \(setting.key) was written")
                 }
             }
         }
@@ -69,7 +72,8 @@ import Testing
     private func sameField(_ a: DetectorSetting, _ b: DetectorSetting) -> Bool {
         switch (a.kind, b.kind) {
         case let (.flag(x), .flag(y)): return x == y
-        case let (.integer(x), .integer(y)), let (.integer(x), .count(y)), let (.count(x), .integer(y)), let (.count(x), .count(y)): return x == y
+        case let (.integer(x), .integer(y)), let (.integer(x), .count(y)), let (.count(x), .integer(y)), let (.count(x), .count(y)):
+            return x == y
         case let (.number(x), .number(y)): return x == y
         case let (.duration(x), .duration(y)): return x == y
         case let (.severity(x), .severity(y)): return x == y
@@ -78,12 +82,18 @@ import Testing
     }
 
     @Test func theRegistryIsWhatPoliciesAndSuppressionsName() {
-        #expect(Vigil.detectorNames == ["auth_failure_burst", "unauthorized_access", "allowlist_violation", "rate_limit_breach",
-                                        "input_validation", "api_key_anomaly"])
+        #expect(
+            Vigil.detectorNames == [
+                "auth_failure_burst", "unauthorized_access", "allowlist_violation", "rate_limit_breach",
+                "input_validation", "api_key_anomaly",
+            ])
         let loaded = load("version: 1\ndetectors:\n  rate_limit_breach: { refused_severty: P3 }\n  rate_limit_breech: { severity: P3 }\n")
         let texts = loaded.errors.map(\.text)
-        #expect(texts.contains { $0.contains("unknown key `refused_severty`") && $0.contains("did you mean `refused_severity`?") }, "\(texts)")
-        #expect(texts.contains { $0.contains("there is no detector `rate_limit_breech`") && $0.contains("did you mean `rate_limit_breach`?") }, "\(texts)")
+        #expect(
+            texts.contains { $0.contains("unknown key `refused_severty`") && $0.contains("did you mean `refused_severity`?") }, "\(texts)")
+        #expect(
+            texts.contains { $0.contains("there is no detector `rate_limit_breech`") && $0.contains("did you mean `rate_limit_breach`?") },
+            "\(texts)")
     }
 
     @Test func wholeNumbersTooLargeAreRefusedNotTrapped() {
@@ -95,7 +105,8 @@ import Testing
     /// The severities that had no key: a lone 429 (`refused_severity`) and the API-key rules
     /// that are common on their own (`low_severity`).
     @Test func severitiesThatHadNoKeyAreConfigurable() {
-        let loaded = load("version: 1\ndetectors:\n  rate_limit_breach: { refused_severity: P2 }\n  api_key_anomaly: { low_severity: P3 }\n")
+        let loaded = load(
+            "version: 1\ndetectors:\n  rate_limit_breach: { refused_severity: P2 }\n  api_key_anomaly: { low_severity: P3 }\n")
         #expect(!loaded.hasErrors)
         #expect(loaded.policy.detectors.rateLimitBreach.refusedSeverity == .p2)
         #expect(loaded.policy.detectors.apiKeyAnomaly.lowSeverity == .p3)

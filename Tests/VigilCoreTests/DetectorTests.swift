@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// Drives detectors directly with synthetic events.
@@ -93,8 +94,11 @@ import Testing
     }
 
     @Test func idsAreStableHashesNotProcessSeeded() {
-        #expect(Finding.stableID(detector: "auth_failure_burst", rule: "auth_failure_burst", subjectKind: "ip", subject: "203.0.113.7",
-                                 firstSeen: 1_793_689_262_000) == "F-" + StableHash.hex(of: ["auth_failure_burst", "auth_failure_burst", "ip", "203.0.113.7", "1793689262000"]))
+        #expect(
+            Finding.stableID(
+                detector: "auth_failure_burst", rule: "auth_failure_burst", subjectKind: "ip", subject: "203.0.113.7",
+                firstSeen: 1_793_689_262_000) == "F-"
+                + StableHash.hex(of: ["auth_failure_burst", "auth_failure_burst", "ip", "203.0.113.7", "1793689262000"]))
         // FNV-1a 64 of "a" is a published test vector
         var a = "a"
         #expect(a.withUTF8 { StableHash.fnv1a(UnsafeRawBufferPointer($0)) } == 0xaf63_dc4c_8601_ec8c)

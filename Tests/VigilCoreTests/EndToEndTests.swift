@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import VigilCore
 
 /// Runs the `vigil` binary over `fixtures/` and holds it to the golden findings beside each
@@ -40,8 +41,11 @@ import Testing
         let run = try runVigil(["analyze", "--quiet", "--db", db] + Self.args(fixture) + [fixture])
         #expect(run.status == 0, "\(run.err)")
         let out = try runVigil(["findings", "--db", db, "--output", "jsonl"])
-        let golden = try String(contentsOfFile: packageRoot.appendingPathComponent(Self.base(fixture) + ".expected.jsonl").path, encoding: .utf8)
-        #expect(out.out == golden, "findings of \(fixture) differ from its golden file; run `make golden` and review the diff if the change is intended")
+        let golden = try String(
+            contentsOfFile: packageRoot.appendingPathComponent(Self.base(fixture) + ".expected.jsonl").path, encoding: .utf8)
+        #expect(
+            out.out == golden,
+            "findings of \(fixture) differ from its golden file; run `make golden` and review the diff if the change is intended")
     }
 
     /// `vigil tail` over each fixture (its own files, real logs included) stores exactly the
@@ -53,12 +57,15 @@ import Testing
         let run = try runVigil(["tail", "--quiet", "--no-alerts", "--idle-exit", "0.5", "--db", db] + Self.args(fixture) + [fixture])
         #expect(run.status == 0, "\(run.err)")
         let out = try runVigil(["findings", "--db", db, "--output", "jsonl"])
-        let golden = try String(contentsOfFile: packageRoot.appendingPathComponent(Self.base(fixture) + ".expected.jsonl").path, encoding: .utf8)
+        let golden = try String(
+            contentsOfFile: packageRoot.appendingPathComponent(Self.base(fixture) + ".expected.jsonl").path, encoding: .utf8)
         #expect(out.out == golden, "tail's findings of \(fixture) differ from analyze's golden file")
     }
 
     @Test func goldenFilesAreNotEmptyWhereAttacksAre() throws {
-        for name in ["fixtures/sshd/auth", "fixtures/mcp/mcp-service-2026-11-05", "fixtures/combined/access", "fixtures/realdata/OpenSSH_2k"] {
+        for name in [
+            "fixtures/sshd/auth", "fixtures/mcp/mcp-service-2026-11-05", "fixtures/combined/access", "fixtures/realdata/OpenSSH_2k",
+        ] {
             let text = try String(contentsOfFile: packageRoot.appendingPathComponent(name + ".expected.jsonl").path, encoding: .utf8)
             #expect(text.split(separator: "\n").count >= 2, "\(name)")
         }
@@ -66,9 +73,11 @@ import Testing
 
     /// Analyzing a log in two runs (yesterday's part, then the rest appended) gives exactly the
     /// findings of one run over the whole.
-    @Test(arguments: ["fixtures/sshd/auth.log", "fixtures/realdata/OpenSSH_2k.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl",
-                      // real logs with timestamps going backwards: eviction must not depend on where a run starts
-                      "fixtures/realdata/Linux_2k.log", "fixtures/realdata/apache_2k.log"])
+    @Test(arguments: [
+        "fixtures/sshd/auth.log", "fixtures/realdata/OpenSSH_2k.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl",
+        // real logs with timestamps going backwards: eviction must not depend on where a run starts
+        "fixtures/realdata/Linux_2k.log", "fixtures/realdata/apache_2k.log",
+    ])
     func incrementalRunsEqualOneRun(_ fixture: String) throws {
         let dir = TempDir()
         let content = try Data(contentsOf: packageRoot.appendingPathComponent(fixture))
@@ -154,8 +163,10 @@ import Testing
     /// Exit 1 means "a finding at or above --fail-on" (or failed policy checks); a database
     /// that opens but fails underneath (here: its findings table is gone) is 2 for every
     /// command, never 1 — before, the raw SQLite error left through ArgumentParser's exit 1.
-    @Test(arguments: [["analyze", "--quiet", "fixtures/combined/access.log"], ["findings"], ["status"],
-                      ["report", "--week", "2026-W45"], ["ack", "F-000000000000", "--note", "x"], ["prune"]])
+    @Test(arguments: [
+        ["analyze", "--quiet", "fixtures/combined/access.log"], ["findings"], ["status"],
+        ["report", "--week", "2026-W45"], ["ack", "F-000000000000", "--note", "x"], ["prune"],
+    ])
     func aFailingDatabaseIsExit2ForEveryCommand(_ command: [String]) throws {
         let dir = TempDir()
         let db = dir.path("broken.sqlite")
@@ -171,7 +182,10 @@ import Testing
         let lines = out.out.split(separator: "\n")
         #expect(lines.count == 35)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
-        for key in ["file", "line", "format", "time", "client_ip", "user", "api_key", "server", "operation", "tool", "resource", "status", "outcome"] {
+        for key in [
+            "file", "line", "format", "time", "client_ip", "user", "api_key", "server", "operation", "tool", "resource", "status",
+            "outcome",
+        ] {
             #expect(first.keys.contains(key), "\(key)")
         }
         #expect(first["line"] as? Int == 2 && first["outcome"] as? String == "success")
@@ -193,10 +207,12 @@ import Testing
         let dir = TempDir()
         let log = dir.path("bytes.log")
         var data = Data()
-        data.append(contentsOf: Array("Nov  3 07:01:04 h sshd[1]: Failed password for invalid user ro".utf8) + [0]
-                    + Array("ot from 192.0.2.1 port 1 ssh2\r\n".utf8))
-        data.append(contentsOf: Array("Nov  3 07:01:05 h sshd[2]: Failed password for invalid user ".utf8) + [0xff, 0xfe, 0xc3]
-                    + Array(" from 192.0.2.1 port 2 ssh2\n".utf8))
+        data.append(
+            contentsOf: Array("Nov  3 07:01:04 h sshd[1]: Failed password for invalid user ro".utf8) + [0]
+                + Array("ot from 192.0.2.1 port 1 ssh2\r\n".utf8))
+        data.append(
+            contentsOf: Array("Nov  3 07:01:05 h sshd[2]: Failed password for invalid user ".utf8) + [0xff, 0xfe, 0xc3]
+                + Array(" from 192.0.2.1 port 2 ssh2\n".utf8))
         data.append(contentsOf: [0, 0, 0, 0x0a] + Array("\u{1b}[2J not syslog\n".utf8))
         try data.write(to: URL(fileURLWithPath: log))
         let run = try runVigil(["decode", "--format", "sshd", "--year", "2026", log])
@@ -213,7 +229,8 @@ import Testing
     @Test func hostileStringsAreEscapedOnTheTerminal() throws {
         let dir = TempDir()
         let log = dir.path("evil.jsonl")
-        let evil = #"{"timestamp":"2026-11-05T09:00:00Z","client_ip":"192.0.2.1","status_code":403,"api_key_id":"k\u001b]0;pwned\u0007","tool_name":"\u202egnp.exe"}"#
+        let evil =
+            #"{"timestamp":"2026-11-05T09:00:00Z","client_ip":"192.0.2.1","status_code":403,"api_key_id":"k\u001b]0;pwned\u0007","tool_name":"\u202egnp.exe"}"#
         try (evil + "\n").write(toFile: log, atomically: true, encoding: .utf8)
         try runVigil(["analyze", "--quiet", "--db", dir.path("db.sqlite"), log])
         let table = try runVigil(["findings", "--db", dir.path("db.sqlite")]).out

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// The episode bookkeeping under the detectors: findings grow in place, and every finding
@@ -11,8 +12,10 @@ import Testing
     let start = ms("2026-11-03T07:00:00Z")
 
     func grow(_ tracker: FindingTracker, _ subject: String, at time: Int64, rule: String = "r") {
-        tracker.report(detector: "d", rule: rule, subject: .ip(IPAddress(subject)!), severity: .p3, server: .none,
-                       time: time, cooldown: 15 * minute) { finding, isNew in
+        tracker.report(
+            detector: "d", rule: rule, subject: .ip(IPAddress(subject)!), severity: .p3, server: .none,
+            time: time, cooldown: 15 * minute
+        ) { finding, isNew in
             finding.count += 1
             if isNew { finding.message = "opened" }
             finding.evidence.samples.append(EvidenceSample(at: "x:\(finding.count)", time: "", outcome: "failure"))
@@ -36,8 +39,8 @@ import Testing
         let tracker = FindingTracker(symbols: symbols)
         grow(tracker, "203.0.113.2", at: start)
         grow(tracker, "203.0.113.2", at: start + minute)
-        tracker.advance(to: start + 20 * minute)   // past last seen + cooldown: closed
-        grow(tracker, "203.0.113.3", at: start + 20 * minute)   // takes the freed slot
+        tracker.advance(to: start + 20 * minute)  // past last seen + cooldown: closed
+        grow(tracker, "203.0.113.3", at: start + 20 * minute)  // takes the freed slot
         let drained = tracker.drainChanged { finding in finding.message += " (described)" }
         #expect(drained.map(\.subject) == ["203.0.113.2", "203.0.113.3"])
         #expect(drained.map(\.count) == [2, 1])

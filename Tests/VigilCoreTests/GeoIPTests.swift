@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 @Suite struct GeoIPTests {
@@ -37,8 +38,9 @@ import Testing
     }
 
     @Test func vigilTestDatabasesCoverTheDocumentationRanges() throws {
-        let e = Enricher(city: try GeoIPDatabase(path: Self.db("vigil-test-city.mmdb"), kind: .city),
-                         asn: try GeoIPDatabase(path: Self.db("vigil-test-asn.mmdb"), kind: .asn))
+        let e = Enricher(
+            city: try GeoIPDatabase(path: Self.db("vigil-test-city.mmdb"), kind: .city),
+            asn: try GeoIPDatabase(path: Self.db("vigil-test-asn.mmdb"), kind: .asn))
         let br = e.info(IPAddress("203.0.113.9")!)
         #expect(br.country == "BR" && br.asn == 64502 && br.city == "Sao Paulo")
         #expect(e.info(IPAddress("2001:db8::5")!).country == "DE")

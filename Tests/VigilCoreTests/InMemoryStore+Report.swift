@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import VigilCore
 
 /// `ReportQueries` over the arrays, by the rules the protocol states.
@@ -22,19 +23,23 @@ extension InMemoryStore {
     }
 
     func findingCounts(_ p: ReportPeriod) throws -> [DailyFindingCount] {
-        Dictionary(grouping: started(in: p)) { DayKey(day: $0.firstSeen / EventTime.day * EventTime.day, severity: $0.severity, detector: $0.detector) }
-            .map { key, group in
-                DailyFindingCount(day: key.day, severity: key.severity, detector: key.detector, count: group.count,
-                                  occurrences: group.reduce(0) { $0 + $1.count })
-            }
+        Dictionary(grouping: started(in: p)) {
+            DayKey(day: $0.firstSeen / EventTime.day * EventTime.day, severity: $0.severity, detector: $0.detector)
+        }
+        .map { key, group in
+            DailyFindingCount(
+                day: key.day, severity: key.severity, detector: key.detector, count: group.count,
+                occurrences: group.reduce(0) { $0 + $1.count })
+        }
     }
 
     func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectActivity] {
         let rows = Dictionary(grouping: started(in: p).filter { $0.subjectKind == kind }, by: \.subject).map { subject, group in
-            SubjectActivity(subject: subject, kind: kind, findings: group.count, occurrences: group.reduce(0) { $0 + $1.count },
-                            worst: group.map(\.severity).max()!, detectors: Set(group.map(\.detector)).sorted(),
-                            country: group.compactMap { $0.evidence.attributes["country"] }.max(),
-                            asn: group.compactMap { $0.evidence.attributes["asn"].flatMap { Int64($0.dropFirst(2)) } }.max(), asOrganization: nil)
+            SubjectActivity(
+                subject: subject, kind: kind, findings: group.count, occurrences: group.reduce(0) { $0 + $1.count },
+                worst: group.map(\.severity).max()!, detectors: Set(group.map(\.detector)).sorted(),
+                country: group.compactMap { $0.evidence.attributes["country"] }.max(),
+                asn: group.compactMap { $0.evidence.attributes["asn"].flatMap { Int64($0.dropFirst(2)) } }.max(), asOrganization: nil)
         }
         return Array(rows.sorted { ($0.occurrences, $1.subject) > ($1.occurrences, $0.subject) }.prefix(limit))
     }
@@ -63,10 +68,12 @@ extension InMemoryStore {
 
     func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
         let ages = findings.filter { $0.firstSeen < end && isUntriaged($0) }.map { end - $0.firstSeen }
-        return [("under 1 day", ages.filter { $0 < EventTime.day }.count),
-                ("1–7 days", ages.filter { $0 >= EventTime.day && $0 < 7 * EventTime.day }.count),
-                ("7–30 days", ages.filter { $0 >= 7 * EventTime.day && $0 < 30 * EventTime.day }.count),
-                ("over 30 days", ages.filter { $0 >= 30 * EventTime.day }.count)]
+        return [
+            ("under 1 day", ages.filter { $0 < EventTime.day }.count),
+            ("1–7 days", ages.filter { $0 >= EventTime.day && $0 < 7 * EventTime.day }.count),
+            ("7–30 days", ages.filter { $0 >= 7 * EventTime.day && $0 < 30 * EventTime.day }.count),
+            ("over 30 days", ages.filter { $0 >= 30 * EventTime.day }.count),
+        ]
     }
 
     func findingPage(_ q: FindingPageQuery) throws -> (total: Int, findings: [Finding]) {

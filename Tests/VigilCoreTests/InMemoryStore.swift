@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import VigilCore
 
 /// A store held in arrays, for testing the report and the alert dispatcher without SQLite.
@@ -32,8 +33,9 @@ final class InMemoryStore: ReportQueries, AlertOutbox, Sendable {
     func enqueue(_ finding: Finding, sink: String, now: Int64) throws {
         let payload = try FindingOutput.jsonLine(finding)
         outbox.update { rows in
-            let alert = AlertDelivery(alertID: Int64(rows.count + 1), sink: sink, findingID: finding.id, severity: finding.severity,
-                                      kind: "opened", payload: payload, attempts: 0, createdAt: now)
+            let alert = AlertDelivery(
+                alertID: Int64(rows.count + 1), sink: sink, findingID: finding.id, severity: finding.severity,
+                kind: "opened", payload: payload, attempts: 0, createdAt: now)
             rows.append(Delivery(alert: alert, status: "pending", nextAttemptAt: now))
         }
     }
@@ -41,8 +43,9 @@ final class InMemoryStore: ReportQueries, AlertOutbox, Sendable {
     // MARK: AlertOutbox
 
     func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery] {
-        Array(outbox.value.filter { $0.alert.sink == sink && $0.status == "pending" && $0.nextAttemptAt <= now }
-            .map(\.alert).sorted { $0.alertID < $1.alertID }.prefix(limit))
+        Array(
+            outbox.value.filter { $0.alert.sink == sink && $0.status == "pending" && $0.nextAttemptAt <= now }
+                .map(\.alert).sorted { $0.alertID < $1.alertID }.prefix(limit))
     }
 
     func nextDeliveryDue(sink: String) throws -> Int64? {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VigilCore
 
 /// The shared JSON-lines scanner and its text buffer, apart from any decoder.
@@ -36,7 +37,8 @@ import Testing
         }
     }
 
-    static func describe(_ value: JSONValue, _ line: UnsafeRawBufferPointer, _ buffer: inout JSONTextBuffer) throws(JSONScanError) -> String {
+    static func describe(_ value: JSONValue, _ line: UnsafeRawBufferPointer, _ buffer: inout JSONTextBuffer) throws(JSONScanError) -> String
+    {
         switch value {
         case let .string(string): return "s:" + (try buffer.withText(string, in: line) { String(decoding: $0, as: UTF8.self) })
         case let .number(start, end): return "n:" + String(decoding: line.slice(start, end), as: UTF8.self)
@@ -52,15 +54,16 @@ import Testing
 
     @Test func yieldsEveryKindOfValueInOrder() {
         let line = #" { "s" : "text", "n":-12.5e+3 ,"t":true,"f":false,"z":null,"o":{"k":[1,"]}",{}]},"a":[ ] } "#
-        #expect(Self.fields(line) == [
-            ScannedField(key: "s", value: "s:text"),
-            ScannedField(key: "n", value: "n:-12.5e+3"),
-            ScannedField(key: "t", value: "b:true"),
-            ScannedField(key: "f", value: "b:false"),
-            ScannedField(key: "z", value: "null"),
-            ScannedField(key: "o", value: #"c:{"k":[1,"]}",{}]}"#),
-            ScannedField(key: "a", value: "c:[ ]"),
-        ])
+        #expect(
+            Self.fields(line) == [
+                ScannedField(key: "s", value: "s:text"),
+                ScannedField(key: "n", value: "n:-12.5e+3"),
+                ScannedField(key: "t", value: "b:true"),
+                ScannedField(key: "f", value: "b:false"),
+                ScannedField(key: "z", value: "null"),
+                ScannedField(key: "o", value: #"c:{"k":[1,"]}",{}]}"#),
+                ScannedField(key: "a", value: "c:[ ]"),
+            ])
         #expect(Self.fields("{}") == [])
         #expect(Self.fields(" \t{ }\r") == [])
     }
@@ -73,13 +76,16 @@ import Testing
     }
 
     @Test func duplicateKeysComeBackEachTime() {
-        #expect(Self.fields(#"{"a":1,"b":2,"a":"three"}"#) == [
-            ScannedField(key: "a", value: "n:1"), ScannedField(key: "b", value: "n:2"), ScannedField(key: "a", value: "s:three"),
-        ])
+        #expect(
+            Self.fields(#"{"a":1,"b":2,"a":"three"}"#) == [
+                ScannedField(key: "a", value: "n:1"), ScannedField(key: "b", value: "n:2"), ScannedField(key: "a", value: "s:three"),
+            ])
     }
 
     @Test func malformedObjectsThrowTheirReason() {
-        let deep = #"{"x":"# + String(repeating: "[", count: JSONObjectScanner.maxDepth + 1) + String(repeating: "]", count: JSONObjectScanner.maxDepth + 1) + "}"
+        let deep =
+            #"{"x":"# + String(repeating: "[", count: JSONObjectScanner.maxDepth + 1)
+            + String(repeating: "]", count: JSONObjectScanner.maxDepth + 1) + "}"
         let cases: [(String, String)] = [
             ("", "empty line"),
             ("   ", "empty line"),
@@ -107,7 +113,9 @@ import Testing
             #expect(Self.scan(line) == .failure(JSONScanError(reason)), "\(line)")
         }
         // Exactly at the limit is fine.
-        let limit = #"{"x":"# + String(repeating: "[", count: JSONObjectScanner.maxDepth) + String(repeating: "]", count: JSONObjectScanner.maxDepth) + "}"
+        let limit =
+            #"{"x":"# + String(repeating: "[", count: JSONObjectScanner.maxDepth)
+            + String(repeating: "]", count: JSONObjectScanner.maxDepth) + "}"
         #expect(Self.fields(limit)?.count == 1)
     }
 
@@ -128,7 +136,8 @@ import Testing
     }
 
     @Test func everyTruncationThrowsAndNoneReadsPastTheEnd() {
-        let line = #"{"timestamp":"2026-11-05T09:01:00.250Z","nested":{"a":[1,{"b":"}\"]"}],"t":true},"s":"\u00e9\ud83d\ude00","n":-1.5e3,"z":null,"f":false}"#
+        let line =
+            #"{"timestamp":"2026-11-05T09:01:00.250Z","nested":{"a":[1,{"b":"}\"]"}],"t":true},"s":"\u00e9\ud83d\ude00","n":-1.5e3,"z":null,"f":false}"#
         #expect(Self.fields(line)?.count == 6)
         let bytes = Array(line.utf8)
         for length in 0..<bytes.count {
@@ -154,14 +163,17 @@ import Testing
                 }
                 if mutated.isEmpty { mutated = [0x7b] }
             }
-            _ = Self.scan(bytes: mutated)   // a result or an error, never a trap
+            _ = Self.scan(bytes: mutated)  // a result or an error, never a trap
         }
     }
 
     @Test func veryLongLines() throws {
         // A megabyte string, plain and escaped, and ten thousand fields.
         let plain = String(repeating: "abcdefgh", count: 131_072)
-        #expect(Self.fields(#"{"a":""# + plain + #"","b":2}"#) == [ScannedField(key: "a", value: "s:" + plain), ScannedField(key: "b", value: "n:2")])
+        #expect(
+            Self.fields(#"{"a":""# + plain + #"","b":2}"#) == [
+                ScannedField(key: "a", value: "s:" + plain), ScannedField(key: "b", value: "n:2"),
+            ])
         let escapedText = String(repeating: #"x\"\u00e9\\"#, count: 100_000)
         let expected = String(repeating: "x\"é\\", count: 100_000)
         #expect(Self.fields(#"{"a":""# + escapedText + #""}"#) == [ScannedField(key: "a", value: "s:" + expected)])

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import VigilCore
 
 @Suite struct MCPJSONDecoderTests {
     @Test func decodesPlanFields() {
-        let line = #"{"timestamp":"2026-11-05T09:01:00.250Z","level":"WARN","service":"mcp-service","operation":"execute_tool","server_name":"mcp-github","client_ip":"198.51.100.40","request_id":"req-1","duration_ms":12.5,"status_code":403,"error_code":"KEY_REVOKED","message":"no","tool_name":"delete_repo","resource_uri":null,"user_id":"u_1","api_key_id":"key_7f3a"}"#
+        let line =
+            #"{"timestamp":"2026-11-05T09:01:00.250Z","level":"WARN","service":"mcp-service","operation":"execute_tool","server_name":"mcp-github","client_ip":"198.51.100.40","request_id":"req-1","duration_ms":12.5,"status_code":403,"error_code":"KEY_REVOKED","message":"no","tool_name":"delete_repo","resource_uri":null,"user_id":"u_1","api_key_id":"key_7f3a"}"#
         let (r, e, s) = decodeLine(line, .mcpJSON)
         #expect(r == .event)
         #expect(e.time == ms("2026-11-05T09:01:00.250Z"))
@@ -20,7 +22,8 @@ import Testing
     }
 
     @Test func fieldOrderEscapesNestingAndNulls() {
-        let line = #"{ "extra" : {"a":[1,{"b":"}\"]"}]}, "tool_name":"s\u00e9\"q\\", "status_code":"200", "timestamp":1762333260, "user_id":null }"#
+        let line =
+            #"{ "extra" : {"a":[1,{"b":"}\"]"}]}, "tool_name":"s\u00e9\"q\\", "status_code":"200", "timestamp":1762333260, "user_id":null }"#
         let (r, e, s) = decodeLine(line, .mcpJSON)
         #expect(r == .event)
         #expect(s.string(e.tool) == "sé\"q\\")
@@ -53,7 +56,10 @@ import Testing
             (#"{"timestamp":"yesterday"}"#, "invalid timestamp"),
             (#"{"timestamp":"2026-11-05T09:00:00Z"} trailing"#, "data after the JSON object"),
             ("{\"timestamp\":\"2026-11-05T09:00:00Z\",\"tool_name\":\"a\u{01}b\"}", "control character in a JSON string"),
-            (#"{"timestamp":"2026-11-05T09:00:00Z","x":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}", "JSON nested too deeply"),
+            (
+                #"{"timestamp":"2026-11-05T09:00:00Z","x":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+                    + "}", "JSON nested too deeply"
+            ),
             (#"{"timestamp":"2026-11-05T09:00:00Z","tool_name":"\q"}"#, "bad escape"),
         ]
         for (line, reason) in cases {
@@ -70,24 +76,32 @@ import Testing
 
 @Suite struct CombinedLogDecoderTests {
     @Test func decodesCombinedLines() {
-        let (r, e, s) = decodeLine(#"192.0.2.200 - admin [05/Nov/2026:08:01:08 +0100] "POST /admin/login?token=SECRET HTTP/1.1" 401 64 "-" "python-requests/2.31""#, .combined)
+        let (r, e, s) = decodeLine(
+            #"192.0.2.200 - admin [05/Nov/2026:08:01:08 +0100] "POST /admin/login?token=SECRET HTTP/1.1" 401 64 "-" "python-requests/2.31""#,
+            .combined)
         #expect(r == .event)
         #expect(e.outcome == .authFailure)
         #expect(e.time == ms("2026-11-05T07:01:08Z"))
         #expect(s.string(e.user) == "admin")
         #expect(s.string(e.operation) == "POST")
         #expect(s.string(e.resource) == "/admin/login", "the query string (with its token) is never kept")
-        #expect(decodeLine(#"192.0.2.201 - - [05/Nov/2026:08:05:00 +0000] "GET /.git/config HTTP/1.1" 403 153 "-" "curl""#, .combined).1.outcome == .forbidden)
+        #expect(
+            decodeLine(#"192.0.2.201 - - [05/Nov/2026:08:05:00 +0000] "GET /.git/config HTTP/1.1" 403 153 "-" "curl""#, .combined).1.outcome
+                == .forbidden)
         #expect(decodeLine(#"::1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" 429 0"#, .combined).1.outcome == .rateLimited)
         // a truncated user agent still decodes: status and time are before it
-        #expect(decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (trunc"#, .combined).0 == .event)
+        #expect(
+            decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (trunc"#, .combined).0 == .event
+        )
         let escaped = decodeLine(#"192.0.2.31 - - [05/Nov/2026:09:06:00 +0000] "GET /a\"b HTTP/1.1" 400 157 "-" "-""#, .combined)
         #expect(escaped.0 == .event && escaped.1.outcome == .invalidInput)
     }
 
     @Test func malformed() {
         #expect(decodeLine("this line is not an access log line at all", .combined).0 == .malformed("no [time] in access log line"))
-        #expect(decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" abc 1"#, .combined).0 == .malformed("bad status in access log line"))
+        #expect(
+            decodeLine(#"192.0.2.1 - - [05/Nov/2026:08:05:00 +0000] "GET / HTTP/1.1" abc 1"#, .combined).0
+                == .malformed("bad status in access log line"))
     }
 }
 
@@ -99,7 +113,7 @@ import Testing
         for _ in 0..<20_000 {
             let n = Int.random(in: 0...40, using: &rng)
             var bytes = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
-            if Bool.random(using: &rng) { bytes = bytes.map { $0 == 0x5C || $0 < 0x20 ? 0x61 : $0 } }   // many clean strings too
+            if Bool.random(using: &rng) { bytes = bytes.map { $0 == 0x5C || $0 < 0x20 ? 0x61 : $0 } }  // many clean strings too
             let expected = !bytes.contains { $0 == 0x5C || $0 < 0x20 }
             bytes.withUnsafeBytes { b in
                 let from = n > 2 ? Int.random(in: 0...2, using: &rng) : 0

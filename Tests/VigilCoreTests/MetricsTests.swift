@@ -1,10 +1,12 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
-@testable import VigilCore
 import VigilMetrics
+
+@testable import VigilCore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `vigil tail --metrics-listen` and `--alert-webhook` end to end: the Prometheus endpoint
 /// answers while the tail runs, and each finding reaches the webhook once.
@@ -32,8 +34,10 @@ import VigilMetrics
         let port = 20_000 + Int(UInt16.random(in: 0..<30_000))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TailProcessTests.binary)
-        p.arguments = ["tail", "--db", dir.path("t.sqlite"), "--quiet", "--idle-exit", "4", "--metrics-listen", "127.0.0.1:\(port)",
-                       "--alert-webhook", receiver.url, log]
+        p.arguments = [
+            "tail", "--db", dir.path("t.sqlite"), "--quiet", "--idle-exit", "4", "--metrics-listen", "127.0.0.1:\(port)",
+            "--alert-webhook", receiver.url, log,
+        ]
         p.currentDirectoryURL = dir.url
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -56,10 +60,11 @@ import VigilMetrics
         #expect(text.contains("# HELP vigil_lines_read_total"))
         let batch = try batchFindings(lines, dir: dir)
         #expect(receiver.received.count == batch.findings.count)
-        let ids = Set(receiver.received.compactMap { body -> String? in
-            let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
-            return (json?["finding"] as? [String: Any])?["id"] as? String
-        })
+        let ids = Set(
+            receiver.received.compactMap { body -> String? in
+                let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+                return (json?["finding"] as? [String: Any])?["id"] as? String
+            })
         #expect(ids == Set(batch.findings.map { String($0.prefix(14)) }))
     }
 

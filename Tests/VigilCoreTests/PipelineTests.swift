@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// `analyze` on two threads (reading and decoding, detecting and committing), and the compact
@@ -10,7 +11,7 @@ import Testing
     @Test func symbolsHandedToAnotherThreadReadBack() throws {
         let symbols = SymbolTable()
         let queue = EventBatchQueue(limit: 2)
-        let total = 70_000   // more than four pages of entries
+        let total = 70_000  // more than four pages of entries
         let producer = Thread { [work = UncheckedSendable(symbols)] in
             var batch = EventBatch()
             for i in 0..<total {
@@ -71,8 +72,11 @@ import Testing
     /// benchmark's policy, in `t`.
     static func generate(in t: TempDir, days: Int, seed: Int, to file: String) throws {
         try AnomalyEvaluationTests.policy.write(toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
-        let g = try runVigil(["generate", "--keys", "500", "--days", "\(days)", "--incidents", "2", "--seed", "\(seed)",
-                              "--out", t.path(file), "--labels", t.path("labels.json")], tool: "vigil-traffic")
+        let g = try runVigil(
+            [
+                "generate", "--keys", "500", "--days", "\(days)", "--incidents", "2", "--seed", "\(seed)",
+                "--out", t.path(file), "--labels", t.path("labels.json"),
+            ], tool: "vigil-traffic")
         #expect(g.status == 0, "\(g.err)")
     }
 
@@ -94,7 +98,9 @@ import Testing
             options.policy = policy
             options.enricher = enricher
             options.checkpointLines = checkpointLines
-            return try Analyzer(store: FindingStore(path: t.path(db)), options: options).run(paths: [t.path("part0.jsonl"), t.path("part1.jsonl")])
+            return try Analyzer(store: FindingStore(path: t.path(db)), options: options).run(paths: [
+                t.path("part0.jsonl"), t.path("part1.jsonl"),
+            ])
         }
         let once = try run("once.sqlite", checkpointLines: 1 << 40)
         let often = try run("often.sqlite", checkpointLines: 1)
@@ -143,7 +149,9 @@ import Testing
         }
         store = nil
         p.waitUntilExit()
-        #expect(killedAt > 0 && killedAt < size, "killed after a checkpoint in the middle (offset \(killedAt) of \(size)); \(polls) polls; \(lastError)")
+        #expect(
+            killedAt > 0 && killedAt < size,
+            "killed after a checkpoint in the middle (offset \(killedAt) of \(size)); \(polls) polls; \(lastError)")
         let resumed = try runVigil(args + ["--db", t.path("killed.sqlite")])
         #expect(resumed.status == 0, "\(resumed.err)")
         let a = try FindingStore(path: t.path("clean.sqlite")), b = try FindingStore(path: t.path("killed.sqlite"))
@@ -166,8 +174,13 @@ import Testing
         let sa = try a.loadState(), sb = try b.loadState()
         #expect(sa.keys.sorted() == sb.keys.sorted())
         for (name, data) in sa { #expect(sb[name] == data, "\(name)") }
-        #expect(try a.inputRecords().map { "\($0.fingerprint) \($0.offset) \($0.decoderState.map { String(decoding: $0, as: UTF8.self) } ?? "")" }
-                == b.inputRecords().map { "\($0.fingerprint) \($0.offset) \($0.decoderState.map { String(decoding: $0, as: UTF8.self) } ?? "")" })
+        #expect(
+            try a.inputRecords().map {
+                "\($0.fingerprint) \($0.offset) \($0.decoderState.map { String(decoding: $0, as: UTF8.self) } ?? "")"
+            }
+                == b.inputRecords().map {
+                    "\($0.fingerprint) \($0.offset) \($0.decoderState.map { String(decoding: $0, as: UTF8.self) } ?? "")"
+                })
     }
 
     @Test func knownValuesKeepEachKindWithinItsCap() {
@@ -228,7 +241,8 @@ import Testing
         for i in 0..<20_000 {
             // Mostly IPv4-mapped addresses from a few networks, some IPv6, some repeats.
             let r = rng.next()
-            let key: UInt128 = r % 5 == 0 ? UInt128(r) << 64 | UInt128(rng.next()) : IPAddress(v4: UInt32(truncatingIfNeeded: r % 3000) | 0x0a00_0000).raw
+            let key: UInt128 =
+                r % 5 == 0 ? UInt128(r) << 64 | UInt128(rng.next()) : IPAddress(v4: UInt32(truncatingIfNeeded: r % 3000) | 0x0a00_0000).raw
             if let v = reference[key] {
                 #expect(cache.find(key) == v)
             } else {

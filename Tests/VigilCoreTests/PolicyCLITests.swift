@@ -1,22 +1,24 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import VigilCore
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// `vigil policy lint|test` and `vigil analyze --policy` as a CI job would run them.
 @Suite struct PolicyCLITests {
     static let bad = """
-    version: 1
-    allowlists:
-      - name: everyone
-        owner: platform@example.com
-        servers: ["mcp-*"]
-        cidrs: ["0.0.0.0/0", "10.0.0.0/33"]
-      - name: no-owner
-        cidrs: ["192.0.2.0/24"]
-    """
+        version: 1
+        allowlists:
+          - name: everyone
+            owner: platform@example.com
+            servers: ["mcp-*"]
+            cidrs: ["0.0.0.0/0", "10.0.0.0/33"]
+          - name: no-owner
+            cidrs: ["192.0.2.0/24"]
+        """
 
     func policyDir(_ text: String) -> TempDir {
         let t = TempDir()
@@ -98,7 +100,9 @@ import Testing
     }
 
     @Test func analyzeUsesTheGivenPolicy() throws {
-        let t = policyDir("version: 1\nallowlists: [{ name: only-office, servers: [bastion], cidrs: [192.0.2.0/24], owner: o }]\ndetectors: { auth_failure_burst: { enabled: false } }\n")
+        let t = policyDir(
+            "version: 1\nallowlists: [{ name: only-office, servers: [bastion], cidrs: [192.0.2.0/24], owner: o }]\ndetectors: { auth_failure_burst: { enabled: false } }\n"
+        )
         let db = t.path("v.sqlite")
         let r = try runVigil(["analyze", "--policy", t.url.path, "--db", db, "--year", "2026", "fixtures/sshd/auth.log"])
         #expect(r.status == 0, "\(r.err)")
@@ -110,7 +114,11 @@ import Testing
         #expect(!f.contains { $0.evidence.attributes["country"] != nil })
         // Without ./policies and --policy: built-in defaults.
         let empty = TempDir()
-        let d = try runVigil(["analyze", "--db", empty.path("v.sqlite"), "--year", "2026", packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path], cwd: empty.url)
+        let d = try runVigil(
+            [
+                "analyze", "--db", empty.path("v.sqlite"), "--year", "2026",
+                packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path,
+            ], cwd: empty.url)
         #expect(d.out.contains("Policy: built-in defaults"))
     }
 

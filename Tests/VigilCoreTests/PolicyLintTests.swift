@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// `vigil policy lint` rules, each with where it points.
@@ -41,16 +42,17 @@ import Testing
     }
 
     @Test func unknownKeysAreErrorsWithASuggestion() {
-        let p = load("""
-        version: 1
-        allowlists:
-          - name: admins
-            cidr: ["10.20.0.0/16"]
-            owner: a@example.com
-        detectors:
-          auth_failure_brust: { threshold: 3 }
-          unauthorized_access: { treshold: 3 }
-        """)
+        let p = load(
+            """
+            version: 1
+            allowlists:
+              - name: admins
+                cidr: ["10.20.0.0/16"]
+                owner: a@example.com
+            detectors:
+              auth_failure_brust: { threshold: 3 }
+              unauthorized_access: { treshold: 3 }
+            """)
         #expect(found(p, "unknown-key") == ["4:5 error", "8:26 error"])
         #expect(p.diagnostics.contains { $0.message.contains("did you mean `cidrs`?") })
         #expect(p.diagnostics.contains { $0.message.contains("did you mean `auth_failure_burst`?") && $0.rule == "detector-unknown" })
@@ -59,50 +61,53 @@ import Testing
     }
 
     @Test func badCIDRs() {
-        let p = load("""
-        version: 1
-        allowlists:
-          - name: a
-            owner: o
-            cidrs:
-              - 10.0.0.0/33
-              - 10.0.0.1/24
-              - not-an-address
-              - 2001:db8::/129
-              - 192.0.2.0/24
-        """)
+        let p = load(
+            """
+            version: 1
+            allowlists:
+              - name: a
+                owner: o
+                cidrs:
+                  - 10.0.0.0/33
+                  - 10.0.0.1/24
+                  - not-an-address
+                  - 2001:db8::/129
+                  - 192.0.2.0/24
+            """)
         #expect(found(p, "cidr-invalid") == ["6:9 error", "7:9 error", "8:9 error", "9:9 error"])
         #expect(p.diagnostics.contains { $0.message.contains("the block is 10.0.0.0/24") })
     }
 
     @Test func overlyBroadBlocks() {
-        let p = load("""
-        version: 1
-        lint: { min_prefix_v4: 12, min_prefix_v6: 32 }
-        allowlists:
-          - name: a
-            owner: o
-            cidrs: ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.16.0.0/12", "2001::/16", "::ffff:0:0/96", "::ffff:10.0.0.0/104"]
-        """)
+        let p = load(
+            """
+            version: 1
+            lint: { min_prefix_v4: 12, min_prefix_v6: 32 }
+            allowlists:
+              - name: a
+                owner: o
+                cidrs: ["0.0.0.0/0", "::/0", "10.0.0.0/8", "10.16.0.0/12", "2001::/16", "::ffff:0:0/96", "::ffff:10.0.0.0/104"]
+            """)
         #expect(found(p, "cidr-too-broad") == ["6:13 error", "6:26 error", "6:34 error", "6:64 error", "6:77 error", "6:94 error"])
     }
 
     @Test func duplicateAndShadowedEntries() {
-        let p = load("""
-        version: 1
-        allowlists:
-          - name: a
-            owner: o
-            cidrs:
-              - 10.20.0.0/16
-              - 10.20.5.0/24
-              - 10.20.0.0/16
-              - 10.21.0.0/24
-              - { cidr: 10.20.9.0/24, expires: 2027-01-01 }
-          - name: b
-            owner: o
-            cidrs: [10.20.7.0/24]
-        """)
+        let p = load(
+            """
+            version: 1
+            allowlists:
+              - name: a
+                owner: o
+                cidrs:
+                  - 10.20.0.0/16
+                  - 10.20.5.0/24
+                  - 10.20.0.0/16
+                  - 10.21.0.0/24
+                  - { cidr: 10.20.9.0/24, expires: 2027-01-01 }
+              - name: b
+                owner: o
+                cidrs: [10.20.7.0/24]
+            """)
         #expect(found(p, "cidr-duplicate") == ["8:9 warning"])
         #expect(found(p, "cidr-shadowed") == ["7:9 warning", "10:17 warning"])
         // A block in another allowlist is not shadowed: allowlists cover different servers.
@@ -111,28 +116,30 @@ import Testing
 
     @Test func shadowingRespectsExpiry() {
         // The inner entry outlives the allowlist-wide block around it: not shadowed.
-        let p = load("""
-        version: 1
-        allowlists:
-          - name: a
-            owner: o
-            cidrs:
-              - { cidr: 10.20.0.0/16, expires: 2027-01-01 }
-              - 10.20.5.0/24
-        """)
+        let p = load(
+            """
+            version: 1
+            allowlists:
+              - name: a
+                owner: o
+                cidrs:
+                  - { cidr: 10.20.0.0/16, expires: 2027-01-01 }
+                  - 10.20.5.0/24
+            """)
         #expect(found(p, "cidr-shadowed").isEmpty)
     }
 
     @Test func countriesAndASNs() {
-        let p = load("""
-        version: 1
-        geoip: { city: \(Self.geo)/vigil-test-city.mmdb, asn: \(Self.geo)/vigil-test-asn.mmdb }
-        allowlists:
-          - name: a
-            owner: o
-            countries: [GB, UK, gb, XX, SE, SE]
-            asns: [29518, AS64500, 0, 4294967296, x, 29518]
-        """)
+        let p = load(
+            """
+            version: 1
+            geoip: { city: \(Self.geo)/vigil-test-city.mmdb, asn: \(Self.geo)/vigil-test-asn.mmdb }
+            allowlists:
+              - name: a
+                owner: o
+                countries: [GB, UK, gb, XX, SE, SE]
+                asns: [29518, AS64500, 0, 4294967296, x, 29518]
+            """)
         #expect(found(p, "country-unknown") == ["6:21 error", "6:25 error", "6:29 error"])
         #expect(p.diagnostics.contains { $0.message.contains("write `GB`") })
         #expect(p.diagnostics.contains { $0.message.contains("upper case") })
@@ -143,11 +150,12 @@ import Testing
     }
 
     @Test func countriesNeedAGeoIPDatabase() {
-        let p = load("""
-        version: 1
-        allowlists:
-          - { name: a, owner: o, countries: [GB], asns: [64500] }
-        """)
+        let p = load(
+            """
+            version: 1
+            allowlists:
+              - { name: a, owner: o, countries: [GB], asns: [64500] }
+            """)
         #expect(found(p, "geoip-required") == ["3:38 error", "3:50 error"])
     }
 
@@ -170,22 +178,23 @@ import Testing
     }
 
     @Test func expiryOwnersAndEmptyAllowlists() {
-        let p = load("""
-        version: 1
-        allowlists:
-          - name: old
-            owner: o
-            expires: 2026-11-01
-            cidrs: [192.0.2.0/24]
-          - name: soon
-            cidrs:
-              - { cidr: 198.51.100.0/24, expires: 2026-12-05, note: vendor }
-          - name: nothing
-            owner: o
-          - name: old
-            owner: o
-            cidrs: [203.0.113.0/24]
-        """)
+        let p = load(
+            """
+            version: 1
+            allowlists:
+              - name: old
+                owner: o
+                expires: 2026-11-01
+                cidrs: [192.0.2.0/24]
+              - name: soon
+                cidrs:
+                  - { cidr: 198.51.100.0/24, expires: 2026-12-05, note: vendor }
+              - name: nothing
+                owner: o
+              - name: old
+                owner: o
+                cidrs: [203.0.113.0/24]
+            """)
         #expect(found(p, "expired") == ["3:5 warning"])
         #expect(found(p, "expiring") == ["9:17 warning"])
         #expect(p.diagnostics.contains { $0.rule == "expiring" && $0.message.contains("in 7 days") })
@@ -196,17 +205,18 @@ import Testing
     }
 
     @Test func detectorSettingsThatCannotWork() {
-        let p = load("""
-        version: 1
-        detectors:
-          auth_failure_burst: { threshold: -1, window: 0s, cooldown: 30m, severity: P5 }
-          unauthorized_access: { cooldown: 0s, enabled: maybe }
-          allowlist_violation: { severity: P1, success_severity: P3 }
-        rate_limits:
-          - { name: k, per: api_key, limit: 0, window: 1m }
-          - { name: k, per: tenant, limit: 5, window: 2d }
-          - { per: user, limit: 5, window: 1m }
-        """)
+        let p = load(
+            """
+            version: 1
+            detectors:
+              auth_failure_burst: { threshold: -1, window: 0s, cooldown: 30m, severity: P5 }
+              unauthorized_access: { cooldown: 0s, enabled: maybe }
+              allowlist_violation: { severity: P1, success_severity: P3 }
+            rate_limits:
+              - { name: k, per: api_key, limit: 0, window: 1m }
+              - { name: k, per: tenant, limit: 5, window: 2d }
+              - { per: user, limit: 5, window: 1m }
+            """)
         #expect(found(p, "threshold-invalid") == ["3:36 error", "3:48 error"])
         #expect(found(p, "invalid-value") == ["3:77 error", "4:49 error"])
         #expect(found(p, "threshold-suspicious") == ["4:36 warning", "5:3 warning"])
@@ -214,18 +224,22 @@ import Testing
     }
 
     @Test func detectorSettingsApply() {
-        let p = load("""
-        version: 1
-        detectors:
-          auth_failure_burst: { threshold: 10, window: 10m }
-          unauthorized_access: { enabled: false }
-        """)
+        let p = load(
+            """
+            version: 1
+            detectors:
+              auth_failure_burst: { threshold: 10, window: 10m }
+              unauthorized_access: { enabled: false }
+            """)
         #expect(!p.hasErrors)
         #expect(p.policy.detectors.authFailureBurst.threshold == 10)
         #expect(p.policy.detectors.authFailureBurst.window == 10 * EventTime.minute)
         #expect(p.policy.detectors.authFailureBurst.cooldown == 30 * EventTime.minute)
         #expect(!p.policy.detectors.unauthorizedAccess.enabled)
-        #expect(DetectorRegistry.make(p.policy, enricher: nil).map(\.name) == ["auth_failure_burst", "rate_limit_breach", "input_validation", "api_key_anomaly"])
+        #expect(
+            DetectorRegistry.make(p.policy, enricher: nil).map(\.name) == [
+                "auth_failure_burst", "rate_limit_breach", "input_validation", "api_key_anomaly",
+            ])
     }
 
     @Test func retentionSettings() {
@@ -239,14 +253,19 @@ import Testing
 
     @Test func filesAreMergedAndConflictsReported() {
         let p = load([
-            "a.yaml": "version: 1\nallowlists: [{ name: a, owner: o, cidrs: [192.0.2.0/24] }]\ndetectors: { unauthorized_access: { cooldown: 5m } }\n",
-            "b.yml": "version: 1\nallowlists: [{ name: b, owner: o, cidrs: [198.51.100.0/24] }]\ndetectors: { unauthorized_access: { cooldown: 7m } }\n",
+            "a.yaml":
+                "version: 1\nallowlists: [{ name: a, owner: o, cidrs: [192.0.2.0/24] }]\ndetectors: { unauthorized_access: { cooldown: 5m } }\n",
+            "b.yml":
+                "version: 1\nallowlists: [{ name: b, owner: o, cidrs: [198.51.100.0/24] }]\ndetectors: { unauthorized_access: { cooldown: 7m } }\n",
             "c.yaml": "version: 2\n",
             "notes.txt": "not a policy",
         ])
         #expect(p.policy.allowlists.map(\.name) == ["a", "b"])
         #expect(p.policy.detectors.unauthorizedAccess.cooldown == 5 * EventTime.minute)
-        #expect(p.diagnostics.filter { $0.rule == "merge-conflict" }.map { ($0.location.file as NSString).lastPathComponent } == ["b.yml", "c.yaml"])
+        #expect(
+            p.diagnostics.filter { $0.rule == "merge-conflict" }.map { ($0.location.file as NSString).lastPathComponent } == [
+                "b.yml", "c.yaml",
+            ])
         #expect(found(p, "version") == ["1:10 error"])
     }
 
@@ -300,17 +319,18 @@ import Testing
 
     @Test func guardAcceptsOrdinaryYAMLFeatures() {
         // Quotes with brackets and colons, comments, block scalars, anchors used as values.
-        let p = load("""
-        version: 1
-        base: &office "192.0.2.0/24"
-        allowlists:
-          - name: "a: [weird] {name}"
-            owner: 'o''brien # not a comment'
-            note: |
-              Text with ] and } and *star: and ? marks
-              spanning lines: [[[[
-            cidrs: [*office, "198.51.100.0/24"]   # trailing comment ]]]
-        """)
+        let p = load(
+            """
+            version: 1
+            base: &office "192.0.2.0/24"
+            allowlists:
+              - name: "a: [weird] {name}"
+                owner: 'o''brien # not a comment'
+                note: |
+                  Text with ] and } and *star: and ? marks
+                  spanning lines: [[[[
+                cidrs: [*office, "198.51.100.0/24"]   # trailing comment ]]]
+            """)
         #expect(found(p, "yaml-limits").isEmpty)
         #expect(p.policy.allowlists.first?.cidrs.count == 2)
         #expect(p.policy.allowlists.first?.owner == "o'brien # not a comment")

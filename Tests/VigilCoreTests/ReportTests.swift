@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// The weekly report, triage and retention, over real runs of the pipeline.
 @Suite struct ReportTests {
-    static let fixtureLogs = ["fixtures/sshd/auth.log", "fixtures/sshd/syslog-rfc3339-rfc5424.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl",
-                              "fixtures/mcp/mcp-service-2026-11-06.jsonl.gz", "fixtures/combined/access.log"]
+    static let fixtureLogs = [
+        "fixtures/sshd/auth.log", "fixtures/sshd/syslog-rfc3339-rfc5424.log", "fixtures/mcp/mcp-service-2026-11-05.jsonl",
+        "fixtures/mcp/mcp-service-2026-11-06.jsonl.gz", "fixtures/combined/access.log",
+    ]
 
     /// Analyzes the fixtures into a fresh database.
     static func analyzed(_ t: TempDir, logs: [String] = fixtureLogs) throws -> String {
@@ -76,7 +79,7 @@ import Testing
         try h.write(contentsOf: Data(lines[17...].joined(separator: "\n").utf8))
         try h.close()
         _ = try runVigil(["analyze", "--quiet", "--db", db2, "--year", "2026", part])
-        _ = try runVigil(["analyze", "--quiet", "--db", db2, "--year", "2026", part])   // nothing new
+        _ = try runVigil(["analyze", "--quiet", "--db", db2, "--year", "2026", part])  // nothing new
         #expect(try Self.hourly(one) == Self.hourly(db2))
     }
 
@@ -96,7 +99,9 @@ import Testing
         #expect(r.authFailuresPerHour.count == 168)
         let hourly = try Self.hourly(db)
         #expect(r.summary.events == hourly.reduce(0) { $0 + $1.events })
-        #expect(r.authFailuresPerHour.reduce(0) { $0 + $1.count } == hourly.filter { $0.outcome == "auth_failure" }.reduce(0) { $0 + $1.attempts })
+        #expect(
+            r.authFailuresPerHour.reduce(0) { $0 + $1.count }
+                == hourly.filter { $0.outcome == "auth_failure" }.reduce(0) { $0 + $1.attempts })
         let unauthorized = r.compliance.first { $0.metric == "Unauthorized access attempts" }!
         #expect(unauthorized.status == .fail)
         #expect(unauthorized.measured == String(hourly.filter { $0.outcome == "forbidden" }.reduce(0) { $0 + $1.events }))
@@ -124,7 +129,8 @@ import Testing
         #expect(try store.acknowledge(String(target.id.prefix(8)), note: "known", at: 1) == target.id)
         #expect(throws: VigilError.self) { try store.acknowledge("F-", note: "ambiguous", at: 1) }
         #expect(throws: VigilError.self) { try store.acknowledge("F-ffffffffffff", note: "missing", at: 1) }
-        let s = try store.suppress(detector: "allowlist_violation", subject: "203.0.113.50", until: ms("2026-12-01T00:00:00Z"), note: "vendor VPN", at: 2)
+        let s = try store.suppress(
+            detector: "allowlist_violation", subject: "203.0.113.50", until: ms("2026-12-01T00:00:00Z"), note: "vendor VPN", at: 2)
         _ = try store.suppress(detector: "*", subject: "key_c0de", until: ms("2026-11-01T00:00:00Z"), note: "ended before", at: 2)
         let after = try store.findings(FindingQuery())
         #expect(after.first { $0.id == target.id }?.triage?.ackNote == "known")
@@ -164,7 +170,9 @@ import Testing
         let done = try store.prune(r, now: newest + 20 * EventTime.day)
         let left = try store.findings(FindingQuery())
         #expect(done.findings[.p2] == all.filter { $0.severity == .p2 }.count)
-        #expect(left.allSatisfy { $0.severity == .p1 || $0.severity == .p3 } && left.count == all.filter { $0.severity == .p1 || $0.severity == .p3 }.count)
+        #expect(
+            left.allSatisfy { $0.severity == .p1 || $0.severity == .p3 }
+                && left.count == all.filter { $0.severity == .p1 || $0.severity == .p3 }.count)
         #expect(left.contains { $0.severity == .p1 })
         #expect(try Self.hourly(db).isEmpty && done.hourlyRows > 0)
     }
@@ -189,13 +197,18 @@ import Testing
     @Test func hostileStringsAreEscapedInEveryFormat() throws {
         let t = TempDir()
         let log = t.path("hostile.jsonl")
-        let nasty = ["<script>alert(1)</script>", "[click](javascript:alert(1))", "](javascript:alert(2))", "\u{1b}[31mred\u{1b}[0m",
-                     "ctl\u{07}\u{08}\u{7f}", "bidi\u{202e}txt", "<img src=x onerror=alert(3)>", "|pipe|", "`code`", "**bold**"]
+        let nasty = [
+            "<script>alert(1)</script>", "[click](javascript:alert(1))", "](javascript:alert(2))", "\u{1b}[31mred\u{1b}[0m",
+            "ctl\u{07}\u{08}\u{7f}", "bidi\u{202e}txt", "<img src=x onerror=alert(3)>", "|pipe|", "`code`", "**bold**",
+        ]
         var lines: [String] = []
         for (i, n) in nasty.enumerated() {
-            let esc = String(data: try JSONSerialization.data(withJSONObject: [n], options: [.fragmentsAllowed]), encoding: .utf8)!.dropFirst().dropLast()
+            let esc = String(data: try JSONSerialization.data(withJSONObject: [n], options: [.fragmentsAllowed]), encoding: .utf8)!
+                .dropFirst().dropLast()
             for k in 0..<7 {
-                lines.append("{\"timestamp\":\"2026-11-17T10:\(10 + i):0\(k)Z\",\"level\":\"WARN\",\"operation\":\"execute_tool\",\"server_name\":\(esc),\"client_ip\":\"203.0.113.\(i + 1)\",\"request_id\":\(esc),\"status_code\":\(k < 6 ? 401 : 403),\"tool_name\":\(esc),\"user_id\":\(esc),\"api_key_id\":\(esc)}")
+                lines.append(
+                    "{\"timestamp\":\"2026-11-17T10:\(10 + i):0\(k)Z\",\"level\":\"WARN\",\"operation\":\"execute_tool\",\"server_name\":\(esc),\"client_ip\":\"203.0.113.\(i + 1)\",\"request_id\":\(esc),\"status_code\":\(k < 6 ? 401 : 403),\"tool_name\":\(esc),\"user_id\":\(esc),\"api_key_id\":\(esc)}"
+                )
             }
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
@@ -205,15 +218,21 @@ import Testing
         let ids = try FindingStore(path: db).findings(FindingQuery()).map(\.id)
         #expect(ids.count >= 10)
         _ = try runVigil(["ack", "--db", db, ids[0], "--note", "<script>note</script> ](javascript:x) \u{1b}[2J"])
-        _ = try runVigil(["suppress", "--db", db, "--detector", "*", "--subject", "[click](javascript:alert(1))", "--until", "2027-01-01", "--note", "<b>x</b>"])
+        _ = try runVigil([
+            "suppress", "--db", db, "--detector", "*", "--subject", "[click](javascript:alert(1))", "--until", "2027-01-01", "--note",
+            "<b>x</b>",
+        ])
         for format in ["html", "md", "json"] {
             let r = try runVigil(["report", "--db", db, "--week", "2026-W47", "--format", format])
             #expect(r.status == 0, "\(r.err)")
             let out = r.out
             // HTML and Markdown show control, bidi and zero-width characters as visible escapes;
             // JSON escapes every C0 control (bidi characters are valid JSON string data).
-            #expect(!out.unicodeScalars.contains { ($0.value < 0x20 && $0.value != 0x0a) || (format != "json" && ($0.value == 0x202e || $0.value == 0x7f)) },
-                    "\(format) carries control characters")
+            #expect(
+                !out.unicodeScalars.contains {
+                    ($0.value < 0x20 && $0.value != 0x0a) || (format != "json" && ($0.value == 0x202e || $0.value == 0x7f))
+                },
+                "\(format) carries control characters")
             if format != "json" {
                 #expect(!out.lowercased().contains("<script"), "\(format) carries a script tag")
                 #expect(!out.lowercased().contains("<img"), "\(format) carries an img tag")
@@ -247,8 +266,10 @@ import Testing
             let r = try runVigil(["report", "--db", db, "--week", "2026-W45", "--format", format, "--mask"])
             #expect(r.status == 0)
             for ip in ["203.0.113.7", "203.0.113.50", "198.51.100.66", "198.51.100.20", "2001:db8::66", "192.0.2.200", "198.51.100.99"] {
-                #expect(!r.out.contains(ip + " ") && !r.out.contains(ip + "<") && !r.out.contains(ip + "\"") && !r.out.contains(ip + " |") && !r.out.contains(ip + ")"),
-                        "\(format) shows \(ip)")
+                #expect(
+                    !r.out.contains(ip + " ") && !r.out.contains(ip + "<") && !r.out.contains(ip + "\"") && !r.out.contains(ip + " |")
+                        && !r.out.contains(ip + ")"),
+                    "\(format) shows \(ip)")
             }
             #expect(r.out.contains("203.0.113.0/24"))
             #expect(r.out.contains("2001:db8::/48") || r.out.contains("2001:db8:0::/48"))
@@ -267,7 +288,9 @@ import Testing
         let r = try runVigil(["report", "--db", db, "--week", "2026-W45", "--out", out])
         #expect(r.status == 0 && r.out.isEmpty)
         let html = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && !html.contains("<script") && !html.contains("http://") || html.contains("http://www.w3.org/2000/svg"))
+        #expect(
+            html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg") && !html.contains("<script") && !html.contains("http://")
+                || html.contains("http://www.w3.org/2000/svg"))
         // Self-contained: no URL but the SVG namespace.
         let stripped = html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
         #expect(!stripped.contains("http://") && !stripped.contains("https://") && !stripped.contains("src="))

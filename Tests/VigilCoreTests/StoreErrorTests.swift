@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import VigilCore
 
 /// What leaves the store when the database fails: always a `VigilError.store` naming the file,
@@ -15,7 +16,8 @@ import Testing
     @Test func aFileThatIsNotSQLiteIsAStoreErrorNamingIt() throws {
         let dir = TempDir()
         let path = dir.path("not-a-database.sqlite")
-        try Data(String(repeating: "these are not the pages of an SQLite database\n", count: 100).utf8).write(to: URL(fileURLWithPath: path))
+        try Data(String(repeating: "these are not the pages of an SQLite database\n", count: 100).utf8).write(
+            to: URL(fileURLWithPath: path))
         let error = #expect(throws: VigilError.self) { try FindingStore(path: path) }
         #expect(error.map(Self.storePath) == path)
         #expect(error?.description.contains("cannot open the findings database") == true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VigilCore
 
 /// The report and the alert dispatcher against `InMemoryStore`: they depend on their store
@@ -17,8 +18,10 @@ import Testing
         earlier.firstSeen -= 7 * EventTime.day
         earlier.lastSeen -= 7 * EventTime.day
         let hour = EventTime.millis(year: 2026, month: 11, day: 20, hour: 8, minute: 0, second: 0)
-        let hourly = [HourlyCount(hour: hour, source: "sshd", server: "bastion", outcome: "auth_failure", events: 30, attempts: 55),
-                      HourlyCount(hour: hour, source: "sshd", server: "bastion", outcome: "ok", events: 7, attempts: 7)]
+        let hourly = [
+            HourlyCount(hour: hour, source: "sshd", server: "bastion", outcome: "auth_failure", events: 30, attempts: 55),
+            HourlyCount(hour: hour, source: "sshd", server: "bastion", outcome: "ok", events: 7, attempts: 7),
+        ]
         return (InMemoryStore(findings: [burst, again, acknowledged, earlier], hourly: hourly), acknowledged)
     }
 
@@ -64,8 +67,9 @@ import Testing
         dispatcher.wake()
         #expect(AlertTests.waitUntil { sink.received.value.count == 2 })
         #expect(sink.received.value.map(\.findingID) == findings.map(\.id))
-        #expect(try AlertTests.waitUntil {
-            try store.alertSinkStatus() == [AlertSinkStatus(sink: "elsewhere", pending: 1), AlertSinkStatus(sink: "memory", sent: 2)]
-        })
+        #expect(
+            try AlertTests.waitUntil {
+                try store.alertSinkStatus() == [AlertSinkStatus(sink: "elsewhere", pending: 1), AlertSinkStatus(sink: "memory", sent: 2)]
+            })
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VigilCore
 
 /// The syslog header parser on its own, and the sshd message parser fed without one.
@@ -18,19 +19,24 @@ import Testing
         return bytes.withUnsafeBytes { line -> Parts? in
             guard let envelope = parser.parse(line) else { return nil }
             func text(_ range: Range<Int>) -> String { String(decoding: line.slice(range.lowerBound, range.upperBound), as: UTF8.self) }
-            return Parts(time: envelope.time, host: text(envelope.host), program: text(envelope.program), pid: envelope.pid,
-                         message: text(envelope.messageStart..<line.count))
+            return Parts(
+                time: envelope.time, host: text(envelope.host), program: text(envelope.program), pid: envelope.pid,
+                message: text(envelope.messageStart..<line.count))
         }
     }
 
     @Test func rfc3164() {
-        #expect(Self.parts("Nov  3 07:01:04 bastion sshd[2101]: Failed password for root") ==
-                Parts(time: ms("2026-11-03T07:01:04Z"), host: "bastion", program: "sshd", pid: 2101, message: "Failed password for root"))
-        #expect(Self.parts("<38>Nov 13 07:01:04.25 h CRON: pam_unix(cron:session): x") ==
-                Parts(time: ms("2026-11-13T07:01:04.250Z"), host: "h", program: "CRON", pid: 0, message: "pam_unix(cron:session): x"))
+        #expect(
+            Self.parts("Nov  3 07:01:04 bastion sshd[2101]: Failed password for root")
+                == Parts(time: ms("2026-11-03T07:01:04Z"), host: "bastion", program: "sshd", pid: 2101, message: "Failed password for root")
+        )
+        #expect(
+            Self.parts("<38>Nov 13 07:01:04.25 h CRON: pam_unix(cron:session): x")
+                == Parts(time: ms("2026-11-13T07:01:04.250Z"), host: "h", program: "CRON", pid: 0, message: "pam_unix(cron:session): x"))
         // A tag ending the line leaves an empty message; a non-numeric pid reads as none.
-        #expect(Self.parts("Nov  3 07:01:04 h kernel[x]:") ==
-                Parts(time: ms("2026-11-03T07:01:04Z"), host: "h", program: "kernel", pid: 0, message: ""))
+        #expect(
+            Self.parts("Nov  3 07:01:04 h kernel[x]:")
+                == Parts(time: ms("2026-11-03T07:01:04Z"), host: "h", program: "kernel", pid: 0, message: ""))
         #expect(Self.parts("Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure;")?.program == "sshd(pam_unix)")
     }
 
@@ -42,18 +48,24 @@ import Testing
     }
 
     @Test func rfc3339AndRFC5424() {
-        #expect(Self.parts("2026-11-04T10:00:07.123456+01:00 web1 sshd-session[301]: Accepted publickey") ==
-                Parts(time: ms("2026-11-04T09:00:07.123Z"), host: "web1", program: "sshd-session", pid: 301, message: "Accepted publickey"))
-        #expect(Self.parts("<38>1 2026-11-04T11:00:03Z web2 sshd 401 ID47 [ex@1 a=\"]\\\"\"][b@2] \u{FEFF}Failed password") ==
-                Parts(time: ms("2026-11-04T11:00:03Z"), host: "web2", program: "sshd", pid: 401, message: "Failed password"))
-        #expect(Self.parts("<38>1 2026-11-04T11:00:03Z web2 nginx - - - GET /") ==
-                Parts(time: ms("2026-11-04T11:00:03Z"), host: "web2", program: "nginx", pid: 0, message: "GET /"))
+        #expect(
+            Self.parts("2026-11-04T10:00:07.123456+01:00 web1 sshd-session[301]: Accepted publickey")
+                == Parts(
+                    time: ms("2026-11-04T09:00:07.123Z"), host: "web1", program: "sshd-session", pid: 301, message: "Accepted publickey"))
+        #expect(
+            Self.parts("<38>1 2026-11-04T11:00:03Z web2 sshd 401 ID47 [ex@1 a=\"]\\\"\"][b@2] \u{FEFF}Failed password")
+                == Parts(time: ms("2026-11-04T11:00:03Z"), host: "web2", program: "sshd", pid: 401, message: "Failed password"))
+        #expect(
+            Self.parts("<38>1 2026-11-04T11:00:03Z web2 nginx - - - GET /")
+                == Parts(time: ms("2026-11-04T11:00:03Z"), host: "web2", program: "nginx", pid: 0, message: "GET /"))
     }
 
     @Test func notAHeader() {
-        for line in ["", "garbage", "Foo  3 07:01:04 h sshd[1]: x", "Nov 32 07:01:04 h sshd[1]: x", "Nov  3 24:01:04 h sshd[1]: x",
-                     "Nov  3 07:01:04 hostonly-no-tag-here", "<999999>Nov  3 07:01:04 h sshd[1]: x",
-                     "<38>1 2026-11-04T11:00:03Z web2 sshd 401 ID47 [unterminated"] {
+        for line in [
+            "", "garbage", "Foo  3 07:01:04 h sshd[1]: x", "Nov 32 07:01:04 h sshd[1]: x", "Nov  3 24:01:04 h sshd[1]: x",
+            "Nov  3 07:01:04 hostonly-no-tag-here", "<999999>Nov  3 07:01:04 h sshd[1]: x",
+            "<38>1 2026-11-04T11:00:03Z web2 sshd 401 ID47 [unterminated",
+        ] {
             #expect(Self.parts(line) == nil, "\(line)")
         }
     }
@@ -97,8 +109,9 @@ import Testing
             var messageBytes = message, host = "bastion"
             let result = messageBytes.withUTF8 { messageBuffer in
                 host.withUTF8 { hostBuffer in
-                    parser.decode(message: UnsafeRawBufferPointer(messageBuffer), time: realtimeMicros / 1000,
-                                  host: UnsafeRawBufferPointer(hostBuffer), pid: pid, into: &event)
+                    parser.decode(
+                        message: UnsafeRawBufferPointer(messageBuffer), time: realtimeMicros / 1000,
+                        host: UnsafeRawBufferPointer(hostBuffer), pid: pid, into: &event)
                 }
             }
             var lineEvent = Event()
@@ -112,7 +125,8 @@ import Testing
     /// The building blocks composed as a journald source would: the JSON scanner reads a
     /// `journalctl -o json` record, the sshd message parser decodes its MESSAGE.
     @Test func aJournaldRecordDecodesAsItsSyslogLine() throws {
-        let record = #"{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1793689264000000","_HOSTNAME":"bastion","SYSLOG_IDENTIFIER":"sshd","_PID":"2101","_CMDLINE":["x"],"MESSAGE":"Failed password for invalid user \"ad\u006din\" from 203.0.113.7 port 40001 ssh2"}"#
+        let record =
+            #"{"__CURSOR":"s=1;i=2","__REALTIME_TIMESTAMP":"1793689264000000","_HOSTNAME":"bastion","SYSLOG_IDENTIFIER":"sshd","_PID":"2101","_CMDLINE":["x"],"MESSAGE":"Failed password for invalid user \"ad\u006din\" from 203.0.113.7 port 40001 ssh2"}"#
         let symbols = SymbolTable()
         let parser = SSHDMessageParser(symbols: symbols)
         var event = Event()
@@ -141,7 +155,8 @@ import Testing
                 }
             }
         }
-        let syslog = decodeLine(#"Nov  3 07:01:04 bastion sshd[2101]: Failed password for invalid user "admin" from 203.0.113.7 port 40001 ssh2"#, .sshd)
+        let syslog = decodeLine(
+            #"Nov  3 07:01:04 bastion sshd[2101]: Failed password for invalid user "admin" from 203.0.113.7 port 40001 ssh2"#, .sshd)
         #expect(result == .event)
         #expect(Self.describe(result, event, symbols) == Self.describe(syslog.0, syslog.1, syslog.2))
     }
@@ -154,8 +169,9 @@ import Testing
             var messageText = message, hostText = host
             _ = messageText.withUTF8 { messageBuffer in
                 hostText.withUTF8 { hostBuffer in
-                    parser.decode(message: UnsafeRawBufferPointer(messageBuffer), time: 1_000, host: UnsafeRawBufferPointer(hostBuffer),
-                                  pid: pid, into: &event)
+                    parser.decode(
+                        message: UnsafeRawBufferPointer(messageBuffer), time: 1_000, host: UnsafeRawBufferPointer(hostBuffer),
+                        pid: pid, into: &event)
                 }
             }
             return event.attempts

@@ -1,9 +1,11 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import VigilCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `vigil tail` as a process: kill -9 and restart, standard input, SIGTERM.
@@ -90,12 +92,20 @@ import Glibc
         let batch = try batchFindings(lines, dir: dir)
         #expect(!batch.findings.isEmpty)
         let tailFindings = try comparableFindings(store)
-        #expect(tailFindings == batch.findings, "only tail: \(Set(tailFindings).subtracting(batch.findings).sorted()) only batch: \(Set(batch.findings).subtracting(tailFindings).sorted())")
+        #expect(
+            tailFindings == batch.findings,
+            "only tail: \(Set(tailFindings).subtracting(batch.findings).sorted()) only batch: \(Set(batch.findings).subtracting(tailFindings).sorted())"
+        )
         let records = try store.inputRecords().map { "\($0.path) \($0.lines) \($0.offset) \($0.fingerprintLength) \($0.fingerprint)" }
         let tailHourly = try hourlyRows(store)
-        #expect(tailHourly == batch.hourly, "records \(records) only tail: \(Set(tailHourly).subtracting(batch.hourly).sorted()) only batch: \(Set(batch.hourly).subtracting(tailHourly).sorted())")
+        #expect(
+            tailHourly == batch.hourly,
+            "records \(records) only tail: \(Set(tailHourly).subtracting(batch.hourly).sorted()) only batch: \(Set(batch.hourly).subtracting(tailHourly).sorted())"
+        )
         let repeated = try store.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT finding_id FROM alert WHERE kind = 'opened' GROUP BY finding_id HAVING count(*) > 1)")
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM (SELECT finding_id FROM alert WHERE kind = 'opened' GROUP BY finding_id HAVING count(*) > 1)"
+            )
         }
         #expect(repeated == 0)
         let alerts = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(DISTINCT finding_id) FROM alert") }
@@ -107,7 +117,8 @@ import Glibc
         let dir = TempDir()
         let lines = tailTestLines(count: 800, seed: 31)
         let db = dir.path("tail.sqlite")
-        let run = try runVigil(["tail", "--db", db, "--quiet", "-"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8), cwd: dir.url)
+        let run = try runVigil(
+            ["tail", "--db", db, "--quiet", "-"], stdin: Data((lines.joined(separator: "\n") + "\n").utf8), cwd: dir.url)
         #expect(run.status == 0, "\(run.err)")
         let batch = try batchFindings(lines, dir: dir)
         #expect(try comparableFindings(try FindingStore(path: db)) == batch.findings)

@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import VigilCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// MCP log lines with unique request ids and strictly increasing times, with bursts of
@@ -39,7 +41,8 @@ func tailTestLines(count: Int, seed: UInt64) -> [String] {
         case 429: code = "\"RATE_LIMITED\""
         default: code = "null"
         }
-        lines.append("""
+        lines.append(
+            """
             {"timestamp": "\(stamp)", "level": "INFO", "service": "mcp-service", "operation": "execute_tool", "server_name": "mcp-github", \
             "client_ip": "\(ip)", "request_id": "q-\(i)", "duration_ms": 5, "status_code": \(status), "error_code": \(code), \
             "message": "m", "tool_name": "tool_\(rng.next() % 5)", "user_id": "u_\(rng.next() % 9)", "api_key_id": "\(key)"}
@@ -65,7 +68,9 @@ func ranges(_ ids: Set<String>) -> String {
 /// What must be equal between two runs: the findings' ids and numbers (evidence names files
 /// and lines, which differ after rotation), and the hourly counts.
 func comparableFindings(_ store: FindingStore) throws -> [String] {
-    try store.findings(FindingQuery()).map { "\($0.id) \($0.detector)/\($0.rule) \($0.severity) \($0.count) \($0.firstSeen) \($0.lastSeen)" }.sorted()
+    try store.findings(FindingQuery()).map {
+        "\($0.id) \($0.detector)/\($0.rule) \($0.severity) \($0.count) \($0.firstSeen) \($0.lastSeen)"
+    }.sorted()
 }
 
 func hourlyRows(_ store: FindingStore) throws -> [String] {
@@ -216,7 +221,7 @@ final class LogWriter {
             }
         }
         #expect(tail.waitFor(lines.count), "consumed \(tail.count) of \(lines.count)")
-        usleep(300_000)   // let a late duplicate show up, if there were one
+        usleep(300_000)  // let a late duplicate show up, if there were one
         tail.finish()
         #expect(tail.error == nil, "\(String(describing: tail.error))")
         let consumed = tail.consumed.value
@@ -224,8 +229,9 @@ final class LogWriter {
         let missing = Set(expected).subtracting(consumed)
         var seen = Set<String>()
         let doubled = consumed.filter { !seen.insert($0).inserted }
-        #expect(consumed.count == lines.count && missing.isEmpty && doubled.isEmpty,
-                "consumed \(consumed.count) of \(lines.count); missing \(ranges(missing)); doubled \(ranges(Set(doubled)))")
+        #expect(
+            consumed.count == lines.count && missing.isEmpty && doubled.isEmpty,
+            "consumed \(consumed.count) of \(lines.count); missing \(ranges(missing)); doubled \(ranges(Set(doubled)))")
         #expect(rotations > 0)
         let batch = try batchFindings(lines, dir: dir)
         #expect(!batch.findings.isEmpty)
@@ -252,7 +258,7 @@ final class LogWriter {
         writer.write(second[40...])
         writer.write(Array("\n".utf8)[...])
         #expect(tail.waitFor(2))
-        writer.write(Array(lines[2].utf8)[...])   // never finished
+        writer.write(Array(lines[2].utf8)[...])  // never finished
         #expect(tail.waitFor(3, timeout: 5))
         tail.finish()
         #expect(tail.consumed.value == ["q-0", "q-1", "q-2"])
@@ -264,7 +270,8 @@ final class LogWriter {
         let dir = TempDir()
         let lines = tailTestLines(count: 400, seed: 11)
         let db = dir.path("t.sqlite")
-        var tail = BackgroundTail(store: try FindingStore(path: db), patterns: [dir.path("*.jsonl")], options: Self.fastOptions(inotify: true))
+        var tail = BackgroundTail(
+            store: try FindingStore(path: db), patterns: [dir.path("*.jsonl")], options: Self.fastOptions(inotify: true))
         try (lines[0..<100].joined(separator: "\n") + "\n").write(toFile: dir.path("late.jsonl"), atomically: false, encoding: .utf8)
         #expect(tail.waitFor(100))
         tail.finish()
@@ -345,10 +352,11 @@ final class LogWriter {
         let policy = dir.path("policy.yaml")
         try "version: 1\n".write(toFile: policy, atomically: true, encoding: .utf8)
         func lines(_ r: Range<Int>) -> ArraySlice<UInt8> {
-            Array(r.map { i in
-                #"{"timestamp":"2026-11-05T10:00:0\#(i)Z","level":"WARN","operation":"execute_tool","server_name":"mcp-files","client_ip":"203.0.113.9","request_id":"r-\#(i)","status_code":401,"error_code":"INVALID_API_KEY","api_key_id":"key_x"}"#
-                    + "\n"
-            }.joined().utf8)[...]
+            Array(
+                r.map { i in
+                    #"{"timestamp":"2026-11-05T10:00:0\#(i)Z","level":"WARN","operation":"execute_tool","server_name":"mcp-files","client_ip":"203.0.113.9","request_id":"r-\#(i)","status_code":401,"error_code":"INVALID_API_KEY","api_key_id":"key_x"}"#
+                        + "\n"
+                }.joined().utf8)[...]
         }
         func reloaded(_ tail: BackgroundTail) -> Bool {
             tail.reload.request()
@@ -358,12 +366,15 @@ final class LogWriter {
         }
         let writer = LogWriter(path: log)
         writer.write(lines(0..<3))
-        let tail = BackgroundTail(store: try FindingStore(path: db), patterns: [log], options: Self.fastOptions(inotify: true),
-                                  reloadPolicy: { try PolicyLoader.load(policy).usable() })
+        let tail = BackgroundTail(
+            store: try FindingStore(path: db), patterns: [log], options: Self.fastOptions(inotify: true),
+            reloadPolicy: { try PolicyLoader.load(policy).usable() })
         #expect(tail.waitFor(3))
-        try "version: 1\nallowlists:\n  - name: broken\n    servers: [\"mcp-*\"]\n    cidrs: [\"10.0.0.0/33\"]\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try "version: 1\nallowlists:\n  - name: broken\n    servers: [\"mcp-*\"]\n    cidrs: [\"10.0.0.0/33\"]\n".write(
+            toFile: policy, atomically: true, encoding: .utf8)
         #expect(reloaded(tail))
-        try "version: 1\nallowlists:\n  - name: internal\n    servers: [\"mcp-*\"]\n    cidrs: [\"10.0.0.0/8\"]\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try "version: 1\nallowlists:\n  - name: internal\n    servers: [\"mcp-*\"]\n    cidrs: [\"10.0.0.0/8\"]\n".write(
+            toFile: policy, atomically: true, encoding: .utf8)
         #expect(reloaded(tail))
         writer.write(lines(3..<6))
         #expect(tail.waitFor(6))

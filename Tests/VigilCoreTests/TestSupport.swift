@@ -1,9 +1,13 @@
 import Foundation
+
 @testable import VigilCore
 
 /// Decodes one line with a fresh decoder of `format`; returns the result and the event.
-func decodeLine(_ text: String, _ format: LogFormat, year: Int? = 2026, anchor: Int64 = EventTime.millis(year: 2026, month: 11, day: 29, hour: 0, minute: 0, second: 0),
-                symbols: SymbolTable = SymbolTable()) -> (DecodeResult, Event, SymbolTable) {
+func decodeLine(
+    _ text: String, _ format: LogFormat, year: Int? = 2026,
+    anchor: Int64 = EventTime.millis(year: 2026, month: 11, day: 29, hour: 0, minute: 0, second: 0),
+    symbols: SymbolTable = SymbolTable()
+) -> (DecodeResult, Event, SymbolTable) {
     let decoder = DecodeContext(symbols: symbols, yearAnchor: anchor, fixedYear: year).makeDecoder(format)!
     var e = Event()
     var t = text
@@ -46,7 +50,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
 /// Runs the built `vigil` binary; returns exit status, stdout and stderr.
 @discardableResult
-func runVigil(_ args: [String], stdin: Data? = nil, cwd: URL = packageRoot, tool: String = "vigil") throws -> (status: Int32, out: String, err: String) {
+func runVigil(
+    _ args: [String], stdin: Data? = nil, cwd: URL = packageRoot, tool: String = "vigil"
+) throws -> (status: Int32, out: String, err: String) {
     let candidates = [
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(tool),
         packageRoot.appendingPathComponent(".build/debug/\(tool)"),
@@ -83,8 +89,10 @@ final class DetectorHarness {
         context.inputNames = ["test.log"]
     }
 
-    func feed(_ time: String, ip: String, server: String? = nil, _ outcome: Outcome, attempts: UInt32 = 1,
-              key: String? = nil, user: String? = nil, status: Int32 = 0) {
+    func feed(
+        _ time: String, ip: String, server: String? = nil, _ outcome: Outcome, attempts: UInt32 = 1,
+        key: String? = nil, user: String? = nil, status: Int32 = 0
+    ) {
         var e = Event()
         e.status = status
         e.time = ms(time)

@@ -31,7 +31,9 @@ package final class AlertDispatcher: @unchecked Sendable {
     private var stopDeadline: Date?
     private var running = 0
 
-    package init(store: any AlertOutbox, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")) {
+    package init(
+        store: any AlertOutbox, sinks: [any AlertSink], options: Options = Options(), logger: Logger = Logger(label: "vigil.alert")
+    ) {
         self.store = store
         self.sinks = sinks
         self.options = options
@@ -102,7 +104,7 @@ package final class AlertDispatcher: @unchecked Sendable {
                 due = []
             }
             if due.isEmpty {
-                if stopping { return }   // nothing due: done (retries wait for the next start)
+                if stopping { return }  // nothing due: done (retries wait for the next start)
                 var wait = options.idlePoll
                 if let next = try? store.nextDeliveryDue(sink: sink.name) { wait = min(wait, max(next - now, 10)) }
                 condition.lock()
@@ -135,8 +137,11 @@ package final class AlertDispatcher: @unchecked Sendable {
                     try store.recordDelivery(sink: sink.name, alertIDs: ids, status: "failed", nextAttemptAt: now, error: reason, now: now)
                 } else {
                     let backoff = min(options.initialBackoff << Int64(min(attempts - 1, 30)), options.maxBackoff)
-                    logger.warning("alert sink \(sink.name): \(reason); retrying in \(backoff / 1000) s (attempt \(attempts) of \(options.maxAttempts))")
-                    try store.recordDelivery(sink: sink.name, alertIDs: ids, status: "pending", nextAttemptAt: now + backoff, error: reason, now: now)
+                    logger.warning(
+                        "alert sink \(sink.name): \(reason); retrying in \(backoff / 1000) s (attempt \(attempts) of \(options.maxAttempts))"
+                    )
+                    try store.recordDelivery(
+                        sink: sink.name, alertIDs: ids, status: "pending", nextAttemptAt: now + backoff, error: reason, now: now)
                 }
             }
         } catch {

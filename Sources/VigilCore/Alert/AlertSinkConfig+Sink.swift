@@ -4,16 +4,20 @@ import Foundation
 /// the sinks are the alerting stage, which may know the configuration but not the reverse.
 extension AlertSinkConfig {
     /// The sink, with its URL checked (and read from the environment when so configured).
-    package func makeSink(timeout: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any AlertSink {
+    package func makeSink(
+        timeout: TimeInterval, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> any AlertSink {
         if kind == .stdout { return StdoutAlertSink() }
         var text = url
         if let env = urlEnv {
             guard let value = environment[env], !value.isEmpty else {
-                throw VigilError.usage("alert sink \(name): environment variable \(env) (url_env) is not set; export it with the \(kind.rawValue) URL")
+                throw VigilError.usage(
+                    "alert sink \(name): environment variable \(env) (url_env) is not set; export it with the \(kind.rawValue) URL")
             }
             text = value
         }
-        guard let text, let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil else {
+        guard let text, let u = URL(string: text), let scheme = u.scheme?.lowercased(), scheme == "http" || scheme == "https", u.host != nil
+        else {
             throw VigilError.usage("alert sink \(name): `\(url ?? "")` is not an http(s) URL")
         }
         switch kind {

@@ -26,7 +26,9 @@ package struct HTTPAlertSink: AlertSink {
 
     package func deliver(_ alerts: [AlertDelivery]) -> AlertSinkResult {
         if format == .alertmanager {
-            guard let body = try? JSONSerialization.data(withJSONObject: alerts.map(HTTPAlertSink.alertmanagerAlert), options: [.sortedKeys]) else {
+            guard
+                let body = try? JSONSerialization.data(withJSONObject: alerts.map(HTTPAlertSink.alertmanagerAlert), options: [.sortedKeys])
+            else {
                 return .reject("cannot encode alerts")
             }
             return poster.post(json: body)
@@ -34,7 +36,9 @@ package struct HTTPAlertSink: AlertSink {
         for a in alerts {
             let body: Data
             if format == .slack {
-                guard let encoded = try? JSONSerialization.data(withJSONObject: ["text": HTTPAlertSink.slackText(a)]) else { return .reject("cannot encode") }
+                guard let encoded = try? JSONSerialization.data(withJSONObject: ["text": HTTPAlertSink.slackText(a)]) else {
+                    return .reject("cannot encode")
+                }
                 body = encoded
             } else {
                 body = Data("{\"alert\":\"\(a.kind)\",\"finding\":\(a.payload),\"source\":\"vigil\"}".utf8)

@@ -93,8 +93,10 @@ package struct LintSettings: Sendable {
 /// Defaults follow the platform's log retention plan (§2.1.3): P1/P2 as ERROR logs (90 days),
 /// P3 as WARN (30 days), P4 as INFO (14 days); hourly counts 400 days for year-on-year trends.
 package struct RetentionSettings: Sendable, Equatable {
-    package var findings: [Severity: Int64] = [.p1: 90 * EventTime.day, .p2: 90 * EventTime.day,
-                                              .p3: 30 * EventTime.day, .p4: 14 * EventTime.day]
+    package var findings: [Severity: Int64] = [
+        .p1: 90 * EventTime.day, .p2: 90 * EventTime.day,
+        .p3: 30 * EventTime.day, .p4: 14 * EventTime.day,
+    ]
     var aggregates: Int64 = 400 * EventTime.day
     /// Suppressions are kept this long after they end, so reports still explain old findings.
     package var suppressions: Int64 = 90 * EventTime.day

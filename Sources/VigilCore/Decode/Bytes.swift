@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Small byte-matching helpers for decoders. All work on a buffer view without copying.

@@ -26,7 +26,8 @@ final class CombinedLogDecoder: LineDecoder {
         guard let sp2 = b.index(of: 0x20, from: sp1 + 1, to: bracket - 1) else { return .malformed("not an access log line") }
         let user = b.slice(sp2 + 1, bracket - 1)
         guard let closeBracket = b.index(of: UInt8(ascii: "]"), from: bracket),
-              let time = parseCLFTime(b.slice(bracket + 1, closeBracket)) else {
+            let time = parseCLFTime(b.slice(bracket + 1, closeBracket))
+        else {
             return .malformed("bad time in access log line")
         }
         e.time = time
@@ -64,12 +65,14 @@ final class CombinedLogDecoder: LineDecoder {
     /// `10/Oct/2026:13:55:36 -0700`
     private func parseCLFTime(_ t: UnsafeRawBufferPointer) -> Int64? {
         guard t.count >= 20, let d = t.decimal(0, 2), t[2] == UInt8(ascii: "/"),
-              let mo = EventTime.month(t[3], t[4], t[5]), t[6] == UInt8(ascii: "/"), let y = t.decimal(7, 11),
-              t[11] == 58, let h = t.decimal(12, 14), t[14] == 58, let mi = t.decimal(15, 17), t[17] == 58,
-              let s = t.decimal(18, 20), d >= 1, d <= EventTime.daysInMonth(y, mo), h < 24, mi < 60, s <= 60 else { return nil }
+            let mo = EventTime.month(t[3], t[4], t[5]), t[6] == UInt8(ascii: "/"), let y = t.decimal(7, 11),
+            t[11] == 58, let h = t.decimal(12, 14), t[14] == 58, let mi = t.decimal(15, 17), t[17] == 58,
+            let s = t.decimal(18, 20), d >= 1, d <= EventTime.daysInMonth(y, mo), h < 24, mi < 60, s <= 60
+        else { return nil }
         var offset = 0
         if t.count >= 26, t[20] == 0x20, t[21] == UInt8(ascii: "+") || t[21] == UInt8(ascii: "-"),
-           let oh = t.decimal(22, 24), let om = t.decimal(24, 26) {
+            let oh = t.decimal(22, 24), let om = t.decimal(24, 26)
+        {
             offset = (oh * 60 + om) * (t[21] == UInt8(ascii: "-") ? -1 : 1)
         }
         return EventTime.millis(year: y, month: mo, day: d, hour: h, minute: mi, second: min(s, 59)) - Int64(offset) * EventTime.minute

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Walks the top-level fields of one JSON object on one line, in a single pass over the bytes.
@@ -161,7 +161,12 @@ package struct JSONObjectScanner {
             while index < bytes.count {
                 let byte = bytes[index]
                 if (byte >= 48 && byte <= 57) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-                    || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") { index += 1 } else { break }
+                    || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
+                {
+                    index += 1
+                } else {
+                    break
+                }
             }
             return .number(start: start, end: index)
         case UInt8(ascii: "n"):

@@ -12,8 +12,10 @@ package struct JSONTextBuffer {
     /// Calls `body` with the text of `string` (a span of `line`). Throws for an invalid escape
     /// (`bad escape`, `bad \u escape`); a lone UTF-16 surrogate becomes U+FFFD.
     @inline(__always)
-    package mutating func withText<Result>(_ string: JSONStringSpan, in line: UnsafeRawBufferPointer,
-                                           _ body: (UnsafeRawBufferPointer) -> Result) throws(JSONScanError) -> Result {
+    package mutating func withText<Result>(
+        _ string: JSONStringSpan, in line: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) throws(JSONScanError) -> Result {
         if !string.hasEscapes { return body(line.slice(string.start, string.end)) }
         let count = try unescape(string, in: line)
         return storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
@@ -29,9 +31,11 @@ package struct JSONTextBuffer {
             var written = 0
             func put(_ byte: UInt8) { output[written] = byte; written += 1 }
             func putScalar(_ scalar: UInt32) {
-                if scalar < 0x80 { put(UInt8(scalar)) }
-                else if scalar < 0x800 { put(UInt8(0xc0 | (scalar >> 6))); put(UInt8(0x80 | (scalar & 0x3f))) }
-                else if scalar < 0x10000 {
+                if scalar < 0x80 {
+                    put(UInt8(scalar))
+                } else if scalar < 0x800 {
+                    put(UInt8(0xc0 | (scalar >> 6))); put(UInt8(0x80 | (scalar & 0x3f)))
+                } else if scalar < 0x10000 {
                     put(UInt8(0xe0 | (scalar >> 12))); put(UInt8(0x80 | ((scalar >> 6) & 0x3f))); put(UInt8(0x80 | (scalar & 0x3f)))
                 } else {
                     put(UInt8(0xf0 | (scalar >> 18))); put(UInt8(0x80 | ((scalar >> 12) & 0x3f)))
@@ -72,7 +76,8 @@ package struct JSONTextBuffer {
                     var scalar = try hex4(index)
                     index += 4
                     if scalar >= 0xd800 && scalar < 0xdc00, index + 6 <= string.end,
-                       line[index] == UInt8(ascii: "\\"), line[index + 1] == UInt8(ascii: "u") {
+                        line[index] == UInt8(ascii: "\\"), line[index + 1] == UInt8(ascii: "u")
+                    {
                         let low = try hex4(index + 2)
                         if low >= 0xdc00 && low < 0xe000 {
                             scalar = 0x10000 + ((scalar - 0xd800) << 10) + (low - 0xdc00)

@@ -26,20 +26,35 @@ final class MCPJSONDecoder: LineDecoder {
             case 5: self = name.hasPrefix("level") ? .level : .other
             case 7: self = name.hasPrefix("user_id") ? .userID : .other
             case 9:
-                if name.hasPrefix("timestamp") { self = .timestamp }
-                else if name.hasPrefix("operation") { self = .operation }
-                else if name.hasPrefix("tool_name") { self = .tool }
-                else if name.hasPrefix("client_ip") { self = .clientIP }
-                else { self = .other }
+                if name.hasPrefix("timestamp") {
+                    self = .timestamp
+                } else if name.hasPrefix("operation") {
+                    self = .operation
+                } else if name.hasPrefix("tool_name") {
+                    self = .tool
+                } else if name.hasPrefix("client_ip") {
+                    self = .clientIP
+                } else {
+                    self = .other
+                }
             case 10:
-                if name.hasPrefix("request_id") { self = .requestID }
-                else if name.hasPrefix("error_code") { self = .errorCode }
-                else if name.hasPrefix("api_key_id") { self = .apiKeyID }
-                else { self = .other }
+                if name.hasPrefix("request_id") {
+                    self = .requestID
+                } else if name.hasPrefix("error_code") {
+                    self = .errorCode
+                } else if name.hasPrefix("api_key_id") {
+                    self = .apiKeyID
+                } else {
+                    self = .other
+                }
             case 11:
-                if name.hasPrefix("server_name") { self = .serverName }
-                else if name.hasPrefix("status_code") { self = .statusCode }
-                else { self = .other }
+                if name.hasPrefix("server_name") {
+                    self = .serverName
+                } else if name.hasPrefix("status_code") {
+                    self = .statusCode
+                } else {
+                    self = .other
+                }
             case 12: self = name.hasPrefix("resource_uri") ? .resourceURI : .other
             default: self = .other
             }
@@ -85,8 +100,10 @@ final class MCPJSONDecoder: LineDecoder {
     // MARK: fields
 
     @inline(__always)
-    private func assign(_ field: JSONField, _ line: UnsafeRawBufferPointer, _ event: inout Event,
-                        _ facts: inout LineFacts) throws(JSONScanError) {
+    private func assign(
+        _ field: JSONField, _ line: UnsafeRawBufferPointer, _ event: inout Event,
+        _ facts: inout LineFacts
+    ) throws(JSONScanError) {
         let value = field.value
         switch try text.withText(field.key, in: line, { Field(name: $0) }) {
         case .tool:
@@ -107,8 +124,11 @@ final class MCPJSONDecoder: LineDecoder {
         case .clientIP:
             if case let .string(string) = value {
                 try text.withText(string, in: line) { client in
-                    if let address = IPAddress.parse(client) { event.clientIP = address }
-                    else if !client.isEmpty { event.remoteHost = symbols.intern(client) }
+                    if let address = IPAddress.parse(client) {
+                        event.clientIP = address
+                    } else if !client.isEmpty {
+                        event.remoteHost = symbols.intern(client)
+                    }
                 }
             }
         case .requestID:
@@ -187,14 +207,14 @@ extension Outcome {
     init(errorCode b: UnsafeRawBufferPointer) {
         switch String(decoding: b, as: UTF8.self).uppercased() {
         case "INVALID_API_KEY", "AUTH_FAILED", "MISSING_CREDENTIALS", "UNAUTHORIZED", "UNAUTHENTICATED",
-             "AUTHENTICATION_FAILED", "EXPIRED_API_KEY", "INVALID_TOKEN":
+            "AUTHENTICATION_FAILED", "EXPIRED_API_KEY", "INVALID_TOKEN":
             self = .authFailure
         case "FORBIDDEN", "PERMISSION_DENIED", "KEY_REVOKED", "ACCESS_DENIED", "NOT_ALLOWED":
             self = .forbidden
         case "RATE_LIMITED", "RATE_LIMIT_EXCEEDED", "TOO_MANY_REQUESTS", "QUOTA_EXCEEDED":
             self = .rateLimited
         case "VALIDATION_ERROR", "INVALID_PARAMS", "INVALID_INPUT", "INVALID_REQUEST", "INVALID_ARGUMENT",
-             "BAD_REQUEST":
+            "BAD_REQUEST":
             self = .invalidInput
         default:
             self = .error

@@ -28,9 +28,10 @@ final class SSHDDecoder: LineDecoder {
             messages.skipLine()
             return .ignored
         }
-        return messages.decode(message: line.slice(envelope.messageStart, line.count), time: envelope.time,
-                               host: line.slice(envelope.host.lowerBound, envelope.host.upperBound), pid: envelope.pid,
-                               into: &event)
+        return messages.decode(
+            message: line.slice(envelope.messageStart, line.count), time: envelope.time,
+            host: line.slice(envelope.host.lowerBound, envelope.host.upperBound), pid: envelope.pid,
+            into: &event)
     }
 
     func saveState(beforeLastLine: Bool) -> Data? {

@@ -48,8 +48,10 @@ final class SSHDMessageParser {
 
     /// Decodes one sshd `message` logged at `time` by process `pid` on `host` (the connection
     /// is host + pid). Resets `event` first.
-    func decode(message: UnsafeRawBufferPointer, time: Int64, host: UnsafeRawBufferPointer, pid: Int,
-                into event: inout Event) -> DecodeResult {
+    func decode(
+        message: UnsafeRawBufferPointer, time: Int64, host: UnsafeRawBufferPointer, pid: Int,
+        into event: inout Event
+    ) -> DecodeResult {
         event = Event()
         event.time = time
         undo = nil
@@ -74,7 +76,9 @@ final class SSHDMessageParser {
 
     // MARK: messages
 
-    private func decodeMessage(_ message: UnsafeRawBufferPointer, _ event: inout Event, connectionKey: UInt64, repeated: UInt32) -> DecodeResult {
+    private func decodeMessage(
+        _ message: UnsafeRawBufferPointer, _ event: inout Event, connectionKey: UInt64, repeated: UInt32
+    ) -> DecodeResult {
         if message.hasPrefix("Failed ") {
             // Failed <method> for [invalid user ]<user> from <ip> port <port> ssh2
             guard let (user, ip) = userAndAddress(message, afterPrefix: 7, methodFollows: true, event: &event) else {
@@ -106,7 +110,9 @@ final class SSHDMessageParser {
             // Invalid user <user> from <ip>[ port <port>]
             guard let from = message.findLast(" from ") else { return .malformed("unrecognized 'Invalid user' message") }
             let ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count
-            guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else { return .malformed("no address in 'Invalid user' message") }
+            guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else {
+                return .malformed("no address in 'Invalid user' message")
+            }
             event.user = symbols.intern(message.slice(13, from))
             event.clientIP = ip
             event.operation = opInvalidUser
@@ -128,7 +134,11 @@ final class SSHDMessageParser {
                 let valueStart = rhost + 7
                 let valueEnd = message.index(of: 0x20, from: valueStart) ?? message.count
                 let value = message.slice(valueStart, valueEnd)
-                if let ip = IPAddress.parse(value) { event.clientIP = ip } else if !value.isEmpty { event.remoteHost = symbols.intern(value) }
+                if let ip = IPAddress.parse(value) {
+                    event.clientIP = ip
+                } else if !value.isEmpty {
+                    event.remoteHost = symbols.intern(value)
+                }
                 if let userAt = message.find(" user=", from: valueEnd) {
                     var userEnd = message.count
                     while userEnd > userAt + 6 && message[userEnd - 1] == 0x20 { userEnd -= 1 }
@@ -143,9 +153,9 @@ final class SSHDMessageParser {
             if repeated > 1 {
                 event.attempts = repeated
             } else if connection.invalidPending && !connection.pamPending {
-                event.attempts = 0   // same attempt as the "Invalid user" line before it
+                event.attempts = 0  // same attempt as the "Invalid user" line before it
             } else {
-                event.attempts = 1   // a new attempt (old PAM-only logs write no "Failed" line)
+                event.attempts = 1  // a new attempt (old PAM-only logs write no "Failed" line)
             }
             connection.pamPending = true
             connection.lastTime = event.time
@@ -155,7 +165,8 @@ final class SSHDMessageParser {
         if message.hasPrefix("message repeated ") {
             // message repeated N times: [ <message>]
             guard let space = message.index(of: 0x20, from: 17), let count = message.decimal(17, space),
-                  let open = message.find("[ ", from: space), let close = message.findLast("]"), close > open + 2 else {
+                let open = message.find("[ ", from: space), let close = message.findLast("]"), close > open + 2
+            else {
                 return .malformed("unrecognized 'message repeated' line")
             }
             let inner = message.slice(open + 2, close)
@@ -185,7 +196,8 @@ final class SSHDMessageParser {
         if message.hasPrefix("User "), let notAllowed = message.find(" not allowed because ") {
             // User <user> from <ip> not allowed because ...
             guard let from = message.findLast(" from ", before: notAllowed),
-                  let ip = IPAddress.parse(message.slice(from + 6, notAllowed)) else {
+                let ip = IPAddress.parse(message.slice(from + 6, notAllowed))
+            else {
                 return .malformed("unrecognized 'not allowed' message")
             }
             event.user = symbols.intern(message.slice(5, from))
@@ -200,11 +212,16 @@ final class SSHDMessageParser {
             // attempt itself was counted by its own lines; this one only tells it ended.
             let rest = prefix.utf8CodeUnitCount
             var userStart = rest
-            if message.hasPrefix("invalid user ", at: rest) { userStart = rest + 13 }
-            else if message.hasPrefix("authenticating user ", at: rest) { userStart = rest + 20 }
-            else { return .ignored }
+            if message.hasPrefix("invalid user ", at: rest) {
+                userStart = rest + 13
+            } else if message.hasPrefix("authenticating user ", at: rest) {
+                userStart = rest + 20
+            } else {
+                return .ignored
+            }
             guard let port = message.findLast(" port "), let space = message.findLast(" ", before: port, from: userStart),
-                  let ip = IPAddress.parse(message.slice(space + 1, port)) else { return .ignored }
+                let ip = IPAddress.parse(message.slice(space + 1, port))
+            else { return .ignored }
             event.user = symbols.intern(message.slice(userStart, space))
             event.clientIP = ip
             event.operation = opDisconnect
@@ -221,12 +238,15 @@ final class SSHDMessageParser {
 
     /// Parses `<method> for [invalid user ]<user> from <ip> port ...` (or without a method),
     /// reading the address from the right.
-    private func userAndAddress(_ message: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, event: inout Event) -> (Symbol, IPAddress)? {
+    private func userAndAddress(
+        _ message: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, event: inout Event
+    ) -> (Symbol, IPAddress)? {
         var cursor = afterPrefix
         if methodFollows {
             guard let space = message.index(of: 0x20, from: cursor) else { return nil }
             let method = message.slice(cursor, space)
-            event.operation = method.hasPrefix("password") ? opPassword : method.hasPrefix("publickey") ? opPublickey : symbols.intern(method)
+            event.operation =
+                method.hasPrefix("password") ? opPassword : method.hasPrefix("publickey") ? opPublickey : symbols.intern(method)
             guard message.hasPrefix(" for ", at: space) else { return nil }
             cursor = space + 5
         }
@@ -265,7 +285,8 @@ final class SSHDMessageParser {
         var state = connections
         if beforeLastLine, let undo { state[undo.key] = undo.previous }
         let list = state.map { key, connection in
-            Stored(server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: connection)
+            Stored(
+                server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: connection)
         }.sorted { ($0.server, $0.pid) < ($1.server, $1.pid) }
         return try? JSONEncoder.state.encode(StoredState(sweepBucket: sweepBucket, connections: list))
     }

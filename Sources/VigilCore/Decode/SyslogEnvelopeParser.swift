@@ -29,7 +29,8 @@ package struct SyslogEnvelopeParser {
         guard count > 16 else { return nil }
         if line[0] == UInt8(ascii: "<") {
             guard let close = line.index(of: UInt8(ascii: ">"), from: 1, to: min(count, 6)), close > 1,
-                  line.decimal(1, close) != nil else { return nil }
+                line.decimal(1, close) != nil
+            else { return nil }
             index = close + 1
             if index + 2 < count, line[index] == UInt8(ascii: "1"), line[index + 1] == 0x20 {
                 return parse5424(line, index + 2)
@@ -44,7 +45,8 @@ package struct SyslogEnvelopeParser {
             // RFC 3164: `Mmm dd hh:mm:ss[.fff]`. Written out here rather than in a function of
             // its own: the call and its optional tuple cost ~1.5% of sshd decoding.
             guard index + 15 <= count, let month = EventTime.month(line[index], line[index + 1], line[index + 2]),
-                  line[index + 3] == 0x20 else { return nil }
+                line[index + 3] == 0x20
+            else { return nil }
             let tens = line[index + 4], units = line[index + 5]
             let day: Int
             if tens == 0x20 {
@@ -55,9 +57,10 @@ package struct SyslogEnvelopeParser {
                 day = value
             }
             guard line[index + 6] == 0x20, let hour = line.decimal(index + 7, index + 9), line[index + 9] == 58,
-                  let minute = line.decimal(index + 10, index + 12), line[index + 12] == 58,
-                  let second = line.decimal(index + 13, index + 15), hour < 24, minute < 60, second <= 60,
-                  day >= 1, day <= 31 else { return nil }
+                let minute = line.decimal(index + 10, index + 12), line[index + 12] == 58,
+                let second = line.decimal(index + 13, index + 15), hour < 24, minute < 60, second <= 60,
+                day >= 1, day <= 31
+            else { return nil }
             index += 15
             // Optional fraction, as some daemons write "Nov  3 07:01:02.123".
             var fraction = 0
@@ -87,8 +90,9 @@ package struct SyslogEnvelopeParser {
             programEnd = open
             pid = line.decimal(open + 1, colon - 1) ?? 0
         }
-        return SyslogEnvelope(time: time, host: hostStart..<hostEnd, program: tagStart..<programEnd, pid: pid,
-                              messageStart: min(colon + 2, count))
+        return SyslogEnvelope(
+            time: time, host: hostStart..<hostEnd, program: tagStart..<programEnd, pid: pid,
+            messageStart: min(colon + 2, count))
     }
 
     /// `<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`, from after the version's space.
@@ -128,8 +132,9 @@ package struct SyslogEnvelopeParser {
         if index < count && line[index] == 0x20 { index += 1 }
         // Optional UTF-8 BOM.
         if index + 3 <= count, line[index] == 0xef, line[index + 1] == 0xbb, line[index + 2] == 0xbf { index += 3 }
-        return SyslogEnvelope(time: time, host: host, program: app, pid: line.decimal(procid.lowerBound, procid.upperBound) ?? 0,
-                              messageStart: index)
+        return SyslogEnvelope(
+            time: time, host: host, program: app, pid: line.decimal(procid.lowerBound, procid.upperBound) ?? 0,
+            messageStart: index)
     }
 
     /// RFC 3164 stamps carry no year: take the anchor's year, or the year before when that would
@@ -140,7 +145,8 @@ package struct SyslogEnvelopeParser {
         }
         let time = EventTime.millis(year: anchorYear, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
         if time > yearAnchor + EventTime.day {
-            return EventTime.millis(year: anchorYear - 1, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
+            return EventTime.millis(
+                year: anchorYear - 1, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
         }
         return time
     }

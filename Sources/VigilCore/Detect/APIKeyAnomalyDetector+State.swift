@@ -35,7 +35,9 @@ extension APIKeyAnomalyDetector {
             }
             let tools = k.known.entries(.tool)
             w.u8(UInt8(tools.count))
-            for e in tools { w.string(context.string(Symbol(id: UInt32(truncatingIfNeeded: e.value))) ?? ""); w.u32(e.first); w.u32(e.last) }
+            for e in tools {
+                w.string(context.string(Symbol(id: UInt32(truncatingIfNeeded: e.value))) ?? ""); w.u32(e.first); w.u32(e.last)
+            }
             if let p = k.place {
                 w.u8(1); w.f64(p.lat); w.f64(p.lon); w.i64(p.time); w.string(p.city ?? "")
             } else {

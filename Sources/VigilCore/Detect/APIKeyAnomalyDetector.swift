@@ -159,8 +159,10 @@ final class APIKeyAnomalyDetector: Detector {
             let country = APIKeyAnomalyDetector.countryName(geo.country)
             fire(.newCountry, key: event.apiKey, keyState, event, context) { f in
                 f.evidence.attributes["new_country"] = country
-                f.evidence.attributes["known_countries"] = keyState.known.values(.country).compactMap { APIKeyAnomalyDetector.countryName(UInt16($0)) }
-                    .filter { $0 != country }.sorted().joined(separator: ", ")
+                f.evidence.attributes["known_countries"] = keyState.known.values(.country).compactMap {
+                    APIKeyAnomalyDetector.countryName(UInt16($0))
+                }
+                .filter { $0 != country }.sorted().joined(separator: ", ")
                 return "API key \(f.subject) used from \(country ?? "?") for the first time (\(ip))"
             }
         }
@@ -184,7 +186,8 @@ final class APIKeyAnomalyDetector: Detector {
                         f.evidence.attributes["speed_kmh"] = String(Int(km / hours))
                         f.evidence.attributes["from"] = "\(prev.city ?? "?") at \(EventTime.format(prev.time))"
                         f.evidence.attributes["to"] = "\(city ?? "?") at \(EventTime.format(event.time))"
-                        return "API key \(f.subject) used \(Int(km)) km apart within \(DurationText.format(event.time - prev.time)) (\(Int(km / hours)) km/h)"
+                        return
+                            "API key \(f.subject) used \(Int(km)) km apart within \(DurationText.format(event.time - prev.time)) (\(Int(km / hours)) km/h)"
                     }
                 }
             }
@@ -214,8 +217,10 @@ final class APIKeyAnomalyDetector: Detector {
     }
 
     /// Raises a finding; `describe` fills in evidence and returns the message.
-    func fire(_ rule: Rule, key: Symbol, _ k: KeyState, time: Int64, sample: SampleRef?, again: Bool = false, _ context: DetectionContext,
-              describe: (inout Finding) -> String) {
+    func fire(
+        _ rule: Rule, key: Symbol, _ k: KeyState, time: Int64, sample: SampleRef?, again: Bool = false, _ context: DetectionContext,
+        describe: (inout Finding) -> String
+    ) {
         let low = rule == .newNetwork || rule == .newTool
         // Only a serious rule (or an authentication failure) raises another: a new network and
         // a new tool on the same day are still everyday churn.
@@ -226,16 +231,20 @@ final class APIKeyAnomalyDetector: Detector {
         if combined { severity = low ? settings.severity : settings.combinedSeverity }
         k.recentRules.removeAll { time - $0.time > EventTime.day || $0.rule == rule.index }
         k.recentRules.append((rule.index, time))
-        context.findings.report(detector: name, rule: rule.rawValue, subject: .apiKey(key), severity: severity, server: sample?.server ?? .none,
-                                time: time, cooldown: settings.cooldown) { f, isNew in
+        context.findings.report(
+            detector: name, rule: rule.rawValue, subject: .apiKey(key), severity: severity, server: sample?.server ?? .none,
+            time: time, cooldown: settings.cooldown
+        ) { f, isNew in
             if !again || isNew {
                 f.count += 1
                 if let sample { context.note(sample, in: &f) }
             }
-            f.evidence.attributes["history"] = String(format: "%.1f days, %lld requests", Double(time - k.firstSeen) / Double(EventTime.day), k.total)
+            f.evidence.attributes["history"] = String(
+                format: "%.1f days, %lld requests", Double(time - k.firstSeen) / Double(EventTime.day), k.total)
             if combined {
                 let names = others.map { Rule.allCases[Int($0.rule)].rawValue }
-                f.evidence.attributes["combined_with"] = (Set(names).sorted() + (k.lastAuthFailure > 0 && time - k.lastAuthFailure <= EventTime.day ? ["auth_failure"] : []))
+                f.evidence.attributes["combined_with"] =
+                    (Set(names).sorted() + (k.lastAuthFailure > 0 && time - k.lastAuthFailure <= EventTime.day ? ["auth_failure"] : []))
                     .joined(separator: ", ")
             }
             f.message = describe(&f)
@@ -292,11 +301,15 @@ final class APIKeyAnomalyDetector: Detector {
                         note(test, k, hour: hour, in: &f)
                         f.evidence.attributes["judged"] = k.volumeFired ? "during the hour, then again at its end" : "at the hour's end"
                         // The day before and the anomalous hour, for "requests against baseline" charts.
-                        let series = k.recent.hours.suffix(KeyState.recentHours - 1) + [RecentHour(hour: hour, observed: k.count, expected: expected)]
+                        let series =
+                            k.recent.hours.suffix(KeyState.recentHours - 1) + [
+                                RecentHour(hour: hour, observed: k.count, expected: expected)
+                            ]
                         f.evidence.attributes["series_hours"] = series.map { String($0.hour) }.joined(separator: ",")
                         f.evidence.attributes["series_observed"] = series.map { String($0.observed) }.joined(separator: ",")
                         f.evidence.attributes["series_expected"] = series.map { String(format: "%.1f", $0.expected) }.joined(separator: ",")
-                        return "API key \(f.subject) made \(k.count) requests in an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected))"
+                        return
+                            "API key \(f.subject) made \(k.count) requests in an hour, \(String(format: "%.0f", observed / expected))× its usual \(String(format: "%.1f", expected))"
                     }
                 }
             } else if !warmed && k.count >= settings.staticHourlyFloor {
@@ -315,7 +328,8 @@ final class APIKeyAnomalyDetector: Detector {
                 fire(.errorRatio, key: key, k, time: k.lastTime, sample: sample, context) { f in
                     f.evidence.attributes["observed_share"] = String(format: "%.1f%%", share * 100)
                     f.evidence.attributes["baseline_share"] = String(format: "%.2f%% over %d hours", k.errorMean * 100, k.errorHours)
-                    return "API key \(f.subject): \(String(format: "%.0f", share * 100))% of \(k.count) requests failed or were refused in an hour (usually \(String(format: "%.1f", k.errorMean * 100))%)"
+                    return
+                        "API key \(f.subject): \(String(format: "%.0f", share * 100))% of \(k.count) requests failed or were refused in an hour (usually \(String(format: "%.1f", k.errorMean * 100))%)"
                 }
             }
             if k.count >= 5 && !errorAnomalous {
@@ -378,7 +392,8 @@ final class APIKeyAnomalyDetector: Detector {
     /// test at the hour's end); `.max` for a key without 24 judged hours of baseline.
     private func earliestVolumeCheck(_ k: KeyState) -> UInt32 {
         guard k.levelHours >= 24 else { return .max }
-        let floor = max(Double(settings.minCount), (settings.ratio * expectedVolume(k, hour: openHour, factor: openFactor())).rounded(.up), 1)
+        let floor = max(
+            Double(settings.minCount), (settings.ratio * expectedVolume(k, hour: openHour, factor: openFactor())).rounded(.up), 1)
         return floor >= Double(UInt32.max) ? .max : UInt32(floor)
     }
 
@@ -396,14 +411,16 @@ final class APIKeyAnomalyDetector: Detector {
         guard isWarm(k, at: time) else { k.volumeCheckAt = later; return }
         let hour = openHour
         let factor = openFactor()
-        let test = volumeTest(k, count: count, expected: expectedVolume(k, hour: hour, factor: factor), level: decayedLevel(k, hour: hour), factor: factor)
+        let test = volumeTest(
+            k, count: count, expected: expectedVolume(k, hour: hour, factor: factor), level: decayedLevel(k, hour: hour), factor: factor)
         guard test.p < settings.pValue else { k.volumeCheckAt = later; return }
         k.volumeFired = true
         k.volumeCheckAt = .max
         fire(.volume, key: key, k, time: time, sample: sample(of: k), context) { f in
             note(test, k, hour: hour, in: &f)
             f.evidence.attributes["judged"] = "during the hour, at \(count) requests (\(EventTime.format(time)))"
-            return "API key \(f.subject) made \(count) requests in the first \((time - hour * EventTime.hour) / EventTime.minute) minutes of an hour, \(String(format: "%.0f", Double(count) / test.expected))× its usual \(String(format: "%.1f", test.expected)) for a whole hour"
+            return
+                "API key \(f.subject) made \(count) requests in the first \((time - hour * EventTime.hour) / EventTime.minute) minutes of an hour, \(String(format: "%.0f", Double(count) / test.expected))× its usual \(String(format: "%.1f", test.expected)) for a whole hour"
         }
     }
 
@@ -430,8 +447,9 @@ final class APIKeyAnomalyDetector: Detector {
         f.evidence.attributes["expected"] = String(format: "%.1f", t.expected)
         f.evidence.attributes["p_value"] = String(format: "%.1e", t.p)
         f.evidence.attributes["score"] = String(format: "%.1f× expected", Double(t.observed) / t.expected)
-        f.evidence.attributes["baseline"] = String(format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
-                                                   t.level, k.levelHours, t.factor, t.phi)
+        f.evidence.attributes["baseline"] = String(
+            format: "EWMA level %.2f/h over %d hours × fleet hour/weekday profile %.2f; dispersion %.1f",
+            t.level, k.levelHours, t.factor, t.phi)
         f.evidence.attributes["hour"] = EventTime.format(hour * EventTime.hour)
         f.evidence.counts["observed"] = max(f.evidence.counts["observed"] ?? 0, Int(t.observed))
     }
@@ -470,23 +488,27 @@ final class APIKeyAnomalyDetector: Detector {
 extension APIKeyAnomalyDetector {
     /// The policy's `detectors.api_key_anomaly`.
     static var descriptor: DetectorDescriptor {
-        DetectorDescriptor(name: DetectorSettings.APIKeyAnomaly.detectorName, settings: [
-            .flag("enabled", \.apiKeyAnomaly.enabled),
-            .severity("severity", \.apiKeyAnomaly.severity),
-            .severity("combined_severity", \.apiKeyAnomaly.combinedSeverity),
-            .duration("warmup", \.apiKeyAnomaly.warmup),
-            .count("warmup_requests", \.apiKeyAnomaly.warmupRequests),
-            .number("p_value", \.apiKeyAnomaly.pValue),
-            .number("ratio", \.apiKeyAnomaly.ratio),
-            .count("min_count", \.apiKeyAnomaly.minCount),
-            .count("static_hourly_floor", \.apiKeyAnomaly.staticHourlyFloor),
-            .number("travel_speed_kmh", \.apiKeyAnomaly.travelSpeedKmh),
-            .number("travel_km", \.apiKeyAnomaly.travelKm),
-            .duration("cooldown", \.apiKeyAnomaly.cooldown),
-            .severity("low_severity", \.apiKeyAnomaly.lowSeverity),
-            .duration("forget", \.apiKeyAnomaly.forget),
-        ]) { policy, enricher in
-            policy.detectors.apiKeyAnomaly.enabled ? APIKeyAnomalyDetector(settings: policy.detectors.apiKeyAnomaly, enricher: enricher) : nil
+        DetectorDescriptor(
+            name: DetectorSettings.APIKeyAnomaly.detectorName,
+            settings: [
+                .flag("enabled", \.apiKeyAnomaly.enabled),
+                .severity("severity", \.apiKeyAnomaly.severity),
+                .severity("combined_severity", \.apiKeyAnomaly.combinedSeverity),
+                .duration("warmup", \.apiKeyAnomaly.warmup),
+                .count("warmup_requests", \.apiKeyAnomaly.warmupRequests),
+                .number("p_value", \.apiKeyAnomaly.pValue),
+                .number("ratio", \.apiKeyAnomaly.ratio),
+                .count("min_count", \.apiKeyAnomaly.minCount),
+                .count("static_hourly_floor", \.apiKeyAnomaly.staticHourlyFloor),
+                .number("travel_speed_kmh", \.apiKeyAnomaly.travelSpeedKmh),
+                .number("travel_km", \.apiKeyAnomaly.travelKm),
+                .duration("cooldown", \.apiKeyAnomaly.cooldown),
+                .severity("low_severity", \.apiKeyAnomaly.lowSeverity),
+                .duration("forget", \.apiKeyAnomaly.forget),
+            ]
+        ) { policy, enricher in
+            policy.detectors.apiKeyAnomaly.enabled
+                ? APIKeyAnomalyDetector(settings: policy.detectors.apiKeyAnomaly, enricher: enricher) : nil
         }
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The policy's allowlists compiled for the hot path.
@@ -84,8 +84,10 @@ final class AllowlistMatcher {
             }
             for e in a.asns { asns[e.value] = max(asns[e.value] ?? .min, a.effectiveExpiry(e.expires)) }
         }
-        profiles.append(Profile(ranges: AddressRangeSet(blocks), countries: countries, asns: asns, names: members.map { allowlists[$0].name },
-                                label: members.map { allowlists[$0].name }.joined(separator: ", ")))
+        profiles.append(
+            Profile(
+                ranges: AddressRangeSet(blocks), countries: countries, asns: asns, names: members.map { allowlists[$0].name },
+                label: members.map { allowlists[$0].name }.joined(separator: ", ")))
         profileByMembers[members] = profiles.count - 1
         return profiles.count - 1
     }

@@ -32,8 +32,10 @@ final class AllowlistViolationDetector: Detector {
         guard case let .violation(p) = matcher.check(ip, server: event.server, time: event.time, symbols: context.symbols) else { return }
         let rule = accepted ? "success_outside_allowlist" : "outside_allowlist"
         let profile = matcher.profiles[p]
-        context.findings.report(detector: name, rule: rule, subject: .ip(ip), severity: accepted ? settings.successSeverity : settings.severity,
-                                server: event.server, time: event.time, cooldown: settings.cooldown) { f, _ in
+        context.findings.report(
+            detector: name, rule: rule, subject: .ip(ip), severity: accepted ? settings.successSeverity : settings.severity,
+            server: event.server, time: event.time, cooldown: settings.cooldown
+        ) { f, _ in
             f.count += occurrences
             context.note(event, in: &f)
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
@@ -60,15 +62,19 @@ final class AllowlistViolationDetector: Detector {
 extension AllowlistViolationDetector {
     /// The policy's `detectors.allowlist_violation`; built only when the policy has allowlists.
     static var descriptor: DetectorDescriptor {
-        DetectorDescriptor(name: DetectorSettings.AllowlistViolation.detectorName, settings: [
-            .flag("enabled", \.allowlistViolation.enabled),
-            .severity("severity", \.allowlistViolation.severity),
-            .severity("success_severity", \.allowlistViolation.successSeverity),
-            .duration("cooldown", \.allowlistViolation.cooldown),
-        ]) { policy, enricher in
+        DetectorDescriptor(
+            name: DetectorSettings.AllowlistViolation.detectorName,
+            settings: [
+                .flag("enabled", \.allowlistViolation.enabled),
+                .severity("severity", \.allowlistViolation.severity),
+                .severity("success_severity", \.allowlistViolation.successSeverity),
+                .duration("cooldown", \.allowlistViolation.cooldown),
+            ]
+        ) { policy, enricher in
             guard policy.detectors.allowlistViolation.enabled, !policy.allowlists.isEmpty else { return nil }
-            return AllowlistViolationDetector(settings: policy.detectors.allowlistViolation,
-                                              matcher: AllowlistMatcher(allowlists: policy.allowlists, enricher: enricher))
+            return AllowlistViolationDetector(
+                settings: policy.detectors.allowlistViolation,
+                matcher: AllowlistMatcher(allowlists: policy.allowlists, enricher: enricher))
         }
     }
 }

@@ -63,8 +63,10 @@ final class AuthFailureBurstDetector: Detector {
             guard event.attempts > 0, let subject = Subject.client(of: event) else { return }
             let tracker = context.findings
             if tracker.isOpen(rule: burstRule(tracker), subject: subject, at: event.time) {
-                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
-                               time: event.time, cooldown: settings.cooldown) { f, _ in
+                tracker.report(
+                    detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                    time: event.time, cooldown: settings.cooldown
+                ) { f, _ in
                     f.count += Int(event.attempts)
                     context.note(event, in: &f)
                 }
@@ -76,12 +78,15 @@ final class AuthFailureBurstDetector: Detector {
             if w.total > settings.threshold {
                 let inWindow = w.total
                 let refs = w.live.map(\.sample)
-                tracker.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
-                               time: refs.first?.time ?? event.time, cooldown: settings.cooldown) { f, _ in
+                tracker.report(
+                    detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                    time: refs.first?.time ?? event.time, cooldown: settings.cooldown
+                ) { f, _ in
                     f.count += inWindow
                     for r in refs { context.note(r, in: &f) }
                     f.lastSeen = max(f.lastSeen, event.time)
-                    f.evidence.attributes["threshold"] = "more than \(self.settings.threshold) in \(DurationText.format(self.settings.window))"
+                    f.evidence.attributes["threshold"] =
+                        "more than \(self.settings.threshold) in \(DurationText.format(self.settings.window))"
                 }
                 windows[subject] = nil
                 return
@@ -89,10 +94,13 @@ final class AuthFailureBurstDetector: Detector {
             windows[subject] = w
         case .success:
             guard let subject = Subject.client(of: event),
-                  context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: event.time) else { return }
-            context.findings.report(detector: name, rule: Self.successRule, subject: subject,
-                                    severity: settings.successAfterFailuresSeverity, server: event.server,
-                                    time: event.time, cooldown: settings.cooldown) { f, _ in
+                context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: event.time)
+            else { return }
+            context.findings.report(
+                detector: name, rule: Self.successRule, subject: subject,
+                severity: settings.successAfterFailuresSeverity, server: event.server,
+                time: event.time, cooldown: settings.cooldown
+            ) { f, _ in
                 f.count += 1
                 context.note(event, in: &f)
             }
@@ -115,7 +123,8 @@ final class AuthFailureBurstDetector: Detector {
     func describe(_ f: inout Finding, context: DetectionContext) {
         if f.rule == Self.successRule {
             let users = f.evidence.users.joined(separator: ", ")
-            f.message = "Successful login from \(f.subject) during an authentication-failure burst"
+            f.message =
+                "Successful login from \(f.subject) during an authentication-failure burst"
                 + (users.isEmpty ? "" : " (user \(users))")
             return
         }
@@ -142,9 +151,10 @@ final class AuthFailureBurstDetector: Detector {
 
     func snapshot(context: DetectionContext) throws -> Data? {
         let list = windows.map { subject, w in
-            Stored(subjectKind: subject.kind, subject: subject.text(context.symbols),
-                   times: w.live.map(\.time), weights: w.live.map(\.weight),
-                   samples: w.live.map { StoredSample($0.sample, context) })
+            Stored(
+                subjectKind: subject.kind, subject: subject.text(context.symbols),
+                times: w.live.map(\.time), weights: w.live.map(\.weight),
+                samples: w.live.map { StoredSample($0.sample, context) })
         }.sorted { ($0.subjectKind, $0.subject) < ($1.subjectKind, $1.subject) }
         return try JSONEncoder.state.encode(list)
     }
@@ -154,7 +164,8 @@ final class AuthFailureBurstDetector: Detector {
         windows = [:]
         for s in list {
             guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols),
-                  s.times.count == s.weights.count, s.times.count == s.samples.count else { continue }
+                s.times.count == s.weights.count, s.times.count == s.samples.count
+            else { continue }
             var w = Window()
             for i in s.times.indices { w.add(s.times[i], s.weights[i], s.samples[i].ref(context)) }
             windows[subject] = w
@@ -188,11 +199,12 @@ struct StoredSample: Codable {
     }
 
     func ref(_ c: DetectionContext) -> SampleRef {
-        SampleRef(input: c.inputIndex(named: input), line: line, time: time,
-                  user: user.map(c.symbols.intern) ?? .none, operation: operation.map(c.symbols.intern) ?? .none,
-                  target: target.map(c.symbols.intern) ?? .none, status: status, outcome: outcome,
-                  requestID: requestId.map { InlineText($0) } ?? InlineText(), attempts: attempts,
-                  server: server.map(c.symbols.intern) ?? .none, apiKey: apiKey.map(c.symbols.intern) ?? .none)
+        SampleRef(
+            input: c.inputIndex(named: input), line: line, time: time,
+            user: user.map(c.symbols.intern) ?? .none, operation: operation.map(c.symbols.intern) ?? .none,
+            target: target.map(c.symbols.intern) ?? .none, status: status, outcome: outcome,
+            requestID: requestId.map { InlineText($0) } ?? InlineText(), attempts: attempts,
+            server: server.map(c.symbols.intern) ?? .none, apiKey: apiKey.map(c.symbols.intern) ?? .none)
     }
 }
 
@@ -209,14 +221,17 @@ extension DetectionContext {
 extension AuthFailureBurstDetector {
     /// The policy's `detectors.auth_failure_burst`.
     static var descriptor: DetectorDescriptor {
-        DetectorDescriptor(name: DetectorSettings.AuthFailureBurst.detectorName, settings: [
-            .flag("enabled", \.authFailureBurst.enabled),
-            .integer("threshold", \.authFailureBurst.threshold),
-            .duration("window", \.authFailureBurst.window),
-            .severity("severity", \.authFailureBurst.severity),
-            .duration("cooldown", \.authFailureBurst.cooldown),
-            .severity("success_after_failures_severity", \.authFailureBurst.successAfterFailuresSeverity),
-        ]) { policy, _ in
+        DetectorDescriptor(
+            name: DetectorSettings.AuthFailureBurst.detectorName,
+            settings: [
+                .flag("enabled", \.authFailureBurst.enabled),
+                .integer("threshold", \.authFailureBurst.threshold),
+                .duration("window", \.authFailureBurst.window),
+                .severity("severity", \.authFailureBurst.severity),
+                .duration("cooldown", \.authFailureBurst.cooldown),
+                .severity("success_after_failures_severity", \.authFailureBurst.successAfterFailuresSeverity),
+            ]
+        ) { policy, _ in
             policy.detectors.authFailureBurst.enabled ? AuthFailureBurstDetector(settings: policy.detectors.authFailureBurst) : nil
         }
     }

@@ -46,7 +46,9 @@ package struct ServerBaseline: Codable, Sendable {
 
 /// Reads baselines out of a findings database.
 package enum Baselines {
-    static func detectors(_ store: some CheckpointStore, settings: DetectorSettings) throws -> (APIKeyAnomalyDetector, InputValidationDetector, DetectionContext) {
+    static func detectors(
+        _ store: some CheckpointStore, settings: DetectorSettings
+    ) throws -> (APIKeyAnomalyDetector, InputValidationDetector, DetectionContext) {
         let context = DetectionContext(symbols: SymbolTable())
         let keys = APIKeyAnomalyDetector(settings: settings.apiKeyAnomaly, enricher: nil)
         let servers = InputValidationDetector(settings: settings.inputValidation)
@@ -56,19 +58,24 @@ package enum Baselines {
         return (keys, servers, context)
     }
 
-    package static func key(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> KeyBaseline? {
+    package static func key(
+        _ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()
+    ) throws -> KeyBaseline? {
         let (d, _, context) = try detectors(store, settings: settings)
         guard let k = d.keys[context.symbols.intern(name)] else { return nil }
         func minute(_ m: UInt32) -> String { EventTime.format(Int64(m) * EventTime.minute) }
         func known(_ kind: KnownValues.Kind, _ name: (UInt64) -> String) -> [KeyBaseline.Known] {
-            k.known.entries(kind).sorted { $0.first < $1.first }.map { .init(value: name($0.value), firstSeen: minute($0.first), lastSeen: minute($0.last)) }
+            k.known.entries(kind).sorted { $0.first < $1.first }.map {
+                .init(value: name($0.value), firstSeen: minute($0.first), lastSeen: minute($0.last))
+            }
         }
         // A Monday and a Sunday in the key's week, for the two profiles.
-        let base = k.lastSeen / (7 * EventTime.day) * (7 * EventTime.day) + 4 * EventTime.day   // 1970-01-01 was a Thursday
+        let base = k.lastSeen / (7 * EventTime.day) * (7 * EventTime.day) + 4 * EventTime.day  // 1970-01-01 was a Thursday
         let monday = base / EventTime.hour, sunday = monday + 6 * 24
         return KeyBaseline(
             key: name, firstSeen: EventTime.format(k.firstSeen), lastSeen: EventTime.format(k.lastSeen), requests: k.total,
-            warmedUp: d.isWarm(k, at: k.lastSeen), level: k.level, levelHours: Int(k.levelHours), dispersion: k.dispersion, errorShare: k.errorMean,
+            warmedUp: d.isWarm(k, at: k.lastSeen), level: k.level, levelHours: Int(k.levelHours), dispersion: k.dispersion,
+            errorShare: k.errorMean,
             expectedWeekday: (0..<24).map { k.level * d.profile.factor(hourNumber: monday + Int64($0)) },
             expectedSunday: (0..<24).map { k.level * d.profile.factor(hourNumber: sunday + Int64($0)) },
             countries: known(.country) { APIKeyAnomalyDetector.countryName(UInt16(truncatingIfNeeded: $0)) ?? "?" },
@@ -79,11 +86,17 @@ package enum Baselines {
                     : CIDR(network: IPAddress(v4: UInt32(truncatingIfNeeded: v) << 8), prefix: 24).description
             },
             tools: known(.tool) { context.string(Symbol(id: UInt32(truncatingIfNeeded: $0))) ?? "?" },
-            lastPlace: k.place.map { "\($0.city ?? "?") (\(String(format: "%.2f, %.2f", $0.lat, $0.lon))) at \(EventTime.format($0.time))" },
-            recentHours: k.recent.hours.map { .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected)) })
+            lastPlace: k.place.map {
+                "\($0.city ?? "?") (\(String(format: "%.2f, %.2f", $0.lat, $0.lon))) at \(EventTime.format($0.time))"
+            },
+            recentHours: k.recent.hours.map {
+                .init(hour: EventTime.format($0.hour * EventTime.hour), observed: Int($0.observed), expected: Double($0.expected))
+            })
     }
 
-    package static func server(_ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()) throws -> ServerBaseline? {
+    package static func server(
+        _ name: String, store: some CheckpointStore, settings: DetectorSettings = DetectorSettings()
+    ) throws -> ServerBaseline? {
         let (_, d, context) = try detectors(store, settings: settings)
         guard let b = d.baselines[context.symbols.intern(name)] else { return nil }
         return ServerBaseline(server: name, meanShare: b.mean, sdShare: b.variance.squareRoot(), hours: b.hours)

@@ -66,18 +66,20 @@ package final class DetectionContext {
     /// A compact, allocation-free reference to an event kept in detector state until a finding
     /// needs it as evidence.
     func sampleRef(_ event: Event) -> SampleRef {
-        SampleRef(input: event.input, line: event.line, time: event.time, user: event.user, operation: event.operation,
-                  target: !event.tool.isNone ? event.tool : event.resource, status: event.status, outcome: event.outcome,
-                  requestID: event.requestID, attempts: event.attempts, server: event.server, apiKey: event.apiKey)
+        SampleRef(
+            input: event.input, line: event.line, time: event.time, user: event.user, operation: event.operation,
+            target: !event.tool.isNone ? event.tool : event.resource, status: event.status, outcome: event.outcome,
+            requestID: event.requestID, attempts: event.attempts, server: event.server, apiKey: event.apiKey)
     }
 
     func sample(_ r: SampleRef) -> EvidenceSample {
         let name = Int(r.input) < inputNames.count ? inputNames[Int(r.input)] : "input\(r.input)"
-        return EvidenceSample(at: "\(name):\(r.line)", time: EventTime.format(r.time), outcome: r.outcome.name,
-                              user: string(r.user), operation: string(r.operation), target: string(r.target),
-                              status: r.status == 0 ? nil : Int(r.status),
-                              requestId: r.requestID.isEmpty ? nil : r.requestID.string,
-                              attempts: r.attempts == 1 ? nil : Int(r.attempts))
+        return EvidenceSample(
+            at: "\(name):\(r.line)", time: EventTime.format(r.time), outcome: r.outcome.name,
+            user: string(r.user), operation: string(r.operation), target: string(r.target),
+            status: r.status == 0 ? nil : Int(r.status),
+            requestId: r.requestID.isEmpty ? nil : r.requestID.string,
+            attempts: r.attempts == 1 ? nil : Int(r.attempts))
     }
 
     /// Adds an event to a finding's evidence: who, where, a sample while there is room.
@@ -87,8 +89,9 @@ package final class DetectionContext {
 
     /// Adds an event kept in detector state to a finding's evidence.
     func note(_ r: SampleRef, in f: inout Finding) {
-        f.evidence.note(user: string(r.user), server: string(r.server), target: string(r.target),
-                        requestID: r.requestID.isEmpty ? nil : r.requestID.string, apiKey: string(r.apiKey))
+        f.evidence.note(
+            user: string(r.user), server: string(r.server), target: string(r.target),
+            requestID: r.requestID.isEmpty ? nil : r.requestID.string, apiKey: string(r.apiKey))
         if f.evidence.samples.count < Evidence.maxSamples {
             f.evidence.samples.append(sample(r))
         }
@@ -113,8 +116,10 @@ package struct SampleRef: Sendable {
     var requestID: InlineText
     var outcome: Outcome
 
-    init(input: Int32, line: Int64, time: Int64, user: Symbol, operation: Symbol, target: Symbol, status: Int32,
-         outcome: Outcome, requestID: InlineText, attempts: UInt32, server: Symbol, apiKey: Symbol) {
+    init(
+        input: Int32, line: Int64, time: Int64, user: Symbol, operation: Symbol, target: Symbol, status: Int32,
+        outcome: Outcome, requestID: InlineText, attempts: UInt32, server: Symbol, apiKey: Symbol
+    ) {
         self.input = input; self.line = line; self.time = time; self.user = user; self.operation = operation
         self.target = target; self.status = status; self.outcome = outcome; self.requestID = requestID
         self.attempts = attempts; self.server = server; self.apiKey = apiKey

@@ -40,7 +40,9 @@ struct DetectorSetting {
     static func count(_ key: String, _ path: WritableKeyPath<DetectorSettings, Int>) -> Self { .init(key: key, kind: .count(path)) }
     static func number(_ key: String, _ path: WritableKeyPath<DetectorSettings, Double>) -> Self { .init(key: key, kind: .number(path)) }
     static func duration(_ key: String, _ path: WritableKeyPath<DetectorSettings, Int64>) -> Self { .init(key: key, kind: .duration(path)) }
-    static func severity(_ key: String, _ path: WritableKeyPath<DetectorSettings, Severity>) -> Self { .init(key: key, kind: .severity(path)) }
+    static func severity(_ key: String, _ path: WritableKeyPath<DetectorSettings, Severity>) -> Self {
+        .init(key: key, kind: .severity(path))
+    }
 }
 
 extension DetectorSetting {

@@ -97,7 +97,8 @@ final class InputValidationDetector: Detector {
                 let sd = b.variance.squareRoot()
                 // Far above its own: the share, and the count being that high by chance.
                 let expected = max(b.mean, 0.0005) * Double(h.requests)
-                let farAbove = b.hours >= 24 && share > max(3 * b.mean, b.mean + 4 * sd)
+                let farAbove =
+                    b.hours >= 24 && share > max(3 * b.mean, b.mean + 4 * sd)
                     && APIKeyAnomalyDetector.poissonTail(Double(h.invalid), expected) < 1e-6
                 anomalous = farAbove
                 report(server, h, share, b, farAbove, context)
@@ -119,18 +120,23 @@ final class InputValidationDetector: Detector {
     }
 
     private func report(_ server: Symbol, _ h: Hour, _ share: Double, _ b: Baseline, _ farAbove: Bool, _ context: DetectionContext) {
-        context.findings.report(detector: name, rule: "invalid_input_share", subject: .server(server),
-                                severity: farAbove ? settings.baselineSeverity : settings.severity, server: server, time: h.lastTime,
-                                cooldown: settings.cooldown) { f, _ in
+        context.findings.report(
+            detector: name, rule: "invalid_input_share", subject: .server(server),
+            severity: farAbove ? settings.baselineSeverity : settings.severity, server: server, time: h.lastTime,
+            cooldown: settings.cooldown
+        ) { f, _ in
             f.count += h.invalid
             if let s = h.sample { context.note(s, in: &f) }
             f.evidence.counts["requests"] = (f.evidence.counts["requests"] ?? 0) + h.requests
             f.evidence.counts["invalid_input"] = (f.evidence.counts["invalid_input"] ?? 0) + h.invalid
             f.evidence.attributes["observed_share"] = String(format: "%.2f%%", share * 100)
             f.evidence.attributes["threshold"] = String(format: "%.2f%%", settings.threshold * 100)
-            f.evidence.attributes["baseline"] = b.hours == 0 ? "none yet (static threshold only)"
+            f.evidence.attributes["baseline"] =
+                b.hours == 0
+                ? "none yet (static threshold only)"
                 : String(format: "%.3f%% ± %.3f%% over %d hours (EWMA, ~1 week)", b.mean * 100, b.variance.squareRoot() * 100, b.hours)
-            f.message = String(format: "%.2f%% of %d requests to %@ failed input validation in an hour", share * 100, h.requests, f.subject)
+            f.message =
+                String(format: "%.2f%% of %d requests to %@ failed input validation in an hour", share * 100, h.requests, f.subject)
                 + (farAbove ? String(format: ", far above its usual %.2f%%", b.mean * 100) : "")
         }
     }
@@ -160,9 +166,12 @@ final class InputValidationDetector: Detector {
     }
 
     func snapshot(context: DetectionContext) throws -> Data? {
-        let cur = current.map { StoredHour(server: context.string($0.key) ?? "", requests: $0.value.requests, invalid: $0.value.invalid,
-                                           lastTime: $0.value.lastTime, sample: $0.value.sample.map { StoredSample($0, context) }) }
-            .sorted { $0.server < $1.server }
+        let cur = current.map {
+            StoredHour(
+                server: context.string($0.key) ?? "", requests: $0.value.requests, invalid: $0.value.invalid,
+                lastTime: $0.value.lastTime, sample: $0.value.sample.map { StoredSample($0, context) })
+        }
+        .sorted { $0.server < $1.server }
         var b: [String: Baseline] = [:]
         for (k, v) in baselines { b[context.string(k) ?? ""] = v }
         return try JSONEncoder.state.encode(State(openHour: openHour, current: cur, baselines: b))
@@ -173,7 +182,8 @@ final class InputValidationDetector: Detector {
         openHour = s.openHour
         current = [:]
         for h in s.current {
-            current[context.symbols.intern(h.server)] = Hour(requests: h.requests, invalid: h.invalid, lastTime: h.lastTime, sample: h.sample?.ref(context))
+            current[context.symbols.intern(h.server)] = Hour(
+                requests: h.requests, invalid: h.invalid, lastTime: h.lastTime, sample: h.sample?.ref(context))
         }
         baselines = [:]
         for (k, v) in s.baselines { baselines[context.symbols.intern(k)] = v }
@@ -183,14 +193,17 @@ final class InputValidationDetector: Detector {
 extension InputValidationDetector {
     /// The policy's `detectors.input_validation`.
     static var descriptor: DetectorDescriptor {
-        DetectorDescriptor(name: DetectorSettings.InputValidation.detectorName, settings: [
-            .flag("enabled", \.inputValidation.enabled),
-            .severity("severity", \.inputValidation.severity),
-            .severity("baseline_severity", \.inputValidation.baselineSeverity),
-            .number("share", \.inputValidation.threshold),
-            .count("min_requests", \.inputValidation.minRequests),
-            .duration("cooldown", \.inputValidation.cooldown),
-        ]) { policy, _ in
+        DetectorDescriptor(
+            name: DetectorSettings.InputValidation.detectorName,
+            settings: [
+                .flag("enabled", \.inputValidation.enabled),
+                .severity("severity", \.inputValidation.severity),
+                .severity("baseline_severity", \.inputValidation.baselineSeverity),
+                .number("share", \.inputValidation.threshold),
+                .count("min_requests", \.inputValidation.minRequests),
+                .duration("cooldown", \.inputValidation.cooldown),
+            ]
+        ) { policy, _ in
             policy.detectors.inputValidation.enabled ? InputValidationDetector(settings: policy.detectors.inputValidation) : nil
         }
     }

@@ -22,7 +22,7 @@ final class RateLimitBreachDetector: Detector {
 
     private struct Counter {
         var slices = [UInt32](repeating: 0, count: RateLimitBreachDetector.slices)
-        var head: Int64 = .min      // slice number of the newest slice
+        var head: Int64 = .min  // slice number of the newest slice
         var total: Int64 = 0
 
         /// Counts one request in `slice`, dropping slices that left the window; returns the
@@ -99,8 +99,13 @@ final class RateLimitBreachDetector: Detector {
     init(settings: DetectorSettings.RateLimitBreach, rules: [RateLimit]) {
         self.settings = settings
         // With no configured limit, 429 answers still count, per API key else address.
-        self.rules = rules.isEmpty ? [RateLimit(name: "server_429", per: .apiKey, limit: .max, window: EventTime.minute,
-                                                location: SourceLocation(file: "built-in"))] : rules
+        self.rules =
+            rules.isEmpty
+            ? [
+                RateLimit(
+                    name: "server_429", per: .apiKey, limit: .max, window: EventTime.minute,
+                    location: SourceLocation(file: "built-in"))
+            ] : rules
         widths = self.rules.map { max(1, $0.window / Int64(RateLimitBreachDetector.slices)) }
         pers = self.rules.map(\.per)
         limits = self.rules.map(\.limit)
@@ -118,7 +123,9 @@ final class RateLimitBreachDetector: Detector {
 
     private func entity(_ per: RateLimit.Entity, _ event: Event) -> Subject? {
         switch per {
-        case .apiKey: return event.apiKey.isNone ? (rules.count == 1 && rules[0].limit == .max ? Subject.client(of: event) : nil) : .apiKey(event.apiKey)
+        case .apiKey:
+            return event.apiKey.isNone
+                ? (rules.count == 1 && rules[0].limit == .max ? Subject.client(of: event) : nil) : .apiKey(event.apiKey)
         case .clientIP: return Subject.client(of: event)
         case .user: return event.user.isNone ? nil : .user(event.user)
         }
@@ -135,7 +142,9 @@ final class RateLimitBreachDetector: Detector {
             if per == .apiKey, limit != .max, !event.apiKey.isNone, applies(i, event.server, context) {
                 let total = pool[slot(for: event.apiKey, rule: i)].add(event.time / widths[i])
                 if total > Int64(limit) || event.outcome == .rateLimited {
-                    breach(event, rule: rules[i], who: .apiKey(event.apiKey), total: total, refused: event.outcome == .rateLimited, context: context)
+                    breach(
+                        event, rule: rules[i], who: .apiKey(event.apiKey), total: total, refused: event.outcome == .rateLimited,
+                        context: context)
                 }
                 continue
             }
@@ -170,10 +179,15 @@ final class RateLimitBreachDetector: Detector {
         daily[who] = d
         // A lone 429 is the server enforcing its limit: low. Over the policy's limit: P3.
         // More than `dailyEscalation` breaches in a day: P2.
-        let severity = d.count > settings.dailyEscalation ? settings.escalatedSeverity
-            : refused && rule.limit != .max && total <= Int64(rule.limit) || rule.limit == .max ? settings.refusedSeverity : settings.severity
-        context.findings.report(detector: name, rule: rule.name, subject: who, severity: severity, server: event.server, time: event.time,
-                                cooldown: settings.cooldown) { f, _ in
+        let severity =
+            d.count > settings.dailyEscalation
+            ? settings.escalatedSeverity
+            : refused && rule.limit != .max && total <= Int64(rule.limit) || rule.limit == .max
+                ? settings.refusedSeverity : settings.severity
+        context.findings.report(
+            detector: name, rule: rule.name, subject: who, severity: severity, server: event.server, time: event.time,
+            cooldown: settings.cooldown
+        ) { f, _ in
             f.count += 1
             context.note(event, in: &f)
             f.evidence.counts[refused ? "answered_429" : "over_limit", default: 0] += 1
@@ -190,8 +204,11 @@ final class RateLimitBreachDetector: Detector {
         }
         let today = f.evidence.counts["breaches_today"] ?? 0
         let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
-        f.message = "\(f.count) rate-limit breach\(f.count == 1 ? "" : "es") by \(who)"
-            + (rule.limit == .max ? " (answered 429)" : " (limit \(rule.limit) per \(DurationText.format(rule.window)); up to \(f.evidence.counts["max_in_window"] ?? 0) counted)")
+        f.message =
+            "\(f.count) rate-limit breach\(f.count == 1 ? "" : "es") by \(who)"
+            + (rule.limit == .max
+                ? " (answered 429)"
+                : " (limit \(rule.limit) per \(DurationText.format(rule.window)); up to \(f.evidence.counts["max_in_window"] ?? 0) counted)")
             + (today > settings.dailyEscalation ? "; \(today) today, over \(settings.dailyEscalation) a day" : "")
     }
 
@@ -246,7 +263,9 @@ final class RateLimitBreachDetector: Detector {
             let rule = try r.string(), kind = try r.string(), entity = try r.string(), head = try r.i64()
             var slices = [UInt32](repeating: 0, count: RateLimitBreachDetector.slices)
             for i in 0..<RateLimitBreachDetector.slices { slices[i] = try r.u32() }
-            guard let ri = rules.firstIndex(where: { $0.name == rule }), let who = Subject(kind: kind, text: entity, symbols: context.symbols) else { continue }
+            guard let ri = rules.firstIndex(where: { $0.name == rule }),
+                let who = Subject(kind: kind, text: entity, symbols: context.symbols)
+            else { continue }
             counters[Key(rule: ri, entity: who)] = Counter(slices: slices, head: head, total: slices.reduce(0) { $0 + Int64($1) })
         }
         daily = [:]
@@ -260,14 +279,17 @@ final class RateLimitBreachDetector: Detector {
 extension RateLimitBreachDetector {
     /// The policy's `detectors.rate_limit_breach` (the limits themselves are `rate_limits`).
     static var descriptor: DetectorDescriptor {
-        DetectorDescriptor(name: DetectorSettings.RateLimitBreach.detectorName, settings: [
-            .flag("enabled", \.rateLimitBreach.enabled),
-            .severity("severity", \.rateLimitBreach.severity),
-            .severity("escalated_severity", \.rateLimitBreach.escalatedSeverity),
-            .count("daily_escalation", \.rateLimitBreach.dailyEscalation),
-            .duration("cooldown", \.rateLimitBreach.cooldown),
-            .severity("refused_severity", \.rateLimitBreach.refusedSeverity),
-        ]) { policy, _ in
+        DetectorDescriptor(
+            name: DetectorSettings.RateLimitBreach.detectorName,
+            settings: [
+                .flag("enabled", \.rateLimitBreach.enabled),
+                .severity("severity", \.rateLimitBreach.severity),
+                .severity("escalated_severity", \.rateLimitBreach.escalatedSeverity),
+                .count("daily_escalation", \.rateLimitBreach.dailyEscalation),
+                .duration("cooldown", \.rateLimitBreach.cooldown),
+                .severity("refused_severity", \.rateLimitBreach.refusedSeverity),
+            ]
+        ) { policy, _ in
             policy.detectors.rateLimitBreach.enabled
                 ? RateLimitBreachDetector(settings: policy.detectors.rateLimitBreach, rules: policy.rateLimits) : nil
         }

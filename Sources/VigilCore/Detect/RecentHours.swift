@@ -29,7 +29,7 @@ struct RecentHours {
     /// 65,535 hours older than the new one, which its 16-bit offset cannot say).
     mutating func append(hour: Int64, observed: UInt32, expected: Double) {
         let h = UInt32(clamping: max(hour, 0))
-        if count > 0 && h < base { count = 0 }   // hours only move forward; start over if not
+        if count > 0 && h < base { count = 0 }  // hours only move forward; start over if not
         if count == UInt8(RecentHours.capacity) { dropOldest() }
         while count > 0 && h - base > UInt32(UInt16.max) { dropOldest() }
         if count == 0 { base = h; start = 0 }

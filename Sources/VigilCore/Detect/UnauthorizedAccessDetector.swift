@@ -14,9 +14,17 @@ final class UnauthorizedAccessDetector: Detector {
     func observe(_ event: Event, context: DetectionContext) {
         guard event.outcome == .forbidden else { return }
         let subject: Subject
-        if !event.apiKey.isNone { subject = .apiKey(event.apiKey) } else if let c = Subject.client(of: event) { subject = c } else { return }
-        context.findings.report(detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
-                                time: event.time, cooldown: settings.cooldown) { f, _ in
+        if !event.apiKey.isNone {
+            subject = .apiKey(event.apiKey)
+        } else if let c = Subject.client(of: event) {
+            subject = c
+        } else {
+            return
+        }
+        context.findings.report(
+            detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+            time: event.time, cooldown: settings.cooldown
+        ) { f, _ in
             f.count += Int(max(event.attempts, 1))
             context.note(event, in: &f)
             if case .apiKey = subject, let ip = event.clientIP, f.evidence.attributes["client_ip"] == nil {
@@ -30,7 +38,8 @@ final class UnauthorizedAccessDetector: Detector {
         f.evidence.counts["attempts"] = f.count
         let targets = f.evidence.targets.prefix(3).joined(separator: ", ")
         let who = f.subjectKind == "api_key" ? "API key \(f.subject)" : f.subject
-        f.message = "\(f.count) forbidden access attempt\(f.count == 1 ? "" : "s") by \(who)"
+        f.message =
+            "\(f.count) forbidden access attempt\(f.count == 1 ? "" : "s") by \(who)"
             + (targets.isEmpty ? "" : " (to \(targets))")
     }
 
@@ -44,11 +53,14 @@ final class UnauthorizedAccessDetector: Detector {
 extension UnauthorizedAccessDetector {
     /// The policy's `detectors.unauthorized_access`.
     static var descriptor: DetectorDescriptor {
-        DetectorDescriptor(name: DetectorSettings.UnauthorizedAccess.detectorName, settings: [
-            .flag("enabled", \.unauthorizedAccess.enabled),
-            .severity("severity", \.unauthorizedAccess.severity),
-            .duration("cooldown", \.unauthorizedAccess.cooldown),
-        ]) { policy, _ in
+        DetectorDescriptor(
+            name: DetectorSettings.UnauthorizedAccess.detectorName,
+            settings: [
+                .flag("enabled", \.unauthorizedAccess.enabled),
+                .severity("severity", \.unauthorizedAccess.severity),
+                .duration("cooldown", \.unauthorizedAccess.cooldown),
+            ]
+        ) { policy, _ in
             policy.detectors.unauthorizedAccess.enabled ? UnauthorizedAccessDetector(settings: policy.detectors.unauthorizedAccess) : nil
         }
     }

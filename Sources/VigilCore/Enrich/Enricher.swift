@@ -42,8 +42,10 @@ package final class Enricher {
         lookups += 1
         cache.insert(a.raw, Int32(infos.count))
         infos.append(info)
-        codes.append(GeoCode(country: info.countryCode ?? 0, asn: info.asn ?? 0,
-                             latitude: info.latitude.map(Float.init) ?? .nan, longitude: info.longitude.map(Float.init) ?? .nan))
+        codes.append(
+            GeoCode(
+                country: info.countryCode ?? 0, asn: info.asn ?? 0,
+                latitude: info.latitude.map(Float.init) ?? .nan, longitude: info.longitude.map(Float.init) ?? .nan))
         return infos.count - 1
     }
 }

@@ -37,7 +37,9 @@ package final class GeoIPDatabase {
         self.kind = kind
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw OpenError(path: path, reason: "no such file. Download the MaxMind database (e.g. with geoipupdate) or fix the path in the policy's geoip section")
+            throw OpenError(
+                path: path,
+                reason: "no such file. Download the MaxMind database (e.g. with geoipupdate) or fix the path in the policy's geoip section")
         }
         guard !isDir.boolValue else { throw OpenError(path: path, reason: "is a directory, not a .mmdb file") }
         guard FileManager.default.isReadableFile(atPath: path) else {
@@ -45,7 +47,11 @@ package final class GeoIPDatabase {
         }
         let status = MMDB_open(path, UInt32(MMDB_MODE_MMAP), &mmdb)
         guard status == MMDB_SUCCESS else {
-            throw OpenError(path: path, reason: "cannot be opened as a MaxMind DB (\(String(cString: MMDB_strerror(status)))); it may be truncated or corrupt. Download it again")
+            throw OpenError(
+                path: path,
+                reason:
+                    "cannot be opened as a MaxMind DB (\(String(cString: MMDB_strerror(status)))); it may be truncated or corrupt. Download it again"
+            )
         }
         isOpen = true
         databaseType = String(cString: mmdb.metadata.database_type)
@@ -75,7 +81,9 @@ package final class GeoIPDatabase {
         for i in 0..<count {
             let status = MMDB_read_node(&mmdb, i, &node)
             guard status == MMDB_SUCCESS else {
-                throw OpenError(path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(status))) at search tree node \(i)). Download it again")
+                throw OpenError(
+                    path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(status))) at search tree node \(i)). Download it again"
+                )
             }
             if node.left_record_type == MMDB_RECORD_TYPE_INVALID || node.right_record_type == MMDB_RECORD_TYPE_INVALID {
                 throw OpenError(path: path, reason: "is corrupt (search tree node \(i) points outside the file). Download it again")
@@ -88,7 +96,11 @@ package final class GeoIPDatabase {
                 let status = MMDB_get_entry_data_list(&e, &list)
                 MMDB_free_entry_data_list(list)
                 if status != MMDB_SUCCESS {
-                    throw OpenError(path: path, reason: "is corrupt (\(String(cString: MMDB_strerror(status))) in the data of search tree node \(i)). Download it again")
+                    throw OpenError(
+                        path: path,
+                        reason:
+                            "is corrupt (\(String(cString: MMDB_strerror(status))) in the data of search tree node \(i)). Download it again"
+                    )
                 }
             }
         }

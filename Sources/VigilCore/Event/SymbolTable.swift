@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Interns byte strings into `Symbol`s with an open-addressing table.
@@ -96,7 +96,9 @@ package final class SymbolTable: @unchecked Sendable {
     /// one for symbols handed to it (see the type's comment).
     func string(_ symbol: Symbol) -> String? {
         let id = Int(symbol.id)
-        guard id != 0, id >> SymbolTable.pageBits < SymbolTable.maxPages, let page = directory[id >> SymbolTable.pageBits] else { return nil }
+        guard id != 0, id >> SymbolTable.pageBits < SymbolTable.maxPages, let page = directory[id >> SymbolTable.pageBits] else {
+            return nil
+        }
         let e = page[id & (SymbolTable.pageSize - 1)]
         guard let base = e.base else { return nil }
         return String(decoding: UnsafeBufferPointer(start: base, count: e.length), as: UTF8.self)
@@ -122,7 +124,8 @@ package final class SymbolTable: @unchecked Sendable {
             directory[p] = calloc(SymbolTable.pageSize, MemoryLayout<Entry>.stride)!
                 .bindMemory(to: Entry.self, capacity: SymbolTable.pageSize)
         }
-        directory[p]![id & (SymbolTable.pageSize - 1)] = Entry(base: UnsafePointer(dst.assumingMemoryBound(to: UInt8.self)), length: bytes.count)
+        directory[p]![id & (SymbolTable.pageSize - 1)] = Entry(
+            base: UnsafePointer(dst.assumingMemoryBound(to: UInt8.self)), length: bytes.count)
         nextID += 1
         return id
     }

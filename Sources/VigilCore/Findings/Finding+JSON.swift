@@ -98,8 +98,10 @@ extension Finding {
     private struct Obj {
         /// The snake_case spelling of every key written here, computed once.
         static let snake: [String: String] = {
-            let keys = ["apiKeys", "attributes", "counts", "moreTargets", "moreUsers", "requestIds", "samples", "servers", "targets",
-                        "users", "at", "attempts", "operation", "outcome", "requestId", "status", "target", "time", "user"]
+            let keys = [
+                "apiKeys", "attributes", "counts", "moreTargets", "moreUsers", "requestIds", "samples", "servers", "targets",
+                "users", "at", "attempts", "operation", "outcome", "requestId", "status", "target", "time", "user",
+            ]
             var table: [String: String] = [:]
             for k in keys {
                 var out = ""

@@ -63,7 +63,6 @@ package struct Evidence: Codable, Sendable, Equatable {
 
     package init() {}
 
-
     mutating func note(user: String?, server: String?, target: String?, requestID: String?, apiKey: String? = nil) {
         if let apiKey, apiKeys.count < Evidence.maxListed, !apiKeys.contains(apiKey) { apiKeys.append(apiKey) }
         if let user { Evidence.add(user, to: &users, overflow: &moreUsers) }

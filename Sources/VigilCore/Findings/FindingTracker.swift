@@ -94,8 +94,10 @@ package final class FindingTracker {
     /// detector writes it in `Detector.describe` when the finding is drained); it is told
     /// whether the finding is new. It runs on the stored finding itself, as often as an
     /// attacker makes the episode grow, so it should change numbers and lists, not build text.
-    func report(detector: String, rule: String, subject: Subject, severity: Severity, server: Symbol,
-                time: Int64, cooldown: Int64, update: (inout Finding, Bool) -> Void) {
+    func report(
+        detector: String, rule: String, subject: Subject, severity: Severity, server: Symbol,
+        time: Int64, cooldown: Int64, update: (inout Finding, Bool) -> Void
+    ) {
         let key = self.key(detector, rule, subject)
         let existing = openSlots[key]
         if let existing, time <= slots[Int(existing)].lastSeen + slots[Int(existing)].cooldown {
@@ -196,7 +198,7 @@ package final class FindingTracker {
             if watermark > deadline {
                 closeSlot(slot, key: key)
             } else if deadline / EventTime.minute == minute {
-                later.append((minute, key))   // due later in this same minute
+                later.append((minute, key))  // due later in this same minute
             }
             // Otherwise the entry is stale: the episode grew and has a later entry.
         }
@@ -261,8 +263,9 @@ package final class FindingTracker {
 
 private extension Finding {
     /// What a free slot holds: nothing that keeps strings or arrays alive.
-    static let placeholder = Finding(id: "", detector: "", rule: "", severity: .p4, subjectKind: "", subject: "", server: nil,
-                                     firstSeen: 0, lastSeen: 0, count: 0, message: "", evidence: Evidence(), cooldown: 0)
+    static let placeholder = Finding(
+        id: "", detector: "", rule: "", severity: .p4, subjectKind: "", subject: "", server: nil,
+        firstSeen: 0, lastSeen: 0, count: 0, message: "", evidence: Evidence(), cooldown: 0)
 }
 
 extension JSONEncoder {

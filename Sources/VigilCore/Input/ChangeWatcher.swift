@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Sleeps until a watched directory changes, a descriptor becomes readable, or a timeout.
@@ -29,8 +29,9 @@ final class ChangeWatcher {
     func watch(directory: String) -> Bool {
         guard usesInotify else { return false }
         if watched[directory] != nil { return true }
-        let mask = UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
-                          | IN_CLOSE_WRITE | IN_ATTRIB)
+        let mask = UInt32(
+            IN_MODIFY | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
+                | IN_CLOSE_WRITE | IN_ATTRIB)
         let wd = inotify_add_watch(fd, directory, mask)
         guard wd >= 0 else { return false }
         watched[directory] = wd
@@ -64,7 +65,8 @@ final class ChangeWatcher {
             var offset = 0
             while offset + MemoryLayout<inotify_event>.size <= n {
                 let event = buffer.load(fromByteOffset: offset, as: inotify_event.self)
-                let structuralMask = UInt32(IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)
+                let structuralMask = UInt32(
+                    IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)
                 if event.mask & structuralMask != 0 { structural = true }
                 if event.mask & UInt32(IN_IGNORED) != 0 {
                     watched = watched.filter { $0.value != event.wd }

@@ -1,7 +1,8 @@
 import CZlib
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A readable byte stream: a plain file, a gzip file, or standard input.
@@ -50,8 +51,9 @@ package final class InputSource {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let err = errno
-            throw VigilError.input(path: path, reason: "cannot open (\(String(cString: strerror(err))))",
-                                   hint: err == EACCES ? "Run vigil as a user that can read it (e.g. in group adm)." : "Check the path.")
+            throw VigilError.input(
+                path: path, reason: "cannot open (\(String(cString: strerror(err))))",
+                hint: err == EACCES ? "Run vigil as a user that can read it (e.g. in group adm)." : "Check the path.")
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -166,15 +168,17 @@ package final class InputSource {
             if n < 0 {
                 var code: Int32 = 0
                 let msg = gzerror(g, &code).map { String(cString: $0) } ?? "unknown error"
-                throw VigilError.input(path: displayName, reason: "corrupt gzip data (\(msg))",
-                                       hint: "The lines before the damage were analyzed; check the file with `gzip -t`.")
+                throw VigilError.input(
+                    path: displayName, reason: "corrupt gzip data (\(msg))",
+                    hint: "The lines before the damage were analyzed; check the file with `gzip -t`.")
             }
             if n == 0 {
                 var code: Int32 = 0
                 _ = gzerror(g, &code)
                 if code != Z_OK && code != Z_STREAM_END {
-                    throw VigilError.input(path: displayName, reason: "truncated gzip data",
-                                           hint: "The lines before the damage were analyzed; check the file with `gzip -t`.")
+                    throw VigilError.input(
+                        path: displayName, reason: "truncated gzip data",
+                        hint: "The lines before the damage were analyzed; check the file with `gzip -t`.")
                 }
             }
             return Int(n)
@@ -188,7 +192,8 @@ package final class InputSource {
             let n = Glibc.read(fd, buffer, count)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw VigilError.input(path: displayName, reason: "read failed (\(String(cString: strerror(errno))))", hint: "Check the disk and permissions.")
+                throw VigilError.input(
+                    path: displayName, reason: "read failed (\(String(cString: strerror(errno))))", hint: "Check the disk and permissions.")
             }
             if n == 0 && pollStdin { ended = true }
             return n
@@ -199,10 +204,12 @@ package final class InputSource {
     func seek(to offset: Int64) throws {
         if let g = gz {
             if gzseek(g, Int(offset), SEEK_SET) < 0 {
-                throw VigilError.input(path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
+                throw VigilError.input(
+                    path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
             }
         } else if lseek(fd, off_t(offset), SEEK_SET) < 0 {
-            throw VigilError.input(path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
+            throw VigilError.input(
+                path: displayName, reason: "cannot seek to offset \(offset)", hint: "Analyze the file into a fresh database.")
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One line handed out by `LineReader`; `bytes` is valid until the next call to `next()`.
@@ -43,8 +43,10 @@ package final class LineReader {
     /// Offset just past the last line handed out.
     package private(set) var offset: Int64
 
-    package init(source: InputSource, startOffset: Int64 = 0, startLine: Int64 = 0,
-                bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength) {
+    package init(
+        source: InputSource, startOffset: Int64 = 0, startLine: Int64 = 0,
+        bufferSize: Int = 1 << 20, maxLineLength: Int = LineReader.defaultMaxLineLength
+    ) {
         self.source = source
         self.capacity = bufferSize
         self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
@@ -80,8 +82,9 @@ package final class LineReader {
                 if len > 0 && buffer.load(fromByteOffset: lineStart + len - 1, as: UInt8.self) == 0x0d { len -= 1 }
                 lineNumber += 1
                 offset = baseOffset + Int64(start)
-                return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
-                            number: lineNumber, endOffset: offset, truncated: false)
+                return Line(
+                    bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
+                    number: lineNumber, endOffset: offset, truncated: false)
             }
             if eof || (releasePartial && start < end) {
                 releasePartial = false
@@ -93,8 +96,9 @@ package final class LineReader {
                 if skippingOverlong { skippingOverlong = false; return nil }
                 if len > 0 && buffer.load(fromByteOffset: lineStart + len - 1, as: UInt8.self) == 0x0d { len -= 1 }
                 lineNumber += 1
-                return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
-                            number: lineNumber, endOffset: offset, truncated: false)
+                return Line(
+                    bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: len),
+                    number: lineNumber, endOffset: offset, truncated: false)
             }
             let pending = end - start
             if skippingOverlong && pending > 0 {
@@ -108,8 +112,9 @@ package final class LineReader {
                 let lineStart = start
                 start = end
                 offset = baseOffset + Int64(start)
-                return Line(bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: pending),
-                            number: lineNumber, endOffset: offset, truncated: true)
+                return Line(
+                    bytes: UnsafeRawBufferPointer(start: buffer + lineStart, count: pending),
+                    number: lineNumber, endOffset: offset, truncated: true)
             }
             if try fill() == 0 && follow && !eof { return nil }
         }

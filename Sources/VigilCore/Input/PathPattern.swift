@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A path or shell glob naming log files to follow (`/var/log/mcp/*.jsonl`), expanded again

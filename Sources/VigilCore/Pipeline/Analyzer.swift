@@ -66,8 +66,9 @@ package final class Analyzer {
         var streams: [EventStream] = []
         for path in paths {
             do {
-                let s = try EventStream(path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
-                                        options: options.streamOptions, known: known)
+                let s = try EventStream(
+                    path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
+                    options: options.streamOptions, known: known)
                 _ = engine.register(inputName: s.stats.path)
                 streams.append(s)
             } catch let error as VigilError {
@@ -109,9 +110,10 @@ package final class Analyzer {
         for (i, s) in streams.enumerated() { s.stats.outOfOrder += outOfOrder[i] }
         summary.inputs = streams.map(\.stats)
         summary.seconds = Date().timeIntervalSince(started)
-        try store.recordRun(startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: EventTime.wallNow(),
-                            command: "analyze", lines: summary.lines, events: summary.events, malformed: summary.malformed,
-                            findingsOpened: summary.findingsOpened.values.reduce(0, +))
+        try store.recordRun(
+            startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: EventTime.wallNow(),
+            command: "analyze", lines: summary.lines, events: summary.events, malformed: summary.malformed,
+            findingsOpened: summary.findingsOpened.values.reduce(0, +))
         for s in streams { s.source.close() }
         return summary
     }

@@ -26,10 +26,12 @@ package final class Decoding {
         for (i, path) in paths.enumerated() {
             let stream: EventStream
             do {
-                stream = try EventStream(path: path, index: Int32(i), symbols: symbols,
-                                         options: .init(format: options.format, fixedYear: options.fixedYear,
-                                                        strict: options.strict, now: options.now),
-                                         known: [])
+                stream = try EventStream(
+                    path: path, index: Int32(i), symbols: symbols,
+                    options: .init(
+                        format: options.format, fixedYear: options.fixedYear,
+                        strict: options.strict, now: options.now),
+                    known: [])
             } catch let error as VigilError {
                 var s = InputStats(path: path)
                 s.error = error.description

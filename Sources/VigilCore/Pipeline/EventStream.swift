@@ -45,8 +45,9 @@ final class EventStream {
         stats = InputStats(path: source.displayName)
         reader = LineReader(source: source, maxLineLength: options.maxLineLength)
         reader.follow = options.follow && !source.isCompressed
-        decodeContext = DecodeContext(symbols: symbols, yearAnchor: min(source.modificationTime ?? options.now, options.now),
-                                      fixedYear: options.fixedYear)
+        decodeContext = DecodeContext(
+            symbols: symbols, yearAnchor: min(source.modificationTime ?? options.now, options.now),
+            fixedYear: options.fixedYear)
         let prefix = try reader.peek(InputRecord.fingerprintBytes)
         var format = options.format
         var startOffset: Int64 = 0
@@ -98,9 +99,10 @@ final class EventStream {
     }
 
     private func newRecord(fingerprint: String, length: Int) -> InputRecord {
-        InputRecord(fingerprint: fingerprint, fingerprintLength: length, path: source.path, device: source.device,
-                    inode: source.inode, size: source.size, offset: 0, lines: 0, format: stats.format?.rawValue ?? "",
-                    malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil)
+        InputRecord(
+            fingerprint: fingerprint, fingerprintLength: length, path: source.path, device: source.device,
+            inode: source.inode, size: source.size, offset: 0, lines: 0, format: stats.format?.rawValue ?? "",
+            malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil)
     }
 
     private func chooseDecoder(_ requested: LogFormat, prefix: UnsafeRawBufferPointer) throws {
@@ -109,10 +111,11 @@ final class EventStream {
             if let sniffed = decodeContext.sniff(prefix) {
                 format = sniffed
             } else if prefix.isEmpty {
-                format = .sshd   // an empty input: nothing to decode either way
+                format = .sshd  // an empty input: nothing to decode either way
             } else {
-                throw VigilError.input(path: source.displayName, reason: "format not recognized from its first lines",
-                                       hint: "Pass --format mcp-json, sshd or combined; `vigil decode --format X FILE` shows how each line is read.")
+                throw VigilError.input(
+                    path: source.displayName, reason: "format not recognized from its first lines",
+                    hint: "Pass --format mcp-json, sshd or combined; `vigil decode --format X FILE` shows how each line is read.")
             }
         }
         decoder = decodeContext.makeDecoder(format)!

@@ -27,8 +27,14 @@ final class HourlyCounter {
 
     @inline(__always)
     func count(_ e: Event, format: LogFormat?) {
-        let hour = UInt64(max(e.time, 0) / EventTime.hour) + 1         // +1: never the empty key
-        let f: UInt64 = switch format { case .mcpJSON: 1; case .sshd: 2; case .combined: 3; default: 0 }
+        let hour = UInt64(max(e.time, 0) / EventTime.hour) + 1  // +1: never the empty key
+        let f: UInt64 =
+            switch format {
+            case .mcpJSON: 1;
+            case .sshd: 2;
+            case .combined: 3;
+            default: 0
+            }
         let key = hour << 40 | UInt64(e.server.id) << 8 | f << 3 | UInt64(e.outcome.rawValue)
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
         while keys[i] != key {
@@ -67,10 +73,11 @@ final class HourlyCounter {
         used = 0
         return rows.sorted { $0.0 < $1.0 }.map { key, ev, at in
             let format = HourlyCounter.formats[Int(key >> 3 & 7)]
-            return HourlyCount(hour: Int64((key >> 40) - 1) * EventTime.hour, source: format == .auto ? "unknown" : format.rawValue,
-                               server: symbols.string(Symbol(id: UInt32(truncatingIfNeeded: key >> 8))) ?? "",
-                               outcome: Outcome(rawValue: UInt8(key & 7))?.name ?? "error",
-                               events: ev, attempts: at)
+            return HourlyCount(
+                hour: Int64((key >> 40) - 1) * EventTime.hour, source: format == .auto ? "unknown" : format.rawValue,
+                server: symbols.string(Symbol(id: UInt32(truncatingIfNeeded: key >> 8))) ?? "",
+                outcome: Outcome(rawValue: UInt8(key & 7))?.name ?? "error",
+                events: ev, attempts: at)
         }
     }
 }

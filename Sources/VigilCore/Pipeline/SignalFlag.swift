@@ -1,6 +1,7 @@
 import Dispatch
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A request to a running `tail`, from a signal or another thread: stop (SIGTERM, SIGINT) or
@@ -38,7 +39,9 @@ package final class SignalFlag: @unchecked Sendable {
     /// as reloads).
     func take() -> Bool {
         var was = false
-        flag.update { was = $0; $0 = false }
+        flag.update {
+            was = $0; $0 = false
+        }
         if was {
             var buffer = [UInt8](repeating: 0, count: 64)
             while read(pipeFDs[0], &buffer, buffer.count) > 0 {}

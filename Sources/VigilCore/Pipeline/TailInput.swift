@@ -33,7 +33,7 @@ final class TailInput {
     func noteProgress(now: Int64) -> Bool {
         let position = stream.reader.readPosition
         guard position != lastReadPosition else { return false }
-        if lastReadPosition == 0 { stream.ensureRecord() }   // first bytes: fingerprint the file now
+        if lastReadPosition == 0 { stream.ensureRecord() }  // first bytes: fingerprint the file now
         lastReadPosition = position
         lastGrowth = now
         partialSince = nil

@@ -38,10 +38,12 @@ extension Tailer {
         var s = TailStatus()
         for i in inputs {
             let st = i.stream.stats
-            s.inputs.append(TailStatus.Input(path: st.path, format: st.format?.rawValue ?? "", lines: st.lines + st.resumedAfterLine,
-                                             events: st.events, malformed: st.malformed, readBytes: i.stream.reader.readPosition,
-                                             size: i.stream.source.currentStat()?.size ?? 0, lastEventTime: i.stream.lastEventTime,
-                                             rotated: i.rotated))
+            s.inputs.append(
+                TailStatus.Input(
+                    path: st.path, format: st.format?.rawValue ?? "", lines: st.lines + st.resumedAfterLine,
+                    events: st.events, malformed: st.malformed, readBytes: i.stream.reader.readPosition,
+                    size: i.stream.source.currentStat()?.size ?? 0, lastEventTime: i.stream.lastEventTime,
+                    rotated: i.rotated))
         }
         for o in Outcome.allCases where outcomeCounts[Int(o.rawValue)] > 0 {
             s.eventsByOutcome[o.name] = outcomeCounts[Int(o.rawValue)]

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finding, opening, rotating and closing the inputs of a tail.
@@ -22,8 +23,9 @@ extension Tailer {
     @discardableResult
     func open(path: String, now: Int64, atStart: Bool, knownRecords: [InputRecord]? = nil, rotated: Bool = false) -> TailInput? {
         do {
-            let stream = try EventStream(path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
-                                         options: streamOptions, known: knownRecords ?? known)
+            let stream = try EventStream(
+                path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
+                options: streamOptions, known: knownRecords ?? known)
             _ = engine.register(inputName: stream.stats.path)
             if atStart && options.startAtEnd && stream.resumeLines == 0 && !stream.source.isStdin && !stream.source.isCompressed {
                 try stream.skipExistingLines()
@@ -60,7 +62,8 @@ extension Tailer {
                 if let done = finishedFiles[id] {
                     // Closed at its end: skip it while it is that same file, unchanged. An inode
                     // number is reused once a file is gone, so the content is compared too.
-                    let same = done.size == Int64(st.st_size)
+                    let same =
+                        done.size == Int64(st.st_size)
                         && InputSource.rawPrefix(path: path, count: done.prefix.count) == done.prefix
                     if same { continue }
                     finishedFiles[id] = nil
@@ -78,7 +81,9 @@ extension Tailer {
             r.updatedAt >= now - 7 * EventTime.day && patterns.contains { !$0.isStdin && $0.matches(r.path) }
         }
         for r in recent {
-            if inputs.contains(where: { $0.stream.record?.fingerprint == r.fingerprint && $0.stream.record?.fingerprintLength == r.fingerprintLength }) {
+            if inputs.contains(where: {
+                $0.stream.record?.fingerprint == r.fingerprint && $0.stream.record?.fingerprintLength == r.fingerprintLength
+            }) {
                 continue
             }
             for candidate in Tailer.siblings(of: r.path) {
@@ -152,7 +157,8 @@ extension Tailer {
         }
         if !recovered {
             summary.bytesLost += lostPartial
-            logger.warning("""
+            logger.warning(
+                """
                 \(input.path) was truncated and no rotated copy of it was found: lines written after line \(record?.lines ?? 0) \
                 and before the truncation could not be read. Prefer rotation by rename (logrotate's default, without copytruncate).
                 """)

@@ -171,7 +171,8 @@ package final class Tailer {
             }
             let lines = currentLines()
             if (lines > linesAtCheckpoint || !closedRecords.isEmpty)
-                && (now - lastCheckpoint >= options.checkpointInterval || lines - linesAtCheckpoint >= options.checkpointLines) {
+                && (now - lastCheckpoint >= options.checkpointInterval || lines - linesAtCheckpoint >= options.checkpointLines)
+            {
                 try commit(full: true, now: now)
                 lastCheckpoint = now
                 lastFindings = now
@@ -182,10 +183,12 @@ package final class Tailer {
                 try updateService(now: now, stopped: false)
                 onStatus?(status(now: now))
             }
-            if released > 0 { continue }   // more may be waiting: read again before sleeping
+            if released > 0 { continue }  // more may be waiting: read again before sleeping
 
-            if inputs.isEmpty && patterns.allSatisfy(\.isStdin) { break }   // stdin closed
-            if let idle = options.idleExit, now - quietSince >= idle, !inputs.contains(where: { $0.stream.reader.pendingBytes > 0 }) { break }
+            if inputs.isEmpty && patterns.allSatisfy(\.isStdin) { break }  // stdin closed
+            if let idle = options.idleExit, now - quietSince >= idle, !inputs.contains(where: { $0.stream.reader.pendingBytes > 0 }) {
+                break
+            }
             var timeout = options.rescanInterval - (now - lastRescan)
             if !watcher.usesInotify { timeout = min(timeout, options.pollInterval) }
             if let b = blockedUntil { timeout = min(timeout, b - now) }
@@ -205,9 +208,10 @@ package final class Tailer {
         summary.findingsOpened = tally.opened
         summary.findingsUpdated = tally.updated
         summary.seconds = Double(EventTime.wallNow() - startedAt) / 1000
-        try store.recordRun(startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,
-                            events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
-                            findingsOpened: tally.opened.values.reduce(0, +))
+        try store.recordRun(
+            startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,
+            events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
+            findingsOpened: tally.opened.values.reduce(0, +))
         return summary
     }
 
@@ -261,7 +265,8 @@ package final class Tailer {
             // An input that wrote a moment ago and has nothing buffered may be about to write
             // an older event: wait for it (briefly), as a batch merge would have seen it.
             var blockedUntil: Int64?
-            for i in inputs where i !== input && i.stream.head == nil && !i.rotated && !i.isExhausted && now - i.lastGrowth < options.mergeWait {
+            for i in inputs
+            where i !== input && i.stream.head == nil && !i.rotated && !i.isExhausted && now - i.lastGrowth < options.mergeWait {
                 blockedUntil = min(blockedUntil ?? .max, i.lastGrowth + options.mergeWait)
             }
             if let blockedUntil { return (released, blockedUntil) }
@@ -338,9 +343,11 @@ package final class Tailer {
     func updateService(now: Int64, stopped: Bool) throws {
         lastHeartbeat = now
         let all = closedStats + inputs.map(\.stream.stats)
-        try store.updateService(TailService(pid: Int64(getpid()), startedAt: startedAt, heartbeatAt: now, stoppedAt: stopped ? now : nil,
-                                            lines: all.reduce(0) { $0 + $1.lines }, events: all.reduce(0) { $0 + $1.events },
-                                            malformed: all.reduce(0) { $0 + $1.malformed }, alertsDropped: summary.alertsDropped,
-                                            inputs: patterns.map(\.text)))
+        try store.updateService(
+            TailService(
+                pid: Int64(getpid()), startedAt: startedAt, heartbeatAt: now, stoppedAt: stopped ? now : nil,
+                lines: all.reduce(0) { $0 + $1.lines }, events: all.reduce(0) { $0 + $1.events },
+                malformed: all.reduce(0) { $0 + $1.malformed }, alertsDropped: summary.alertsDropped,
+                inputs: patterns.map(\.text)))
     }
 }

@@ -67,7 +67,10 @@ package struct PolicyError: Error, CustomStringConvertible {
 
     package var description: String {
         let errors = diagnostics.filter { $0.level == .error }
-        return (errors.map(\.text) + ["policy has \(errors.count) error\(errors.count == 1 ? "" : "s"); fix them (see `vigil policy lint`) before analyzing"])
+        return
+            (errors.map(\.text) + [
+                "policy has \(errors.count) error\(errors.count == 1 ? "" : "s"); fix them (see `vigil policy lint`) before analyzing"
+            ])
             .joined(separator: "\n")
     }
 }

@@ -10,7 +10,9 @@ package enum PolicyLintOutput {
     /// `strict`: warnings fail too (JUnit shows them as failures).
     package static func render(_ diagnostics: [PolicyDiagnostic], files: [String], format: Format, strict: Bool) -> String {
         let sorted = diagnostics.sorted {
-            ($0.location.file, $0.location.line, $0.location.column, $0.rule) < ($1.location.file, $1.location.line, $1.location.column, $1.rule)
+            ($0.location.file, $0.location.line, $0.location.column, $0.rule) < (
+                $1.location.file, $1.location.line, $1.location.column, $1.rule
+            )
         }
         switch format {
         case .text: return text(sorted, files: files)
@@ -24,7 +26,8 @@ package enum PolicyLintOutput {
         var out = d.map { TerminalText.escape($0.text) + "\n" }.joined()
         let errors = d.filter { $0.level == .error }.count
         let warnings = d.count - errors
-        out += "\(files.count) policy file\(files.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
+        out +=
+            "\(files.count) policy file\(files.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n"
         return out
     }
 
@@ -32,7 +35,11 @@ package enum PolicyLintOutput {
         struct Item: Encodable {
             var level: String, rule: String, message: String, file: String, line: Int, column: Int
         }
-        let items = d.map { Item(level: $0.level.rawValue, rule: $0.rule, message: $0.message, file: $0.location.file, line: $0.location.line, column: $0.location.column) }
+        let items = d.map {
+            Item(
+                level: $0.level.rawValue, rule: $0.rule, message: $0.message, file: $0.location.file, line: $0.location.line,
+                column: $0.location.column)
+        }
         return String(decoding: try! JSONEncoder.vigilPretty.encode(items), as: UTF8.self) + "\n"
     }
 
@@ -83,15 +90,20 @@ package enum PolicyLintOutput {
 
     static func sarif(_ d: [PolicyDiagnostic]) -> String {
         let rules = PolicyDiagnostic.rules.map {
-            SARIF.Rule(id: $0.id, shortDescription: .init(text: $0.summary),
-                       defaultConfiguration: .init(level: errorRules.contains($0.id) ? "error" : "warning"))
+            SARIF.Rule(
+                id: $0.id, shortDescription: .init(text: $0.summary),
+                defaultConfiguration: .init(level: errorRules.contains($0.id) ? "error" : "warning"))
         }
         let index = Dictionary(uniqueKeysWithValues: PolicyDiagnostic.rules.enumerated().map { ($1.id, $0) })
         let results = d.map { x in
-            SARIF.Result(ruleId: x.rule, ruleIndex: index[x.rule] ?? 0, level: x.level.rawValue, message: .init(text: x.message),
-                         locations: [.init(physicalLocation: .init(
+            SARIF.Result(
+                ruleId: x.rule, ruleIndex: index[x.rule] ?? 0, level: x.level.rawValue, message: .init(text: x.message),
+                locations: [
+                    .init(
+                        physicalLocation: .init(
                             artifactLocation: .init(uri: uri(x.location.file)),
-                            region: x.location.line > 0 ? .init(startLine: x.location.line, startColumn: max(x.location.column, 1)) : nil))])
+                            region: x.location.line > 0 ? .init(startLine: x.location.line, startColumn: max(x.location.column, 1)) : nil))
+                ])
         }
         let log = SARIF(runs: [.init(tool: .init(driver: .init(rules: rules)), results: results)])
         return String(decoding: try! JSONEncoder.vigilPretty.encode(log), as: UTF8.self) + "\n"
@@ -135,9 +147,11 @@ package enum PolicyLintOutput {
             let count = max(list.count, 1)
             total += count
             failures += suiteFailures
-            suites += "  <testsuite name=\"\(xml(file))\" tests=\"\(count)\" failures=\"\(suiteFailures)\" errors=\"0\">\n\(cases)  </testsuite>\n"
+            suites +=
+                "  <testsuite name=\"\(xml(file))\" tests=\"\(count)\" failures=\"\(suiteFailures)\" errors=\"0\">\n\(cases)  </testsuite>\n"
         }
-        return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vigil policy lint\" tests=\"\(total)\" failures=\"\(failures)\">\n\(suites)</testsuites>\n"
+        return
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"vigil policy lint\" tests=\"\(total)\" failures=\"\(failures)\">\n\(suites)</testsuites>\n"
     }
 
     /// Text for XML attributes and content: the report's HTML escaping, which also makes

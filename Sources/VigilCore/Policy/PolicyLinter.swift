@@ -25,8 +25,12 @@ final class PolicyLinter {
         return out
     }
 
-    private func error(_ rule: String, _ message: String, _ at: SourceLocation) { out.append(PolicyDiagnostic(.error, rule, message, at: at)) }
-    private func warning(_ rule: String, _ message: String, _ at: SourceLocation) { out.append(PolicyDiagnostic(.warning, rule, message, at: at)) }
+    private func error(_ rule: String, _ message: String, _ at: SourceLocation) {
+        out.append(PolicyDiagnostic(.error, rule, message, at: at))
+    }
+    private func warning(_ rule: String, _ message: String, _ at: SourceLocation) {
+        out.append(PolicyDiagnostic(.warning, rule, message, at: at))
+    }
 
     // MARK: GeoIP
 
@@ -39,7 +43,10 @@ final class PolicyLinter {
                 let db = try GeoIPDatabase(path: path, kind: kind)
                 let age = (now - db.buildTime) / EventTime.day
                 if g.maxAgeDays > 0 && age > Int64(g.maxAgeDays) {
-                    warning("geoip-stale", "geoip.\(kind.rawValue) (\(path)) was built \(age) days ago, more than geoip.max_age_days (\(g.maxAgeDays)); update it (geoipupdate) so countries and ASNs stay right", at)
+                    warning(
+                        "geoip-stale",
+                        "geoip.\(kind.rawValue) (\(path)) was built \(age) days ago, more than geoip.max_age_days (\(g.maxAgeDays)); update it (geoipupdate) so countries and ASNs stay right",
+                        at)
                 }
                 return db
             } catch let e as GeoIPDatabase.OpenError {
@@ -69,13 +76,18 @@ final class PolicyLinter {
                 names[a.name] = a.location
             }
             if a.isEmpty {
-                error("allowlist-empty", "\(label) allows nothing (no cidrs, countries or asns), so every request to \(a.servers.isEmpty ? "every server" : a.servers.joined(separator: ", ")) would be a violation", a.location)
+                error(
+                    "allowlist-empty",
+                    "\(label) allows nothing (no cidrs, countries or asns), so every request to \(a.servers.isEmpty ? "every server" : a.servers.joined(separator: ", ")) would be a violation",
+                    a.location)
             }
             if a.owner?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
                 warning("owner-missing", "\(label) has no `owner`; name who answers for it (e.g. secops@example.com)", a.location)
             }
             if !a.countries.isEmpty && policy.geoip.city == nil {
-                error("geoip-required", "\(label) lists countries but geoip.city is not set, so no address could match them", a.countries[0].location)
+                error(
+                    "geoip-required", "\(label) lists countries but geoip.city is not set, so no address could match them",
+                    a.countries[0].location)
             }
             if !a.asns.isEmpty && policy.geoip.asn == nil {
                 error("geoip-required", "\(label) lists ASNs but geoip.asn is not set, so no address could match them", a.asns[0].location)
@@ -128,9 +140,13 @@ final class PolicyLinter {
             let c = e.value
             checkExpiry(e.expires, "\(c) in \(label)", e.location, warnUntil)
             if c.prefix == 0 {
-                error("cidr-too-broad", "\(c) allows every \(c.isV4 ? "IPv4" : "IPv6") address on the Internet; list the networks that need access", e.location)
+                error(
+                    "cidr-too-broad",
+                    "\(c) allows every \(c.isV4 ? "IPv4" : "IPv6") address on the Internet; list the networks that need access", e.location)
             } else if c.isV4 && c.prefix < lint.minPrefixV4 {
-                error("cidr-too-broad", "\(c) is broader than /\(lint.minPrefixV4) (lint.min_prefix_v4): \(1 << UInt64(32 - c.prefix)) addresses", e.location)
+                error(
+                    "cidr-too-broad",
+                    "\(c) is broader than /\(lint.minPrefixV4) (lint.min_prefix_v4): \(1 << UInt64(32 - c.prefix)) addresses", e.location)
             } else if !c.isV4 && c.prefix < lint.minPrefixV6 {
                 error("cidr-too-broad", "\(c) is broader than /\(lint.minPrefixV6) (lint.min_prefix_v6)", e.location)
             }
@@ -151,9 +167,14 @@ final class PolicyLinter {
                 // An entry that outlives the block around it is not hidden by it.
                 if a.effectiveExpiry(inner.expires) <= a.effectiveExpiry(outer.expires) {
                     if outer.value == inner.value {
-                        warning("cidr-duplicate", "\(inner.value) is listed twice in \(label) (also at line \(outer.location.line))", inner.location)
+                        warning(
+                            "cidr-duplicate", "\(inner.value) is listed twice in \(label) (also at line \(outer.location.line))",
+                            inner.location)
                     } else {
-                        warning("cidr-shadowed", "\(inner.value) is inside \(outer.value) (line \(outer.location.line)) of \(label), so it changes nothing", inner.location)
+                        warning(
+                            "cidr-shadowed",
+                            "\(inner.value) is inside \(outer.value) (line \(outer.location.line)) of \(label), so it changes nothing",
+                            inner.location)
                     }
                     continue
                 }
@@ -183,21 +204,27 @@ final class PolicyLinter {
                 } else if t == 0 {
                     warning("threshold-suspicious", "detectors.\(o.detector).threshold 0 makes every single failure a burst", at)
                 } else if t > 10_000 {
-                    warning("threshold-suspicious", "detectors.\(o.detector).threshold \(t) will hardly ever fire; to turn the detector off write `enabled: false`", at)
+                    warning(
+                        "threshold-suspicious",
+                        "detectors.\(o.detector).threshold \(t) will hardly ever fire; to turn the detector off write `enabled: false`", at)
                 }
             }
             if let (value, at) = o.value("window"), case let .duration(w) = value {
                 if w <= 0 {
                     error("threshold-invalid", "detectors.\(o.detector).window must be longer than 0", at)
                 } else if w > EventTime.day {
-                    warning("threshold-suspicious", "detectors.\(o.detector).window of \(DurationText.format(w)) is longer than a day; state grows with it", at)
+                    warning(
+                        "threshold-suspicious",
+                        "detectors.\(o.detector).window of \(DurationText.format(w)) is longer than a day; state grows with it", at)
                 }
             }
             if let (value, at) = o.value("cooldown"), case let .duration(c) = value {
                 if c < 0 {
                     error("threshold-invalid", "detectors.\(o.detector).cooldown cannot be negative", at)
                 } else if c == 0 {
-                    warning("threshold-suspicious", "detectors.\(o.detector).cooldown 0 opens a new finding (and alert) for every occurrence", at)
+                    warning(
+                        "threshold-suspicious", "detectors.\(o.detector).cooldown 0 opens a new finding (and alert) for every occurrence",
+                        at)
                 }
             }
         }
@@ -206,19 +233,31 @@ final class PolicyLinter {
                 error("threshold-invalid", "detectors.\(o.detector).share is a fraction between 0 and 1 (0.005 = 0.5%)", at)
             }
             if let (v, at) = o.number("p_value"), v <= 0 || v >= 0.01 {
-                error("threshold-invalid", "detectors.\(o.detector).p_value must be above 0 and below 0.01; across thousands of keys a larger one alerts all day", at)
+                error(
+                    "threshold-invalid",
+                    "detectors.\(o.detector).p_value must be above 0 and below 0.01; across thousands of keys a larger one alerts all day",
+                    at)
             }
             if let (v, at) = o.number("ratio"), v < 1 {
                 error("threshold-invalid", "detectors.\(o.detector).ratio must be at least 1 (how many times the expected volume)", at)
             }
         }
         if s.allowlistViolation.successSeverity < s.allowlistViolation.severity {
-            let at = policy.detectorOverrides.first { $0.detector == "allowlist_violation" }?.location ?? SourceLocation(file: policy.files.first ?? "policy")
-            warning("threshold-suspicious", "allowlist_violation: a request from outside that succeeded (success_severity \(s.allowlistViolation.successSeverity)) is rated less severe than a refused one (severity \(s.allowlistViolation.severity))", at)
+            let at =
+                policy.detectorOverrides.first { $0.detector == "allowlist_violation" }?.location
+                ?? SourceLocation(file: policy.files.first ?? "policy")
+            warning(
+                "threshold-suspicious",
+                "allowlist_violation: a request from outside that succeeded (success_severity \(s.allowlistViolation.successSeverity)) is rated less severe than a refused one (severity \(s.allowlistViolation.severity))",
+                at)
         }
         if s.authFailureBurst.successAfterFailuresSeverity < s.authFailureBurst.severity {
-            let at = policy.detectorOverrides.first { $0.detector == "auth_failure_burst" }?.location ?? SourceLocation(file: policy.files.first ?? "policy")
-            warning("threshold-suspicious", "auth_failure_burst: a success after a burst of failures is rated less severe than the burst itself", at)
+            let at =
+                policy.detectorOverrides.first { $0.detector == "auth_failure_burst" }?.location
+                ?? SourceLocation(file: policy.files.first ?? "policy")
+            warning(
+                "threshold-suspicious",
+                "auth_failure_burst: a success after a burst of failures is rated less severe than the burst itself", at)
         }
     }
 }

@@ -37,7 +37,8 @@ package enum PolicyLoader {
         var policy = merge(fragments, &diagnostics)
         policy.files = files
         if files.isEmpty && diagnostics.isEmpty {
-            diagnostics.append(PolicyDiagnostic(.error, "no-policy", "no *.yaml or *.yml policy file in \(path)", at: SourceLocation(file: path)))
+            diagnostics.append(
+                PolicyDiagnostic(.error, "no-policy", "no *.yaml or *.yml policy file in \(path)", at: SourceLocation(file: path)))
         }
         let linter = PolicyLinter(policy: policy, now: now)
         diagnostics += linter.check()
@@ -52,7 +53,8 @@ package enum PolicyLoader {
     static func policyFiles(_ path: String, _ diagnostics: inout [PolicyDiagnostic]) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            diagnostics.append(PolicyDiagnostic(.error, "file-unreadable", "no such policy file or directory", at: SourceLocation(file: path)))
+            diagnostics.append(
+                PolicyDiagnostic(.error, "file-unreadable", "no such policy file or directory", at: SourceLocation(file: path)))
             return []
         }
         guard isDir.boolValue else { return [path] }
@@ -63,7 +65,10 @@ package enum PolicyLoader {
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
             return names.map { base + "/" + $0 }
         } catch {
-            diagnostics.append(PolicyDiagnostic(.error, "file-unreadable", "cannot list the policy directory: \(error.localizedDescription)", at: SourceLocation(file: path)))
+            diagnostics.append(
+                PolicyDiagnostic(
+                    .error, "file-unreadable", "cannot list the policy directory: \(error.localizedDescription)",
+                    at: SourceLocation(file: path)))
             return []
         }
     }
@@ -75,7 +80,9 @@ package enum PolicyLoader {
             return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file (permissions?)", at: at)])
         }
         if let v = YAMLGuard.check(bytes) {
-            return (nil, [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))])
+            return (
+                nil, [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))]
+            )
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return (nil, [PolicyDiagnostic(.error, "yaml-syntax", "the file is not valid UTF-8", at: at)])
@@ -96,8 +103,14 @@ package enum PolicyLoader {
             let fragment = try parser.fragment(root)
             return (fragment, parser.diagnostics)
         } catch {
-            return (nil, parser.diagnostics + [PolicyDiagnostic(.error, "yaml-limits",
-                "more than \(PolicyParser.maxNodes) values after expanding aliases; a policy never needs that many", at: at)])
+            return (
+                nil,
+                parser.diagnostics + [
+                    PolicyDiagnostic(
+                        .error, "yaml-limits",
+                        "more than \(PolicyParser.maxNodes) values after expanding aliases; a policy never needs that many", at: at)
+                ]
+            )
         }
     }
 
@@ -110,7 +123,7 @@ package enum PolicyLoader {
         while out.count <= YAMLGuard.maxBytes {
             let chunk: Data?
             do { chunk = try h.read(upToCount: 1 << 16) } catch { return nil }
-            guard let chunk, !chunk.isEmpty else { break }   // nil or empty: end of file
+            guard let chunk, !chunk.isEmpty else { break }  // nil or empty: end of file
             out += chunk
         }
         return out
@@ -123,13 +136,17 @@ package enum PolicyLoader {
             let ctx = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
             return PolicyDiagnostic(.error, "yaml-syntax", "invalid YAML: \(problem)\(ctx)", at: loc(mark))
         case let .duplicatedKeysInMapping(duplicates, context):
-            return PolicyDiagnostic(.error, "yaml-syntax", "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in one mapping", at: loc(context.mark))
+            return PolicyDiagnostic(
+                .error, "yaml-syntax",
+                "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in one mapping",
+                at: loc(context.mark))
         case let .reader(problem, offset, _, yaml):
             var line = 1, column = 1
             if let offset {
                 for (i, c) in yaml.utf8.enumerated() where i < offset { if c == 10 { line += 1; column = 1 } else { column += 1 } }
             }
-            return PolicyDiagnostic(.error, "yaml-syntax", "unreadable YAML: \(problem)", at: SourceLocation(file: file, line: line, column: column))
+            return PolicyDiagnostic(
+                .error, "yaml-syntax", "unreadable YAML: \(problem)", at: SourceLocation(file: file, line: line, column: column))
         default:
             return PolicyDiagnostic(.error, "yaml-syntax", "\(e)", at: SourceLocation(file: file))
         }
@@ -145,13 +162,18 @@ package enum PolicyLoader {
         for f in fragments {
             if let (v, at) = f.version {
                 if let first = versionAt, v != p.version {
-                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "version \(v) differs from version \(p.version) in \(first.description)", at: at))
+                    diagnostics.append(
+                        PolicyDiagnostic(
+                            .error, "merge-conflict", "version \(v) differs from version \(p.version) in \(first.description)", at: at))
                 }
                 if versionAt == nil { p.version = v; versionAt = at }
             }
             if let g = f.geoip {
                 if let first = geoipFrom {
-                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "geoip is already set in \(first); set it in one file only", at: g.location ?? SourceLocation(file: f.file)))
+                    diagnostics.append(
+                        PolicyDiagnostic(
+                            .error, "merge-conflict", "geoip is already set in \(first); set it in one file only",
+                            at: g.location ?? SourceLocation(file: f.file)))
                 } else {
                     p.geoip = g
                     geoipFrom = f.file
@@ -159,7 +181,8 @@ package enum PolicyLoader {
             }
             if let (l, at) = f.lint {
                 if let first = lintFrom {
-                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "lint is already set in \(first); set it in one file only", at: at))
+                    diagnostics.append(
+                        PolicyDiagnostic(.error, "merge-conflict", "lint is already set in \(first); set it in one file only", at: at))
                 } else {
                     p.lint = l
                     lintFrom = f.file
@@ -167,7 +190,8 @@ package enum PolicyLoader {
             }
             if let (r, at) = f.retention {
                 if let first = retentionFrom {
-                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "retention is already set in \(first); set it in one file only", at: at))
+                    diagnostics.append(
+                        PolicyDiagnostic(.error, "merge-conflict", "retention is already set in \(first); set it in one file only", at: at))
                 } else {
                     p.retention = r
                     retentionFrom = f.file
@@ -177,15 +201,19 @@ package enum PolicyLoader {
             p.rateLimits += f.rateLimits
             for a in f.alerts {
                 if let first = p.alerts.first(where: { $0.name == a.name }) {
-                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "alert sink `\(a.name)` is already defined at \(first.location?.description ?? "?")",
-                                                        at: a.location ?? SourceLocation(file: f.file)))
+                    diagnostics.append(
+                        PolicyDiagnostic(
+                            .error, "merge-conflict", "alert sink `\(a.name)` is already defined at \(first.location?.description ?? "?")",
+                            at: a.location ?? SourceLocation(file: f.file)))
                     continue
                 }
                 p.alerts.append(a)
             }
             for o in f.detectors {
                 if let first = detectorFrom[o.detector] {
-                    diagnostics.append(PolicyDiagnostic(.error, "merge-conflict", "detectors.\(o.detector) is already set at \(first.description)", at: o.location))
+                    diagnostics.append(
+                        PolicyDiagnostic(
+                            .error, "merge-conflict", "detectors.\(o.detector) is already set at \(first.description)", at: o.location))
                     continue
                 }
                 detectorFrom[o.detector] = o.location
@@ -193,7 +221,10 @@ package enum PolicyLoader {
             }
         }
         if versionAt == nil, let first = fragments.first {
-            diagnostics.append(PolicyDiagnostic(.warning, "version", "no `version: 1`; add it so a future schema change is detected", at: SourceLocation(file: first.file, line: 1, column: 1)))
+            diagnostics.append(
+                PolicyDiagnostic(
+                    .warning, "version", "no `version: 1`; add it so a future schema change is detected",
+                    at: SourceLocation(file: first.file, line: 1, column: 1)))
         }
         p.detectorOverrides = fragments.flatMap(\.detectors)
         return p

@@ -57,7 +57,8 @@ extension PolicyParser {
     }
 
     private func allowlist(_ node: Node) throws -> Allowlist? {
-        let pairs = try mapping(node, known: ["name", "servers", "cidrs", "countries", "asns", "owner", "expires", "note"], what: "an allowlist")
+        let pairs = try mapping(
+            node, known: ["name", "servers", "cidrs", "countries", "asns", "owner", "expires", "note"], what: "an allowlist")
         guard node.mapping != nil else { return nil }
         var a = Allowlist(name: "", location: location(node))
         for (key, v) in pairs {
@@ -66,7 +67,11 @@ extension PolicyParser {
             case "servers":
                 for s in try list(v, what: "servers") {
                     guard let glob = string(s, what: "a server glob") else { continue }
-                    if glob.isEmpty { error("servers-glob", "an empty server glob matches no server; omit `servers` to cover every server", s) } else { a.servers.append(glob) }
+                    if glob.isEmpty {
+                        error("servers-glob", "an empty server glob matches no server; omit `servers` to cover every server", s)
+                    } else {
+                        a.servers.append(glob)
+                    }
                 }
             case "cidrs":
                 for item in try list(v, what: "cidrs") {
@@ -87,7 +92,9 @@ extension PolicyParser {
                     var digits = Substring(text)
                     if digits.uppercased().hasPrefix("AS") { digits = digits.dropFirst(2) }
                     guard let n = UInt64(digits), n >= 1, n <= UInt64(UInt32.max) else {
-                        report(PolicyDiagnostic(.error, "asn-invalid", "`\(text)` is not an AS number (1 to 4294967295, e.g. 29518 or AS29518)", at: at))
+                        report(
+                            PolicyDiagnostic(
+                                .error, "asn-invalid", "`\(text)` is not an AS number (1 to 4294967295, e.g. 29518 or AS29518)", at: at))
                         continue
                     }
                     a.asns.append(.init(value: UInt32(n), expires: expires, note: note, location: at))
@@ -136,7 +143,12 @@ extension PolicyParser {
             case "type":
                 if let t = string(v, what: "type") {
                     kind = AlertSinkConfig.Kind(rawValue: t)
-                    if kind == nil { error("alert-invalid", "alert sink type must be one of \(AlertSinkConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")), not `\(t)`", v) }
+                    if kind == nil {
+                        error(
+                            "alert-invalid",
+                            "alert sink type must be one of \(AlertSinkConfig.Kind.allCases.map(\.rawValue).joined(separator: ", ")), not `\(t)`",
+                            v)
+                    }
                 }
             case "url":
                 url = string(v, what: "url")
@@ -144,7 +156,9 @@ extension PolicyParser {
                     if URL(string: u)?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true || URL(string: u)?.host == nil {
                         error("alert-invalid", "`\(u)` is not an http(s) URL", v)
                     } else if u.contains("hooks.slack.com") || URL(string: u)?.password != nil {
-                        warning("alert-secret", "this URL is a secret (anyone holding it can post); keep it out of the repository with `url_env: VARIABLE`", v)
+                        warning(
+                            "alert-secret",
+                            "this URL is a secret (anyone holding it can post); keep it out of the repository with `url_env: VARIABLE`", v)
                     }
                 }
             case "url_env": urlEnv = string(v, what: "url_env")
@@ -158,7 +172,9 @@ extension PolicyParser {
             }
         }
         guard let kind else {
-            if pairs.first(where: { $0.key == "type" }) == nil { error("alert-invalid", "an alert sink needs `type:` (stdout, webhook, alertmanager or slack)", node) }
+            if pairs.first(where: { $0.key == "type" }) == nil {
+                error("alert-invalid", "an alert sink needs `type:` (stdout, webhook, alertmanager or slack)", node)
+            }
             return nil
         }
         if name.isEmpty { name = kind.rawValue }
@@ -200,9 +216,15 @@ extension PolicyParser {
             }
         }
         if name.isEmpty { error("rate-limit-invalid", "a rate limit needs a `name`", node) }
-        if per == nil && !pairs.contains(where: { $0.key == "per" }) { error("rate-limit-invalid", "a rate limit needs `per:` (api_key, client_ip or user)", node) }
-        if limit == nil && !pairs.contains(where: { $0.key == "limit" }) { error("rate-limit-invalid", "a rate limit needs `limit:`", node) }
-        if window == nil && !pairs.contains(where: { $0.key == "window" }) { error("rate-limit-invalid", "a rate limit needs `window:`", node) }
+        if per == nil && !pairs.contains(where: { $0.key == "per" }) {
+            error("rate-limit-invalid", "a rate limit needs `per:` (api_key, client_ip or user)", node)
+        }
+        if limit == nil && !pairs.contains(where: { $0.key == "limit" }) {
+            error("rate-limit-invalid", "a rate limit needs `limit:`", node)
+        }
+        if window == nil && !pairs.contains(where: { $0.key == "window" }) {
+            error("rate-limit-invalid", "a rate limit needs `window:`", node)
+        }
         guard let per, let limit, let window, !name.isEmpty else { return nil }
         return RateLimit(name: name, per: per, limit: limit, window: window, servers: servers, location: location(node))
     }
@@ -226,7 +248,8 @@ extension PolicyParser {
             var override = DetectorOverride(detector: name, location: location(k))
             for (key, value) in try mapping(v, known: descriptor.keys, what: "detectors.\(name)") {
                 guard let setting = descriptor.setting(key),
-                      let parsed = settingValue(value, kind: setting.kind, what: "detectors.\(name).\(key)") else { continue }
+                    let parsed = settingValue(value, kind: setting.kind, what: "detectors.\(name).\(key)")
+                else { continue }
                 override.entries.append(.init(key: key, value: parsed, at: location(value)))
             }
             out.append(override)

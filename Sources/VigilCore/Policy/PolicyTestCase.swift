@@ -87,7 +87,9 @@ package enum PolicyTestLoader {
         }
         let data = Data(bytes)
         if let v = YAMLGuard.check(bytes) {
-            return ([], [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))])
+            return (
+                [], [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))]
+            )
         }
         let root: Node?
         do {
@@ -122,7 +124,9 @@ package enum PolicyTestLoader {
             case "name": c.name = p.string(v, what: "name") ?? ""
             case "format":
                 if let s = p.string(v, what: "format") {
-                    if let f = LogFormat(rawValue: s) { c.format = f } else {
+                    if let f = LogFormat(rawValue: s) {
+                        c.format = f
+                    } else {
                         p.error("invalid-value", "format must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))", v)
                     }
                 }
@@ -147,7 +151,8 @@ package enum PolicyTestLoader {
     private static func patterns(_ node: Node, _ p: PolicyParser) throws -> [FindingPattern] {
         var out: [FindingPattern] = []
         for item in try p.list(node, what: "findings") {
-            let pairs = try p.mapping(item, known: ["detector", "rule", "subject", "subject_kind", "severity", "server", "count"], what: "a finding pattern")
+            let pairs = try p.mapping(
+                item, known: ["detector", "rule", "subject", "subject_kind", "severity", "server", "count"], what: "a finding pattern")
             var f = FindingPattern(location: p.location(item))
             for (key, v) in pairs {
                 switch key {

@@ -26,8 +26,8 @@ enum YAMLGuard {
         var line = 1
         var i = 0
         let n = text.count
-        var quote: UInt8 = 0          // ' or " while inside a quoted scalar
-        var blockScalarIndent = -1    // lines indented more than this are block scalar text
+        var quote: UInt8 = 0  // ' or " while inside a quoted scalar
+        var blockScalarIndent = -1  // lines indented more than this are block scalar text
         while i < n {
             // Start of a line: measure indentation and leading indicators.
             let lineStart = i
@@ -47,7 +47,8 @@ enum YAMLGuard {
                 var nesting = indent
                 while j + 1 < n, text[j] == UInt8(ascii: "-") || text[j] == UInt8(ascii: "?"), text[j + 1] == 32 {
                     if text[j] == UInt8(ascii: "?") {
-                        return Violation(message: "explicit `?` mapping keys are not supported in policies", line: line, column: j - lineStart + 1)
+                        return Violation(
+                            message: "explicit `?` mapping keys are not supported in policies", line: line, column: j - lineStart + 1)
                     }
                     j += 2; nesting += 1
                     while j < n && text[j] == 32 { j += 1 }
@@ -73,7 +74,8 @@ enum YAMLGuard {
                     i += 1; prev = c
                     continue
                 }
-                let atTokenStart = prev == 32 || prev == 9 || prev == UInt8(ascii: "[") || prev == UInt8(ascii: "{") || prev == UInt8(ascii: ",")
+                let atTokenStart =
+                    prev == 32 || prev == 9 || prev == UInt8(ascii: "[") || prev == UInt8(ascii: "{") || prev == UInt8(ascii: ",")
                 switch c {
                 case UInt8(ascii: "#") where prev == 32 || prev == 9 || i == lineStart:
                     while i < n && text[i] != 10 { i += 1 }
@@ -90,18 +92,23 @@ enum YAMLGuard {
                 case UInt8(ascii: "*") where atTokenStart:
                     // An alias: complain when a `:` follows it (alias used as a key).
                     var j = i + 1
-                    while j < n, !isSpace(text[j]), text[j] != UInt8(ascii: ","), text[j] != UInt8(ascii: "]"), text[j] != UInt8(ascii: "}") { j += 1 }
+                    while j < n, !isSpace(text[j]), text[j] != UInt8(ascii: ","), text[j] != UInt8(ascii: "]"), text[j] != UInt8(ascii: "}")
+                    { j += 1 }
                     var k = j
                     while k < n && text[k] == 32 { k += 1 }
                     if k < n && text[k] == UInt8(ascii: ":") && j > i + 1 {
-                        return Violation(message: "an alias used as a mapping key is not supported in policies", line: line, column: i - lineStart + 1)
+                        return Violation(
+                            message: "an alias used as a mapping key is not supported in policies", line: line, column: i - lineStart + 1)
                     }
                     i = j; prev = text[j - 1]
                     continue
                 case UInt8(ascii: "?") where atTokenStart && (i + 1 >= n || isSpace(text[i + 1])):
-                    return Violation(message: "explicit `?` mapping keys are not supported in policies", line: line, column: i - lineStart + 1)
+                    return Violation(
+                        message: "explicit `?` mapping keys are not supported in policies", line: line, column: i - lineStart + 1)
                 case UInt8(ascii: ":") where lastClosed:
-                    return Violation(message: "a list or mapping used as a mapping key is not supported in policies", line: line, column: i - lineStart + 1)
+                    return Violation(
+                        message: "a list or mapping used as a mapping key is not supported in policies", line: line,
+                        column: i - lineStart + 1)
                 case UInt8(ascii: "|"), UInt8(ascii: ">"):
                     // A block scalar indicator ends the line's content (modulo chomping and comments).
                     if atTokenStart && restIsBlockHeader(text, i + 1) { blockScalarIndent = indent }

@@ -28,10 +28,13 @@ package enum FindingOutput {
         if findings.isEmpty { return "No findings.\n" }
         let header = ["ID", "SEV", "DETECTOR", "RULE", "SUBJECT", "FIRST SEEN", "LAST SEEN", "COUNT", "MESSAGE"]
         var rows: [[String]] = findings.map { f in
-            [f.id, f.severity.description, f.detector, f.rule, TerminalText.escape(f.subject),
-             String(EventTime.format(f.firstSeen).prefix(19)), String(EventTime.format(f.lastSeen).prefix(19)),
-             String(f.count), (f.triage?.isSuppressed == true ? "[suppressed] " : f.triage?.isAcknowledged == true ? "[acked] " : "")
-                + TerminalText.escape(f.message)]
+            [
+                f.id, f.severity.description, f.detector, f.rule, TerminalText.escape(f.subject),
+                String(EventTime.format(f.firstSeen).prefix(19)), String(EventTime.format(f.lastSeen).prefix(19)),
+                String(f.count),
+                (f.triage?.isSuppressed == true ? "[suppressed] " : f.triage?.isAcknowledged == true ? "[acked] " : "")
+                    + TerminalText.escape(f.message),
+            ]
         }
         rows.insert(header, at: 0)
         let widths = (0..<header.count - 1).map { c in min(rows.map { $0[c].count }.max() ?? 0, 40) }

@@ -55,15 +55,27 @@ package struct ReportBuilder {
         let topIP = options.topLimit * (options.mask ? 5 : 1), topLimit = options.topLimit, listLimit = options.listLimit
         let box = LockedBox(Inputs())
         let tasks: [@Sendable () throws -> Void] = [
-            { let v = try store.findingCounts(period); box.update { $0.counts = v } },
-            { let v = try store.topSubjects(period, kind: "ip", limit: topIP); box.update { $0.topAddresses = v } },
-            { let v = try store.subjectNovelty(period); box.update { $0.novelty = v } },
-            { let v = try store.newPlaces(period); box.update { $0.newPlaces = v } },
+            {
+                let v = try store.findingCounts(period); box.update { $0.counts = v }
+            },
+            {
+                let v = try store.topSubjects(period, kind: "ip", limit: topIP); box.update { $0.topAddresses = v }
+            },
+            {
+                let v = try store.subjectNovelty(period); box.update { $0.novelty = v }
+            },
+            {
+                let v = try store.newPlaces(period); box.update { $0.newPlaces = v }
+            },
             {
                 let ages = try store.openAges(before: period.to)
-                let open = try store.findingPage(FindingPageQuery(startedBefore: period.to, triage: .untriaged, limit: listLimit,
-                                                                  knownTotal: ages.reduce(0) { $0 + $1.count }))
-                box.update { $0.ages = ages; $0.open = open }
+                let open = try store.findingPage(
+                    FindingPageQuery(
+                        startedBefore: period.to, triage: .untriaged, limit: listLimit,
+                        knownTotal: ages.reduce(0) { $0 + $1.count }))
+                box.update {
+                    $0.ages = ages; $0.open = open
+                }
             },
             {
                 let keys = try store.topSubjects(period, kind: "api_key", limit: topLimit)
@@ -71,18 +83,25 @@ package struct ReportBuilder {
                 let totals = try store.eventTotals(period)
                 let auth = try store.outcomeSeries(period, outcome: "auth_failure", bucket: EventTime.hour, attempts: true)
                 let rate = try store.outcomeSeries(period, outcome: "rate_limited", bucket: EventTime.day, attempts: false)
-                box.update { $0.topKeys = keys; $0.prevCounts = prev; $0.totals = totals; $0.authHourly = auth; $0.rateDaily = rate }
+                box.update {
+                    $0.topKeys = keys; $0.prevCounts = prev; $0.totals = totals; $0.authHourly = auth; $0.rateDaily = rate
+                }
             },
             {
                 let acked = try store.findingPage(FindingPageQuery(startedIn: period, triage: .acknowledged, limit: listLimit))
                 let sup = try store.findingPage(FindingPageQuery(startedIn: period, triage: .suppressed, limit: listLimit))
                 let all = try store.suppressions()
                 let series = try store.anomalySeries(period, limit: 3)
-                let anomalies = try store.findingPage(FindingPageQuery(startedIn: period, detector: "api_key_anomaly", minimumSeverity: .p3, limit: 0))
-                let openAnomalies = try store.findingPage(FindingPageQuery(startedIn: period, detector: "api_key_anomaly", minimumSeverity: .p3,
-                                                                           triage: .untriaged, limit: 0))
-                box.update { $0.acked = acked; $0.suppressed = sup; $0.suppressions = all; $0.series = series
-                    $0.anomalyTriage = (anomalies.0, openAnomalies.0) }
+                let anomalies = try store.findingPage(
+                    FindingPageQuery(startedIn: period, detector: "api_key_anomaly", minimumSeverity: .p3, limit: 0))
+                let openAnomalies = try store.findingPage(
+                    FindingPageQuery(
+                        startedIn: period, detector: "api_key_anomaly", minimumSeverity: .p3,
+                        triage: .untriaged, limit: 0))
+                box.update {
+                    $0.acked = acked; $0.suppressed = sup; $0.suppressions = all; $0.series = series
+                    $0.anomalyTriage = (anomalies.0, openAnomalies.0)
+                }
             },
         ]
         let errors = LockedBox<[Error]>([])
@@ -99,7 +118,10 @@ package struct ReportBuilder {
         let counts = input.counts
         var sev: [Severity: Int] = [:], prevSev: [Severity: Int] = [:], det: [String: Int] = [:], prevDet: [String: Int] = [:]
         var occurrences: [String: Int] = [:]
-        for c in counts { sev[c.severity, default: 0] += c.count; det[c.detector, default: 0] += c.count; occurrences[c.detector, default: 0] += c.occurrences }
+        for c in counts {
+            sev[c.severity, default: 0] += c.count; det[c.detector, default: 0] += c.count;
+            occurrences[c.detector, default: 0] += c.occurrences
+        }
         for c in input.prevCounts { prevSev[c.severity, default: 0] += c.count; prevDet[c.detector, default: 0] += c.count }
         let novelty = input.novelty
         let totals = input.totals
@@ -109,7 +131,9 @@ package struct ReportBuilder {
         var summary = SecurityReport.Summary(
             findings: sev.values.reduce(0, +), previousFindings: prevSev.values.reduce(0, +),
             bySeverity: Severity.allCases.sorted(by: >).map { .init(severity: $0, count: sev[$0] ?? 0, previous: prevSev[$0] ?? 0) },
-            byDetector: Set(det.keys).union(prevDet.keys).sorted().map { .init(detector: $0, count: det[$0] ?? 0, previous: prevDet[$0] ?? 0) },
+            byDetector: Set(det.keys).union(prevDet.keys).sorted().map {
+                .init(detector: $0, count: det[$0] ?? 0, previous: prevDet[$0] ?? 0)
+            },
             newSubjects: novelty.total - novelty.recurring, recurringSubjects: novelty.recurring, events: events, requests: requests)
         summary.byDetector.sort { ($0.count, $1.detector) > ($1.count, $0.detector) }
 
@@ -122,7 +146,12 @@ package struct ReportBuilder {
         }
         for c in counts {
             var row = perDay[c.day] ?? .init(day: String(EventTime.format(c.day).prefix(10)), p1: 0, p2: 0, p3: 0, p4: 0)
-            switch c.severity { case .p1: row.p1 += c.count; case .p2: row.p2 += c.count; case .p3: row.p3 += c.count; case .p4: row.p4 += c.count }
+            switch c.severity {
+            case .p1: row.p1 += c.count;
+            case .p2: row.p2 += c.count;
+            case .p3: row.p3 += c.count;
+            case .p4: row.p4 += c.count
+            }
             perDay[c.day] = row
         }
 
@@ -135,20 +164,30 @@ package struct ReportBuilder {
         let rateSeries = perDay.keys.sorted().map { SecurityReport.TimeCount(time: EventTime.format($0), count: input.rateDaily[$0] ?? 0) }
 
         var notes: [String] = []
-        if events == 0 { notes.append("No events were counted in this period: the database holds no analyzed logs for it (or they were analyzed before Vigil counted events per hour).") }
+        if events == 0 {
+            notes.append(
+                "No events were counted in this period: the database holds no analyzed logs for it (or they were analyzed before Vigil counted events per hour)."
+            )
+        }
         let detectorTotals = { (d: String) in (findings: det[d] ?? 0, occurrences: occurrences[d] ?? 0) }
         return SecurityReport(
-            title: options.title, period: period, previousPeriod: previous, generatedAt: EventTime.format(options.now), masked: options.mask,
+            title: options.title, period: period, previousPeriod: previous, generatedAt: EventTime.format(options.now),
+            masked: options.mask,
             summary: summary,
-            compliance: compliance(totals: totals, requests: requests, rateDaily: input.rateDaily, detectorTotals: detectorTotals,
-                                   anomalies: input.anomalyTriage),
+            compliance: compliance(
+                totals: totals, requests: requests, rateDaily: input.rateDaily, detectorTotals: detectorTotals,
+                anomalies: input.anomalyTriage),
             findingsPerDay: perDay.keys.sorted().map { perDay[$0]! }, authFailuresPerHour: authSeries, rateLimitedPerDay: rateSeries,
             topAddresses: Array(merge(input.topAddresses.map(offender)).prefix(options.topLimit)), topKeys: input.topKeys.map(offender),
             keyBaselines: input.series.map { s in
-                .init(key: s.key, hours: s.hours.split(separator: ",").compactMap { Int64($0) }.map { EventTime.format($0 * EventTime.hour) },
-                      observed: s.observed.split(separator: ",").compactMap { Int($0) }, expected: s.expected.split(separator: ",").compactMap { Double($0) })
+                .init(
+                    key: s.key, hours: s.hours.split(separator: ",").compactMap { Int64($0) }.map { EventTime.format($0 * EventTime.hour) },
+                    observed: s.observed.split(separator: ",").compactMap { Int($0) },
+                    expected: s.expected.split(separator: ",").compactMap { Double($0) })
             },
-            newPlaces: input.newPlaces.map { .init(kind: $0.kind, value: $0.value, firstSeen: EventTime.format($0.firstSeen), findings: $0.findings) },
+            newPlaces: input.newPlaces.map {
+                .init(kind: $0.kind, value: $0.value, firstSeen: EventTime.format($0.firstSeen), findings: $0.findings)
+            },
             open: .init(total: input.open.0, rows: input.open.1.map { row($0, end: period.to) }),
             openByAge: input.ages.map { .init(label: $0.label, count: $0.count) },
             acknowledged: .init(total: input.acked.0, rows: input.acked.1.map { row($0, end: period.to) }),
@@ -159,73 +198,104 @@ package struct ReportBuilder {
 
     // MARK: threshold compliance (plan §1.4)
 
-    func compliance(totals: [(source: String, outcome: String, events: Int64, attempts: Int64)], requests: Int64,
-                    rateDaily: [Int64: Int64], detectorTotals: (String) -> (findings: Int, occurrences: Int),
-                    anomalies: (total: Int, open: Int)) -> [SecurityReport.ComplianceRow] {
+    func compliance(
+        totals: [(source: String, outcome: String, events: Int64, attempts: Int64)], requests: Int64,
+        rateDaily: [Int64: Int64], detectorTotals: (String) -> (findings: Int, occurrences: Int),
+        anomalies: (total: Int, open: Int)
+    ) -> [SecurityReport.ComplianceRow] {
         func sum(_ outcome: String, requestsOnly: Bool, attempts: Bool = false) -> Int64 {
-            totals.filter { $0.outcome == outcome && (!requestsOnly || $0.source != "sshd") }.reduce(0) { $0 + (attempts ? $1.attempts : $1.events) }
+            totals.filter { $0.outcome == outcome && (!requestsOnly || $0.source != "sshd") }.reduce(0) {
+                $0 + (attempts ? $1.attempts : $1.events)
+            }
         }
         func pct(_ n: Int64, _ d: Int64) -> String { String(format: "%.3f%%", d == 0 ? 0 : Double(n) * 100 / Double(d)) }
         var rows: [SecurityReport.ComplianceRow] = []
 
         let forbidden = sum("forbidden", requestsOnly: false)
         let ua = detectorTotals("unauthorized_access")
-        rows.append(.init(metric: "Unauthorized access attempts", target: "0", measured: "\(forbidden)", status: forbidden == 0 ? .pass : .fail,
-                          detail: "\(forbidden) forbidden requests or logins; \(ua.findings) unauthorized_access findings"))
+        rows.append(
+            .init(
+                metric: "Unauthorized access attempts", target: "0", measured: "\(forbidden)", status: forbidden == 0 ? .pass : .fail,
+                detail: "\(forbidden) forbidden requests or logins; \(ua.findings) unauthorized_access findings"))
 
         let authReq = sum("auth_failure", requestsOnly: true, attempts: true)
         let sshFailed = totals.filter { $0.outcome == "auth_failure" && $0.source == "sshd" }.reduce(Int64(0)) { $0 + $1.attempts }
         /// A share of requests against a limit, or "not measured" without request logs.
-        func share(_ metric: String, _ target: String, _ n: Int64, below limit: Double, detail: String, none: String) -> SecurityReport.ComplianceRow {
-            guard requests > 0 else { return .init(metric: metric, target: target, measured: "no requests", status: .notMeasured, detail: none) }
-            return .init(metric: metric, target: target, measured: pct(n, requests), status: Double(n) / Double(requests) < limit ? .pass : .fail,
-                         detail: detail)
+        func share(
+            _ metric: String, _ target: String, _ n: Int64, below limit: Double, detail: String, none: String
+        ) -> SecurityReport.ComplianceRow {
+            guard requests > 0 else {
+                return .init(metric: metric, target: target, measured: "no requests", status: .notMeasured, detail: none)
+            }
+            return .init(
+                metric: metric, target: target, measured: pct(n, requests), status: Double(n) / Double(requests) < limit ? .pass : .fail,
+                detail: detail)
         }
-        rows.append(share("Authentication failures", "< 0.01% of requests", authReq, below: 0.0001,
-                          detail: "\(authReq) of \(requests) requests; SSH: \(sshFailed) failed login attempts (not requests, not in the rate)",
-                          none: "no request logs (MCP or HTTP) in this period; SSH: \(sshFailed) failed login attempts"))
+        rows.append(
+            share(
+                "Authentication failures", "< 0.01% of requests", authReq, below: 0.0001,
+                detail: "\(authReq) of \(requests) requests; SSH: \(sshFailed) failed login attempts (not requests, not in the rate)",
+                none: "no request logs (MCP or HTTP) in this period; SSH: \(sshFailed) failed login attempts"))
 
         if policy.detectors.apiKeyAnomaly.enabled {
             let low = detectorTotals("api_key_anomaly").findings - anomalies.total
-            rows.append(.init(metric: "API key usage anomalies", target: "none unexplained", measured: "\(anomalies.total) (\(anomalies.open) open)",
-                              status: anomalies.open == 0 ? .pass : .fail,
-                              detail: "api_key_anomaly findings at P3 or worse, against each key's own baseline; open = neither acknowledged nor suppressed; \(low) more at P4 (new networks or tools)"))
+            rows.append(
+                .init(
+                    metric: "API key usage anomalies", target: "none unexplained", measured: "\(anomalies.total) (\(anomalies.open) open)",
+                    status: anomalies.open == 0 ? .pass : .fail,
+                    detail:
+                        "api_key_anomaly findings at P3 or worse, against each key's own baseline; open = neither acknowledged nor suppressed; \(low) more at P4 (new networks or tools)"
+                ))
         } else {
-            rows.append(.init(metric: "API key usage anomalies", target: "none unexplained", measured: "not measured", status: .notMeasured,
-                              detail: "the api_key_anomaly detector is turned off in the policy"))
+            rows.append(
+                .init(
+                    metric: "API key usage anomalies", target: "none unexplained", measured: "not measured", status: .notMeasured,
+                    detail: "the api_key_anomaly detector is turned off in the policy"))
         }
 
         let days = rateDaily.keys.sorted()
         let worst = rateDaily.values.max() ?? 0
         let perDay = days.map { "\(EventTime.format($0).prefix(10)): \(rateDaily[$0]!)" }.joined(separator: ", ")
         let breaches = detectorTotals("rate_limit_breach")
-        rows.append(.init(metric: "Rate-limit violations", target: "< 10 per day", measured: "\(rateDaily.values.reduce(0, +)) (worst day \(worst))",
-                          status: worst < 10 ? .pass : .fail,
-                          detail: (perDay.isEmpty ? "none" : perDay) + " — requests the servers answered with 429; \(breaches.occurrences) breaches (429s and requests over the policy's limits) in \(breaches.findings) rate_limit_breach findings"))
+        rows.append(
+            .init(
+                metric: "Rate-limit violations", target: "< 10 per day", measured: "\(rateDaily.values.reduce(0, +)) (worst day \(worst))",
+                status: worst < 10 ? .pass : .fail,
+                detail: (perDay.isEmpty ? "none" : perDay)
+                    + " — requests the servers answered with 429; \(breaches.occurrences) breaches (429s and requests over the policy's limits) in \(breaches.findings) rate_limit_breach findings"
+            ))
 
         if policy.allowlists.isEmpty {
-            rows.append(.init(metric: "IP allowlist violations", target: "0", measured: "not measured", status: .notMeasured,
-                              detail: "the policy has no allowlists"))
+            rows.append(
+                .init(
+                    metric: "IP allowlist violations", target: "0", measured: "not measured", status: .notMeasured,
+                    detail: "the policy has no allowlists"))
         } else {
             let v = detectorTotals("allowlist_violation")
-            rows.append(.init(metric: "IP allowlist violations", target: "0", measured: "\(v.occurrences)", status: v.occurrences == 0 ? .pass : .fail,
-                              detail: "\(v.occurrences) requests from outside the allowlists in \(v.findings) findings"))
+            rows.append(
+                .init(
+                    metric: "IP allowlist violations", target: "0", measured: "\(v.occurrences)",
+                    status: v.occurrences == 0 ? .pass : .fail,
+                    detail: "\(v.occurrences) requests from outside the allowlists in \(v.findings) findings"))
         }
 
         // The input_validation detector's share (0.5% in the plan, settable in the policy).
         let invalid = sum("invalid_input", requestsOnly: true)
         let limit = policy.detectors.inputValidation.threshold
-        rows.append(share("Input validation failures", "< " + String(format: "%g", limit * 100) + "%", invalid, below: limit,
-                          detail: "\(invalid) of \(requests) requests", none: "no request logs (MCP or HTTP) in this period"))
+        rows.append(
+            share(
+                "Input validation failures", "< " + String(format: "%g", limit * 100) + "%", invalid, below: limit,
+                detail: "\(invalid) of \(requests) requests", none: "no request logs (MCP or HTTP) in this period"))
         return rows
     }
 
     // MARK: rows and masking
 
     func offender(_ r: SubjectActivity) -> SecurityReport.Offender {
-        .init(subject: r.kind == "ip" ? maskAddress(r.subject) : r.kind == "user" ? maskUser(r.subject) : r.subject,
-              subjectKind: r.kind, findings: r.findings, occurrences: r.occurrences, worstSeverity: r.worst, detectors: r.detectors,
-              country: r.country, asn: r.asn.map { "AS\($0)" }, asOrganization: r.asOrganization)
+        .init(
+            subject: r.kind == "ip" ? maskAddress(r.subject) : r.kind == "user" ? maskUser(r.subject) : r.subject,
+            subjectKind: r.kind, findings: r.findings, occurrences: r.occurrences, worstSeverity: r.worst, detectors: r.detectors,
+            country: r.country, asn: r.asn.map { "AS\($0)" }, asOrganization: r.asOrganization)
     }
 
     /// With `--mask`, several addresses of one network become one row.
@@ -249,10 +319,11 @@ package struct ReportBuilder {
         var subject = f.subject
         if f.subjectKind == "ip" { subject = maskAddress(subject) } else if f.subjectKind == "user" { subject = maskUser(subject) }
         let note = f.triage.flatMap { t in t.ackNote ?? t.suppressionNote }
-        return .init(id: f.id, severity: f.severity, detector: f.detector, rule: f.rule, subjectKind: f.subjectKind, subject: subject,
-                     server: f.server, firstSeen: EventTime.format(f.firstSeen), lastSeen: EventTime.format(f.lastSeen), count: f.count,
-                     message: maskText(f.message, users: f.evidence.users + (f.subjectKind == "user" ? [f.subject] : [])),
-                     ageDays: Int(max(0, end - f.firstSeen) / EventTime.day), note: note)
+        return .init(
+            id: f.id, severity: f.severity, detector: f.detector, rule: f.rule, subjectKind: f.subjectKind, subject: subject,
+            server: f.server, firstSeen: EventTime.format(f.firstSeen), lastSeen: EventTime.format(f.lastSeen), count: f.count,
+            message: maskText(f.message, users: f.evidence.users + (f.subjectKind == "user" ? [f.subject] : [])),
+            ageDays: Int(max(0, end - f.firstSeen) / EventTime.day), note: note)
     }
 
     func maskSuppression(_ s: Suppression) -> Suppression {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `vigil status` prints: inputs with offsets and lag, the tail service, findings today
@@ -33,8 +34,10 @@ package struct StatusReport: Sendable {
             var st = stat()
             var size: Int64?
             if stat(rec.path, &st) == 0 && UInt64(st.st_ino) == rec.inode && UInt64(st.st_dev) == rec.device { size = Int64(st.st_size) }
-            r.inputs.append(Input(path: rec.path, format: rec.format, lines: rec.lines, offset: rec.offset, currentSize: size,
-                                  lastEventTime: rec.lastEventTime, updatedAt: rec.updatedAt, malformed: rec.malformed))
+            r.inputs.append(
+                Input(
+                    path: rec.path, format: rec.format, lines: rec.lines, offset: rec.offset, currentSize: size,
+                    lastEventTime: rec.lastEventTime, updatedAt: rec.updatedAt, malformed: rec.malformed))
         }
         r.service = try store.tailService()
         r.findingsToday = try store.findingCounts(since: now / EventTime.day * EventTime.day)
@@ -51,11 +54,13 @@ package struct StatusReport: Sendable {
             if let stopped = s.stoppedAt {
                 out += "tail: stopped at \(EventTime.format(stopped)) (pid \(s.pid))\n"
             } else if now - s.heartbeatAt > StatusReport.staleAfter {
-                out += "tail: NOT RUNNING — last heartbeat \(EventTime.format(s.heartbeatAt)) (pid \(s.pid)); it was not stopped cleanly. A restart continues from the last commit.\n"
+                out +=
+                    "tail: NOT RUNNING — last heartbeat \(EventTime.format(s.heartbeatAt)) (pid \(s.pid)); it was not stopped cleanly. A restart continues from the last commit.\n"
             } else {
                 out += "tail: running since \(EventTime.format(s.startedAt)) (pid \(s.pid)), alive \((now - s.heartbeatAt) / 1000) s ago\n"
             }
-            out += "  \(NumberText.grouped(s.lines)) lines, \(NumberText.grouped(s.events)) events, \(NumberText.grouped(s.malformed)) malformed"
+            out +=
+                "  \(NumberText.grouped(s.lines)) lines, \(NumberText.grouped(s.events)) events, \(NumberText.grouped(s.malformed)) malformed"
             if s.alertsDropped > 0 { out += ", \(s.alertsDropped) alerts dropped" }
             out += "\n  following: \(s.inputs.map(TerminalText.escape).joined(separator: " "))\n"
         } else {
@@ -64,7 +69,8 @@ package struct StatusReport: Sendable {
         out += "inputs:\n"
         if inputs.isEmpty { out += "  (none)\n" }
         for i in inputs {
-            out += "  \(TerminalText.escape(i.path))  [\(i.format)]  line \(NumberText.grouped(i.lines)), offset \(NumberText.grouped(i.offset))"
+            out +=
+                "  \(TerminalText.escape(i.path))  [\(i.format)]  line \(NumberText.grouped(i.lines)), offset \(NumberText.grouped(i.offset))"
             if let size = i.currentSize {
                 let behind = max(0, size - i.offset)
                 out += behind == 0 ? ", caught up" : ", \(NumberText.grouped(behind)) bytes behind"
@@ -104,7 +110,8 @@ package struct StatusReport: Sendable {
         parts.append("\"now\":\(now)")
         if let s = service {
             let running = s.stoppedAt == nil && now - s.heartbeatAt <= StatusReport.staleAfter
-            parts.append("""
+            parts.append(
+                """
                 "tail":{"pid":\(s.pid),"running":\(running),"started_at":\(s.startedAt),"heartbeat_at":\(s.heartbeatAt),\
                 "stopped_at":\(opt(s.stoppedAt)),"lines":\(s.lines),"events":\(s.events),"malformed":\(s.malformed),\
                 "alerts_dropped":\(s.alertsDropped),"inputs":[\(s.inputs.map(q).joined(separator: ","))]}

@@ -24,7 +24,8 @@ package protocol CheckpointStore: Sendable {
     func commit(_ checkpoint: Checkpoint) throws -> CommitResult
 
     /// A finished `analyze` or `tail` run, for the record.
-    func recordRun(startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws
+    func recordRun(
+        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws
 
     /// The running `tail`'s heartbeat, which `vigil status` reads (`StatusQueries`).
     func updateService(_ service: TailService) throws

@@ -30,8 +30,10 @@ package struct FindingPageQuery: Sendable, Equatable {
     /// findings' ages), so the store need not count again.
     var knownTotal: Int?
 
-    init(startedFrom: Int64? = nil, startedBefore: Int64, detector: String? = nil, minimumSeverity: Severity? = nil,
-                triage: Triage = .any, limit: Int, knownTotal: Int? = nil) {
+    init(
+        startedFrom: Int64? = nil, startedBefore: Int64, detector: String? = nil, minimumSeverity: Severity? = nil,
+        triage: Triage = .any, limit: Int, knownTotal: Int? = nil
+    ) {
         self.startedFrom = startedFrom
         self.startedBefore = startedBefore
         self.detector = detector
@@ -42,9 +44,12 @@ package struct FindingPageQuery: Sendable, Equatable {
     }
 
     /// Findings that started within `period`.
-    init(startedIn period: ReportPeriod, detector: String? = nil, minimumSeverity: Severity? = nil, triage: Triage = .any,
-                limit: Int) {
-        self.init(startedFrom: period.from, startedBefore: period.to, detector: detector, minimumSeverity: minimumSeverity,
-                  triage: triage, limit: limit)
+    init(
+        startedIn period: ReportPeriod, detector: String? = nil, minimumSeverity: Severity? = nil, triage: Triage = .any,
+        limit: Int
+    ) {
+        self.init(
+            startedFrom: period.from, startedBefore: period.to, detector: detector, minimumSeverity: minimumSeverity,
+            triage: triage, limit: limit)
     }
 }

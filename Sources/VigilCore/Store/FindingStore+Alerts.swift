@@ -34,14 +34,17 @@ extension FindingStore {
     static func queueAlerts(_ db: Database, _ c: Checkpoint) throws -> CommitResult {
         var result = CommitResult()
         let prior = try db.cachedStatement(sql: "SELECT MIN(severity) FROM alert WHERE finding_id = ?")
-        let suppressed = try db.cachedStatement(sql: """
-            SELECT 1 FROM suppression WHERE (detector = ? OR detector = '*') AND subject = ? AND ? < until LIMIT 1
-            """)
-        let insert = try db.cachedStatement(sql: "INSERT INTO alert (finding_id, severity, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)")
+        let suppressed = try db.cachedStatement(
+            sql: """
+                SELECT 1 FROM suppression WHERE (detector = ? OR detector = '*') AND subject = ? AND ? < until LIMIT 1
+                """)
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO alert (finding_id, severity, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)")
         let pending = try db.cachedStatement(sql: "SELECT count(*) FROM alert_delivery WHERE sink = ? AND status = 'pending'")
-        let deliver = try db.cachedStatement(sql: """
-            INSERT INTO alert_delivery (alert_id, sink, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)
-            """)
+        let deliver = try db.cachedStatement(
+            sql: """
+                INSERT INTO alert_delivery (alert_id, sink, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)
+                """)
         var pendingCount: [String: Int] = [:]
         for f in c.findings {
             let routes = c.alertRoutes.filter { $0.accepts(f.severity) }
@@ -49,8 +52,10 @@ extension FindingStore {
             let notified = try Int.fetchOne(prior, arguments: [f.id])
             if let notified, notified <= f.severity.rawValue { continue }
             if try Int.fetchOne(suppressed, arguments: [f.detector, f.subject, f.firstSeen]) != nil { continue }
-            try insert.execute(arguments: [f.id, f.severity.rawValue, notified == nil ? "opened" : "escalated",
-                                           try f.jsonLine(), c.now])
+            try insert.execute(arguments: [
+                f.id, f.severity.rawValue, notified == nil ? "opened" : "escalated",
+                try f.jsonLine(), c.now,
+            ])
             let alertID = db.lastInsertedRowID
             for r in routes {
                 if pendingCount[r.sink] == nil { pendingCount[r.sink] = try Int.fetchOne(pending, arguments: [r.sink]) ?? 0 }
@@ -70,15 +75,19 @@ extension FindingStore {
     /// Deliveries of a sink that are due at `now`, oldest first.
     package func dueDeliveries(sink: String, now: Int64, limit: Int) throws -> [AlertDelivery] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.alert_id, d.sink, d.attempts, a.finding_id, a.severity, a.kind, a.payload, a.created_at
-                FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
-                WHERE d.sink = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
-                ORDER BY d.alert_id LIMIT ?
-                """, arguments: [sink, now, limit]).map { r in
-                AlertDelivery(alertID: r["alert_id"], sink: r["sink"], findingID: r["finding_id"],
-                              severity: Severity(rawValue: r["severity"]) ?? .p4, kind: r["kind"], payload: r["payload"],
-                              attempts: r["attempts"], createdAt: r["created_at"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.alert_id, d.sink, d.attempts, a.finding_id, a.severity, a.kind, a.payload, a.created_at
+                    FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
+                    WHERE d.sink = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+                    ORDER BY d.alert_id LIMIT ?
+                    """, arguments: [sink, now, limit]
+            ).map { r in
+                AlertDelivery(
+                    alertID: r["alert_id"], sink: r["sink"], findingID: r["finding_id"],
+                    severity: Severity(rawValue: r["severity"]) ?? .p4, kind: r["kind"], payload: r["payload"],
+                    attempts: r["attempts"], createdAt: r["created_at"])
             }
         }
     }
@@ -86,8 +95,9 @@ extension FindingStore {
     /// The earliest time a pending delivery of this sink is due, if any.
     package func nextDeliveryDue(sink: String) throws -> Int64? {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM alert_delivery WHERE sink = ? AND status = 'pending'",
-                               arguments: [sink])
+            try Int64.fetchOne(
+                db, sql: "SELECT MIN(next_attempt_at) FROM alert_delivery WHERE sink = ? AND status = 'pending'",
+                arguments: [sink])
         }
     }
 
@@ -96,10 +106,11 @@ extension FindingStore {
     package func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws {
         guard !alertIDs.isEmpty else { return }
         try write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE alert_delivery SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
-                WHERE alert_id = ? AND sink = ?
-                """)
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE alert_delivery SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+                    WHERE alert_id = ? AND sink = ?
+                    """)
             for id in alertIDs {
                 try update.execute(arguments: [status, nextAttemptAt, error, now, id, sink])
             }
@@ -123,11 +134,14 @@ extension FindingStore {
                 }
                 out[sink] = s
             }
-            for r in try Row.fetchAll(db, sql: """
-                SELECT sink, last_error FROM alert_delivery WHERE last_error IS NOT NULL
-                AND updated_at = (SELECT MAX(updated_at) FROM alert_delivery d2 WHERE d2.sink = alert_delivery.sink AND d2.last_error IS NOT NULL)
-                GROUP BY sink
-                """) {
+            for r in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT sink, last_error FROM alert_delivery WHERE last_error IS NOT NULL
+                    AND updated_at = (SELECT MAX(updated_at) FROM alert_delivery d2 WHERE d2.sink = alert_delivery.sink AND d2.last_error IS NOT NULL)
+                    GROUP BY sink
+                    """)
+            {
                 let sink: String = r["sink"]
                 out[sink]?.lastError = r["last_error"]
             }

@@ -36,14 +36,17 @@ extension FindingStore {
             let cause = (error as? DatabaseError).map { $0.message ?? $0.description } ?? "\(error)"
             switch access {
             case .open:
-                throw VigilError.store(path: path, reason: "cannot open the findings database (\(cause))",
-                                       hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
+                throw VigilError.store(
+                    path: path, reason: "cannot open the findings database (\(cause))",
+                    hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
             case .read:
-                throw VigilError.store(path: path, reason: "cannot read the findings database (\(cause))",
-                                       hint: "Check that the path is a Vigil SQLite file and readable, or pass another --db.")
+                throw VigilError.store(
+                    path: path, reason: "cannot read the findings database (\(cause))",
+                    hint: "Check that the path is a Vigil SQLite file and readable, or pass another --db.")
             case .write:
-                throw VigilError.store(path: path, reason: "cannot write findings (\(cause))",
-                                       hint: "Check free disk space and that no other program holds the database.")
+                throw VigilError.store(
+                    path: path, reason: "cannot write findings (\(cause))",
+                    hint: "Check free disk space and that no other program holds the database.")
             }
         }
     }

@@ -8,7 +8,9 @@ extension FindingStore {
     func hourlyCounts() throws -> [HourlyCount] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM event_hourly ORDER BY hour, source, server, outcome").map {
-                HourlyCount(hour: $0["hour"], source: $0["source"], server: $0["server"], outcome: $0["outcome"], events: $0["events"], attempts: $0["attempts"])
+                HourlyCount(
+                    hour: $0["hour"], source: $0["source"], server: $0["server"], outcome: $0["outcome"], events: $0["events"],
+                    attempts: $0["attempts"])
             }
         }
     }
@@ -16,18 +18,22 @@ extension FindingStore {
     /// The latest volume anomalies' hourly series of the keys with most anomaly findings.
     package func anomalySeries(_ p: ReportPeriod, limit: Int) throws -> [(key: String, hours: String, observed: String, expected: String)] {
         try read { db in
-            let keys = try String.fetchAll(db, sql: """
-                SELECT subject FROM finding INDEXED BY finding_period WHERE detector = 'api_key_anomaly' AND first_seen >= ? AND first_seen < ?
-                GROUP BY subject ORDER BY count(*) DESC, subject LIMIT ?
-                """, arguments: [p.from, p.to, limit * 3])
+            let keys = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT subject FROM finding INDEXED BY finding_period WHERE detector = 'api_key_anomaly' AND first_seen >= ? AND first_seen < ?
+                    GROUP BY subject ORDER BY count(*) DESC, subject LIMIT ?
+                    """, arguments: [p.from, p.to, limit * 3])
             var out: [(String, String, String, String)] = []
             for k in keys where out.count < limit {
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT json_extract(evidence, '$.attributes.series_hours') AS h, json_extract(evidence, '$.attributes.series_observed') AS o,
-                           json_extract(evidence, '$.attributes.series_expected') AS e
-                    FROM finding WHERE subject_kind = 'api_key' AND subject = ? AND detector = 'api_key_anomaly' AND rule = 'volume'
-                        AND first_seen >= ? AND first_seen < ? ORDER BY first_seen DESC LIMIT 1
-                    """, arguments: [k, p.from, p.to])
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT json_extract(evidence, '$.attributes.series_hours') AS h, json_extract(evidence, '$.attributes.series_observed') AS o,
+                               json_extract(evidence, '$.attributes.series_expected') AS e
+                        FROM finding WHERE subject_kind = 'api_key' AND subject = ? AND detector = 'api_key_anomaly' AND rule = 'volume'
+                            AND first_seen >= ? AND first_seen < ? ORDER BY first_seen DESC LIMIT 1
+                        """, arguments: [k, p.from, p.to])
                 if let row, let h: String = row["h"], let o: String = row["o"], let e: String = row["e"] { out.append((k, h, o, e)) }
             }
             return out
@@ -35,18 +41,26 @@ extension FindingStore {
     }
 
     /// `finding` rows not acknowledged and not covered by a suppression.
-    private static let untriaged = "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
-    private static let suppressedClause = "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
+    private static let untriaged =
+        "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
+    private static let suppressedClause =
+        "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
 
     /// Findings that started in the period, by day, severity and detector (one index scan).
     package func findingCounts(_ p: ReportPeriod) throws -> [DailyFindingCount] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
-                WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
-                """, arguments: [p.from, p.to]).compactMap { r in
-                Severity(rawValue: r["severity"]).map { DailyFindingCount(day: (r["day"] as Int64) * EventTime.day, severity: $0, detector: r["detector"],
-                                                                     count: r["n"], occurrences: r["c"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
+                    WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
+                    """, arguments: [p.from, p.to]
+            ).compactMap { r in
+                Severity(rawValue: r["severity"]).map {
+                    DailyFindingCount(
+                        day: (r["day"] as Int64) * EventTime.day, severity: $0, detector: r["detector"],
+                        count: r["n"], occurrences: r["c"])
+                }
             }
         }
     }
@@ -54,11 +68,13 @@ extension FindingStore {
     /// Distinct subjects of the period, and how many of them had findings before it.
     package func subjectNovelty(_ p: ReportPeriod) throws -> (total: Int, recurring: Int) {
         try read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS total, coalesce(sum(first < ?), 0) AS recurring FROM (
-                    SELECT min(first_seen) AS first, max(first_seen) AS last FROM finding
-                    WHERE first_seen < ? GROUP BY subject_kind, subject) WHERE last >= ?
-                """, arguments: [p.from, p.to, p.from])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) AS total, coalesce(sum(first < ?), 0) AS recurring FROM (
+                        SELECT min(first_seen) AS first, max(first_seen) AS last FROM finding
+                        WHERE first_seen < ? GROUP BY subject_kind, subject) WHERE last >= ?
+                    """, arguments: [p.from, p.to, p.from])
             return (row?["total"] ?? 0, row?["recurring"] ?? 0)
         }
     }
@@ -66,10 +82,13 @@ extension FindingStore {
     /// Event and attempt totals of the period by source format and outcome.
     package func eventTotals(_ p: ReportPeriod) throws -> [(source: String, outcome: String, events: Int64, attempts: Int64)] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT source, outcome, sum(events) AS e, sum(attempts) AS a FROM event_hourly
-                WHERE hour >= ? AND hour < ? GROUP BY source, outcome
-                """, arguments: [p.from, p.to]).map { ($0["source"], $0["outcome"], $0["e"], $0["a"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT source, outcome, sum(events) AS e, sum(attempts) AS a FROM event_hourly
+                    WHERE hour >= ? AND hour < ? GROUP BY source, outcome
+                    """, arguments: [p.from, p.to]
+            ).map { ($0["source"], $0["outcome"], $0["e"], $0["a"]) }
         }
     }
 
@@ -77,10 +96,13 @@ extension FindingStore {
     package func outcomeSeries(_ p: ReportPeriod, outcome: String, bucket: Int64, attempts: Bool) throws -> [Int64: Int64] {
         try read { db in
             var out: [Int64: Int64] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT hour / ? AS b, sum(\(attempts ? "attempts" : "events")) AS n FROM event_hourly
-                WHERE hour >= ? AND hour < ? AND outcome = ? GROUP BY b
-                """, arguments: [bucket, p.from, p.to, outcome]) {
+            for r in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT hour / ? AS b, sum(\(attempts ? "attempts" : "events")) AS n FROM event_hourly
+                    WHERE hour >= ? AND hour < ? AND outcome = ? GROUP BY b
+                    """, arguments: [bucket, p.from, p.to, outcome])
+            {
                 out[(r["b"] as Int64) * bucket] = r["n"]
             }
             return out
@@ -90,20 +112,26 @@ extension FindingStore {
     /// The subjects of one kind with the most occurrences in the period.
     package func topSubjects(_ p: ReportPeriod, kind: String, limit: Int) throws -> [SubjectActivity] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT subject, count(*) AS n, sum(count) AS c, min(severity) AS worst, group_concat(DISTINCT detector) AS detectors,
-                       max(country) AS country, max(asn) AS asn
-                FROM finding INDEXED BY finding_period WHERE subject_kind = ? AND first_seen >= ? AND first_seen < ?
-                GROUP BY subject ORDER BY c DESC, subject LIMIT ?
-                """, arguments: [kind, p.from, p.to, limit]).map { r in
-                let org = try String.fetchOne(db, sql: """
-                    SELECT json_extract(evidence, '$.attributes.as_org') FROM finding
-                    WHERE subject_kind = ? AND subject = ? AND asn IS NOT NULL ORDER BY last_seen DESC LIMIT 1
-                    """, arguments: [kind, r["subject"] as String])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT subject, count(*) AS n, sum(count) AS c, min(severity) AS worst, group_concat(DISTINCT detector) AS detectors,
+                           max(country) AS country, max(asn) AS asn
+                    FROM finding INDEXED BY finding_period WHERE subject_kind = ? AND first_seen >= ? AND first_seen < ?
+                    GROUP BY subject ORDER BY c DESC, subject LIMIT ?
+                    """, arguments: [kind, p.from, p.to, limit]
+            ).map { r in
+                let org = try String.fetchOne(
+                    db,
+                    sql: """
+                        SELECT json_extract(evidence, '$.attributes.as_org') FROM finding
+                        WHERE subject_kind = ? AND subject = ? AND asn IS NOT NULL ORDER BY last_seen DESC LIMIT 1
+                        """, arguments: [kind, r["subject"] as String])
                 let detectors = (r["detectors"] as String?)?.split(separator: ",").map(String.init).sorted() ?? []
-                return SubjectActivity(subject: r["subject"], kind: kind, findings: r["n"], occurrences: r["c"],
-                                  worst: Severity(rawValue: r["worst"]) ?? .p4, detectors: detectors, country: r["country"], asn: r["asn"],
-                                  asOrganization: org)
+                return SubjectActivity(
+                    subject: r["subject"], kind: kind, findings: r["n"], occurrences: r["c"],
+                    worst: Severity(rawValue: r["worst"]) ?? .p4, detectors: detectors, country: r["country"], asn: r["asn"],
+                    asOrganization: org)
             }
         }
     }
@@ -112,10 +140,13 @@ extension FindingStore {
     /// grouped by country and AS number together, reduced here).
     package func newPlaces(_ p: ReportPeriod) throws -> [(kind: String, value: String, firstSeen: Int64, findings: Int)] {
         let rows = try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
-                WHERE first_seen < ? AND (country IS NOT NULL OR asn IS NOT NULL) GROUP BY country, asn
-                """, arguments: [p.from, p.to]).map { (country: $0["country"] as String?, asn: $0["asn"] as Int64?, first: $0["f"] as Int64, n: $0["n"] as Int) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
+                    WHERE first_seen < ? AND (country IS NOT NULL OR asn IS NOT NULL) GROUP BY country, asn
+                    """, arguments: [p.from, p.to]
+            ).map { (country: $0["country"] as String?, asn: $0["asn"] as Int64?, first: $0["f"] as Int64, n: $0["n"] as Int) }
         }
         var countries: [String: (Int64, Int)] = [:], asns: [Int64: (Int64, Int)] = [:]
         for r in rows {
@@ -145,16 +176,27 @@ extension FindingStore {
 
     /// Findings matching `clause`: how many, and the first `limit` by severity and first seen.
     /// Matching and ordering run on the covering index; only the rows shown are read.
-    private func findingList(where clause: String, arguments: [any DatabaseValueConvertible], limit: Int, total knownTotal: Int?) throws -> (Int, [Finding]) {
+    private func findingList(
+        where clause: String, arguments: [any DatabaseValueConvertible], limit: Int, total knownTotal: Int?
+    ) throws -> (Int, [Finding]) {
         let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
         return try read { db in
             let args = StatementArguments(arguments.map { $0.databaseValue })
-            let total = try knownTotal ?? Int.fetchOne(db, sql: "SELECT count(*) FROM finding INDEXED BY finding_period WHERE \(clause)", arguments: args) ?? 0
-            let ids = try Int64.fetchAll(db, sql: "SELECT rowid FROM finding INDEXED BY finding_period WHERE \(clause) ORDER BY severity, first_seen, rowid LIMIT \(limit)",
-                                         arguments: args)
+            let total =
+                try knownTotal ?? Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM finding INDEXED BY finding_period WHERE \(clause)", arguments: args) ?? 0
+            let ids = try Int64.fetchAll(
+                db,
+                sql:
+                    "SELECT rowid FROM finding INDEXED BY finding_period WHERE \(clause) ORDER BY severity, first_seen, rowid LIMIT \(limit)",
+                arguments: args)
             guard !ids.isEmpty else { return (total, []) }
             var byRowID: [Int64: Finding] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT rowid AS rid, finding.*, \(FindingStore.suppressionColumns) FROM finding WHERE rowid IN (\(ids.map(String.init).joined(separator: ",")))") {
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT rowid AS rid, finding.*, \(FindingStore.suppressionColumns) FROM finding WHERE rowid IN (\(ids.map(String.init).joined(separator: ",")))"
+            ) {
                 byRowID[row["rid"]] = try FindingStore.finding(row, suppressions: sups)
             }
             return (total, ids.compactMap { byRowID[$0] })
@@ -164,12 +206,17 @@ extension FindingStore {
     /// Untriaged findings that started before `end`, counted by age at `end`.
     package func openAges(before end: Int64) throws -> [(label: String, count: Int)] {
         try read { db in
-            let r = try Row.fetchOne(db, sql: """
-                SELECT sum(? - first_seen < 86400000) AS d1, sum(? - first_seen >= 86400000 AND ? - first_seen < 604800000) AS d7,
-                       sum(? - first_seen >= 604800000 AND ? - first_seen < 2592000000) AS d30, sum(? - first_seen >= 2592000000) AS older
-                FROM finding INDEXED BY finding_period WHERE first_seen < ? AND \(FindingStore.untriaged)
-                """, arguments: [end, end, end, end, end, end, end])
-            return [("under 1 day", r?["d1"] ?? 0), ("1–7 days", r?["d7"] ?? 0), ("7–30 days", r?["d30"] ?? 0), ("over 30 days", r?["older"] ?? 0)]
+            let r = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT sum(? - first_seen < 86400000) AS d1, sum(? - first_seen >= 86400000 AND ? - first_seen < 604800000) AS d7,
+                           sum(? - first_seen >= 604800000 AND ? - first_seen < 2592000000) AS d30, sum(? - first_seen >= 2592000000) AS older
+                    FROM finding INDEXED BY finding_period WHERE first_seen < ? AND \(FindingStore.untriaged)
+                    """, arguments: [end, end, end, end, end, end, end])
+            return [
+                ("under 1 day", r?["d1"] ?? 0), ("1–7 days", r?["d7"] ?? 0), ("7–30 days", r?["d30"] ?? 0),
+                ("over 30 days", r?["older"] ?? 0),
+            ]
         }
     }
 }

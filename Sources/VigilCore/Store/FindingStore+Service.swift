@@ -21,24 +21,30 @@ extension FindingStore {
 
     package func updateService(_ s: TailService) throws {
         try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [FindingStore.tailServiceName, s.pid, s.startedAt, s.heartbeatAt, s.stoppedAt, s.lines, s.events,
-                                 s.malformed, s.alertsDropped, s.inputs.joined(separator: "\n")])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    FindingStore.tailServiceName, s.pid, s.startedAt, s.heartbeatAt, s.stoppedAt, s.lines, s.events,
+                    s.malformed, s.alertsDropped, s.inputs.joined(separator: "\n"),
+                ])
         }
     }
 
     /// The last `tail` that ran on this database, if any.
     package func tailService() throws -> TailService? {
         try read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM service WHERE name = ?", arguments: [FindingStore.tailServiceName]) else {
+            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM service WHERE name = ?", arguments: [FindingStore.tailServiceName])
+            else {
                 return nil
             }
             let inputs: String = r["inputs"]
-            return TailService(pid: r["pid"], startedAt: r["started_at"], heartbeatAt: r["heartbeat_at"], stoppedAt: r["stopped_at"],
-                               lines: r["lines"], events: r["events"], malformed: r["malformed"], alertsDropped: r["alerts_dropped"],
-                               inputs: inputs.split(separator: "\n").map(String.init))
+            return TailService(
+                pid: r["pid"], startedAt: r["started_at"], heartbeatAt: r["heartbeat_at"], stoppedAt: r["stopped_at"],
+                lines: r["lines"], events: r["events"], malformed: r["malformed"], alertsDropped: r["alerts_dropped"],
+                inputs: inputs.split(separator: "\n").map(String.init))
         }
     }
 
@@ -46,8 +52,10 @@ extension FindingStore {
     package func findingCounts(since: Int64) throws -> [Severity: Int] {
         try read { db in
             var out: [Severity: Int] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? GROUP BY severity",
-                                      arguments: [since]) {
+            for r in try Row.fetchAll(
+                db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? GROUP BY severity",
+                arguments: [since])
+            {
                 if let s = Severity(rawValue: r["severity"]) { out[s] = r["n"] }
             }
             return out

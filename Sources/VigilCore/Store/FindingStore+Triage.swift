@@ -27,9 +27,13 @@ extension FindingStore {
     /// The finding whose id is `id` or starts with it (ids are long; people type prefixes).
     package func resolveID(_ id: String) throws -> String {
         let matches = try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM finding WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3",
-                                arguments: [id, id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-                                    .replacingOccurrences(of: "_", with: "\\_") + "%"])
+            try String.fetchAll(
+                db, sql: "SELECT id FROM finding WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 3",
+                arguments: [
+                    id,
+                    id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                        .replacingOccurrences(of: "_", with: "\\_") + "%",
+                ])
         }
         if matches.contains(id) { return id }
         guard !matches.isEmpty else { throw VigilError.usage("no finding \(id) in \(path); list them with `vigil findings`") }
@@ -61,8 +65,9 @@ extension FindingStore {
     @discardableResult
     package func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression {
         try write { db in
-            try db.execute(sql: "INSERT INTO suppression (detector, subject, until, note, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [detector, subject, until, note, now])
+            try db.execute(
+                sql: "INSERT INTO suppression (detector, subject, until, note, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [detector, subject, until, note, now])
             return Suppression(id: db.lastInsertedRowID, detector: detector, subject: subject, until: until, note: note, createdAt: now)
         }
     }
@@ -70,8 +75,9 @@ extension FindingStore {
     package func suppressions() throws -> [Suppression] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map {
-                Suppression(id: $0["id"], detector: $0["detector"], subject: $0["subject"], until: $0["until"], note: $0["note"],
-                            createdAt: $0["created_at"])
+                Suppression(
+                    id: $0["id"], detector: $0["detector"], subject: $0["subject"], until: $0["until"], note: $0["note"],
+                    createdAt: $0["created_at"])
             }
         }
     }
@@ -98,8 +104,10 @@ extension FindingStore {
                 guard let keep = r.findings[sev] else { continue }
                 let cutoff = now - keep
                 if dryRun {
-                    result.findings[sev] = try Int.fetchOne(db, sql: "SELECT count(*) FROM finding WHERE severity = ? AND last_seen < ?",
-                                                            arguments: [sev.rawValue, cutoff]) ?? 0
+                    result.findings[sev] =
+                        try Int.fetchOne(
+                            db, sql: "SELECT count(*) FROM finding WHERE severity = ? AND last_seen < ?",
+                            arguments: [sev.rawValue, cutoff]) ?? 0
                 } else {
                     try db.execute(sql: "DELETE FROM finding WHERE severity = ? AND last_seen < ?", arguments: [sev.rawValue, cutoff])
                     result.findings[sev] = db.changesCount
@@ -109,7 +117,8 @@ extension FindingStore {
             let supCut = now - r.suppressions
             if dryRun {
                 result.hourlyRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM event_hourly WHERE hour < ?", arguments: [hourCut]) ?? 0
-                result.suppressions = try Int.fetchOne(db, sql: "SELECT count(*) FROM suppression WHERE until < ?", arguments: [supCut]) ?? 0
+                result.suppressions =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM suppression WHERE until < ?", arguments: [supCut]) ?? 0
             } else {
                 try db.execute(sql: "DELETE FROM event_hourly WHERE hour < ?", arguments: [hourCut])
                 result.hourlyRows = db.changesCount

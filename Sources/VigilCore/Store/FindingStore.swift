@@ -31,136 +31,140 @@ package final class FindingStore: StoreBackend {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE finding (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    detector TEXT NOT NULL,
-                    rule TEXT NOT NULL,
-                    severity INTEGER NOT NULL,
-                    subject_kind TEXT NOT NULL,
-                    subject TEXT NOT NULL,
-                    server TEXT,
-                    first_seen INTEGER NOT NULL,
-                    last_seen INTEGER NOT NULL,
-                    count INTEGER NOT NULL,
-                    message TEXT NOT NULL,
-                    evidence TEXT NOT NULL,
-                    cooldown INTEGER NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    updated_at INTEGER NOT NULL
-                );
-                CREATE INDEX finding_last_seen ON finding(last_seen);
-                CREATE INDEX finding_first_seen ON finding(first_seen);
-                CREATE INDEX finding_detector ON finding(detector, severity);
-                CREATE TABLE input (
-                    fingerprint TEXT NOT NULL,
-                    fingerprint_length INTEGER NOT NULL,
-                    path TEXT NOT NULL,
-                    device INTEGER NOT NULL,
-                    inode INTEGER NOT NULL,
-                    size INTEGER NOT NULL,
-                    offset INTEGER NOT NULL,
-                    lines INTEGER NOT NULL,
-                    format TEXT NOT NULL,
-                    malformed INTEGER NOT NULL,
-                    last_event_time INTEGER,
-                    updated_at INTEGER NOT NULL,
-                    decoder_state BLOB,
-                    PRIMARY KEY (fingerprint, fingerprint_length)
-                );
-                CREATE TABLE detector_state (
-                    name TEXT PRIMARY KEY NOT NULL,
-                    state BLOB NOT NULL,
-                    updated_at INTEGER NOT NULL
-                );
-                CREATE TABLE run (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    started_at INTEGER NOT NULL,
-                    finished_at INTEGER,
-                    command TEXT NOT NULL,
-                    lines INTEGER NOT NULL DEFAULT 0,
-                    events INTEGER NOT NULL DEFAULT 0,
-                    malformed INTEGER NOT NULL DEFAULT 0,
-                    findings_opened INTEGER NOT NULL DEFAULT 0,
-                    version TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE finding (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        detector TEXT NOT NULL,
+                        rule TEXT NOT NULL,
+                        severity INTEGER NOT NULL,
+                        subject_kind TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        server TEXT,
+                        first_seen INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL,
+                        count INTEGER NOT NULL,
+                        message TEXT NOT NULL,
+                        evidence TEXT NOT NULL,
+                        cooldown INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX finding_last_seen ON finding(last_seen);
+                    CREATE INDEX finding_first_seen ON finding(first_seen);
+                    CREATE INDEX finding_detector ON finding(detector, severity);
+                    CREATE TABLE input (
+                        fingerprint TEXT NOT NULL,
+                        fingerprint_length INTEGER NOT NULL,
+                        path TEXT NOT NULL,
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        size INTEGER NOT NULL,
+                        offset INTEGER NOT NULL,
+                        lines INTEGER NOT NULL,
+                        format TEXT NOT NULL,
+                        malformed INTEGER NOT NULL,
+                        last_event_time INTEGER,
+                        updated_at INTEGER NOT NULL,
+                        decoder_state BLOB,
+                        PRIMARY KEY (fingerprint, fingerprint_length)
+                    );
+                    CREATE TABLE detector_state (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        state BLOB NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        started_at INTEGER NOT NULL,
+                        finished_at INTEGER,
+                        command TEXT NOT NULL,
+                        lines INTEGER NOT NULL DEFAULT 0,
+                        events INTEGER NOT NULL DEFAULT 0,
+                        malformed INTEGER NOT NULL DEFAULT 0,
+                        findings_opened INTEGER NOT NULL DEFAULT 0,
+                        version TEXT NOT NULL
+                    );
+                    """)
         }
         // Report and triage: events per hour counted at ingest (the weekly report's threshold
         // table reads these, never the logs), acknowledgement of findings, suppressions.
         m.registerMigration("v2") { db in
-            try db.execute(sql: """
-                CREATE TABLE event_hourly (
-                    hour INTEGER NOT NULL,
-                    source TEXT NOT NULL,
-                    server TEXT NOT NULL,
-                    outcome TEXT NOT NULL,
-                    events INTEGER NOT NULL,
-                    attempts INTEGER NOT NULL,
-                    PRIMARY KEY (hour, source, server, outcome)
-                ) WITHOUT ROWID;
-                ALTER TABLE finding ADD COLUMN acked_at INTEGER;
-                ALTER TABLE finding ADD COLUMN ack_note TEXT;
-                ALTER TABLE finding ADD COLUMN country TEXT;
-                ALTER TABLE finding ADD COLUMN asn INTEGER;
-                CREATE INDEX finding_subject ON finding(subject_kind, subject, first_seen);
-                UPDATE finding SET country = json_extract(evidence, '$.attributes.country'),
-                    asn = CAST(substr(json_extract(evidence, '$.attributes.asn'), 3) AS INTEGER);
-                CREATE TABLE suppression (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    detector TEXT NOT NULL,
-                    subject TEXT NOT NULL,
-                    until INTEGER NOT NULL,
-                    note TEXT NOT NULL,
-                    created_at INTEGER NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE event_hourly (
+                        hour INTEGER NOT NULL,
+                        source TEXT NOT NULL,
+                        server TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        events INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        PRIMARY KEY (hour, source, server, outcome)
+                    ) WITHOUT ROWID;
+                    ALTER TABLE finding ADD COLUMN acked_at INTEGER;
+                    ALTER TABLE finding ADD COLUMN ack_note TEXT;
+                    ALTER TABLE finding ADD COLUMN country TEXT;
+                    ALTER TABLE finding ADD COLUMN asn INTEGER;
+                    CREATE INDEX finding_subject ON finding(subject_kind, subject, first_seen);
+                    UPDATE finding SET country = json_extract(evidence, '$.attributes.country'),
+                        asn = CAST(substr(json_extract(evidence, '$.attributes.asn'), 3) AS INTEGER);
+                    CREATE TABLE suppression (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        detector TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        until INTEGER NOT NULL,
+                        note TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
         }
         // Covers every column the report aggregates, so a week of a million findings is
         // summarized from the index without reading rows (evidence makes rows large).
         m.registerMigration("v3") { db in
-            try db.execute(sql: """
-                CREATE INDEX finding_period ON finding(first_seen, severity, detector, subject_kind, subject, count, country, asn, acked_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE INDEX finding_period ON finding(first_seen, severity, detector, subject_kind, subject, count, country, asn, acked_at);
+                    """)
         }
         // `tail`: the alert outbox (notifications written in the same transaction as their
         // findings, delivered by sink threads, so a crash neither loses nor repeats one) and
         // the running service's heartbeat for `vigil status`.
         m.registerMigration("v4") { db in
-            try db.execute(sql: """
-                CREATE TABLE alert (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    finding_id TEXT NOT NULL,
-                    severity INTEGER NOT NULL,
-                    kind TEXT NOT NULL,
-                    payload TEXT NOT NULL,
-                    created_at INTEGER NOT NULL
-                );
-                CREATE INDEX alert_finding ON alert(finding_id, severity);
-                CREATE TABLE alert_delivery (
-                    alert_id INTEGER NOT NULL,
-                    sink TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_at INTEGER NOT NULL,
-                    last_error TEXT,
-                    updated_at INTEGER NOT NULL,
-                    PRIMARY KEY (alert_id, sink)
-                ) WITHOUT ROWID;
-                CREATE INDEX alert_delivery_due ON alert_delivery(sink, status, next_attempt_at);
-                CREATE TABLE service (
-                    name TEXT PRIMARY KEY NOT NULL,
-                    pid INTEGER NOT NULL,
-                    started_at INTEGER NOT NULL,
-                    heartbeat_at INTEGER NOT NULL,
-                    stopped_at INTEGER,
-                    lines INTEGER NOT NULL,
-                    events INTEGER NOT NULL,
-                    malformed INTEGER NOT NULL,
-                    alerts_dropped INTEGER NOT NULL,
-                    inputs TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        finding_id TEXT NOT NULL,
+                        severity INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX alert_finding ON alert(finding_id, severity);
+                    CREATE TABLE alert_delivery (
+                        alert_id INTEGER NOT NULL,
+                        sink TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_error TEXT,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (alert_id, sink)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX alert_delivery_due ON alert_delivery(sink, status, next_attempt_at);
+                    CREATE TABLE service (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        pid INTEGER NOT NULL,
+                        started_at INTEGER NOT NULL,
+                        heartbeat_at INTEGER NOT NULL,
+                        stopped_at INTEGER,
+                        lines INTEGER NOT NULL,
+                        events INTEGER NOT NULL,
+                        malformed INTEGER NOT NULL,
+                        alerts_dropped INTEGER NOT NULL,
+                        inputs TEXT NOT NULL
+                    );
+                    """)
         }
         return m
     }
@@ -174,10 +178,11 @@ package final class FindingStore: StoreBackend {
     }
 
     static func inputRecord(_ r: Row) -> InputRecord {
-        InputRecord(fingerprint: r["fingerprint"], fingerprintLength: r["fingerprint_length"], path: r["path"],
-                    device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]), size: r["size"],
-                    offset: r["offset"], lines: r["lines"], format: r["format"], malformed: r["malformed"],
-                    lastEventTime: r["last_event_time"], updatedAt: r["updated_at"], decoderState: r["decoder_state"])
+        InputRecord(
+            fingerprint: r["fingerprint"], fingerprintLength: r["fingerprint_length"], path: r["path"],
+            device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]), size: r["size"],
+            offset: r["offset"], lines: r["lines"], format: r["format"], malformed: r["malformed"],
+            lastEventTime: r["last_event_time"], updatedAt: r["updated_at"], decoderState: r["decoder_state"])
     }
 
     // MARK: state
@@ -202,37 +207,44 @@ package final class FindingStore: StoreBackend {
     @discardableResult
     package func commit(_ c: VigilCore.Checkpoint) throws -> VigilCore.CommitResult {
         try write { db in
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
-                                     count, message, evidence, cooldown, created_at, updated_at, country, asn)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET severity = MIN(severity, excluded.severity), last_seen = excluded.last_seen,
-                    count = excluded.count, message = excluded.message, evidence = excluded.evidence,
-                    server = excluded.server, updated_at = excluded.updated_at
-                """)
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO finding (id, detector, rule, severity, subject_kind, subject, server, first_seen, last_seen,
+                                         count, message, evidence, cooldown, created_at, updated_at, country, asn)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET severity = MIN(severity, excluded.severity), last_seen = excluded.last_seen,
+                        count = excluded.count, message = excluded.message, evidence = excluded.evidence,
+                        server = excluded.server, updated_at = excluded.updated_at
+                    """)
             for f in c.findings {
                 let evidence = f.evidenceJSON
                 // Country and AS number as columns, so reports group by them without parsing evidence.
                 let asn = f.evidence.attributes["asn"].flatMap { Int64($0.dropFirst(2)) }
-                try upsert.execute(arguments: [f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
-                                               f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now,
-                                               f.evidence.attributes["country"], asn])
+                try upsert.execute(arguments: [
+                    f.id, f.detector, f.rule, f.severity.rawValue, f.subjectKind, f.subject, f.server,
+                    f.firstSeen, f.lastSeen, f.count, f.message, evidence, f.cooldown, c.now, c.now,
+                    f.evidence.attributes["country"], asn,
+                ])
             }
-            let input = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
-                                              malformed, last_event_time, updated_at, decoder_state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let input = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
+                                                  malformed, last_event_time, updated_at, decoder_state)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for r in c.inputs {
-                try input.execute(arguments: [r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
-                                              Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
-                                              r.lastEventTime, c.now, r.decoderState])
+                try input.execute(arguments: [
+                    r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
+                    Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
+                    r.lastEventTime, c.now, r.decoderState,
+                ])
             }
-            let hourly = try db.cachedStatement(sql: """
-                INSERT INTO event_hourly (hour, source, server, outcome, events, attempts) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(hour, source, server, outcome) DO UPDATE SET
-                    events = events + excluded.events, attempts = attempts + excluded.attempts
-                """)
+            let hourly = try db.cachedStatement(
+                sql: """
+                    INSERT INTO event_hourly (hour, source, server, outcome, events, attempts) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(hour, source, server, outcome) DO UPDATE SET
+                        events = events + excluded.events, attempts = attempts + excluded.attempts
+                    """)
             for h in c.hourly {
                 try hourly.execute(arguments: [h.hour, h.source, h.server, h.outcome, h.events, h.attempts])
             }
@@ -244,12 +256,15 @@ package final class FindingStore: StoreBackend {
         }
     }
 
-    package func recordRun(startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws {
+    package func recordRun(
+        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int
+    ) throws {
         try write { db in
-            try db.execute(sql: """
-                INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version])
+            try db.execute(
+                sql: """
+                    INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version])
         }
     }
 
@@ -290,15 +305,17 @@ package final class FindingStore: StoreBackend {
     static func finding(_ r: Row, suppressions: [Int64: Suppression]) throws -> Finding {
         let evidenceText: String = r["evidence"]
         let evidence = try JSONDecoder.vigil.decode(Evidence.self, from: Data(evidenceText.utf8))
-        var f = Finding(id: r["id"], detector: r["detector"], rule: r["rule"], severity: Severity(rawValue: r["severity"]) ?? .p4,
-                        subjectKind: r["subject_kind"], subject: r["subject"], server: r["server"], firstSeen: r["first_seen"],
-                        lastSeen: r["last_seen"], count: r["count"], message: r["message"], evidence: evidence, cooldown: r["cooldown"])
+        var f = Finding(
+            id: r["id"], detector: r["detector"], rule: r["rule"], severity: Severity(rawValue: r["severity"]) ?? .p4,
+            subjectKind: r["subject_kind"], subject: r["subject"], server: r["server"], firstSeen: r["first_seen"],
+            lastSeen: r["last_seen"], count: r["count"], message: r["message"], evidence: evidence, cooldown: r["cooldown"])
         let ackedAt: Int64? = r["acked_at"]
         let supID: Int64? = r["suppression_id"]
         if ackedAt != nil || supID != nil {
             let s = supID.flatMap { suppressions[$0] }
-            f.triage = Finding.Triage(ackedAt: ackedAt, ackNote: r["ack_note"], suppressionID: supID, suppressionNote: s?.note,
-                                      suppressedUntil: s?.until)
+            f.triage = Finding.Triage(
+                ackedAt: ackedAt, ackNote: r["ack_note"], suppressionID: supID, suppressionNote: s?.note,
+                suppressedUntil: s?.until)
         }
         return f
     }

@@ -6,7 +6,8 @@ package enum DurationText {
     static func parse(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let unitStart = t.firstIndex(where: { !$0.isNumber }), unitStart != t.startIndex,
-              let n = Int64(t[t.startIndex..<unitStart]) else { return nil }
+            let n = Int64(t[t.startIndex..<unitStart])
+        else { return nil }
         let mult: Int64
         switch t[unitStart...] {
         case "ms": mult = 1

@@ -38,10 +38,9 @@ package enum EventTime {
     }
 
     static func millis(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millis: Int = 0) -> Int64 {
-        daysFromCivil(year, month, day) * day_ + Int64(hour) * EventTime.hour + Int64(minute) * EventTime.minute
+        daysFromCivil(year, month, day) * EventTime.day + Int64(hour) * EventTime.hour + Int64(minute) * EventTime.minute
             + Int64(second) * EventTime.second + Int64(millis)
     }
-    private static let day_ = day
 
     static func daysInMonth(_ year: Int, _ month: Int) -> Int {
         switch month {
@@ -96,12 +95,14 @@ package enum EventTime {
     /// just past the timestamp.
     static func parseISO8601(_ b: UnsafeRawBufferPointer, dateOnly: Bool = false) -> (Int64, Int)? {
         guard let y = digits(b, 0, 4), b.count >= 10, b[4] == 45, let mo = digits(b, 5, 2), b[7] == 45,
-              let d = digits(b, 8, 2) else { return nil }
+            let d = digits(b, 8, 2)
+        else { return nil }
         guard mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) else { return nil }
         if dateOnly { return (daysFromCivil(y, mo, d) * day, 10) }
         guard b.count >= 19, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: " ") || b[10] == UInt8(ascii: "t"),
-              let h = digits(b, 11, 2), b[13] == 58, let mi = digits(b, 14, 2), b[16] == 58,
-              let s = digits(b, 17, 2) else { return nil }
+            let h = digits(b, 11, 2), b[13] == 58, let mi = digits(b, 14, 2), b[16] == 58,
+            let s = digits(b, 17, 2)
+        else { return nil }
         guard h < 24 && mi < 60 && s <= 60 else { return nil }
         var i = 19
         var frac = 0
@@ -135,7 +136,8 @@ package enum EventTime {
                 i = j
             }
         }
-        let ms = millis(year: y, month: mo, day: d, hour: h, minute: mi, second: min(s, 59), millis: frac)
+        let ms =
+            millis(year: y, month: mo, day: d, hour: h, minute: mi, second: min(s, 59), millis: frac)
             - Int64(offsetMinutes) * minute
         return (ms, i)
     }
@@ -143,15 +145,15 @@ package enum EventTime {
     /// `Jan` ... `Dec` → 1...12.
     @inline(__always) static func month(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
         switch (a | 0x20, b | 0x20, c | 0x20) {
-        case (0x6a, 0x61, 0x6e): return 1   // jan
-        case (0x66, 0x65, 0x62): return 2   // feb
-        case (0x6d, 0x61, 0x72): return 3   // mar
-        case (0x61, 0x70, 0x72): return 4   // apr
-        case (0x6d, 0x61, 0x79): return 5   // may
-        case (0x6a, 0x75, 0x6e): return 6   // jun
-        case (0x6a, 0x75, 0x6c): return 7   // jul
-        case (0x61, 0x75, 0x67): return 8   // aug
-        case (0x73, 0x65, 0x70): return 9   // sep
+        case (0x6a, 0x61, 0x6e): return 1  // jan
+        case (0x66, 0x65, 0x62): return 2  // feb
+        case (0x6d, 0x61, 0x72): return 3  // mar
+        case (0x61, 0x70, 0x72): return 4  // apr
+        case (0x6d, 0x61, 0x79): return 5  // may
+        case (0x6a, 0x75, 0x6e): return 6  // jun
+        case (0x6a, 0x75, 0x6c): return 7  // jul
+        case (0x61, 0x75, 0x67): return 8  // aug
+        case (0x73, 0x65, 0x70): return 9  // sep
         case (0x6f, 0x63, 0x74): return 10  // oct
         case (0x6e, 0x6f, 0x76): return 11  // nov
         case (0x64, 0x65, 0x63): return 12  // dec

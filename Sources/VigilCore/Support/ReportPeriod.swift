@@ -15,7 +15,8 @@ package struct ReportPeriod: Sendable, Equatable, Codable {
         let len = to - from
         let p = ReportPeriod(from: from - len, to: from, label: "")
         if label.contains("-W") { return ReportPeriod(from: p.from, to: p.to, label: ReportPeriod.isoWeekLabel(p.from)) }
-        return ReportPeriod(from: p.from, to: p.to, label: "\(EventTime.format(p.from).prefix(10)) – \(EventTime.format(p.to - 1).prefix(10))")
+        return ReportPeriod(
+            from: p.from, to: p.to, label: "\(EventTime.format(p.from).prefix(10)) – \(EventTime.format(p.to - 1).prefix(10))")
     }
 
     /// `2026-W47`, `last` (the last full ISO week before `now`) or `this` (the week holding `now`).
@@ -27,7 +28,8 @@ package struct ReportPeriod: Sendable, Equatable, Codable {
         default:
             let parts = text.uppercased().split(separator: "-")
             guard parts.count == 2, parts[1].hasPrefix("W"), let year = Int(parts[0]), let week = Int(parts[1].dropFirst()),
-                  (1970...9999).contains(year), (1...53).contains(week) else { return nil }
+                (1970...9999).contains(year), (1...53).contains(week)
+            else { return nil }
             let jan4 = EventTime.daysFromCivil(year, 1, 4)
             let week1 = (jan4 - weekday(jan4)) * EventTime.day
             monday = week1 + Int64(week - 1) * 7 * EventTime.day

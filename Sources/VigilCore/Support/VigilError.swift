@@ -16,13 +16,15 @@ package enum VigilError: Error, CustomStringConvertible, Equatable {
         case let .input(path, reason, hint):
             return "\(path): \(reason). \(hint)"
         case let .strictMalformed(path, line, reason):
-            return "\(path):\(line): malformed line (\(reason)); stopped because of --strict. Run `vigil decode --stats` on the file to see every malformed line, or drop --strict to count and skip them."
+            return
+                "\(path):\(line): malformed line (\(reason)); stopped because of --strict. Run `vigil decode --stats` on the file to see every malformed line, or drop --strict to count and skip them."
         case let .store(path, reason, hint):
             return "\(path): \(reason). \(hint)"
         case let .usage(message):
             return message
         case let .state(detector, reason):
-            return "stored state of detector \(detector) is unreadable (\(reason)). Analyze into a new database (--db) or delete the old one."
+            return
+                "stored state of detector \(detector) is unreadable (\(reason)). Analyze into a new database (--db) or delete the old one."
         }
     }
 }
