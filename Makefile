@@ -37,7 +37,7 @@ report: run
 	.build/release/vigil report --db $(RUN_DB) --week 2026-W45 --format html --out .build/report-2026-W45.html
 	.build/release/vigil report --db $(RUN_DB) --week 2026-W45 --format md --out .build/report-2026-W45.md
 
-test: deps
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
