@@ -64,7 +64,7 @@ final class AuthFailureBurstDetector: Detector {
             let tracker = context.findings
             if tracker.isOpen(rule: burstRule(tracker), subject: subject, at: event.time) {
                 tracker.report(
-                    detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                    rule: burstRule(tracker), subject: subject, severity: settings.severity, server: event.server,
                     time: event.time, cooldown: settings.cooldown
                 ) { f, _ in
                     f.count += Int(event.attempts)
@@ -79,7 +79,7 @@ final class AuthFailureBurstDetector: Detector {
                 let inWindow = w.total
                 let refs = w.live.map(\.sample)
                 tracker.report(
-                    detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+                    rule: burstRule(tracker), subject: subject, severity: settings.severity, server: event.server,
                     time: refs.first?.time ?? event.time, cooldown: settings.cooldown
                 ) { f, _ in
                     f.count += inWindow

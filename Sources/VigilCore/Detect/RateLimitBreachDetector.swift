@@ -143,16 +143,15 @@ final class RateLimitBreachDetector: Detector {
                 let total = pool[slot(for: event.apiKey, rule: i)].add(event.time / widths[i])
                 if total > Int64(limit) || event.outcome == .rateLimited {
                     breach(
-                        event, rule: rules[i], who: .apiKey(event.apiKey), total: total, refused: event.outcome == .rateLimited,
+                        event, ruleIndex: i, who: .apiKey(event.apiKey), total: total, refused: event.outcome == .rateLimited,
                         context: context)
                 }
                 continue
             }
             guard let who = entity(per, event), applies(i, event.server, context) else { continue }
-            let rule = rules[i]
             // The built-in rule only counts the server's 429s.
-            if rule.limit == .max {
-                if event.outcome == .rateLimited { breach(event, rule: rule, who: who, total: 0, refused: true, context: context) }
+            if limit == .max {
+                if event.outcome == .rateLimited { breach(event, ruleIndex: i, who: who, total: 0, refused: true, context: context) }
                 continue
             }
             // Counted in place: no copy of the slices per request. Keys and users (symbols)
@@ -164,14 +163,25 @@ final class RateLimitBreachDetector: Detector {
             default:
                 total = counters[Key(rule: i, entity: who), default: Counter()].add(event.time / widths[i])
             }
-            let over = rule.limit != .max && total > Int64(rule.limit)
+            let over = total > Int64(limit)
             if over || event.outcome == .rateLimited {
-                breach(event, rule: rule, who: who, total: total, refused: event.outcome == .rateLimited, context: context)
+                breach(event, ruleIndex: i, who: who, total: total, refused: event.outcome == .rateLimited, context: context)
             }
         }
     }
 
-    private func breach(_ event: Event, rule: RateLimit, who: Subject, total: Int64, refused: Bool, context: DetectionContext) {
+    /// The finding tracker's id of each rule, asked once (-1: not yet).
+    private var trackerRuleIDs: [Int32] = []
+
+    /// Counts a breach of rule `ruleIndex` into its episode. Takes the index, not the rule:
+    /// copying a `RateLimit` (it holds strings) per breach cost reference counting, and an
+    /// attacker decides how many breaches there are.
+    private func breach(_ event: Event, ruleIndex: Int, who: Subject, total: Int64, refused: Bool, context: DetectionContext) {
+        if trackerRuleIDs.isEmpty { trackerRuleIDs = Array(repeating: -1, count: rules.count) }
+        if trackerRuleIDs[ruleIndex] < 0 {
+            trackerRuleIDs[ruleIndex] = context.findings.ruleID(detector: name, rule: rules[ruleIndex].name)
+        }
+        let limit = limits[ruleIndex]
         let day = event.time / EventTime.day
         var d = daily[who] ?? (day, 0)
         if d.day != day { d = (day, 0) }
@@ -182,10 +192,10 @@ final class RateLimitBreachDetector: Detector {
         let severity =
             d.count > settings.dailyEscalation
             ? settings.escalatedSeverity
-            : refused && rule.limit != .max && total <= Int64(rule.limit) || rule.limit == .max
+            : refused && limit != .max && total <= Int64(limit) || limit == .max
                 ? settings.refusedSeverity : settings.severity
         context.findings.report(
-            detector: name, rule: rule.name, subject: who, severity: severity, server: event.server, time: event.time,
+            rule: trackerRuleIDs[ruleIndex], subject: who, severity: severity, server: event.server, time: event.time,
             cooldown: settings.cooldown
         ) { f, _ in
             f.count += 1

@@ -11,6 +11,9 @@ final class UnauthorizedAccessDetector: Detector {
         self.settings = settings
     }
 
+    /// The finding tracker's id of this detector's rule, asked once (-1: not yet).
+    private var trackerRuleID: Int32 = -1
+
     func observe(_ event: Event, context: DetectionContext) {
         guard event.outcome == .forbidden else { return }
         let subject: Subject
@@ -21,8 +24,9 @@ final class UnauthorizedAccessDetector: Detector {
         } else {
             return
         }
+        if trackerRuleID < 0 { trackerRuleID = context.findings.ruleID(detector: name, rule: name) }
         context.findings.report(
-            detector: name, rule: name, subject: subject, severity: settings.severity, server: event.server,
+            rule: trackerRuleID, subject: subject, severity: settings.severity, server: event.server,
             time: event.time, cooldown: settings.cooldown
         ) { f, _ in
             f.count += Int(max(event.attempts, 1))

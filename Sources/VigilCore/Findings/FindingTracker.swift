@@ -22,6 +22,8 @@ package final class FindingTracker {
     }
 
     private var ruleIDs: [RuleName: Int32] = [:]
+    /// The pair each rule id stands for.
+    private var ruleNames: [RuleName] = []
 
     /// The small integer standing for a (detector, rule) pair; detectors may keep it.
     func ruleID(detector: String, rule: String) -> Int32 {
@@ -29,6 +31,7 @@ package final class FindingTracker {
         if let id = ruleIDs[name] { return id }
         let id = Int32(ruleIDs.count)
         ruleIDs[name] = id
+        ruleNames.append(name)
         return id
     }
 
@@ -98,7 +101,18 @@ package final class FindingTracker {
         detector: String, rule: String, subject: Subject, severity: Severity, server: Symbol,
         time: Int64, cooldown: Int64, update: (inout Finding, Bool) -> Void
     ) {
-        let key = self.key(detector, rule, subject)
+        report(
+            rule: ruleID(detector: detector, rule: rule), subject: subject, severity: severity, server: server,
+            time: time, cooldown: cooldown, update: update)
+    }
+
+    /// `report` with a rule id from `ruleID(detector:rule:)`: detectors that report often keep
+    /// the id, so a growing finding costs no string hashing.
+    func report(
+        rule ruleID: Int32, subject: Subject, severity: Severity, server: Symbol,
+        time: Int64, cooldown: Int64, update: (inout Finding, Bool) -> Void
+    ) {
+        let key = Key(rule: ruleID, subject: subject)
         let existing = openSlots[key]
         if let existing, time <= slots[Int(existing)].lastSeen + slots[Int(existing)].cooldown {
             let slot = Int(existing)
@@ -112,6 +126,7 @@ package final class FindingTracker {
             schedule(existing)
             return
         }
+        let detector = ruleNames[Int(ruleID)].detector, rule = ruleNames[Int(ruleID)].rule
         let subjectText = subject.text(symbols)
         var finding = Finding(
             id: Finding.stableID(detector: detector, rule: rule, subjectKind: subject.kind, subject: subjectText, firstSeen: time),
