@@ -496,13 +496,19 @@ extension APIKeyAnomalyDetector {
                 .severity("combined_severity", \.apiKeyAnomaly.combinedSeverity),
                 .duration("warmup", \.apiKeyAnomaly.warmup),
                 .count("warmup_requests", \.apiKeyAnomaly.warmupRequests),
-                .number("p_value", \.apiKeyAnomaly.pValue),
-                .number("ratio", \.apiKeyAnomaly.ratio),
+                .number("p_value", \.apiKeyAnomaly.pValue) { value in
+                    guard let pValue = value.number, pValue <= 0 || pValue >= 0.01 else { return nil }
+                    return .error(" must be above 0 and below 0.01; across thousands of keys a larger one alerts all day")
+                },
+                .number("ratio", \.apiKeyAnomaly.ratio) { value in
+                    guard let ratio = value.number, ratio < 1 else { return nil }
+                    return .error(" must be at least 1 (how many times the expected volume)")
+                },
                 .count("min_count", \.apiKeyAnomaly.minCount),
                 .count("static_hourly_floor", \.apiKeyAnomaly.staticHourlyFloor),
                 .number("travel_speed_kmh", \.apiKeyAnomaly.travelSpeedKmh),
                 .number("travel_km", \.apiKeyAnomaly.travelKm),
-                .duration("cooldown", \.apiKeyAnomaly.cooldown),
+                .duration("cooldown", \.apiKeyAnomaly.cooldown, check: DetectorSetting.cooldownCheck),
                 .severity("low_severity", \.apiKeyAnomaly.lowSeverity),
                 .duration("forget", \.apiKeyAnomaly.forget),
             ]

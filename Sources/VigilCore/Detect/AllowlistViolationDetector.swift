@@ -68,7 +68,15 @@ extension AllowlistViolationDetector {
                 .flag("enabled", \.allowlistViolation.enabled),
                 .severity("severity", \.allowlistViolation.severity),
                 .severity("success_severity", \.allowlistViolation.successSeverity),
-                .duration("cooldown", \.allowlistViolation.cooldown),
+                .duration("cooldown", \.allowlistViolation.cooldown, check: DetectorSetting.cooldownCheck),
+            ],
+            consistency: [
+                { settings in
+                    let accepted = settings.allowlistViolation.successSeverity, refused = settings.allowlistViolation.severity
+                    return accepted < refused
+                        ? "allowlist_violation: a request from outside that succeeded (success_severity \(accepted)) is rated less severe than a refused one (severity \(refused))"
+                        : nil
+                }
             ]
         ) { policy, enricher in
             guard policy.detectors.allowlistViolation.enabled, !policy.allowlists.isEmpty else { return nil }

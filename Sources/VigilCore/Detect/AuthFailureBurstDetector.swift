@@ -219,17 +219,33 @@ extension DetectionContext {
 }
 
 extension AuthFailureBurstDetector {
+    /// A burst is more than `threshold` failures: 0 makes every failure one, and a very high
+    /// one is a detector switched off by other means.
+    static let thresholdCheck: DetectorSetting.Check = { value in
+        guard case let .integer(threshold) = value else { return nil }
+        if threshold < 0 { return .error(" must be 0 or more") }
+        if threshold == 0 { return .warning(" 0 makes every single failure a burst") }
+        if threshold > 10_000 { return .warning(" \(threshold) will hardly ever fire; to turn the detector off write `enabled: false`") }
+        return nil
+    }
+
     /// The policy's `detectors.auth_failure_burst`.
     static var descriptor: DetectorDescriptor {
         DetectorDescriptor(
             name: DetectorSettings.AuthFailureBurst.detectorName,
             settings: [
                 .flag("enabled", \.authFailureBurst.enabled),
-                .integer("threshold", \.authFailureBurst.threshold),
-                .duration("window", \.authFailureBurst.window),
+                .integer("threshold", \.authFailureBurst.threshold, check: thresholdCheck),
+                .duration("window", \.authFailureBurst.window, check: DetectorSetting.windowCheck),
                 .severity("severity", \.authFailureBurst.severity),
-                .duration("cooldown", \.authFailureBurst.cooldown),
+                .duration("cooldown", \.authFailureBurst.cooldown, check: DetectorSetting.cooldownCheck),
                 .severity("success_after_failures_severity", \.authFailureBurst.successAfterFailuresSeverity),
+            ],
+            consistency: [
+                { settings in
+                    settings.authFailureBurst.successAfterFailuresSeverity < settings.authFailureBurst.severity
+                        ? "auth_failure_burst: a success after a burst of failures is rated less severe than the burst itself" : nil
+                }
             ]
         ) { policy, _ in
             policy.detectors.authFailureBurst.enabled ? AuthFailureBurstDetector(settings: policy.detectors.authFailureBurst) : nil

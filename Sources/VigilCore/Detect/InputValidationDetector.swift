@@ -199,9 +199,9 @@ extension InputValidationDetector {
                 .flag("enabled", \.inputValidation.enabled),
                 .severity("severity", \.inputValidation.severity),
                 .severity("baseline_severity", \.inputValidation.baselineSeverity),
-                .number("share", \.inputValidation.threshold),
+                .number("share", \.inputValidation.threshold, check: DetectorSetting.fractionCheck),
                 .count("min_requests", \.inputValidation.minRequests),
-                .duration("cooldown", \.inputValidation.cooldown),
+                .duration("cooldown", \.inputValidation.cooldown, check: DetectorSetting.cooldownCheck),
             ]
         ) { policy, _ in
             policy.detectors.inputValidation.enabled ? InputValidationDetector(settings: policy.detectors.inputValidation) : nil

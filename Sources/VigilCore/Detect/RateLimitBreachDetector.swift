@@ -296,7 +296,7 @@ extension RateLimitBreachDetector {
                 .severity("severity", \.rateLimitBreach.severity),
                 .severity("escalated_severity", \.rateLimitBreach.escalatedSeverity),
                 .count("daily_escalation", \.rateLimitBreach.dailyEscalation),
-                .duration("cooldown", \.rateLimitBreach.cooldown),
+                .duration("cooldown", \.rateLimitBreach.cooldown, check: DetectorSetting.cooldownCheck),
                 .severity("refused_severity", \.rateLimitBreach.refusedSeverity),
             ]
         ) { policy, _ in

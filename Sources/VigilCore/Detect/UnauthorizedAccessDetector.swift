@@ -62,7 +62,7 @@ extension UnauthorizedAccessDetector {
             settings: [
                 .flag("enabled", \.unauthorizedAccess.enabled),
                 .severity("severity", \.unauthorizedAccess.severity),
-                .duration("cooldown", \.unauthorizedAccess.cooldown),
+                .duration("cooldown", \.unauthorizedAccess.cooldown, check: DetectorSetting.cooldownCheck),
             ]
         ) { policy, _ in
             policy.detectors.unauthorizedAccess.enabled ? UnauthorizedAccessDetector(settings: policy.detectors.unauthorizedAccess) : nil

@@ -195,69 +195,25 @@ final class PolicyLinter {
         }
     }
 
+    /// Each value a policy gives is judged by its setting's check, and the merged settings by
+    /// each detector's consistency checks: both live in the detector's descriptor.
     private func checkDetectors() {
-        let s = policy.detectors
-        for o in policy.detectorOverrides {
-            if let (value, at) = o.value("threshold"), case let .integer(t) = value {
-                if t < 0 {
-                    error("threshold-invalid", "detectors.\(o.detector).threshold must be 0 or more", at)
-                } else if t == 0 {
-                    warning("threshold-suspicious", "detectors.\(o.detector).threshold 0 makes every single failure a burst", at)
-                } else if t > 10_000 {
-                    warning(
-                        "threshold-suspicious",
-                        "detectors.\(o.detector).threshold \(t) will hardly ever fire; to turn the detector off write `enabled: false`", at)
-                }
-            }
-            if let (value, at) = o.value("window"), case let .duration(w) = value {
-                if w <= 0 {
-                    error("threshold-invalid", "detectors.\(o.detector).window must be longer than 0", at)
-                } else if w > EventTime.day {
-                    warning(
-                        "threshold-suspicious",
-                        "detectors.\(o.detector).window of \(DurationText.format(w)) is longer than a day; state grows with it", at)
-                }
-            }
-            if let (value, at) = o.value("cooldown"), case let .duration(c) = value {
-                if c < 0 {
-                    error("threshold-invalid", "detectors.\(o.detector).cooldown cannot be negative", at)
-                } else if c == 0 {
-                    warning(
-                        "threshold-suspicious", "detectors.\(o.detector).cooldown 0 opens a new finding (and alert) for every occurrence",
-                        at)
-                }
+        for override in policy.detectorOverrides {
+            guard let descriptor = DetectorRegistry.descriptor(named: override.detector) else { continue }
+            for entry in override.entries {
+                guard let verdict = descriptor.setting(entry.key)?.check?(entry.value) else { continue }
+                let message = "detectors.\(override.detector).\(entry.key)" + verdict.text
+                if verdict.isError { error(verdict.rule, message, entry.at) } else { warning(verdict.rule, message, entry.at) }
             }
         }
-        for o in policy.detectorOverrides {
-            if let (v, at) = o.number("share"), v <= 0 || v >= 1 {
-                error("threshold-invalid", "detectors.\(o.detector).share is a fraction between 0 and 1 (0.005 = 0.5%)", at)
+        for descriptor in DetectorRegistry.all {
+            for consistency in descriptor.consistency {
+                guard let text = consistency(policy.detectors) else { continue }
+                let at =
+                    policy.detectorOverrides.first { $0.detector == descriptor.name }?.location
+                    ?? SourceLocation(file: policy.files.first ?? "policy")
+                warning("threshold-suspicious", text, at)
             }
-            if let (v, at) = o.number("p_value"), v <= 0 || v >= 0.01 {
-                error(
-                    "threshold-invalid",
-                    "detectors.\(o.detector).p_value must be above 0 and below 0.01; across thousands of keys a larger one alerts all day",
-                    at)
-            }
-            if let (v, at) = o.number("ratio"), v < 1 {
-                error("threshold-invalid", "detectors.\(o.detector).ratio must be at least 1 (how many times the expected volume)", at)
-            }
-        }
-        if s.allowlistViolation.successSeverity < s.allowlistViolation.severity {
-            let at =
-                policy.detectorOverrides.first { $0.detector == "allowlist_violation" }?.location
-                ?? SourceLocation(file: policy.files.first ?? "policy")
-            warning(
-                "threshold-suspicious",
-                "allowlist_violation: a request from outside that succeeded (success_severity \(s.allowlistViolation.successSeverity)) is rated less severe than a refused one (severity \(s.allowlistViolation.severity))",
-                at)
-        }
-        if s.authFailureBurst.successAfterFailuresSeverity < s.authFailureBurst.severity {
-            let at =
-                policy.detectorOverrides.first { $0.detector == "auth_failure_burst" }?.location
-                ?? SourceLocation(file: policy.files.first ?? "policy")
-            warning(
-                "threshold-suspicious",
-                "auth_failure_burst: a success after a burst of failures is rated less severe than the burst itself", at)
         }
     }
 }
