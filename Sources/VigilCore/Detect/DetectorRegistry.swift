@@ -1,8 +1,8 @@
 /// Every built-in detector, in the order a run applies them (the order decides nothing but is
-/// stable). Adding a detector: one file with the detector, its settings type (an extension of
-/// `DetectorSettings`) and its `descriptor`; one stored property in `DetectorSettings`; one line
-/// here. Policy parsing, lint, "did you mean", `suppress --detector` and the pipeline read
-/// this list.
+/// stable). Adding a detector: one file with the detector, its settings type (a
+/// `DetectorConfiguration` nested in an extension of `DetectorSettings`, with a typed
+/// accessor) and its `descriptor`; and one line here. Policy parsing, lint, "did you mean",
+/// `suppress --detector` and the pipeline read this list.
 enum DetectorRegistry {
     static var all: [DetectorDescriptor] {
         [

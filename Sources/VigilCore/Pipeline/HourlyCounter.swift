@@ -28,12 +28,14 @@ final class HourlyCounter {
     @inline(__always)
     func count(_ e: Event, format: LogFormat?) {
         let hour = UInt64(max(e.time, 0) / EventTime.hour) + 1  // +1: never the empty key
+        // Exhaustive on purpose: a new format must choose its code here (and in `formats`),
+        // not fall silently into "unknown".
         let f: UInt64 =
             switch format {
-            case .mcpJSON: 1;
-            case .sshd: 2;
-            case .combined: 3;
-            default: 0
+            case .mcpJSON?: 1
+            case .sshd?: 2
+            case .combined?: 3
+            case .auto?, nil: 0
             }
         let key = hour << 40 | UInt64(e.server.id) << 8 | f << 3 | UInt64(e.outcome.rawValue)
         var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
