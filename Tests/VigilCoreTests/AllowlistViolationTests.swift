@@ -124,4 +124,60 @@ import Testing
         #expect(Set(h.findings.map(\.subject)) == Set(expected))
         #expect(expected.count > 100)
     }
+
+    /// Fail closed (issue 18, item 1): a client written `ip:port`, in brackets or with an IPv6
+    /// zone is read as its address and judged; one that is no address at all (`unknown`, an
+    /// X-Forwarded-For list, a name) is outside every allowlist on a covered server. Before,
+    /// each of these requests to an allowlisted server raised nothing, not even the P1.
+    @Test func clientsWrittenOtherwiseAreJudgedNotSkipped() throws {
+        let dir = TempDir()
+        try """
+        version: 1
+        allowlists:
+          - { name: admin, servers: ["mcp-admin"], cidrs: ["192.0.2.0/24", "2001:db8:100::/48"], owner: o }
+        """.write(toFile: dir.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let clients = [
+            "203.0.113.10:4444", "[203.0.113.11]", "[2001:db8:ffff::1]:443", "fe80::1%eth0", "203.0.113.12, 10.20.0.1", "unknown",
+            "192.0.2.7:5555", "[192.0.2.8]", "[2001:db8:100::9]:8443", "mcp-gw.internal",
+        ]
+        let lines = clients.enumerated().map { index, client in
+            #"{"timestamp":"2026-11-05T08:00:0\#(index)Z","server_name":"mcp-admin","client_ip":"\#(client)","status_code":200,"tool_name":"run_shell","api_key_id":"k1"}"#
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("mcp.jsonl"), atomically: true, encoding: .utf8)
+        let run = try runVigil([
+            "analyze", "--quiet", "--db", dir.path("db.sqlite"), "--policy", dir.path("policy.yaml"), "--fail-on", "P1",
+            dir.path("mcp.jsonl"),
+        ])
+        #expect(run.status == 1, "P1 findings were raised: \(run.err)")
+        let output = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        let findings = output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let p1 = findings.filter { $0["rule"] as? String == "success_outside_allowlist" && $0["severity"] as? String == "P1" }
+        let subjects = Set(p1.compactMap { $0["subject"] as? String })
+        #expect(
+            subjects == [
+                "203.0.113.10", "203.0.113.11", "2001:db8:ffff::1", "fe80::1", "203.0.113.12, 10.20.0.1", "unknown", "mcp-gw.internal",
+            ],
+            "\(subjects)")
+        let list = p1.first { $0["subject"] as? String == "203.0.113.12, 10.20.0.1" }
+        #expect((list?["message"] as? String)?.contains("not an IP address") == true)
+        #expect(((list?["evidence"] as? [String: Any])?["counts"] as? [String: Any])?["client_not_an_address"] as? Int == 1)
+    }
+
+    @Test func clientAddressForms() {
+        func parse(_ text: String) -> String? {
+            var text = text
+            return text.withUTF8 { IPAddress.parseClient(UnsafeRawBufferPointer($0)) }?.description
+        }
+        #expect(parse("203.0.113.10:4444") == "203.0.113.10")
+        #expect(parse("[2001:db8::1]:443") == "2001:db8::1")
+        #expect(parse("[203.0.113.11]") == "203.0.113.11")
+        #expect(parse("fe80::1%eth0") == "fe80::1")
+        #expect(parse("[fe80::1%eth0]:22") == "fe80::1")
+        for refused in [
+            "203.0.113.10:99999", "203.0.113.10:", "203.0.113.10:80:80", "[2001:db8::1]x", "203.0.113.10%eth0", "[]", "unknown",
+            "203.0.113.12, 10.20.0.1", "0x7f.1:80",
+        ] {
+            #expect(parse(refused) == nil, "\(refused)")
+        }
+    }
 }

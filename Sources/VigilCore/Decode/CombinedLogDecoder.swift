@@ -49,7 +49,7 @@ final class CombinedLogDecoder: LineDecoder {
         guard i + 4 <= n, b[i] == 0x20, let status = b.decimal(i + 1, i + 4), status >= 100, status <= 599 else {
             return .malformed("bad status in access log line")
         }
-        if let ip = IPAddress.parse(client) { e.clientIP = ip } else { e.remoteHost = symbols.intern(client) }
+        if let ip = IPAddress.parseClient(client) { e.clientIP = ip } else { e.remoteHost = symbols.intern(client) }
         if !(user.count == 1 && user[0] == UInt8(ascii: "-")) { e.user = symbols.intern(user) }
         if let msp = request.index(of: 0x20, from: 0) {
             e.operation = symbols.intern(request.slice(0, msp))

@@ -124,7 +124,7 @@ final class MCPJSONDecoder: LineDecoder {
         case .clientIP:
             if case let .string(string) = value {
                 try text.withText(string, in: line) { client in
-                    if let address = IPAddress.parse(client) {
+                    if let address = IPAddress.parseClient(client) {
                         event.clientIP = address
                     } else if !client.isEmpty {
                         event.remoteHost = symbols.intern(client)

@@ -19,7 +19,6 @@ final class AllowlistViolationDetector: Detector {
     }
 
     func observe(_ event: Event, context: DetectionContext) {
-        guard let ip = event.clientIP else { return }
         let accepted: Bool
         switch event.outcome {
         case .success, .invalidInput, .error: accepted = true
@@ -29,16 +28,37 @@ final class AllowlistViolationDetector: Detector {
         // already counted (sshd); a success always counts once.
         let occurrences = accepted ? 1 : Int(event.attempts)
         guard occurrences > 0 else { return }
-        guard case let .violation(p) = matcher.check(ip, server: event.server, time: event.time, symbols: context.symbols) else { return }
+        let subject: Subject
+        let p: Int
+        if let ip = event.clientIP {
+            guard case let .violation(profile) = matcher.check(ip, server: event.server, time: event.time, symbols: context.symbols)
+            else { return }
+            subject = .ip(ip)
+            p = profile
+        } else if !event.remoteHost.isNone {
+            // Fail closed: a client written as something other than an address (a host name,
+            // `unknown`, a forwarded list) cannot be shown to be inside any allowlist, so on a
+            // server an allowlist covers it counts as outside, and the finding says why.
+            guard let profile = matcher.profileIndex(server: event.server, symbols: context.symbols) else { return }
+            subject = .host(event.remoteHost)
+            p = profile
+        } else {
+            return
+        }
+        let unreadable = event.clientIP == nil
         let rule = accepted ? "success_outside_allowlist" : "outside_allowlist"
         let profile = matcher.profiles[p]
         context.findings.report(
-            detector: name, rule: rule, subject: .ip(ip), severity: accepted ? settings.successSeverity : settings.severity,
+            detector: name, rule: rule, subject: subject, severity: accepted ? settings.successSeverity : settings.severity,
             server: event.server, time: event.time, cooldown: settings.cooldown
         ) { f, _ in
             f.count += occurrences
             context.note(event, in: &f)
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
+            if unreadable {
+                f.evidence.counts["client_not_an_address", default: 0] += occurrences
+                f.evidence.attributes["client"] = "not an IP address: cannot be inside an allowlist, judged as outside every one"
+            }
             // The same address usually hits the same servers: rebuild the list only when it grows.
             let current = f.evidence.attributes["allowlists"] ?? ""
             if current != profile.label {
@@ -48,7 +68,8 @@ final class AllowlistViolationDetector: Detector {
             }
             let servers = f.evidence.servers.isEmpty ? "a server" : f.evidence.servers.prefix(3).joined(separator: ", ")
             let what = accepted ? "accepted request\(f.count == 1 ? "" : "s")" : "refused request\(f.count == 1 ? "" : "s")"
-            f.message = "\(f.count) \(what) from \(f.subject) to \(servers), outside allowlist \(f.evidence.attributes["allowlists"] ?? "")"
+            let from = f.subjectKind == "ip" ? f.subject : "client \"\(f.subject)\" (not an IP address)"
+            f.message = "\(f.count) \(what) from \(from) to \(servers), outside allowlist \(f.evidence.attributes["allowlists"] ?? "")"
         }
     }
 

@@ -1,0 +1,54 @@
+import Foundation
+
+extension IPAddress {
+    /// Parses a client address as proxies and servers write it, not only the bare form:
+    /// `203.0.113.10:4444` (IPv4 with a port), `[2001:db8::1]`, `[2001:db8::1]:443`,
+    /// `[203.0.113.11]`, and `fe80::1%eth0` (an IPv6 zone id, dropped). Anything else — a host
+    /// name, `unknown`, an X-Forwarded-For list — is `nil`, and the caller keeps the text.
+    ///
+    /// Why it matters: an address Vigil cannot read cannot be judged against an allowlist, and a
+    /// request that skips the allowlist because its client was written `ip:port` fails open.
+    static func parseClient(_ bytes: UnsafeRawBufferPointer) -> IPAddress? {
+        if let address = parse(bytes) { return address }
+        let count = bytes.count
+        guard count > 2, count <= 64 else { return nil }
+        let colon = UInt8(ascii: ":")
+        if bytes[0] == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return nil }
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[(close + 1)...])
+            guard rest.isEmpty || (rest[0] == colon && isPort(UnsafeRawBufferPointer(rebasing: rest[1...]))) else { return nil }
+            return withoutZone(UnsafeRawBufferPointer(rebasing: bytes[1..<close]))
+        }
+        if let percent = bytes.firstIndex(of: UInt8(ascii: "%")) {
+            return withoutZone(bytes, zoneAt: percent)
+        }
+        // IPv4 with a port: exactly one colon (an IPv6 address has at least two).
+        if let at = bytes.firstIndex(of: colon), bytes[(at + 1)...].firstIndex(of: colon) == nil,
+            isPort(UnsafeRawBufferPointer(rebasing: bytes[(at + 1)...])),
+            let v4 = parseV4(UnsafeRawBufferPointer(rebasing: bytes[..<at]))
+        {
+            return IPAddress(v4: v4)
+        }
+        return nil
+    }
+
+    /// An address that may end in a zone id (`%eth0`), which names an interface of the logging
+    /// host and says nothing about who the client is.
+    private static func withoutZone(_ bytes: UnsafeRawBufferPointer, zoneAt: Int? = nil) -> IPAddress? {
+        let end = zoneAt ?? bytes.firstIndex(of: UInt8(ascii: "%")) ?? bytes.count
+        let address = UnsafeRawBufferPointer(rebasing: bytes[..<end])
+        if end < bytes.count, address.firstIndex(of: UInt8(ascii: ":")) == nil { return nil }  // zones are IPv6 only
+        return parse(address)
+    }
+
+    /// 1 to 5 decimal digits, at most 65535.
+    private static func isPort(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard (1...5).contains(bytes.count) else { return false }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 0x30 && byte <= 0x39 else { return false }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value <= 65535
+    }
+}
