@@ -138,6 +138,26 @@ import Testing
         #expect(try store.alertSinkStatus() == [AlertSinkStatus(sink: "hook", pending: 2, sent: 0, failed: 0, dropped: 3)])
     }
 
+    /// Issue 18, item 7: a full queue gives way by severity. A P1 behind a queue full of P2s
+    /// takes the place of the newest P2 (before: the P1 was dropped); a P3 is dropped when only
+    /// more severe alerts wait; a P1 is queued even when only P1s wait, past the limit.
+    @Test func fullQueueEvictsBySeverityAndNeverDropsP1() throws {
+        let dir = TempDir()
+        let store = try FindingStore(path: dir.path("a.sqlite"))
+        let route = [AlertRoute(sink: "hook")]
+        _ = try Self.commit(store, (0..<2).map { Self.finding(40 + $0, severity: .p2) }, routes: route, maxPending: 2)
+        let p1 = try Self.commit(store, [Self.finding(42, severity: .p1)], routes: route, maxPending: 2)
+        #expect(p1.alertsQueued == 1 && p1.alertsDropped == 1, "the P1 is queued, a P2 gives way")
+        let p3 = try Self.commit(store, [Self.finding(43, severity: .p3)], routes: route, maxPending: 2)
+        #expect(p3.alertsQueued == 0 && p3.alertsDropped == 1, "a P3 does not push out a P2 or a P1")
+        let moreP1 = try Self.commit(
+            store, [Self.finding(44, severity: .p1), Self.finding(45, severity: .p1)], routes: route, maxPending: 2)
+        #expect(moreP1.alertsQueued == 2 && moreP1.alertsDropped == 1, "the last P2 gives way, then a P1 goes past the limit")
+        #expect(try store.alertSinkStatus() == [AlertSinkStatus(sink: "hook", pending: 3, sent: 0, failed: 0, dropped: 3)])
+        let waiting = try store.dueDeliveries(sink: "hook", now: EventTime.wallNow() + 1, limit: 10).map(\.severity)
+        #expect(waiting.allSatisfy { $0 == .p1 } && waiting.count == 3, "\(waiting)")
+    }
+
     /// Routing by severity, and suppressed subjects are not alerted.
     @Test func routesBySeverityAndRespectsSuppressions() throws {
         let dir = TempDir()

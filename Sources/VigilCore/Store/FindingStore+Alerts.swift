@@ -45,6 +45,17 @@ extension FindingStore {
             sql: """
                 INSERT INTO alert_delivery (alert_id, sink, status, attempts, next_attempt_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)
                 """)
+        // A full backlog gives way by severity: the least severe pending delivery (the newest of
+        // those) is dropped for a more severe alert, and a P1 is always queued, even past the
+        // limit. Before, a queue full of P2s dropped the P1 that came next.
+        let leastSevere = try db.cachedStatement(
+            sql: """
+                SELECT d.alert_id FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
+                WHERE d.sink = ? AND d.status = 'pending' AND a.severity > ?
+                ORDER BY a.severity DESC, d.alert_id DESC LIMIT 1
+                """)
+        let evict = try db.cachedStatement(
+            sql: "UPDATE alert_delivery SET status = 'dropped', updated_at = ? WHERE alert_id = ? AND sink = ?")
         var pendingCount: [String: Int] = [:]
         for f in c.findings {
             let routes = c.alertRoutes.filter { $0.accepts(f.severity) }
@@ -59,7 +70,14 @@ extension FindingStore {
             let alertID = db.lastInsertedRowID
             for r in routes {
                 if pendingCount[r.sink] == nil { pendingCount[r.sink] = try Int.fetchOne(pending, arguments: [r.sink]) ?? 0 }
-                let full = pendingCount[r.sink]! >= c.maxPendingAlerts
+                var full = pendingCount[r.sink]! >= c.maxPendingAlerts
+                if full, let victim = try Int64.fetchOne(leastSevere, arguments: [r.sink, f.severity.rawValue]) {
+                    try evict.execute(arguments: [c.now, victim, r.sink])
+                    pendingCount[r.sink]! -= 1
+                    result.alertsDropped += 1
+                    full = false
+                }
+                if full && f.severity == .p1 { full = false }  // a P1 is never dropped
                 try deliver.execute(arguments: [alertID, r.sink, full ? "dropped" : "pending", c.now, c.now])
                 if full {
                     result.alertsDropped += 1
