@@ -150,8 +150,14 @@ final class MCPJSONDecoder: LineDecoder {
             event.server = try intern(value, line)
         case .statusCode:
             switch value {
-            case let .number(start, end): facts.status = line.decimal(start, end) ?? 0
-            case let .string(string): facts.status = try text.withText(string, in: line) { $0.decimal(0, $0.count) ?? 0 }
+            // A status Vigil cannot read is not a success: the line is malformed, and counted.
+            case let .number(start, end):
+                guard let status = line.decimal(start, end), status <= 999 else { throw JSONScanError("invalid status_code") }
+                facts.status = status
+            case let .string(string):
+                let status = try text.withText(string, in: line) { $0.decimal(0, $0.count) }
+                guard let status, status <= 999 else { throw JSONScanError("invalid status_code") }
+                facts.status = status
             default: break
             }
         case .resourceURI:
@@ -178,11 +184,29 @@ final class MCPJSONDecoder: LineDecoder {
                 return millis
             }
         case let .number(start, end):
-            // Epoch seconds or milliseconds (a fraction, if any, is dropped).
+            // An epoch in seconds, milliseconds, microseconds or nanoseconds, told apart by
+            // magnitude (a fraction, if any, is dropped). An exponent (`1e19`), a sign or a value
+            // past Int64 is refused: read as digits it would land in 1970 or year 57818.
             var digitsEnd = start
             while digitsEnd < end, line[digitsEnd] >= 48, line[digitsEnd] <= 57 { digitsEnd += 1 }
-            guard let seconds = line.decimal(start, digitsEnd) else { return nil }
-            return seconds > 100_000_000_000 ? Int64(seconds) : Int64(seconds) * 1000
+            if digitsEnd < end && line[digitsEnd] != UInt8(ascii: ".") { return nil }
+            var fractionEnd = digitsEnd + 1
+            while fractionEnd < end, line[fractionEnd] >= 48, line[fractionEnd] <= 57 { fractionEnd += 1 }
+            if digitsEnd < end && fractionEnd != end { return nil }
+            guard digitsEnd > start, digitsEnd - start <= 19 else { return nil }
+            var value: Int64 = 0
+            for index in start..<digitsEnd {
+                let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+                let (sum, carry) = times10.addingReportingOverflow(Int64(line[index] - 48))
+                if overflow || carry { return nil }
+                value = sum
+            }
+            switch value {
+            case ..<100_000_000_000: return value * 1000  // seconds (until year 5138)
+            case ..<100_000_000_000_000: return value  // milliseconds
+            case ..<100_000_000_000_000_000: return value / 1000  // microseconds
+            default: return value / 1_000_000  // nanoseconds
+            }
         default:
             return nil
         }

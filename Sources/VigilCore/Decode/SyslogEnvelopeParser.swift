@@ -74,7 +74,9 @@ package struct SyslogEnvelopeParser {
                 while digits < 3 && digits > 0 { fraction *= 10; digits += 1 }
                 index = cursor
             }
-            time = yearlessTime(month: month, day: day, hour: hour, minute: minute, second: min(second, 59), millis: fraction)
+            guard let resolved = yearlessTime(month: month, day: day, hour: hour, minute: minute, second: min(second, 59), millis: fraction)
+            else { return nil }
+            time = resolved
         }
         guard index < count, line[index] == 0x20 else { return nil }
         index += 1
@@ -138,16 +140,17 @@ package struct SyslogEnvelopeParser {
     }
 
     /// RFC 3164 stamps carry no year: take the anchor's year, or the year before when that would
-    /// put the event more than a day after the anchor (so nothing lands in the future).
-    private func yearlessTime(month: Int, day: Int, hour: Int, minute: Int, second: Int, millis: Int) -> Int64 {
-        if let fixedYear {
-            return EventTime.millis(year: fixedYear, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
+    /// put the event more than a day after the anchor (so nothing lands in the future). `nil`
+    /// for a day the month does not have in that year (`Feb 30`, `Feb 29` of a common year),
+    /// which calendar arithmetic would otherwise roll into the next month.
+    private func yearlessTime(month: Int, day: Int, hour: Int, minute: Int, second: Int, millis: Int) -> Int64? {
+        func at(_ year: Int) -> Int64? {
+            guard day <= EventTime.daysInMonth(year, month) else { return nil }
+            return EventTime.millis(year: year, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
         }
-        let time = EventTime.millis(year: anchorYear, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
-        if time > yearAnchor + EventTime.day {
-            return EventTime.millis(
-                year: anchorYear - 1, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
-        }
-        return time
+        if let fixedYear { return at(fixedYear) }
+        // Feb 29 when the anchor's year is common: only the year before can hold it.
+        guard let time = at(anchorYear) else { return at(anchorYear - 1) }
+        return time > yearAnchor + EventTime.day ? at(anchorYear - 1) : time
     }
 }

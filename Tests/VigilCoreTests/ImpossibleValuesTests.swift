@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+
+@testable import VigilCore
+
+/// Issue 18, item 13: values that cannot be right are refused and counted as malformed, not
+/// normalised into something plausible (a day rolled into the next month, an exponent read as
+/// its first digit, an unreadable status taken for a success).
+@Suite struct ImpossibleValuesTests {
+    func isMalformed(_ result: DecodeResult, because reason: String) -> Bool {
+        if case let .malformed(why) = result { return reason.isEmpty || why.contains(reason) }
+        return false
+    }
+
+    @Test func daysAMonthDoesNotHaveAreRefused() {
+        let line = "Feb 30 07:00:00 bastion sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2"
+        #expect(isMalformed(decodeLine(line, .sshd, year: 2026).0, because: ""), "Feb 30 became Mar 2 before")
+        let leap = "Feb 29 07:00:00 bastion sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2"
+        #expect(isMalformed(decodeLine(leap, .sshd, year: 2026).0, because: ""), "2026 has no Feb 29")
+        let (result, event, _) = decodeLine(leap, .sshd, year: 2024)
+        #expect(result == .event && EventTime.format(event.time).hasPrefix("2024-02-29T07:00:00"))
+    }
+
+    @Test func numericEpochsByMagnitudeAndNoExponents() {
+        func time(_ value: String) -> String? {
+            let (result, event, _) = decodeLine(#"{"timestamp":\#(value),"client_ip":"192.0.2.1","status_code":200}"#, .mcpJSON)
+            return result == .event ? EventTime.format(event.time) : nil
+        }
+        #expect(time("1793692800") == "2026-11-03T08:00:00.000Z")
+        #expect(time("1793692800123") == "2026-11-03T08:00:00.123Z")
+        #expect(time("1793692800123456") == "2026-11-03T08:00:00.123Z", "microseconds, not year 57818")
+        #expect(time("1793692800123456789") == "2026-11-03T08:00:00.123Z", "nanoseconds")
+        #expect(time("1793692800.75") == "2026-11-03T08:00:00.000Z")
+        for refused in ["1e19", "1.7e9", "-5", "12345678901234567890123"] {
+            #expect(time(refused) == nil, "\(refused) was read as 1970 before")
+        }
+    }
+
+    @Test func anUnreadableStatusIsNotASuccess() {
+        for status in [#""2OO""#, #""ok""#, "2000", #""""#] {
+            let result = decodeLine(#"{"timestamp":"2026-11-03T08:00:00Z","client_ip":"192.0.2.1","status_code":\#(status)}"#, .mcpJSON).0
+            #expect(isMalformed(result, because: "status_code"), "\(status)")
+        }
+        let (result, event, _) = decodeLine(#"{"timestamp":"2026-11-03T08:00:00Z","client_ip":"192.0.2.1","status_code":"403"}"#, .mcpJSON)
+        #expect(result == .event && event.status == 403 && event.outcome == .forbidden)
+    }
+}
