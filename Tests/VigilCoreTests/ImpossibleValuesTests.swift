@@ -44,4 +44,22 @@ import Testing
         let (result, event, _) = decodeLine(#"{"timestamp":"2026-11-03T08:00:00Z","client_ip":"192.0.2.1","status_code":"403"}"#, .mcpJSON)
         #expect(result == .event && event.status == 403 && event.outcome == .forbidden)
     }
+
+    /// Issue 18, item 2: a "[" in the combined log's user field (the client chooses it) hid
+    /// the line, so a 401 brute force with such a user name raised nothing. The time's bracket
+    /// is now the one followed by a valid date.
+    @Test func aBracketInTheUserFieldDoesNotHideTheLine() throws {
+        let dir = TempDir()
+        let lines = (0..<8).map { second in
+            #"198.51.100.7 - [admin [05/Nov/2026:08:00:1\#(second) +0000] "POST /login HTTP/1.1" 401 12 "-" "curl/8""#
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("access.log"), atomically: true, encoding: .utf8)
+        let run = try runVigil([
+            "analyze", "--db", dir.path("db.sqlite"), "--policy", "Benchmarks/policies/defaults", dir.path("access.log"),
+        ])
+        #expect(run.status == 0 && run.out.contains("8 events") && run.out.contains("0 malformed"), "\(run.out)")
+        let findings = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        #expect(findings.contains(#""detector":"auth_failure_burst""#) && findings.contains(#""subject":"198.51.100.7""#), "\(findings)")
+        #expect(findings.contains("[admin"))
+    }
 }

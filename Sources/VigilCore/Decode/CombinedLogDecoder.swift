@@ -19,17 +19,25 @@ final class CombinedLogDecoder: LineDecoder {
         // client
         guard let sp1 = b.index(of: 0x20, from: 0), sp1 > 0 else { return .malformed("not an access log line") }
         let client = b.slice(0, sp1)
-        // ident, user, then " ["
-        guard let bracket = b.index(of: UInt8(ascii: "["), from: sp1), bracket >= sp1 + 4, b[bracket - 1] == 0x20 else {
-            return .malformed("no [time] in access log line")
+        // ident, user, then " [time]". The time's bracket is the first " [" followed by a valid
+        // date and "] \"", not merely the first "[": a user name such as "[admin" (the client
+        // chooses it) must not hide the line from the detectors.
+        var search = sp1
+        var found: (bracket: Int, close: Int, time: Int64)?
+        while found == nil, let candidate = b.index(of: UInt8(ascii: "["), from: search) {
+            search = candidate + 1
+            guard candidate >= sp1 + 4, b[candidate - 1] == 0x20, let close = b.index(of: UInt8(ascii: "]"), from: candidate),
+                close + 2 < n, b[close + 1] == 0x20, b[close + 2] == UInt8(ascii: "\""),
+                let time = parseCLFTime(b.slice(candidate + 1, close))
+            else { continue }
+            found = (candidate, close, time)
+        }
+        guard let (bracket, closeBracket, time) = found else {
+            let hasBracket = b.index(of: UInt8(ascii: "["), from: sp1) != nil
+            return .malformed(hasBracket ? "bad time in access log line" : "no [time] in access log line")
         }
         guard let sp2 = b.index(of: 0x20, from: sp1 + 1, to: bracket - 1) else { return .malformed("not an access log line") }
         let user = b.slice(sp2 + 1, bracket - 1)
-        guard let closeBracket = b.index(of: UInt8(ascii: "]"), from: bracket),
-            let time = parseCLFTime(b.slice(bracket + 1, closeBracket))
-        else {
-            return .malformed("bad time in access log line")
-        }
         e.time = time
         // "request"
         var i = closeBracket + 1
