@@ -62,4 +62,31 @@ import Testing
         #expect(findings.contains(#""detector":"auth_failure_burst""#) && findings.contains(#""subject":"198.51.100.7""#), "\(findings)")
         #expect(findings.contains("[admin"))
     }
+
+    /// Issue 18, item 15: a FIFO as policy file or GeoIP database, and a policy test reading
+    /// /dev/zero, blocked forever. Only regular files are read now, and the error says what the
+    /// path is instead.
+    @Test func pipesAndDevicesAreRefusedNotWaitedOn() throws {
+        let dir = TempDir()
+        #expect(mkfifo(dir.path("policy.yaml"), 0o600) == 0)
+        let lint = try runVigil(["policy", "lint", dir.path("policy.yaml")])
+        #expect(lint.status == 1 && lint.out.contains("named pipe (FIFO)"), "\(lint.out)\(lint.err)")
+        let analyze = try runVigil([
+            "analyze", "--db", dir.path("db.sqlite"), "--policy", dir.path("policy.yaml"), "fixtures/sshd/auth.log",
+        ])
+        #expect(analyze.status == 2 && analyze.err.contains("named pipe (FIFO)"), "\(analyze.err)")
+
+        try FileManager.default.createDirectory(atPath: dir.path("geo"), withIntermediateDirectories: true)
+        #expect(mkfifo(dir.path("geo/city.mmdb"), 0o600) == 0)
+        try "version: 1\ngeoip: { city: city.mmdb }\n".write(toFile: dir.path("geo/policy.yaml"), atomically: true, encoding: .utf8)
+        let geo = try runVigil(["policy", "lint", dir.path("geo")])
+        #expect(geo.status == 1 && geo.out.contains("named pipe (FIFO)"), "\(geo.out)")
+
+        try FileManager.default.createDirectory(atPath: dir.path("zero/tests"), withIntermediateDirectories: true)
+        try "version: 1\n".write(toFile: dir.path("zero/policy.yaml"), atomically: true, encoding: .utf8)
+        try "cases:\n  - name: zeros\n    format: sshd\n    file: /dev/zero\n    expect_absent: [{ detector: auth_failure_burst }]\n"
+            .write(toFile: dir.path("zero/tests/zero.yaml"), atomically: true, encoding: .utf8)
+        let test = try runVigil(["policy", "test", dir.path("zero")])
+        #expect(test.status == 1 && test.out.contains("cannot read /dev/zero: a device"), "\(test.out)\(test.err)")
+    }
 }

@@ -45,6 +45,9 @@ package final class GeoIPDatabase {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw OpenError(path: path, reason: "not readable by this user; check its permissions")
         }
+        // A named pipe would block libmaxminddb's open until a writer came: refuse anything
+        // but a regular file, saying what it is.
+        if let problem = RegularFile.problem(path) { throw OpenError(path: path, reason: "is \(problem)") }
         let status = MMDB_open(path, UInt32(MMDB_MODE_MMAP), &mmdb)
         guard status == MMDB_SUCCESS else {
             throw OpenError(

@@ -14,6 +14,8 @@ package struct PolicyTestRunner {
     let policy: Policy
     let enricher: Enricher?
     let now: Int64
+    /// The largest input file a test case may name (a test is a few lines, or a sample log).
+    static let maxInputBytes: Int64 = 256 << 20
 
     package init(policy: Policy, enricher: Enricher?, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
         self.policy = policy
@@ -32,6 +34,11 @@ package struct PolicyTestRunner {
                 try Data(lines.utf8).write(to: URL(fileURLWithPath: input))
             } else {
                 input = c.file!
+                // A test reads its input whole: only a regular file of reasonable size (a FIFO or
+                // /dev/zero would hang `vigil policy test`).
+                if let problem = RegularFile.problem(input, maxBytes: Self.maxInputBytes) {
+                    return Outcome(testCase: c, failures: ["cannot read \(input): \(problem)"], findings: [])
+                }
             }
             let store = try FindingStore(path: dir + "/test.sqlite")
             var options = Analyzer.Options()

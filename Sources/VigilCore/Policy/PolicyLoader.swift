@@ -76,8 +76,11 @@ package enum PolicyLoader {
     /// Reads and parses one file; `nil` when it could not be parsed at all.
     static func parse(file: String) -> (PolicyFragment?, [PolicyDiagnostic]) {
         let at = SourceLocation(file: file)
-        guard let bytes = readLimited(file) else {
-            return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file (permissions?)", at: at)])
+        let bytes: [UInt8]
+        switch readLimited(file) {
+        case let .success(read): bytes = read
+        case let .failure(problem):
+            return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file: \(problem.reason)", at: at)])
         }
         if let v = YAMLGuard.check(bytes) {
             return (
@@ -114,19 +117,29 @@ package enum PolicyLoader {
         }
     }
 
-    /// Reads at most one byte more than `YAMLGuard.maxBytes`, so an endless pipe or a huge
-    /// file is refused by the guard instead of filling memory.
-    static func readLimited(_ path: String) -> [UInt8]? {
-        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? h.close() }
+    /// Why a policy or test file could not be read.
+    struct ReadProblem: Error {
+        var reason: String
+    }
+
+    /// Reads a regular file, at most one byte more than `YAMLGuard.maxBytes` of it, so a huge
+    /// file is refused by the guard instead of filling memory. Anything but a regular file (a
+    /// FIFO would block the open until a writer came; a device would never end) is refused
+    /// with what it is.
+    static func readLimited(_ path: String) -> Result<[UInt8], ReadProblem> {
+        if let problem = RegularFile.problem(path) { return .failure(ReadProblem(reason: problem)) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(ReadProblem(reason: "cannot be opened")) }
+        defer { try? handle.close() }
         var out: [UInt8] = []
         while out.count <= YAMLGuard.maxBytes {
             let chunk: Data?
-            do { chunk = try h.read(upToCount: 1 << 16) } catch { return nil }
+            do { chunk = try handle.read(upToCount: 1 << 16) } catch {
+                return .failure(ReadProblem(reason: "\(error.localizedDescription)"))
+            }
             guard let chunk, !chunk.isEmpty else { break }  // nil or empty: end of file
             out += chunk
         }
-        return out
+        return .success(out)
     }
 
     static func yamlDiagnostic(_ e: YamlError, file: String) -> PolicyDiagnostic {

@@ -82,8 +82,17 @@ package enum PolicyTestLoader {
     }
 
     package static func load(file: String) -> ([PolicyTestCase], [PolicyDiagnostic]) {
-        guard let bytes = PolicyLoader.readLimited(file) else {
-            return ([], [PolicyDiagnostic(.error, "file-unreadable", "cannot read the test file", at: SourceLocation(file: file))])
+        let bytes: [UInt8]
+        switch PolicyLoader.readLimited(file) {
+        case let .success(read): bytes = read
+        case let .failure(problem):
+            return (
+                [],
+                [
+                    PolicyDiagnostic(
+                        .error, "file-unreadable", "cannot read the test file: \(problem.reason)", at: SourceLocation(file: file))
+                ]
+            )
         }
         let data = Data(bytes)
         if let v = YAMLGuard.check(bytes) {
