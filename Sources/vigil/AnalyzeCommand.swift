@@ -89,6 +89,10 @@ struct AnalyzeCommand: ParsableCommand {
                     "    … and \(formatCount(i.malformed - Int64(i.malformedLines.count))) more malformed lines (see `vigil decode --stats`)\n"
             }
         }
+        for repeated in s.repeatedInputs {
+            out +=
+                "  \(TerminalText.escape(repeated.path)): the same input as \(TerminalText.escape(repeated.sameAs)) (same file or same content); read once\n"
+        }
         let opened = Severity.allCases.sorted(by: >).compactMap { sev -> String? in
             guard let n = s.findingsOpened[sev], n > 0 else { return nil }
             return "\(sev) \(n)"

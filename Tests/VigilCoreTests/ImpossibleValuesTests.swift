@@ -89,4 +89,30 @@ import Testing
         let test = try runVigil(["policy", "test", dir.path("zero")])
         #expect(test.status == 1 && test.out.contains("cannot read /dev/zero: a device"), "\(test.out)\(test.err)")
     }
+
+    /// Issue 18, item 11: the same file named twice in one `analyze` (the path again, a
+    /// symlink, a hard link, a copy) was read each time, so every count doubled or more. It is
+    /// read once now, and the run says which names were the same input.
+    @Test func oneInputNamedSeveralWaysIsReadOnce() throws {
+        let dir = TempDir()
+        let log = dir.path("auth.log")
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path, toPath: log)
+        try FileManager.default.copyItem(atPath: log, toPath: dir.path("copy.log"))
+        try FileManager.default.createSymbolicLink(atPath: dir.path("link.log"), withDestinationPath: log)
+        try FileManager.default.linkItem(atPath: log, toPath: dir.path("hard.log"))
+        func counts(_ db: String) throws -> [String] {
+            try runVigil(["findings", "--db", db, "--output", "jsonl"]).out.split(separator: "\n").map { line in
+                let finding = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return "\(finding["id"]!) \(finding["count"]!)"
+            }.sorted()
+        }
+        #expect(try runVigil(["analyze", "--quiet", "--year", "2026", "--db", dir.path("once.sqlite"), log]).status == 0)
+        let run = try runVigil([
+            "analyze", "--year", "2026", "--db", dir.path("many.sqlite"), log, log, dir.path("link.log"), dir.path("hard.log"),
+            dir.path("copy.log"),
+        ])
+        #expect(run.status == 0)
+        #expect(run.out.contains("copy.log: the same input as") && run.out.contains("link.log: the same input as"), "\(run.out)")
+        #expect(try counts(dir.path("many.sqlite")) == counts(dir.path("once.sqlite")))
+    }
 }

@@ -36,6 +36,9 @@ package final class Analyzer {
         package var inputs: [InputStats] = []
         /// Inputs that could not be opened at all, with why.
         package var failedInputs: [(path: String, error: String)] = []
+        /// Inputs named twice in one run (the same path, a link to it, or a copy with the same
+        /// content): read once, under the first name.
+        package var repeatedInputs: [(path: String, sameAs: String)] = []
         package var seconds = 0.0
         var tally = FindingTally()
 
@@ -69,6 +72,13 @@ package final class Analyzer {
                 let s = try EventStream(
                     path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
                     options: options.streamOptions, known: known)
+                // Separate runs recognize an input by content; one run must too, or a file named
+                // twice (by path, symlink, hard link or copy) counts every line twice.
+                if let earlier = streams.first(where: { $0.isSameInput(as: s) }) {
+                    s.source.close()
+                    summary.repeatedInputs.append((path, earlier.stats.path))
+                    continue
+                }
                 _ = engine.register(inputName: s.stats.path)
                 streams.append(s)
             } catch let error as VigilError {

@@ -34,6 +34,15 @@ final class EventStream {
         var follow = false
     }
 
+    /// Whether `other` is this input again: the same file (device and inode) or the same
+    /// content (the fingerprint of its first bytes), as a later run would recognize it.
+    func isSameInput(as other: EventStream) -> Bool {
+        guard !source.isStdin, !other.source.isStdin else { return false }
+        if source.device == other.source.device && source.inode == other.source.inode && source.inode != 0 { return true }
+        guard let mine = record, let theirs = other.record, mine.fingerprintLength > 0 else { return false }
+        return mine.fingerprintLength == theirs.fingerprintLength && mine.fingerprint == theirs.fingerprint
+    }
+
     /// Opens an input, recognizes it among `known` inputs by fingerprint to resume it, and
     /// picks its decoder (sniffing when the format is `auto`). When following a file that is
     /// still empty, the record and the decoder wait for its first line.
