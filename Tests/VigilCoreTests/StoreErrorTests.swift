@@ -49,4 +49,32 @@ import Testing
         let error = #expect(throws: VigilError.self) { try store.findings(FindingQuery()) }
         #expect(error.map(Self.storePath) == path)
     }
+
+    /// Issue 18, item 17: values read back from the database are input too. A column holding
+    /// what no finding can have crashed `findings` and `report` (SIGILL in GRDB's subscript);
+    /// now both exit 2 naming the finding and the column.
+    @Test(arguments: [
+        ("severity = 'P1'", "column severity"), ("evidence = x'00ff'", "column evidence"),
+        ("last_seen = -9223372036854775808", "column last_seen"), ("severity = 9", "column severity"),
+        ("first_seen = 'yesterday'", "column first_seen"),
+    ])
+    func impossibleStoredValuesAreErrorsNotCrashes(_ corruption: String, _ named: String) throws {
+        let dir = TempDir()
+        let db = dir.path("db.sqlite")
+        #expect(try runVigil(["analyze", "--quiet", "--db", db, "--year", "2026", "fixtures/sshd/auth.log"]).status == 0)
+        try FindingStore(path: db).pool.write {
+            try $0.execute(sql: "UPDATE finding SET \(corruption) WHERE rowid = (SELECT min(rowid) FROM finding)")
+        }
+        for command in [["findings"], ["findings", "--output", "json"]] {
+            let run = try runVigil([command[0], "--db", db] + command.dropFirst())
+            #expect(
+                run.status == 2 && run.err.contains(named) && run.err.contains("db.sqlite"),
+                "\(corruption) \(command): \(run.status) \(run.err)")
+        }
+        // The report either leaves such a row out of its aggregates (a text first_seen is in
+        // no period) or stops with exit 2 naming the database; it never crashes.
+        let report = try runVigil(["report", "--db", db, "--week", "2026-W45"])
+        #expect(
+            report.status == 0 || (report.status == 2 && report.err.contains("db.sqlite")), "\(corruption): \(report.status) \(report.err)")
+    }
 }

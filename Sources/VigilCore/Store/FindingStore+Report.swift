@@ -56,10 +56,10 @@ extension FindingStore {
                     WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
                     """, arguments: [p.from, p.to]
             ).compactMap { r in
-                Severity(rawValue: r["severity"]).map {
+                try Severity(rawValue: r.stored("severity")).map {
                     DailyFindingCount(
-                        day: (r["day"] as Int64) * EventTime.day, severity: $0, detector: r["detector"],
-                        count: r["n"], occurrences: r["c"])
+                        day: (try r.stored("day", Int64.self)) * EventTime.day, severity: $0, detector: try r.stored("detector"),
+                        count: try r.stored("n"), occurrences: try r.stored("c"))
                 }
             }
         }
@@ -103,7 +103,7 @@ extension FindingStore {
                     WHERE hour >= ? AND hour < ? AND outcome = ? GROUP BY b
                     """, arguments: [bucket, p.from, p.to, outcome])
             {
-                out[(r["b"] as Int64) * bucket] = r["n"]
+                out[(try r.stored("b", Int64.self)) * bucket] = try r.stored("n")
             }
             return out
         }
@@ -126,11 +126,12 @@ extension FindingStore {
                     sql: """
                         SELECT json_extract(evidence, '$.attributes.as_org') FROM finding
                         WHERE subject_kind = ? AND subject = ? AND asn IS NOT NULL ORDER BY last_seen DESC LIMIT 1
-                        """, arguments: [kind, r["subject"] as String])
-                let detectors = (r["detectors"] as String?)?.split(separator: ",").map(String.init).sorted() ?? []
+                        """, arguments: [kind, try r.stored("subject", String.self)])
+                let detectors = (try r.stored("detectors", String?.self))?.split(separator: ",").map(String.init).sorted() ?? []
                 return SubjectActivity(
-                    subject: r["subject"], kind: kind, findings: r["n"], occurrences: r["c"],
-                    worst: Severity(rawValue: r["worst"]) ?? .p4, detectors: detectors, country: r["country"], asn: r["asn"],
+                    subject: try r.stored("subject"), kind: kind, findings: try r.stored("n"), occurrences: try r.stored("c"),
+                    worst: Severity(rawValue: try r.stored("worst")) ?? .p4, detectors: detectors, country: try r.stored("country"),
+                    asn: try r.stored("asn"),
                     asOrganization: org)
             }
         }

@@ -302,21 +302,86 @@ package final class FindingStore: StoreBackend {
         try finding(r, suppressions: [:])
     }
 
+    /// A finding from its row. Values read back are input too: every column is decoded with
+    /// a check (GRDB's plain subscript traps on a NULL or a value of another type, which crashed
+    /// `findings` and `report`), and a value no finding can have (a severity outside P1–P4, a
+    /// time outside years 1970–9999, a negative count) is an error naming the row and column.
     static func finding(_ r: Row, suppressions: [Int64: Suppression]) throws -> Finding {
-        let evidenceText: String = r["evidence"]
-        let evidence = try JSONDecoder.vigil.decode(Evidence.self, from: Data(evidenceText.utf8))
+        let id: String = (try? r.decode(String.self, forColumn: "id")) ?? "?"
+        func column<Value: DatabaseValueConvertible>(_ name: String, _ type: Value.Type = Value.self) throws -> Value {
+            do { return try r.decode(Value.self, forColumn: name) } catch {
+                throw StoredValueError(
+                    row: "finding \(id)", column: name, problem: "holds \(describe(r[name] as DatabaseValue)), not a \(Value.self)")
+            }
+        }
+        func time(_ name: String) throws -> Int64 {
+            let value: Int64 = try column(name)
+            guard (0...EventTime.maxTime).contains(value) else {
+                throw StoredValueError(row: "finding \(id)", column: name, problem: "holds \(value), not a time between 1970 and 9999")
+            }
+            return value
+        }
+        let severityValue: Int = try column("severity")
+        guard let severity = Severity(rawValue: severityValue) else {
+            throw StoredValueError(row: "finding \(id)", column: "severity", problem: "holds \(severityValue), not 1 (P1) to 4 (P4)")
+        }
+        let count: Int = try column("count"), cooldown: Int64 = try column("cooldown")
+        guard count >= 0 else { throw StoredValueError(row: "finding \(id)", column: "count", problem: "holds \(count), a negative count") }
+        guard cooldown >= 0, cooldown <= EventTime.maxTime else {
+            throw StoredValueError(row: "finding \(id)", column: "cooldown", problem: "holds \(cooldown), not a duration")
+        }
+        let evidenceText: String = try column("evidence")
+        let evidence: Evidence
+        do { evidence = try JSONDecoder.vigil.decode(Evidence.self, from: Data(evidenceText.utf8)) } catch {
+            throw StoredValueError(row: "finding \(id)", column: "evidence", problem: "is not the evidence JSON Vigil writes")
+        }
         var f = Finding(
-            id: r["id"], detector: r["detector"], rule: r["rule"], severity: Severity(rawValue: r["severity"]) ?? .p4,
-            subjectKind: r["subject_kind"], subject: r["subject"], server: r["server"], firstSeen: r["first_seen"],
-            lastSeen: r["last_seen"], count: r["count"], message: r["message"], evidence: evidence, cooldown: r["cooldown"])
-        let ackedAt: Int64? = r["acked_at"]
-        let supID: Int64? = r["suppression_id"]
+            id: try column("id"), detector: try column("detector"), rule: try column("rule"), severity: severity,
+            subjectKind: try column("subject_kind"), subject: try column("subject"), server: try column("server"),
+            firstSeen: try time("first_seen"), lastSeen: try time("last_seen"), count: count, message: try column("message"),
+            evidence: evidence, cooldown: cooldown)
+        let ackedAt: Int64? = try column("acked_at")
+        let supID: Int64? = try column("suppression_id")
         if ackedAt != nil || supID != nil {
             let s = supID.flatMap { suppressions[$0] }
             f.triage = Finding.Triage(
-                ackedAt: ackedAt, ackNote: r["ack_note"], suppressionID: supID, suppressionNote: s?.note,
+                ackedAt: ackedAt, ackNote: try column("ack_note"), suppressionID: supID, suppressionNote: s?.note,
                 suppressedUntil: s?.until)
         }
         return f
+    }
+}
+
+/// A stored value no finding can have: the row (a finding's id), the column and what was wrong. It
+/// leaves the store as a `VigilError.store` naming the database.
+struct StoredValueError: Error, CustomStringConvertible {
+    /// Which row: "finding F-…", or "a report row" for an aggregate.
+    var row: String
+    var column: String
+    var problem: String
+
+    var description: String { "\(row): column \(column) \(problem)" }
+}
+
+extension Row {
+    /// A column decoded with a check, for everything the store reads back: a value of another
+    /// type (or a NULL where one cannot be) is a `StoredValueError` naming the column, where
+    /// GRDB's subscript would trap.
+    func stored<Value: DatabaseValueConvertible>(_ column: String, _ type: Value.Type = Value.self) throws -> Value {
+        do { return try decode(Value.self, forColumn: column) } catch {
+            throw StoredValueError(
+                row: "a report row", column: column, problem: "holds \(describe(self[column] as DatabaseValue)), not a \(Value.self)")
+        }
+    }
+}
+
+/// A stored value as text for an error message: its type and a short, escaped form.
+private func describe(_ value: DatabaseValue) -> String {
+    switch value.storage {
+    case .null: return "NULL"
+    case let .int64(number): return "the integer \(number)"
+    case let .double(number): return "the real \(number)"
+    case let .string(text): return "the text \"\(TerminalText.escape(String(text.prefix(40))))\""
+    case let .blob(data): return "a blob of \(data.count) bytes"
     }
 }

@@ -9,6 +9,8 @@ package enum EventTime {
     package static let minute: Int64 = 60_000
     package static let hour: Int64 = 3_600_000
     package static let day: Int64 = 86_400_000
+    /// The end of year 9999 (UTC): no event, stored time or duration Vigil keeps lies beyond it.
+    static let maxTime: Int64 = 253_402_300_799_999
 
     /// Wall-clock now in milliseconds: bookkeeping only (commit times, lag), never detection.
     package static func wallNow() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
