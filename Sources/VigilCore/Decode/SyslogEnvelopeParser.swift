@@ -143,14 +143,21 @@ package struct SyslogEnvelopeParser {
     /// put the event more than a day after the anchor (so nothing lands in the future). `nil`
     /// for a day the month does not have in that year (`Feb 30`, `Feb 29` of a common year),
     /// which calendar arithmetic would otherwise roll into the next month.
+    @inline(__always)
     private func yearlessTime(month: Int, day: Int, hour: Int, minute: Int, second: Int, millis: Int) -> Int64? {
-        func at(_ year: Int) -> Int64? {
-            guard day <= EventTime.daysInMonth(year, month) else { return nil }
-            return EventTime.millis(year: year, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
+        // Days up to 28 exist in every month: only later ones need the calendar.
+        if let fixedYear {
+            guard day <= 28 || day <= EventTime.daysInMonth(fixedYear, month) else { return nil }
+            return EventTime.millis(year: fixedYear, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
         }
-        if let fixedYear { return at(fixedYear) }
-        // Feb 29 when the anchor's year is common: only the year before can hold it.
-        guard let time = at(anchorYear) else { return at(anchorYear - 1) }
-        return time > yearAnchor + EventTime.day ? at(anchorYear - 1) : time
+        if day <= 28 || day <= EventTime.daysInMonth(anchorYear, month) {
+            let time = EventTime.millis(
+                year: anchorYear, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
+            if time <= yearAnchor + EventTime.day { return time }
+        }
+        // Past the anchor, or Feb 29 when the anchor's year is common: the year before.
+        let previous = anchorYear - 1
+        guard day <= 28 || day <= EventTime.daysInMonth(previous, month) else { return nil }
+        return EventTime.millis(year: previous, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis)
     }
 }
