@@ -40,8 +40,16 @@ struct InputOptions: ParsableArguments {
     @Flag(name: .long, help: "Stop at the first malformed line instead of counting it.")
     var strict = false
 
+    @Option(
+        name: .long,
+        help: "Lines stamped more than this ahead of the clock are malformed (counted, never the watermark), e.g. 1d, 6h.")
+    var maxAhead = "1d"
+
     func validate() throws {
         if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
+        guard let ahead = DurationText.parse(maxAhead), ahead >= 0 else {
+            throw ValidationError("--max-ahead takes a duration such as 1d or 6h, not \(maxAhead)")
+        }
     }
 
     /// How `analyze` and `tail` read and judge: these flags and the loaded policy.
@@ -50,6 +58,7 @@ struct InputOptions: ParsableArguments {
         options.format = format
         options.fixedYear = year
         options.strict = strict
+        options.maxAhead = DurationText.parse(maxAhead) ?? EventTime.day
         options.policy = loaded.policy
         options.enricher = loaded.enricher
         return options

@@ -115,4 +115,29 @@ import Testing
         #expect(run.out.contains("copy.log: the same input as") && run.out.contains("link.log: the same input as"), "\(run.out)")
         #expect(try counts(dir.path("many.sqlite")) == counts(dir.path("once.sqlite")))
     }
+
+    /// Issue 18, item 10: one line stamped in year 9999 became the watermark, every later event
+    /// was "out of order" and the hourly input-validation finding never came. A line more than
+    /// `--max-ahead` (1 day) ahead of the clock is malformed now, and never the watermark.
+    @Test func aFarFutureLineDoesNotBlindTheHourlyDetectors() throws {
+        let dir = TempDir()
+        func line(_ time: String, _ status: Int) -> String {
+            #"{"timestamp":"\#(time)","server_name":"mcp-files","client_ip":"10.0.0.1","status_code":\#(status),"tool_name":"read_file","api_key_id":"k1"}"#
+        }
+        var lines = [line("9999-12-31T23:00:00Z", 200)]
+        for index in 0..<300 {
+            lines.append(line(String(format: "2026-11-05T08:%02d:%02dZ", index / 6, index % 6 * 10), index % 25 == 0 ? 422 : 200))
+        }
+        lines.append(line("2026-11-05T10:00:00Z", 200))
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("mcp.jsonl"), atomically: true, encoding: .utf8)
+        let run = try runVigil([
+            "analyze", "--db", dir.path("db.sqlite"), "--policy", "Benchmarks/policies/defaults", dir.path("mcp.jsonl"),
+        ])
+        #expect(run.status == 0 && run.out.contains("1 malformed") && run.out.contains("ahead of the clock"), "\(run.out)")
+        #expect(!run.out.contains("out of order"), "\(run.out)")
+        let findings = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        #expect(findings.contains(#""detector":"input_validation""#), "\(findings)")
+        let strict = try runVigil(["analyze", "--db", dir.path("db2.sqlite"), "--max-ahead", "soon", dir.path("mcp.jsonl")])
+        #expect(strict.status == 2 && strict.err.contains("--max-ahead"))
+    }
 }

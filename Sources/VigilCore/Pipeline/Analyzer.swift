@@ -20,6 +20,8 @@ package final class Analyzer {
         /// Wall-clock now (ms), for year inference and bookkeeping.
         package var now: Int64 = EventTime.wallNow()
         package var checkpointLines: Int64 = 2_000_000
+        /// How far ahead of the clock an event may be stamped; a line beyond is malformed.
+        package var maxAhead: Int64 = EventTime.day
         /// Allowlists and detector settings; the built-in defaults unless a policy was loaded.
         package var policy = Policy()
         /// GeoIP/ASN lookups for evidence and country/ASN allowlists.
@@ -28,7 +30,7 @@ package final class Analyzer {
         package init() {}
 
         var streamOptions: EventStream.Options {
-            EventStream.Options(format: format, fixedYear: fixedYear, strict: strict, now: now)
+            EventStream.Options(format: format, fixedYear: fixedYear, strict: strict, now: now, maxAhead: maxAhead)
         }
     }
 

@@ -29,6 +29,10 @@ final class EventStream {
         var fixedYear: Int?
         var strict = false
         var now: Int64
+        /// How far ahead of the clock an event may be stamped. One far-future line (a year
+        /// 9999, a misread epoch) would otherwise become the watermark, and every later event
+        /// "out of order" to the hourly detectors, in this run and the ones after it.
+        var maxAhead: Int64 = EventTime.day
         var maxLineLength = LineReader.defaultMaxLineLength
         /// Following a growing file (`tail`): its end is "nothing yet", not the end.
         var follow = false
@@ -187,6 +191,18 @@ final class EventStream {
             }
             switch decoder.decode(line.bytes, into: &e) {
             case .event:
+                if e.time > latestAllowed {
+                    // The clock is read again only when a line seems to be ahead of it, so a
+                    // long `tail` keeps a current bound at no cost per line.
+                    latestAllowed = max(options.now, EventTime.wallNow()) + options.maxAhead
+                    if e.time > latestAllowed {
+                        try malformed(
+                            line.number,
+                            "time \(e.time <= EventTime.maxTime ? EventTime.format(e.time) : "past year 9999") is more than \(DurationText.format(options.maxAhead)) ahead of the clock"
+                        )
+                        continue
+                    }
+                }
                 stats.events += 1
                 e.input = index
                 e.line = line.number
@@ -202,6 +218,9 @@ final class EventStream {
             }
         }
     }
+
+    /// Events stamped later than this are refused (see `Options.maxAhead`).
+    private lazy var latestAllowed: Int64 = max(options.now, EventTime.wallNow()) + options.maxAhead
 
     private func malformed(_ line: Int64, _ reason: String) throws {
         stats.noteMalformed(line: line, reason: reason)

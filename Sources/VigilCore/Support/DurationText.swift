@@ -3,7 +3,7 @@ import Foundation
 /// Durations written as `300ms`, `30s`, `5m`, `2h`, `7d`, `2w`, in milliseconds. (Not `Duration`: that
 /// name would shadow `Swift.Duration` in every file that imports VigilCore.)
 package enum DurationText {
-    static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let unitStart = t.firstIndex(where: { !$0.isNumber }), unitStart != t.startIndex,
             let n = Int64(t[t.startIndex..<unitStart])
