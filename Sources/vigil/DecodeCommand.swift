@@ -29,6 +29,7 @@ struct DecodeCommand: ParsableCommand {
         options.format = input.format
         options.fixedYear = input.year
         options.strict = input.strict
+        options.maxAhead = DurationText.parse(input.maxAhead) ?? EventTime.day
         let out = OutputBuffer()
         let results: [InputStats]
         do {

@@ -8,6 +8,8 @@ package final class Decoding {
         package var fixedYear: Int?
         package var strict = false
         package var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
+        /// As `analyze`'s: lines stamped further ahead of the clock are malformed.
+        package var maxAhead: Int64 = EventTime.day
         package init() {}
     }
 
@@ -30,7 +32,7 @@ package final class Decoding {
                     path: path, index: Int32(i), symbols: symbols,
                     options: .init(
                         format: options.format, fixedYear: options.fixedYear,
-                        strict: options.strict, now: options.now),
+                        strict: options.strict, now: options.now, maxAhead: options.maxAhead),
                     known: [])
             } catch let error as VigilError {
                 var s = InputStats(path: path)
