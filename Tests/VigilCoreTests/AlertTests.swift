@@ -209,6 +209,15 @@ import Testing
         #expect(!hostileText.contains("<https://"))
         #expect(hostileText.contains("&lt;!channel&gt;"))
         #expect(!hostileText.contains("\u{202E}"))
+        // Issue 18, item 5: Alertmanager's labels and annotations carry the same neutralised
+        // text (its templates hand them to Slack and e-mail); before, they were raw.
+        let hostileAlert = alerts.first { ($0["labels"] as! [String: String])["subject"]!.contains("evil") }!
+        let hostileLabels = hostileAlert["labels"] as! [String: String]
+        let summary = (hostileAlert["annotations"] as! [String: String])["summary"]!
+        for text in [hostileLabels["subject"]!, summary] {
+            #expect(!text.contains("<!channel>") && !text.contains("<https://") && !text.contains("\u{202E}"), "\(text)")
+            #expect(text.contains("&lt;!channel&gt;"), "\(text)")
+        }
     }
 
     /// The policy's `alerts:` section: sinks, routing, secrets from the environment, lint.

@@ -3,10 +3,12 @@ import Testing
 
 @testable import VigilCore
 
-/// Issue 18, item 13: values that cannot be right are refused and counted as malformed, not
-/// normalised into something plausible (a day rolled into the next month, an exponent read as
-/// its first digit, an unreadable status taken for a success).
-@Suite struct ImpossibleValuesTests {
+/// Issue 18, "fail closed": input Vigil cannot judge is an error or a counted malformed line,
+/// never a silent pass. Values that cannot be right are refused, not normalised into something
+/// plausible (a day rolled into the next month, an exponent read as its first digit, an
+/// unreadable status taken for a success); odd syntax, repeated inputs, pipes, far-future
+/// stamps and hostile file names each have a test here.
+@Suite struct FailClosedTests {
     func isMalformed(_ result: DecodeResult, because reason: String) -> Bool {
         if case let .malformed(why) = result { return reason.isEmpty || why.contains(reason) }
         return false
@@ -139,5 +141,17 @@ import Testing
         #expect(findings.contains(#""detector":"input_validation""#), "\(findings)")
         let strict = try runVigil(["analyze", "--db", dir.path("db2.sqlite"), "--max-ahead", "soon", dir.path("mcp.jsonl")])
         #expect(strict.status == 2 && strict.err.contains("--max-ahead"))
+    }
+
+    /// Issue 18, item 5 (tail's own log): a followed file's name with an escape sequence or a
+    /// bidi override reached the terminal or journal raw. Every log message is escaped now.
+    @Test func fileNamesInTheTailLogAreEscaped() throws {
+        let dir = TempDir()
+        let name = dir.path("evil\u{1b}[2J\u{202e}gol.log")
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path, toPath: name)
+        let run = try runVigil(["tail", "--db", dir.path("db.sqlite"), "--year", "2026", "--idle-exit", "1", name])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(run.err.contains("following") && run.err.contains("evil\\x1b[2J"), "\(run.err)")
+        #expect(!run.err.contains("\u{1b}") && !run.err.contains("\u{202e}"), "\(run.err)")
     }
 }
