@@ -154,4 +154,43 @@ import Testing
         #expect(run.err.contains("following") && run.err.contains("evil\\x1b[2J"), "\(run.err)")
         #expect(!run.err.contains("\u{1b}") && !run.err.contains("\u{202e}"), "\(run.err)")
     }
+
+    /// Issue 18, item 16 (evidence): a tool and user name of 100 KB each went whole into the
+    /// finding, its alerts and reports. Every value a log line chose is capped when stored,
+    /// with a marker giving its length and a hash.
+    @Test func hugeValuesAreCappedInEvidence() throws {
+        let dir = TempDir()
+        let tool = String(repeating: "t", count: 100_000), user = String(repeating: "u", count: 100_000)
+        let line =
+            #"{"timestamp":"2026-11-05T08:00:00Z","server_name":"mcp-files","client_ip":"192.0.2.1","status_code":403,"tool_name":"\#(tool)","user_id":"\#(user)","api_key_id":"k1"}"#
+        try (line + "\n").write(toFile: dir.path("mcp.jsonl"), atomically: true, encoding: .utf8)
+        #expect(
+            try runVigil([
+                "analyze", "--quiet", "--db", dir.path("db.sqlite"), "--policy", "Benchmarks/policies/defaults", dir.path("mcp.jsonl"),
+            ]).status == 0)
+        let output = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        #expect(output.contains("unauthorized_access"))
+        #expect(output.utf8.count < 8_000, "\(output.utf8.count) bytes for one finding")
+        #expect(output.contains("…[truncated: 100000 bytes, fnv "))
+    }
+
+    /// Issue 18, item 3: the format was sniffed from the first 1 KiB, so a JSON log whose first
+    /// line is longer was refused by `analyze`, and `tail --format auto` followed it without
+    /// ever reading a line. Formats are recognized by whole lines now.
+    @Test func aLongFirstLineIsStillRecognized() throws {
+        let dir = TempDir()
+        let long =
+            #"{"timestamp":"2026-11-05T08:00:00Z","server_name":"mcp-files","client_ip":"192.0.2.1","status_code":403,"api_key_id":"k1","note":"\#(String(repeating: "x", count: 3000))"}"#
+        let next =
+            #"{"timestamp":"2026-11-05T08:00:01Z","server_name":"mcp-files","client_ip":"192.0.2.1","status_code":200,"api_key_id":"k1"}"#
+        try ([long, next].joined(separator: "\n") + "\n").write(toFile: dir.path("mcp.jsonl"), atomically: true, encoding: .utf8)
+        let analyze = try runVigil([
+            "analyze", "--db", dir.path("a.sqlite"), "--policy", "Benchmarks/policies/defaults", dir.path("mcp.jsonl"),
+        ])
+        #expect(analyze.status == 0 && analyze.out.contains("[mcp-json]  2 lines, 2 events"), "\(analyze.out)\(analyze.err)")
+        let tail = try runVigil([
+            "tail", "--db", dir.path("t.sqlite"), "--policy", "Benchmarks/policies/defaults", "--idle-exit", "1", dir.path("mcp.jsonl"),
+        ])
+        #expect(tail.status == 0 && tail.out.contains("unauthorized_access"), "\(tail.out)\(tail.err)")
+    }
 }

@@ -72,11 +72,16 @@ package final class DetectionContext {
             requestID: event.requestID, attempts: event.attempts, server: event.server, apiKey: event.apiKey)
     }
 
+    /// A symbol's text as evidence keeps it: capped (`StoredText`), since a log line chose it.
+    func evidenceText(_ symbol: Symbol) -> String? {
+        string(symbol).map { StoredText.capped($0) }
+    }
+
     func sample(_ r: SampleRef) -> EvidenceSample {
         let name = Int(r.input) < inputNames.count ? inputNames[Int(r.input)] : "input\(r.input)"
         return EvidenceSample(
             at: "\(name):\(r.line)", time: EventTime.format(r.time), outcome: r.outcome.name,
-            user: string(r.user), operation: string(r.operation), target: string(r.target),
+            user: evidenceText(r.user), operation: evidenceText(r.operation), target: evidenceText(r.target),
             status: r.status == 0 ? nil : Int(r.status),
             requestId: r.requestID.isEmpty ? nil : r.requestID.string,
             attempts: r.attempts == 1 ? nil : Int(r.attempts))
@@ -90,8 +95,8 @@ package final class DetectionContext {
     /// Adds an event kept in detector state to a finding's evidence.
     func note(_ r: SampleRef, in f: inout Finding) {
         f.evidence.note(
-            user: string(r.user), server: string(r.server), target: string(r.target),
-            requestID: r.requestID.isEmpty ? nil : r.requestID.string, apiKey: string(r.apiKey))
+            user: evidenceText(r.user), server: evidenceText(r.server), target: evidenceText(r.target),
+            requestID: r.requestID.isEmpty ? nil : r.requestID.string, apiKey: evidenceText(r.apiKey))
         if f.evidence.samples.count < Evidence.maxSamples {
             f.evidence.samples.append(sample(r))
         }

@@ -127,11 +127,11 @@ package final class FindingTracker {
             return
         }
         let detector = ruleNames[Int(ruleID)].detector, rule = ruleNames[Int(ruleID)].rule
-        let subjectText = subject.text(symbols)
+        let subjectText = StoredText.capped(subject.text(symbols))
         var finding = Finding(
             id: Finding.stableID(detector: detector, rule: rule, subjectKind: subject.kind, subject: subjectText, firstSeen: time),
             detector: detector, rule: rule, severity: severity, subjectKind: subject.kind, subject: subjectText,
-            server: symbols.string(server), firstSeen: time, lastSeen: time, count: 0, message: "",
+            server: symbols.string(server).map { StoredText.capped($0) }, firstSeen: time, lastSeen: time, count: 0, message: "",
             evidence: Evidence(), cooldown: cooldown)
         if case let .ip(address) = subject, let enricher {
             for (name, value) in enricher.info(address).attributes { finding.evidence.attributes[name] = value }

@@ -67,6 +67,27 @@ package final class LineReader {
         return UnsafeRawBufferPointer(start: buffer + start, count: min(count, end - start))
     }
 
+    /// The bytes ahead as far as the first `lines` complete lines, the end of the input, or
+    /// `maxBytes`, whatever comes first: enough to recognize a format by whole lines, however
+    /// long the first one is (a fixed 1 KiB refused a JSON log whose first line was longer).
+    func peekLines(_ lines: Int, maxBytes: Int) throws -> UnsafeRawBufferPointer {
+        var want = 4096
+        while true {
+            let bytes = try peek(want)
+            var newlines = 0
+            var cursor = bytes.baseAddress
+            var left = bytes.count
+            while left > 0, newlines < lines, let base = cursor, let found = memchr(base, 0x0a, left) {
+                newlines += 1
+                let next = UnsafeRawPointer(found) + 1
+                left -= base.distance(to: next)
+                cursor = next
+            }
+            if newlines >= lines || bytes.count < want || want >= maxBytes { return bytes }
+            want = min(want * 2, maxBytes)
+        }
+    }
+
     package func next() throws -> Line? {
         while true {
             if start < end, let nl = memchr(buffer + start, 0x0a, end - start) {

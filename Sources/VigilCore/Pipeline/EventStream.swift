@@ -96,7 +96,7 @@ final class EventStream {
         if format == .auto && reader.follow && !prefix.contains(0x0a) {
             // Nothing to sniff yet: decide when the first line is complete.
         } else {
-            try chooseDecoder(format, prefix: prefix)
+            try chooseDecoder(format, prefix: format == .auto ? reader.peekLines(20, maxBytes: options.maxLineLength) : prefix)
         }
         if startOffset > 0, let state = record?.decoderState { decoder.loadState(state) }
         if startOffset > 0 {
@@ -158,9 +158,11 @@ final class EventStream {
     func advance() throws {
         var e = Event()
         if awaitingFirstLine {
-            let prefix = try reader.peek(InputRecord.fingerprintBytes)
-            guard prefix.contains(0x0a) || !reader.follow else { head = nil; return }
-            do { try chooseDecoder(options.format, prefix: prefix) } catch let error as VigilError {
+            // Wait for a whole first line, however long (a 1 KiB look never saw the end of a
+            // long JSON line, and the tail followed the file without reading it).
+            let firstLines = try reader.peekLines(options.format == .auto ? 20 : 1, maxBytes: options.maxLineLength)
+            guard firstLines.contains(0x0a) || !reader.follow else { head = nil; return }
+            do { try chooseDecoder(options.format, prefix: firstLines) } catch let error as VigilError {
                 stats.error = error.description
                 head = nil
                 return
