@@ -11,7 +11,9 @@
 /// - `CheckpointStore.commit` as one transaction: upserts of findings by id keeping the
 ///   worst severity (`ON CONFLICT … DO UPDATE`), hourly counts added, input records and
 ///   detector state replaced, and the alert outbox rows for new or escalated, unsuppressed
-///   findings, with the per-sink backlog limit. Crash recovery depends on this atomicity.
+///   findings, with the per-sink backlog limit giving way by severity (a less severe waiting
+///   alert is dropped for a more severe one; a P1 never is). Crash recovery depends on this
+///   atomicity.
 /// - `ReportQueries` from the typed values: its own aggregate queries and indexes (the
 ///   SQLite one uses a covering index on first_seen; the untriaged and suppressed tests are
 ///   `EXISTS` over suppressions), safe to run concurrently.
