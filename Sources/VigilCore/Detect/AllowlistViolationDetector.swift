@@ -51,13 +51,16 @@ final class AllowlistViolationDetector: Detector {
         context.findings.report(
             detector: name, rule: rule, subject: subject, severity: accepted ? settings.successSeverity : settings.severity,
             server: event.server, time: event.time, cooldown: settings.cooldown
-        ) { f, _ in
+        ) { f, isNew in
             f.count += occurrences
             context.note(event, in: &f)
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
             if unreadable {
+                // The subject is the unreadable text itself, so the note is written once.
                 f.evidence.counts["client_not_an_address", default: 0] += occurrences
-                f.evidence.attributes["client"] = "not an IP address: cannot be inside an allowlist, judged as outside every one"
+                if isNew {
+                    f.evidence.attributes["client"] = "not an IP address: cannot be inside an allowlist, judged as outside every one"
+                }
             }
             // The same address usually hits the same servers: rebuild the list only when it grows.
             let current = f.evidence.attributes["allowlists"] ?? ""

@@ -35,19 +35,16 @@ package final class GeoIPDatabase {
     package init(path: String, kind: Kind) throws {
         self.path = path
         self.kind = kind
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        // Only a regular, readable file: a named pipe would block libmaxminddb's open until a
+        // writer came. What the path is instead is the error.
+        if let problem = RegularFile.problem(path) {
+            let missing = !FileManager.default.fileExists(atPath: path)
             throw OpenError(
                 path: path,
-                reason: "no such file. Download the MaxMind database (e.g. with geoipupdate) or fix the path in the policy's geoip section")
+                reason: missing
+                    ? "no such file. Download the MaxMind database (e.g. with geoipupdate) or fix the path in the policy's geoip section"
+                    : problem)
         }
-        guard !isDir.boolValue else { throw OpenError(path: path, reason: "is a directory, not a .mmdb file") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw OpenError(path: path, reason: "not readable by this user; check its permissions")
-        }
-        // A named pipe would block libmaxminddb's open until a writer came: refuse anything
-        // but a regular file, saying what it is.
-        if let problem = RegularFile.problem(path) { throw OpenError(path: path, reason: "is \(problem)") }
         let status = MMDB_open(path, UInt32(MMDB_MODE_MMAP), &mmdb)
         guard status == MMDB_SUCCESS else {
             throw OpenError(

@@ -201,6 +201,7 @@ final class EventStream {
                         try malformed(
                             line.number,
                             "time \(e.time <= EventTime.maxTime ? EventTime.format(e.time) : "past year 9999") is more than \(DurationText.format(options.maxAhead)) ahead of the clock"
+                                + (options.fixedYear != nil ? " (is --year right for this file?)" : "")
                         )
                         continue
                     }

@@ -308,11 +308,9 @@ package final class FindingStore: StoreBackend {
     /// time outside years 1970–9999, a negative count) is an error naming the row and column.
     static func finding(_ r: Row, suppressions: [Int64: Suppression]) throws -> Finding {
         let id: String = (try? r.decode(String.self, forColumn: "id")) ?? "?"
+        let row = "finding \(id)"
         func column<Value: DatabaseValueConvertible>(_ name: String, _ type: Value.Type = Value.self) throws -> Value {
-            do { return try r.decode(Value.self, forColumn: name) } catch {
-                throw StoredValueError(
-                    row: "finding \(id)", column: name, problem: "holds \(describe(r[name] as DatabaseValue)), not a \(Value.self)")
-            }
+            try r.stored(name, Value.self, row: row)
         }
         func time(_ name: String) throws -> Int64 {
             let value: Int64 = try column(name)
@@ -367,10 +365,12 @@ extension Row {
     /// A column decoded with a check, for everything the store reads back: a value of another
     /// type (or a NULL where one cannot be) is a `StoredValueError` naming the column, where
     /// GRDB's subscript would trap.
-    func stored<Value: DatabaseValueConvertible>(_ column: String, _ type: Value.Type = Value.self) throws -> Value {
+    func stored<Value: DatabaseValueConvertible>(
+        _ column: String, _ type: Value.Type = Value.self, row: String = "a report row"
+    ) throws -> Value {
         do { return try decode(Value.self, forColumn: column) } catch {
             throw StoredValueError(
-                row: "a report row", column: column, problem: "holds \(describe(self[column] as DatabaseValue)), not a \(Value.self)")
+                row: row, column: column, problem: "holds \(describe(self[column] as DatabaseValue)), not a \(Value.self)")
         }
     }
 }
