@@ -42,7 +42,7 @@ struct AnalyzeCommand: ParsableCommand {
         let loaded = try policy.load(quiet: quiet)
         var options = input.analysisOptions(loaded)
         options.checkpointLines = checkpointLines
-        let summary = try Analyzer(store: try database.open(), options: options).run(paths: inputs)
+        let summary = try Analyzer(store: try database.openWriter(command: "analyze"), options: options).run(paths: inputs)
         if !quiet { print(render(summary) + describe(loaded), terminator: "") }
         if let e = loaded.enricher, e.lookupErrors > 0 {
             printError(

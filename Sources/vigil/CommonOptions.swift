@@ -13,20 +13,22 @@ struct DatabaseOption: ParsableArguments {
         return "vigil.sqlite"
     }
 
-    func open() throws -> any StoreBackend {
-        try FindingStore(path: path)
+    /// For `analyze` and `tail`: creates the database if needed and takes its writer lock
+    /// (a second writer exits 2 naming the first).
+    func openWriter(command: String) throws -> any StoreBackend {
+        try FindingStore(path: path, mode: .writer(command: command))
     }
 
-    /// Opens a database that must already exist (reports and triage never create one).
-    func openExisting() throws -> any StoreBackend {
+    /// Opens a database that must already exist (reports and triage never create one):
+    /// read-only for the commands that only read.
+    func openExisting(readOnly: Bool = false) throws -> any StoreBackend {
         guard FileManager.default.fileExists(atPath: path) else {
             throw VigilError.store(
                 path: path, reason: "no such database",
                 hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
         }
-        return try FindingStore(path: path)
+        return try FindingStore(path: path, mode: readOnly ? .readOnly : .readWrite)
     }
-
 }
 
 /// How inputs are read.

@@ -43,7 +43,7 @@ struct FindingsCommand: ParsableCommand {
             printError("\(database.path): no such database. Run `vigil analyze FILE --db \(database.path)` first.")
             throw ExitCode(2)
         }
-        let findings = try database.open().findings(query)
+        let findings = try database.openExisting(readOnly: true).findings(query)
         let out = OutputBuffer()
         out.write(try FindingOutput.render(findings, as: output))
         out.flush()

@@ -75,7 +75,8 @@ struct ReportCommand: ParsableCommand {
         options.maskSalt = ProcessInfo.processInfo.environment["VIGIL_MASK_SALT"] ?? ""
         options.now = now
         options.title = title
-        let report = try ReportBuilder(store: try database.openExisting(), policy: loaded.policy, options: options).build(period)
+        let report = try ReportBuilder(store: try database.openExisting(readOnly: true), policy: loaded.policy, options: options).build(
+            period)
         let text = try ReportOutput.render(report, as: format)
         if let out {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

@@ -17,7 +17,7 @@ struct StatusCommand: ParsableCommand {
     enum StatusOutput: String, ExpressibleByArgument { case text, json }
 
     func run() throws {
-        let store = try database.openExisting()
+        let store = try database.openExisting(readOnly: true)
         let report = try StatusReport.read(store)
         print(output == .json ? report.json() : report.text(), terminator: "")
     }

@@ -65,7 +65,7 @@ struct TailCommand: ParsableCommand {
         options.checkpointInterval = Int64(checkpointInterval * 1000)
         options.idleExit = idleExit.map { Int64($0 * 1000) }
 
-        let store = try database.open()
+        let store = try database.openWriter(command: "tail")
         let (sinks, routes) = try alerts.sinks(policy: loaded.policy, stdinIsInput: inputs.contains("-"))
         options.alertRoutes = routes
         options.maxPendingAlerts = alerts.alertQueue

@@ -112,6 +112,44 @@ import Testing
         #expect(alerts == batch.findings.count)
     }
 
+    /// Started on an empty file, killed -9 before any periodic checkpoint (right after lines
+    /// were written, or once it read some), the file renamed while Vigil is down: the restart
+    /// finds the renamed file by what the first run stored when it opened it, and ends with
+    /// the findings and counts of one batch run. (Before: the renamed file was unknown and
+    /// its lines were never read.)
+    @Test(arguments: [0, 300])
+    func emptyFileRotatedBeforeTheFirstCheckpointIsFoundAgain(delayBeforeKillMs: Int) throws {
+        let dir = TempDir()
+        let lines = tailTestLines(count: 3000, seed: 41)
+        let db = dir.path("tail.sqlite")
+        let log = dir.path("app.jsonl")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let args = ["tail", "--db", db, "--checkpoint-interval", "600", log]
+        let first = try Self.start(args, in: dir)
+        for _ in 0..<200 {
+            if let holder = try? String(contentsOfFile: db + "-lock", encoding: .utf8), holder.contains("vigil tail") { break }
+            usleep(20_000)
+        }
+        usleep(300_000)  // past the start's own commit
+        let writer = LogWriter(path: log)
+        writer.write(Array((lines[0..<2500].joined(separator: "\n") + "\n").utf8)[...])
+        usleep(UInt32(delayBeforeKillMs * 1000))
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        writer.rotate(.rename, to: log + ".1")
+        writer.write(Array((lines[2500...].joined(separator: "\n") + "\n").utf8)[...])
+
+        let last = try Self.start(["tail", "--db", db, "--idle-exit", "1.5", "--quiet", log], in: dir)
+        last.waitUntilExit()
+        #expect(last.terminationStatus == 0)
+        let store = try FindingStore(path: db)
+        let batch = try batchFindings(lines, dir: dir)
+        let tailHourly = try hourlyRows(store)
+        #expect(tailHourly == batch.hourly, "only batch: \(Set(batch.hourly).subtracting(tailHourly).sorted())")
+        #expect(try comparableFindings(store) == batch.findings)
+        #expect(try store.followedFiles().isEmpty, "a file with a record is no longer followed by inode")
+    }
+
     /// `journalctl -f | vigil tail -`: lines from standard input, stopping when it closes.
     @Test func standardInputMatchesBatch() throws {
         let dir = TempDir()

@@ -60,6 +60,15 @@ func runVigil(
     guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
         throw VigilError.usage("\(tool) binary not built; run swift build")
     }
+    return try runProcess(binary, args, stdin: stdin, cwd: cwd)
+}
+
+/// Runs a program to its end; returns exit status, stdout and stderr.
+func runProcess(
+    _ binary: URL, _ args: [String], stdin: Data? = nil, cwd: URL = packageRoot
+) throws -> (
+    status: Int32, out: String, err: String
+) {
     let p = Process()
     p.executableURL = binary
     p.arguments = args

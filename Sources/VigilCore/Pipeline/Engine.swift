@@ -83,12 +83,13 @@ final class Engine {
     /// input offsets and every detector's state, in one transaction. Returns the findings
     /// written.
     @discardableResult
-    func checkpoint(inputs: [InputRecord], now: Int64 = EventTime.wallNow()) throws -> [Finding] {
+    func checkpoint(inputs: [InputRecord], followed: [FollowedFile] = [], now: Int64 = EventTime.wallNow()) throws -> [Finding] {
         var c = Checkpoint()
         c.now = now
         c.findings = context.drainFindings(detectors)
         c.hourly = hourly.drain()
         c.inputs = inputs
+        c.followed = followed
         for d in detectors {
             if let data = try d.snapshot(context: context) { c.state[d.name] = data }
         }

@@ -13,6 +13,25 @@ final class TailInput {
     var partialSince: Int64?
     /// Whether its read or format error was logged already.
     var reportedError = false
+    /// How the store knows this file as of the last checkpoint: not at all, by device and
+    /// inode only (`FollowedFile`), or by its record.
+    var storedIdentity = StoredIdentity.none
+
+    enum StoredIdentity {
+        case none, followed, record
+    }
+
+    /// Whether the store's knowledge of this file lags what is known now: a file just opened,
+    /// or one that just got its first line (and so a record). A checkpoint is taken at once
+    /// then, so a `kill -9` and a rotation right after cannot make the file unknown.
+    var identityNeedsCommit: Bool {
+        if isStdin { return false }
+        switch storedIdentity {
+        case .none: return true
+        case .followed: return stream.record != nil
+        case .record: return false
+        }
+    }
     private var lastReadPosition: Int64
 
     init(stream: EventStream, path: String, now: Int64) {

@@ -100,6 +100,26 @@ extension Tailer {
         }
     }
 
+    /// Files an earlier run followed before they had any content to recognize them by, and
+    /// that were renamed while Vigil was stopped: found among their path's siblings by device
+    /// and inode (a rename keeps both) and read from their start, since no line of them was
+    /// checkpointed. One that got a record meanwhile is resumed from it instead (`open`
+    /// matches records by content first).
+    func recoverFollowedWithoutRecord(now: Int64) {
+        for followed in followedWithoutRecord where patterns.contains(where: { !$0.isStdin && $0.matches(followed.path) }) {
+            if inputs.contains(where: { $0.device == followed.device && $0.inode == followed.inode }) { continue }
+            for candidate in Tailer.siblings(of: followed.path) {
+                var st = stat()
+                guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                guard UInt64(st.st_dev) == followed.device && UInt64(st.st_ino) == followed.inode else { continue }
+                logger.info("\(followed.path) was rotated while Vigil was stopped, before its first checkpoint; reading \(candidate)")
+                summary.rotations += 1
+                open(path: candidate, now: now, atStart: false, rotated: true)
+                break
+            }
+        }
+    }
+
     /// Files in the same directory whose names continue `path`'s (`auth.log.1`, `auth.log.2.gz`,
     /// `auth.log-20261129`), newest rotation first.
     static func siblings(of path: String) -> [String] {

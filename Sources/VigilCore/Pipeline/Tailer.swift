@@ -76,6 +76,8 @@ package final class Tailer {
     /// Their lines, kept as a sum: the loop asks for the total on every turn.
     var closedLines: Int64 = 0
     var known: [InputRecord] = []
+    /// Files an earlier run followed before they had a record (see `FollowedFile`).
+    var followedWithoutRecord: [FollowedFile] = []
     /// Files closed at their end (rotated copies, compressed archives) with their size and first
     /// bytes then: not reopened while they are unchanged.
     var finishedFiles: [FileID: (size: Int64, prefix: [UInt8])] = [:]
@@ -129,12 +131,14 @@ package final class Tailer {
         startedAt = EventTime.wallNow()
         try engine.restoreState()
         known = try store.inputRecords()
+        followedWithoutRecord = try store.followedFiles()
         for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
         if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
         for p in rescan(now: startedAt, atStart: true) {
             logger.warning("no file matches \(p.text) yet; waiting for one to appear")
         }
         recoverRotatedWhileStopped(now: startedAt)
+        recoverFollowedWithoutRecord(now: startedAt)
         // Record the inputs at once: a file is found again after a rotation while Vigil was
         // stopped only if the store knew of it.
         try commit(full: true, now: startedAt)
@@ -170,7 +174,11 @@ package final class Tailer {
                 lastFindings = now
             }
             let lines = currentLines()
-            if (lines > linesAtCheckpoint || !closedRecords.isEmpty)
+            if inputs.contains(where: \.identityNeedsCommit) {
+                try commit(full: true, now: now)
+                lastCheckpoint = now
+                lastFindings = now
+            } else if (lines > linesAtCheckpoint || !closedRecords.isEmpty)
                 && (now - lastCheckpoint >= options.checkpointInterval || lines - linesAtCheckpoint >= options.checkpointLines)
             {
                 try commit(full: true, now: now)
@@ -293,8 +301,17 @@ package final class Tailer {
         let written: [Finding]
         if full {
             var records = closedRecords
-            for i in inputs { if let r = i.stream.checkpointRecord(now: now) { records.append(r) } }
-            written = try engine.checkpoint(inputs: records, now: now)
+            var followed: [FollowedFile] = []
+            for i in inputs {
+                if let r = i.stream.checkpointRecord(now: now) {
+                    records.append(r)
+                    i.storedIdentity = .record
+                } else if !i.isStdin {
+                    followed.append(FollowedFile(path: i.path, device: i.device, inode: i.inode, openedAt: now))
+                    i.storedIdentity = .followed
+                }
+            }
+            written = try engine.checkpoint(inputs: records, followed: followed, now: now)
             closedRecords = []
             linesAtCheckpoint = currentLines()
             try updateService(now: now, stopped: false)

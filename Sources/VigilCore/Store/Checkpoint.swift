@@ -7,6 +7,9 @@ package struct Checkpoint {
     /// Events counted since the last checkpoint, added to the hourly counts.
     package var hourly: [HourlyCount] = []
     package var inputs: [InputRecord] = []
+    /// Followed files with no record yet (see `FollowedFile`); stored, and dropped for the
+    /// files `inputs` now records.
+    package var followed: [FollowedFile] = []
     package var state: [String: Data] = [:]
     package var now: Int64 = 0
     /// Sinks to notify of new or escalated findings (none in batch analysis).

@@ -14,6 +14,9 @@ package protocol CheckpointStore: Sendable {
     /// or compressed copies are recognized by their fingerprint.
     func inputRecords() throws -> [InputRecord]
 
+    /// Files a `tail` opened before they had a record, as its last checkpoint left them.
+    func followedFiles() throws -> [FollowedFile]
+
     /// The state the last checkpoint stored, by detector name (plus the engine's own keys).
     func loadState() throws -> [String: Data]
 

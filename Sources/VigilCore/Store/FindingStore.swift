@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The SQLite file that holds findings, input offsets and detector state: the one
 /// `StoreBackend` today, every role in its `FindingStore+…` files.
 ///
@@ -14,18 +18,86 @@ package final class FindingStore: StoreBackend {
     /// errors into `VigilError.store`; tests use it directly to inspect tables.
     let pool: DatabasePool
 
-    package init(path: String) throws {
+    /// Held by a writer (`analyze`, `tail`) for the store's lifetime; see `WriterLock`.
+    private let writerLock: WriterLock?
+
+    /// How a command uses the database.
+    package enum OpenMode: Sendable {
+        /// `analyze` and `tail`: creates the database if needed, migrates it, and holds the
+        /// writer lock, so a second writer is refused instead of overwriting detector state.
+        case writer(command: String)
+        /// Triage (`ack`, `suppress`, `prune`): writes a few rows beside a running writer.
+        case readWrite
+        /// `findings`, `report`, `status`, `baseline`: never writes, so a database the user may
+        /// only read (another account's, a copy on a read-only mount) can still be queried.
+        case readOnly
+    }
+
+    package init(path: String, mode: OpenMode = .readWrite) throws {
         self.path = path
-        var config = Configuration()
-        config.busyMode = .timeout(10)
-        config.label = "vigil"
-        // Memory-mapped reads: report queries scan large indexes without a read() per page.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
+        if case let .writer(command) = mode {
+            writerLock = try WriterLock(databasePath: path, command: command)
+        } else {
+            writerLock = nil
+        }
+        if case .readOnly = mode {
+            pool = try FindingStore.openReadOnly(path: path)
+            return
+        }
+        let config = FindingStore.configuration(readOnly: false)
         pool = try FindingStore.translatingErrors(path: path, .open) {
             let pool = try DatabasePool(path: path, configuration: config)
             try FindingStore.migrator.migrate(pool)
             return pool
         }
+    }
+
+    private static func configuration(readOnly: Bool) -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.label = "vigil"
+        config.readonly = readOnly
+        // Memory-mapped reads: report queries scan large indexes without a read() per page.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 1073741824") }
+        return config
+    }
+
+    /// Opens without writing. A database of an older schema is migrated first when it can
+    /// be written (what every command did before); one that cannot be says so.
+    private static func openReadOnly(path: String) throws -> DatabasePool {
+        try translatingErrors(path: path, .open) {
+            var pool: DatabasePool
+            do {
+                pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
+                _ = try pool.read { db in try db.tableExists("finding") }
+            } catch let error as DatabaseError where Self.mayOpenImmutable(path, error) {
+                // A WAL database read where its `-shm` cannot be created (no writer is running
+                // and the directory is not ours): with no `-wal` beside it, the main file holds
+                // every commit, and SQLite can read it as immutable.
+                pool = try DatabasePool(path: "file:" + path + "?immutable=1", configuration: configuration(readOnly: true))
+            }
+            if try pool.read({ db in try migrator.hasCompletedMigrations(db) }) { return pool }
+            if try pool.read({ db in try migrator.appliedIdentifiers(db).isEmpty && !(try db.tableExists("finding")) }) {
+                throw VigilError.store(
+                    path: path, reason: "not a Vigil findings database (it has no findings table)",
+                    hint: "Pass the --db that analyze or tail write to.")
+            }
+            guard access(path, W_OK) == 0 else {
+                throw VigilError.store(
+                    path: path, reason: "the database has an older schema and cannot be upgraded here (read-only)",
+                    hint: "Run `vigil analyze --db \(path)` once with write access (it upgrades the schema), then read it again.")
+            }
+            let writable = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            try migrator.migrate(writable)
+            return pool
+        }
+    }
+
+    /// Whether a read-only open failed only for want of a writable `-shm`, with no `-wal` that
+    /// immutable reading would ignore.
+    private static func mayOpenImmutable(_ path: String, _ error: DatabaseError) -> Bool {
+        let readOnlyOrCantOpen = error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
+        return readOnlyOrCantOpen && !FileManager.default.fileExists(atPath: path + "-wal") && !path.contains("?")
     }
 
     static var migrator: DatabaseMigrator {
@@ -166,6 +238,19 @@ package final class FindingStore: StoreBackend {
                     );
                     """)
         }
+        // `tail`: files followed before they had content to fingerprint (`FollowedFile`).
+        m.registerMigration("v5-followed-file") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE followed_file (
+                        device INTEGER NOT NULL,
+                        inode INTEGER NOT NULL,
+                        path TEXT NOT NULL,
+                        opened_at INTEGER NOT NULL,
+                        PRIMARY KEY (device, inode)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 
@@ -183,6 +268,33 @@ package final class FindingStore: StoreBackend {
             device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]), size: r["size"],
             offset: r["offset"], lines: r["lines"], format: r["format"], malformed: r["malformed"],
             lastEventTime: r["last_event_time"], updatedAt: r["updated_at"], decoderState: r["decoder_state"])
+    }
+
+    package func followedFiles() throws -> [FollowedFile] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM followed_file ORDER BY opened_at").map { row in
+                FollowedFile(
+                    path: try row.stored("path", String.self, row: "followed_file"),
+                    device: UInt64(bitPattern: try row.stored("device", Int64.self, row: "followed_file")),
+                    inode: UInt64(bitPattern: try row.stored("inode", Int64.self, row: "followed_file")),
+                    openedAt: try row.stored("opened_at", Int64.self, row: "followed_file"))
+            }
+        }
+    }
+
+    /// Part of `commit`: stores the files followed without a record, and forgets those that
+    /// now have one, or that were opened more than a week ago (rotated away long since).
+    private static func storeFollowedFiles(_ db: Database, _ c: VigilCore.Checkpoint) throws {
+        let insert = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO followed_file (device, inode, path, opened_at) VALUES (?, ?, ?, ?)")
+        for f in c.followed {
+            try insert.execute(arguments: [Int64(bitPattern: f.device), Int64(bitPattern: f.inode), f.path, f.openedAt])
+        }
+        let recorded = try db.cachedStatement(sql: "DELETE FROM followed_file WHERE device = ? AND inode = ?")
+        for r in c.inputs where r.fingerprintLength > 0 {
+            try recorded.execute(arguments: [Int64(bitPattern: r.device), Int64(bitPattern: r.inode)])
+        }
+        try db.execute(sql: "DELETE FROM followed_file WHERE opened_at < ?", arguments: [c.now - 7 * EventTime.day])
     }
 
     // MARK: state
@@ -239,6 +351,7 @@ package final class FindingStore: StoreBackend {
                     r.lastEventTime, c.now, r.decoderState,
                 ])
             }
+            try FindingStore.storeFollowedFiles(db, c)
             let hourly = try db.cachedStatement(
                 sql: """
                     INSERT INTO event_hourly (hour, source, server, outcome, events, attempts) VALUES (?, ?, ?, ?, ?, ?)
