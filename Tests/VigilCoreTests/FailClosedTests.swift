@@ -118,6 +118,51 @@ import Testing
         #expect(try counts(dir.path("many.sqlite")) == counts(dir.path("once.sqlite")))
     }
 
+    /// Issue 18, item 12: a file cut short in place (its first KiB unchanged) was read again
+    /// from line 1 by the next run, counting every line twice; one cut short and written again
+    /// past the old offset was resumed at the offset, skipping the new lines before it.
+    @Test func aShrunkOrRewrittenFileIsNeitherCountedTwiceNorSkipped() throws {
+        let dir = TempDir()
+        let log = dir.path("auth.log")
+        let database = dir.path("v.sqlite")
+        func failures(from address: String, at minute: Int, count: Int) -> String {
+            (0..<count).map { index in
+                "Nov  3 07:\(String(format: "%02d", minute)):\(String(format: "%02d", index)) bastion sshd[\(100 + index)]: Failed password for root from \(address) port \(40000 + index) ssh2\n"
+            }.joined()
+        }
+        func counts() throws -> [String: Int] {
+            var out: [String: Int] = [:]
+            for line in try runVigil(["findings", "--db", database, "--output", "jsonl"]).out.split(separator: "\n") {
+                let finding = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                out["\(finding["subject"]!)"] = finding["count"] as? Int
+            }
+            return out
+        }
+        let original = failures(from: "203.0.113.5", at: 1, count: 40) + failures(from: "203.0.113.6", at: 2, count: 40)
+        try original.write(toFile: log, atomically: true, encoding: .utf8)
+        #expect(try runVigil(["analyze", "--quiet", "--year", "2026", "--db", database, log]).status == 0)
+        let before = try counts()
+        #expect(before["203.0.113.5"] == 40 && before["203.0.113.6"] == 40)
+
+        // Cut to its first half (mid-line): nothing is read again.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.truncate(atOffset: UInt64(original.utf8.count / 2 + 7))
+        try handle.close()
+        let shrunk = try runVigil(["analyze", "--year", "2026", "--db", database, log])
+        #expect(shrunk.status == 0)
+        #expect(shrunk.out.contains("shrank to"), "\(shrunk.out)")
+        #expect(try counts() == before, "the first half was counted twice before")
+
+        // Cut short and written again past the old end: the new lines are read.
+        let rewritten = String(original.prefix(2048)) + "\n" + failures(from: "198.51.100.77", at: 5, count: 60)
+        try rewritten.write(toFile: log, atomically: false, encoding: .utf8)
+        #expect(rewritten.utf8.count > original.utf8.count)
+        let again = try runVigil(["analyze", "--year", "2026", "--db", database, log])
+        #expect(again.status == 0)
+        #expect(again.out.contains("read again from the start"), "\(again.out)")
+        #expect(try counts()["198.51.100.77"] == 60, "the new lines were skipped before")
+    }
+
     /// Issue 18, item 10: one line stamped in year 9999 became the watermark, every later event
     /// was "out of order" and the hourly input-validation finding never came. A line more than
     /// `--max-ahead` (1 day) ahead of the clock is malformed now, and never the watermark.

@@ -130,6 +130,35 @@ package final class InputSource {
         return out
     }
 
+    /// Where the last whole line before `limit` ends in a plain file, and how many lines come
+    /// before it: where to continue a file that shrank below its stored offset. Nil when the
+    /// file cannot be read.
+    static func lastLineEnd(path: String, before limit: Int64) -> (offset: Int64, lines: Int64)? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { Glibc.close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var position: Int64 = 0
+        var lines: Int64 = 0
+        var lastEnd: Int64 = 0
+        while position < limit {
+            let want = Int(min(Int64(buffer.count), limit - position))
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(position)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            buffer.withUnsafeBytes { bytes in
+                var index = 0
+                while index < count, let found = memchr(bytes.baseAddress! + index, 0x0a, count - index) {
+                    index = bytes.baseAddress!.distance(to: UnsafeRawPointer(found)) + 1
+                    lines += 1
+                    lastEnd = position + Int64(index)
+                }
+            }
+            position += Int64(count)
+        }
+        return (lastEnd, lines)
+    }
+
     /// Whether a (possibly compressed) file ends at `offset`: a plain file by its size, a
     /// gzip file by the uncompressed size in its trailer (modulo 2^32, as gzip stores it).
     static func isFullyRead(path: String, size: Int64, offset: Int64) -> Bool {
@@ -142,6 +171,18 @@ package final class InputSource {
         var trailer: UInt32 = 0
         guard size >= 4, withUnsafeMutableBytes(of: &trailer, { pread(fd, $0.baseAddress, 4, off_t(size - 4)) }) == 4 else { return false }
         return UInt32(littleEndian: trailer) == UInt32(truncatingIfNeeded: offset)
+    }
+
+    /// The `count` bytes of a plain file that end at `offset` (fewer when `offset` is
+    /// smaller), read without moving the read position; nil for standard input and gzip.
+    func bytes(endingAt offset: Int64, count: Int) -> [UInt8]? {
+        guard !isStdin, !isCompressed, fd >= 0, offset > 0 else { return nil }
+        let length = Int(min(Int64(count), offset))
+        var out = [UInt8](repeating: 0, count: length)
+        let rawFD = fd
+        let n = out.withUnsafeMutableBytes { pread(rawFD, $0.baseAddress, length, off_t(offset - Int64(length))) }
+        guard n == length else { return nil }
+        return out
     }
 
     /// The first `count` bytes of a plain file, read without moving the read position.

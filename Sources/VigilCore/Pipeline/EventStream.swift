@@ -81,7 +81,33 @@ final class EventStream {
                 // `auth.log.1` it was rotated to): a restart looks for its rotated copies by it.
                 rec.path = m.path
             }
-            if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
+            if let m = match, m.offset > 0, !source.isCompressed, source.size < m.offset,
+                let end = InputSource.lastLineEnd(path: path, before: source.size)
+            {
+                // Shorter than where the last run stopped, with the same first bytes: the
+                // same input cut short (truncated in place), not a new one. Its lines up to
+                // its current end were analyzed then; reading it from 0 would count them
+                // twice. Lines appended from now on are read.
+                rec.offset = end.offset
+                rec.lines = end.lines
+                rec.malformed = m.malformed
+                rec.lastEventTime = m.lastEventTime
+                startOffset = end.offset
+                startLines = end.lines
+                if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
+                stats.note =
+                    "shrank to \(source.size) bytes since the last run stopped at byte \(m.offset) (truncated in place?); its first bytes are unchanged, so its \(end.lines) lines were analyzed then and are not read again"
+            } else if let m = match, m.offset > 0, !source.isCompressed, let stored = m.endFingerprint,
+                source.bytes(endingAt: m.offset, count: InputRecord.fingerprintBytes).map({ bytes in
+                    bytes.withUnsafeBytes { EventStream.fingerprint($0) }
+                }) != stored
+            {
+                // Same first bytes, but not the content the last run stopped in: written again
+                // after being cut short. Resuming at the offset would skip what is new there;
+                // reading from the start may count the unchanged beginning again, and says so.
+                stats.note =
+                    "its content before byte \(m.offset), where the last run stopped, changed since (rewritten in place?); read again from the start, so lines it still shares with the earlier content are counted again"
+            } else if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
                 rec.offset = m.offset
                 rec.lines = m.lines
                 rec.malformed = m.malformed
@@ -275,6 +301,14 @@ final class EventStream {
         r.lastEventTime = lastEventTime ?? r.lastEventTime
         r.updatedAt = now
         r.decoderState = awaitingFirstLine ? nil : decoder.saveState(beforeLastLine: head != nil)
+        // Read back from the file, so only while it still holds what was read: a file
+        // truncated or rewritten since would give bytes this stream never saw.
+        r.endFingerprint =
+            replacedUnderneath || !stillSameContent()
+            ? nil
+            : source.bytes(endingAt: resumeOffset, count: InputRecord.fingerprintBytes).map { bytes in
+                bytes.withUnsafeBytes { EventStream.fingerprint($0) }
+            }
         return r
     }
 }

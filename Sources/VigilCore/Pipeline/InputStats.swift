@@ -21,6 +21,9 @@ package struct InputStats: Sendable, Codable {
     package var resumedAfterLine: Int64 = 0
     /// An error that stopped reading this input (the lines before it were analyzed).
     package var error: String?
+    /// Something about this input the user should know that did not stop reading it (it
+    /// shrank since the last run).
+    package var note: String?
 
     package init(path: String) { self.path = path }
 

@@ -175,7 +175,14 @@ extension Tailer {
                 break
             }
         }
-        if !recovered {
+        // No copy was found, and the file still starts as it did: cut short in place, so what
+        // is left of it was read already (`EventStream` continues after its last whole line).
+        let cutShortInPlace = !recovered && record.map { Tailer.holds($0, input.path) } == true
+        if cutShortInPlace {
+            logger.warning(
+                "\(input.path) was cut short in place (its beginning is unchanged): what is left of it was read already; reading on after its last whole line"
+            )
+        } else if !recovered {
             summary.bytesLost += lostPartial
             logger.warning(
                 """
@@ -183,8 +190,8 @@ extension Tailer {
                 and before the truncation could not be read. Prefer rotation by rename (logrotate's default, without copytruncate).
                 """)
         }
-        // The new content starts at 0 whatever it looks like: match no stored record.
-        open(path: input.path, now: now, atStart: false, knownRecords: [])
+        // New content starts at 0 whatever it looks like: match no stored record.
+        open(path: input.path, now: now, atStart: false, knownRecords: cutShortInPlace ? record.map { [$0] } ?? [] : [])
     }
 
     /// Releases every event already buffered in one input (it is being closed).

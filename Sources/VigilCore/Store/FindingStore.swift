@@ -251,6 +251,10 @@ package final class FindingStore: StoreBackend {
                     ) WITHOUT ROWID;
                     """)
         }
+        // Inputs: a fingerprint of the bytes before the stored offset (`InputRecord.endFingerprint`).
+        m.registerMigration("v6-input-end-fingerprint") { db in
+            try db.execute(sql: "ALTER TABLE input ADD COLUMN end_fingerprint TEXT")
+        }
         return m
     }
 
@@ -262,12 +266,18 @@ package final class FindingStore: StoreBackend {
         }
     }
 
-    static func inputRecord(_ r: Row) -> InputRecord {
-        InputRecord(
-            fingerprint: r["fingerprint"], fingerprintLength: r["fingerprint_length"], path: r["path"],
-            device: UInt64(bitPattern: r["device"]), inode: UInt64(bitPattern: r["inode"]), size: r["size"],
-            offset: r["offset"], lines: r["lines"], format: r["format"], malformed: r["malformed"],
-            lastEventTime: r["last_event_time"], updatedAt: r["updated_at"], decoderState: r["decoder_state"])
+    /// An input row, checked: a value of the wrong type is an error naming the input, not a trap.
+    static func inputRecord(_ r: Row) throws -> InputRecord {
+        let label = "the input row of " + ((r["path"] as DatabaseValue).storage.value as? String ?? "an unnamed input")
+        return InputRecord(
+            fingerprint: try r.stored("fingerprint", row: label), fingerprintLength: try r.stored("fingerprint_length", row: label),
+            path: try r.stored("path", row: label),
+            device: UInt64(bitPattern: try r.stored("device", Int64.self, row: label)),
+            inode: UInt64(bitPattern: try r.stored("inode", Int64.self, row: label)), size: try r.stored("size", row: label),
+            offset: try r.stored("offset", row: label), lines: try r.stored("lines", row: label),
+            format: try r.stored("format", row: label), malformed: try r.stored("malformed", row: label),
+            lastEventTime: try r.stored("last_event_time", row: label), updatedAt: try r.stored("updated_at", row: label),
+            decoderState: try r.stored("decoder_state", row: label), endFingerprint: try r.stored("end_fingerprint", row: label))
     }
 
     package func followedFiles() throws -> [FollowedFile] {
@@ -341,14 +351,14 @@ package final class FindingStore: StoreBackend {
             let input = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
-                                                  malformed, last_event_time, updated_at, decoder_state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                  malformed, last_event_time, updated_at, decoder_state, end_fingerprint)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for r in c.inputs {
                 try input.execute(arguments: [
                     r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
                     Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
-                    r.lastEventTime, c.now, r.decoderState,
+                    r.lastEventTime, c.now, r.decoderState, r.endFingerprint,
                 ])
             }
             try FindingStore.storeFollowedFiles(db, c)

@@ -23,6 +23,10 @@ package struct InputRecord: Sendable, Equatable {
     var updatedAt: Int64
     /// The decoder's carry-over state (sshd: connections with an attempt half logged).
     var decoderState: Data?
+    /// FNV-1a of the (up to) `fingerprintBytes` bytes just before `offset`, for plain files:
+    /// a file whose first bytes are unchanged but whose content before the offset is not (cut
+    /// short and written again) is not resumed at the offset, which would skip its new lines.
+    var endFingerprint: String?
 
     static let fingerprintBytes = 1024
 }
