@@ -112,6 +112,8 @@ import VigilMetrics
             dispatcher.stop(timeout: 0.1)
             let s = try #require(try store.alertSinkStatus().first)
             #expect(s.pending == 5 && s.sent == 0 && s.nextAttemptAt != nil, "\(s)")
+            let text = try StatusReport.read(store).text()
+            #expect(text.contains("hook: 5 pending (oldest ") && text.contains(", next attempt "), "\(text)")
         }
         let store = try FindingStore(path: path)
         let dispatcher = AlertDispatcher(store: store, sinks: [Self.hook(receiver)], options: Self.scaled)

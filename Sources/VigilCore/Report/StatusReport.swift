@@ -91,7 +91,7 @@ package struct StatusReport: Sendable {
                 if a.pending > 0, let oldest = a.oldestPendingAt {
                     out += " (oldest \(StatusReport.age(now - oldest)) old"
                     if let next = a.nextAttemptAt {
-                        out += next > now ? ", next attempt in \(StatusReport.age(next - now))" : ", next attempt due"
+                        out += next > now ? ", next attempt in \(StatusReport.age(max(1000, next - now)))" : ", next attempt due"
                     }
                     out += ")"
                 }
