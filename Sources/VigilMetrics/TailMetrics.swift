@@ -78,12 +78,27 @@ package final class TailMetrics: @unchecked Sendable {
         }
         gauge("vigil_last_commit_timestamp_seconds", [], help: "When findings and offsets were last committed (Unix time).")
             .set(Double(s.committedAt) / 1000)
+        let now = EventTime.wallNow()
         for a in alertSinks {
             gauge("vigil_alert_queue_depth", [("sink", a.sink)], help: "Alerts waiting to be delivered, by sink.").set(Double(a.pending))
             total("vigil_alerts_sent_total", [("sink", a.sink)], Int64(a.sent), help: "Alerts delivered, by sink.")
             total(
-                "vigil_alerts_failed_total", [("sink", a.sink)], Int64(a.failed), help: "Alerts given up after retries or refused, by sink."
-            )
+                "vigil_alerts_failed_total", [("sink", a.sink)], Int64(a.failed),
+                help: "Alerts refused by the receiver (4xx, redirect), not retried, by sink.")
+            total(
+                "vigil_alerts_expired_total", [("sink", a.sink)], Int64(a.expired),
+                help: "Alerts still undelivered at the end of their retry horizon, by sink.")
+            // The outbox as `vigil status` shows it: undelivered alerts are visible, not only counted
+            // as they happen.
+            for (state, n) in [
+                ("pending", a.pending), ("sent", a.sent), ("failed", a.failed), ("expired", a.expired), ("dropped", a.dropped),
+            ] {
+                gauge("vigil_alerts", [("sink", a.sink), ("state", state)], help: "Alerts in the outbox, by sink and state.").set(Double(n))
+            }
+            gauge(
+                "vigil_alert_oldest_pending_age_seconds", [("sink", a.sink)],
+                help: "How long the oldest undelivered alert has waited, by sink (0 when none waits)."
+            ).set(a.oldestPendingAt.map { Double(max(0, now - $0)) / 1000 } ?? 0)
         }
     }
 

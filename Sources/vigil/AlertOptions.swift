@@ -32,9 +32,32 @@ struct AlertOptions: ParsableArguments {
     @Option(name: .customLong("alert-queue"), help: "Most undelivered alerts per sink; beyond it new ones are dropped, counted and logged.")
     var alertQueue = 10_000
 
+    @Option(
+        name: .customLong("alert-retry-for"),
+        help:
+            "How long an undelivered alert is retried, from its creation, before it expires (e.g. 6h; default 24h; a sink's retry_for wins)."
+    )
+    var retryFor: String?
+
     func validate() throws {
         if timeout < 1 || timeout > 300 { throw ValidationError("--alert-timeout must be between 1 and 300 seconds") }
         if alertQueue < 1 { throw ValidationError("--alert-queue must be at least 1") }
+        if let retryFor {
+            let range = AlertSinkConfig.retryForRange
+            guard let d = DurationText.parse(retryFor), range.contains(d) else {
+                throw ValidationError(
+                    "--alert-retry-for must be a duration from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound)), such as 24h"
+                )
+            }
+        }
+    }
+
+    /// Retry horizons: the policy's `retry_for` per sink, else `--alert-retry-for`, else 24 h.
+    func dispatcherOptions(policy: Policy) -> AlertDispatcher.Options {
+        var options = AlertDispatcher.Options()
+        if let d = retryFor.flatMap(DurationText.parse) { options.retryFor = d }
+        for sink in policy.alerts { options.retryForSink[sink.name] = sink.retryFor }
+        return options
     }
 
     /// The sinks and their routes; standard output when nothing else is configured.

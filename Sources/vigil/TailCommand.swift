@@ -69,7 +69,8 @@ struct TailCommand: ParsableCommand {
         let (sinks, routes) = try alerts.sinks(policy: loaded.policy, stdinIsInput: inputs.contains("-"))
         options.alertRoutes = routes
         options.maxPendingAlerts = alerts.alertQueue
-        let dispatcher = AlertDispatcher(store: store, sinks: sinks, logger: Logger(label: "vigil.alert"))
+        let dispatcher = AlertDispatcher(
+            store: store, sinks: sinks, options: alerts.dispatcherOptions(policy: loaded.policy), logger: Logger(label: "vigil.alert"))
         dispatcher.start()
 
         let stop = StopSignal()
@@ -125,6 +126,8 @@ struct TailCommand: ParsableCommand {
 
     /// The alert sinks a policy configures, to notice a change on reload.
     static func signature(_ sinks: [AlertSinkConfig]) -> [String] {
-        sinks.map { "\($0.name) \($0.kind.rawValue) \($0.url ?? "") \($0.urlEnv ?? "") \($0.severities.map(\.description).sorted())" }
+        sinks.map {
+            "\($0.name) \($0.kind.rawValue) \($0.url ?? "") \($0.urlEnv ?? "") \($0.severities.map(\.description).sorted()) \($0.retryFor ?? 0)"
+        }
     }
 }

@@ -63,15 +63,31 @@ final class InMemoryStore: ReportQueries, AlertOutbox, Sendable {
         }
     }
 
+    func expireDeliveries(sink: String, createdAtOrBefore: Int64, now: Int64) throws -> Int {
+        var n = 0
+        outbox.update { rows in
+            for i in rows.indices
+            where rows[i].alert.sink == sink && rows[i].status == "pending" && rows[i].alert.createdAt <= createdAtOrBefore {
+                rows[i].status = "expired"
+                n += 1
+            }
+        }
+        return n
+    }
+
     func alertSinkStatus() throws -> [AlertSinkStatus] {
         var out: [String: AlertSinkStatus] = [:]
         for row in outbox.value {
             var s = out[row.alert.sink] ?? AlertSinkStatus(sink: row.alert.sink)
             switch row.status {
-            case "pending": s.pending += 1
+            case "pending":
+                s.pending += 1
+                s.oldestPendingAt = min(s.oldestPendingAt ?? .max, row.alert.createdAt)
+                s.nextAttemptAt = min(s.nextAttemptAt ?? .max, row.nextAttemptAt)
             case "sent": s.sent += 1
             case "failed": s.failed += 1
             case "dropped": s.dropped += 1
+            case "expired": s.expired += 1
             default: break
             }
             if let e = row.lastError { s.lastError = e }

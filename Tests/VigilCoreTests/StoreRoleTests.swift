@@ -69,7 +69,9 @@ import Testing
         #expect(sink.received.value.map(\.findingID) == findings.map(\.id))
         #expect(
             try AlertTests.waitUntil {
-                try store.alertSinkStatus() == [AlertSinkStatus(sink: "elsewhere", pending: 1), AlertSinkStatus(sink: "memory", sent: 2)]
+                try store.alertSinkStatus().map(\.counts) == [
+                    AlertSinkStatus(sink: "elsewhere", pending: 1), AlertSinkStatus(sink: "memory", sent: 2),
+                ]
             })
     }
 }

@@ -5,12 +5,17 @@ import Foundation
 #endif
 
 /// A real HTTP/1.1 receiver on 127.0.0.1 for alert tests: records each POST body and answers
-/// as told (200, a failure status, or never).
+/// as told (200, a failure status, a redirect, or never).
 final class TestHTTPReceiver: @unchecked Sendable {
     enum Mode: Sendable {
         case ok
         /// Answers with this status the first `times` requests, then 200.
         case fail(status: Int, times: Int)
+        /// Answers with this status until `seconds` after the receiver started (an outage of
+        /// that length), then 200.
+        case failFor(status: Int, seconds: TimeInterval)
+        /// Answers `302 Found` with a `Location` back to itself: a redirect loop.
+        case redirectToSelf
         /// Reads the request and never answers.
         case hang
     }
@@ -22,6 +27,7 @@ final class TestHTTPReceiver: @unchecked Sendable {
     private let listener: Int32
     let port: Int
     private var stopped = false
+    private let started = Date()
 
     init(mode: Mode) throws {
         self.mode = mode
@@ -110,9 +116,14 @@ final class TestHTTPReceiver: @unchecked Sendable {
         let n = requests
         lock.unlock()
         var status = 200
+        var extraHeaders = ""
         switch mode {
         case .ok: break
         case let .fail(s, times): if n <= times { status = s }
+        case let .failFor(s, seconds): if Date().timeIntervalSince(started) < seconds { status = s }
+        case .redirectToSelf:
+            status = 302
+            extraHeaders = "Location: \(url)\r\n"
         case .hang:
             Thread.sleep(forTimeInterval: 30)
             close(fd)
@@ -123,7 +134,7 @@ final class TestHTTPReceiver: @unchecked Sendable {
             bodies.append(body)
             lock.unlock()
         }
-        let response = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        let response = "HTTP/1.1 \(status) X\r\n\(extraHeaders)Content-Length: 0\r\nConnection: close\r\n\r\n"
         _ = response.withCString { write(fd, $0, strlen($0)) }
         close(fd)
     }

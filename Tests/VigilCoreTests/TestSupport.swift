@@ -118,3 +118,14 @@ final class DetectorHarness {
 
     var findings: [Finding] { context.drainFindings(detectors) }
 }
+
+extension AlertSinkStatus {
+    /// The counts alone, without when the pending alerts were created and are tried next
+    /// (wall-clock times a test cannot spell).
+    var counts: AlertSinkStatus {
+        var c = self
+        c.oldestPendingAt = nil
+        c.nextAttemptAt = nil
+        return c
+    }
+}

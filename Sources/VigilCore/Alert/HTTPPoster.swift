@@ -8,6 +8,10 @@ import Foundation
 ///
 /// Blocking by design: each sink runs on its own thread, so a receiver that hangs holds up
 /// only its own queue, for at most `timeout` per attempt.
+///
+/// Redirects are never followed (`RedirectRefusal`): a 3xx is the answer, refused as a
+/// misconfigured URL. Following them re-sent alerts wherever a receiver pointed (turning the
+/// POST into a GET) and a redirect loop cost 20 requests per attempt.
 struct HTTPPoster: Sendable {
     let url: URL
     let timeout: TimeInterval
@@ -22,7 +26,7 @@ struct HTTPPoster: Sendable {
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
         config.timeoutIntervalForResource = timeout
-        session = URLSession(configuration: config)
+        session = URLSession(configuration: config, delegate: RedirectRefusal(), delegateQueue: nil)
     }
 
     func post(json body: Data) -> AlertSinkResult {
@@ -46,6 +50,7 @@ struct HTTPPoster: Sendable {
             } else if let http = response as? HTTPURLResponse {
                 switch http.statusCode {
                 case 200..<300: result = .delivered
+                case 300..<400: result = .reject(HTTPPoster.redirectRefused(http, from: url))
                 case 408, 429, 500...: result = .retry("HTTP \(http.statusCode)")
                 default: result = .reject("HTTP \(http.statusCode)")
                 }

@@ -12,6 +12,7 @@ import Foundation
 ///     type: slack
 ///     url_env: VIGIL_SLACK_WEBHOOK      # secret URLs stay out of the repository
 ///     min_severity: P3
+///     retry_for: 6h                     # undelivered alerts expire after 6 h (default 24h)
 /// ```
 package struct AlertSinkConfig: Sendable {
     package enum Kind: String, Sendable, CaseIterable {
@@ -24,7 +25,16 @@ package struct AlertSinkConfig: Sendable {
     /// Environment variable holding the URL.
     package var urlEnv: String?
     package var severities: Set<Severity> = Set(Severity.allCases)
+    /// How long an alert this sink fails to take (timeouts, 5xx, 408, 429) is retried, from
+    /// the alert's creation, before it is expired (ms); `nil` for `defaultRetryFor` or the
+    /// command line's `--alert-retry-for`.
+    package var retryFor: Int64?
     package var location: SourceLocation?
+
+    /// Retry for a day: a receiver down overnight still gets the night's alerts.
+    package static let defaultRetryFor = EventTime.day
+    /// At least a minute (several attempts at the 1 s doubling backoff), at most 30 days.
+    package static let retryForRange: ClosedRange<Int64> = EventTime.minute...(30 * EventTime.day)
 
     package init(name: String, kind: Kind, url: String? = nil, urlEnv: String? = nil, severities: Set<Severity> = Set(Severity.allCases)) {
         self.name = name

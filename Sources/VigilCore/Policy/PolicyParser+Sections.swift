@@ -134,9 +134,10 @@ extension PolicyParser {
     }
 
     private func alertSink(_ node: Node) throws -> AlertSinkConfig? {
-        let pairs = try mapping(node, known: ["name", "type", "url", "url_env", "severities", "min_severity"], what: "an alert sink")
+        let pairs = try mapping(
+            node, known: ["name", "type", "url", "url_env", "severities", "min_severity", "retry_for"], what: "an alert sink")
         guard node.mapping != nil else { return nil }
-        var name = "", kind: AlertSinkConfig.Kind?, url: String?, urlEnv: String?, severities: Set<Severity>?
+        var name = "", kind: AlertSinkConfig.Kind?, url: String?, urlEnv: String?, severities: Set<Severity>?, retryFor: Int64?
         for (key, v) in pairs {
             switch key {
             case "name": name = string(v, what: "alert sink name") ?? ""
@@ -168,6 +169,18 @@ extension PolicyParser {
                 severities = set
             case "min_severity":
                 if let s = severity(v, what: "min_severity") { severities = AlertSinkConfig.atLeast(s) }
+            case "retry_for":
+                let range = AlertSinkConfig.retryForRange
+                if let text = v.scalar?.string, let d = DurationText.parse(text), range.contains(d) {
+                    retryFor = d
+                } else {
+                    error(
+                        "alert-invalid",
+                        """
+                        retry_for (how long an undelivered alert is retried before it expires) must be a duration from \
+                        \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound)), such as 24h, not \(describe(v))
+                        """, v)
+                }
             default: break
             }
         }
@@ -182,6 +195,7 @@ extension PolicyParser {
             error("alert-invalid", "alert sink `\(name)` needs exactly one of `url` and `url_env`", node)
         }
         var c = AlertSinkConfig(name: name, kind: kind, url: url, urlEnv: urlEnv)
+        c.retryFor = retryFor
         if let severities {
             if severities.isEmpty { warning("alert-invalid", "alert sink `\(name)` takes no severity and will never be used", node) }
             c.severities = severities

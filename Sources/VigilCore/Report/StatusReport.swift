@@ -86,8 +86,17 @@ package struct StatusReport: Sendable {
         if !alertSinks.isEmpty {
             out += "alerts:\n"
             for a in alertSinks {
-                out += "  \(TerminalText.escape(a.sink)): \(a.pending) pending, \(a.sent) sent, \(a.failed) failed, \(a.dropped) dropped"
-                if let e = a.lastError, a.pending + a.failed > 0 { out += " (last error: \(TerminalText.escape(e)))" }
+                out += "  \(TerminalText.escape(a.sink)): \(a.pending) pending"
+                // Undelivered alerts are the point of this line: how long, and when next.
+                if a.pending > 0, let oldest = a.oldestPendingAt {
+                    out += " (oldest \(StatusReport.age(now - oldest)) old"
+                    if let next = a.nextAttemptAt {
+                        out += next > now ? ", next attempt in \(StatusReport.age(max(1000, next - now)))" : ", next attempt due"
+                    }
+                    out += ")"
+                }
+                out += ", \(a.sent) sent, \(a.failed) failed, \(a.expired) expired, \(a.dropped) dropped"
+                if let e = a.lastError, a.pending + a.failed + a.expired > 0 { out += " (last error: \(TerminalText.escape(e)))" }
                 out += "\n"
             }
         }
@@ -127,7 +136,8 @@ package struct StatusReport: Sendable {
         let today = Severity.allCases.map { "\"\($0)\":\(findingsToday[$0] ?? 0)" }
         parts.append("\"findings_today\":{\(today.joined(separator: ","))}")
         let sinks = alertSinks.map { a in
-            "{\"sink\":\(q(a.sink)),\"pending\":\(a.pending),\"sent\":\(a.sent),\"failed\":\(a.failed),\"dropped\":\(a.dropped)}"
+            "{\"sink\":\(q(a.sink)),\"pending\":\(a.pending),\"sent\":\(a.sent),\"failed\":\(a.failed),\"dropped\":\(a.dropped),"
+                + "\"expired\":\(a.expired),\"oldest_pending_at\":\(opt(a.oldestPendingAt)),\"next_attempt_at\":\(opt(a.nextAttemptAt))}"
         }
         parts.append("\"alerts\":[\(sinks.joined(separator: ","))]")
         return "{" + parts.joined(separator: ",") + "}\n"

@@ -13,10 +13,15 @@ package protocol AlertOutbox: Sendable {
     /// thread may sleep.
     func nextDeliveryDue(sink: String) throws -> Int64?
 
-    /// Records the outcome of delivering some alerts: `sent`, `failed` (given up), or still
+    /// Records the outcome of delivering some alerts: `sent`, `failed` (refused), or still
     /// `pending` with the time of the next attempt.
     func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws
 
-    /// Delivery counts by sink, sorted by sink name.
+    /// Marks the sink's pending deliveries of alerts created at or before `createdAtOrBefore`
+    /// `expired` (retried for the whole retry horizon without success); returns how many.
+    func expireDeliveries(sink: String, createdAtOrBefore: Int64, now: Int64) throws -> Int
+
+    /// Delivery counts by sink, sorted by sink name, with the age and next attempt of the
+    /// pending ones.
     func alertSinkStatus() throws -> [AlertSinkStatus]
 }

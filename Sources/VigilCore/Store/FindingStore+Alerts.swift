@@ -23,10 +23,20 @@ package struct AlertDelivery: Sendable, Equatable {
 /// Delivery counts of one sink, for `vigil status` and the metrics.
 package struct AlertSinkStatus: Sendable, Equatable {
     package var sink: String
+    /// Not delivered yet, still retried.
     package var pending = 0
     package var sent = 0
+    /// Refused by the receiver (a 4xx other than 408 and 429, a redirect): not retried.
     package var failed = 0
+    /// Not queued, or pushed out, because the sink's queue was full.
     package var dropped = 0
+    /// Retried for the sink's whole retry horizon without success.
+    package var expired = 0
+    /// When the oldest pending alert was created (wall time, ms): how long the sink has been
+    /// failing, at least.
+    package var oldestPendingAt: Int64?
+    /// When the sink next tries a pending alert (wall time, ms).
+    package var nextAttemptAt: Int64?
     var lastError: String?
 }
 
@@ -119,7 +129,7 @@ extension FindingStore {
         }
     }
 
-    /// Records the outcome of delivering some alerts: `sent`, `failed` (given up), or still
+    /// Records the outcome of delivering some alerts: `sent`, `failed` (refused), or still
     /// `pending` with the time of the next attempt.
     package func recordDelivery(sink: String, alertIDs: [Int64], status: String, nextAttemptAt: Int64, error: String?, now: Int64) throws {
         guard !alertIDs.isEmpty else { return }
@@ -132,6 +142,20 @@ extension FindingStore {
             for id in alertIDs {
                 try update.execute(arguments: [status, nextAttemptAt, error, now, id, sink])
             }
+        }
+    }
+
+    /// Marks the sink's pending deliveries of alerts created at or before `createdAtOrBefore`
+    /// `expired`; returns how many. (The sink's pending rows by index, each alert by its key:
+    /// the alert table has no index on creation time.)
+    package func expireDeliveries(sink: String, createdAtOrBefore: Int64, now: Int64) throws -> Int {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE alert_delivery SET status = 'expired', updated_at = ?
+                    WHERE sink = ? AND status = 'pending' AND (SELECT a.created_at FROM alert a WHERE a.id = alert_delivery.alert_id) <= ?
+                    """, arguments: [now, sink, createdAtOrBefore])
+            return db.changesCount
         }
     }
 
@@ -148,9 +172,23 @@ extension FindingStore {
                 case "sent": s.sent = n
                 case "failed": s.failed = n
                 case "dropped": s.dropped = n
+                case "expired": s.expired = n
                 default: break
                 }
                 out[sink] = s
+            }
+            // How long the pending ones have waited and when they are tried next.
+            for r in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.sink, MIN(a.created_at) AS oldest, MIN(d.next_attempt_at) AS next
+                    FROM alert_delivery d JOIN alert a ON a.id = d.alert_id WHERE d.status = 'pending' GROUP BY d.sink
+                    """)
+            {
+                let row = "pending alerts of a sink"
+                let sink = try r.stored("sink", String.self, row: row)
+                out[sink]?.oldestPendingAt = try r.stored("oldest", Int64.self, row: row)
+                out[sink]?.nextAttemptAt = try r.stored("next", Int64.self, row: row)
             }
             for r in try Row.fetchAll(
                 db,
