@@ -34,8 +34,10 @@ final class MetricsLimitReporter: @unchecked Sendable {
         lastLogged[limit] = now
         sinceLogged[limit] = 0
         lock.unlock()
-        // An idle keep-alive connection closed is routine for a scraper; the others are not.
-        let level: Logger.Level = limit == .idleTimeout ? .info : .warning
+        // An idle keep-alive connection closed is how a scraper's connection usually ends
+        // (Prometheus scrapes once a minute by default, the idle timeout is 30 s): counted,
+        // logged only at debug level. The others are not routine.
+        let level: Logger.Level = limit == .idleTimeout ? .debug : .warning
         logger.log(
             level: level,
             """
