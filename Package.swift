@@ -22,6 +22,9 @@ let package = Package(
         // Only for `tail --metrics-listen`, in its own target (VigilMetrics); its default
         // traits (swift-configuration support) are not needed.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        // Already resolved under Hummingbird; named so VigilMetrics can put its connection
+        // limits in the HTTP pipeline (ChannelHandlers on NIOCore and NIOHTTP1's parts).
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +59,9 @@ let package = Package(
                 "VigilCore",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

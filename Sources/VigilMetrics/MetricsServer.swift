@@ -1,25 +1,35 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import VigilCore
 
 /// Serves `/metrics` (Prometheus text format) and `/healthz` with Hummingbird, on its own
-/// threads; the tail loop only hands it status snapshots.
+/// threads; the tail loop only hands it status snapshots. Each connection is held to
+/// `limits` (see `MetricsServerLimits` and `GuardedHTTP1Channel`).
 package final class MetricsServer: @unchecked Sendable {
     package let address: MetricsAddress
+    package let limits: MetricsServerLimits
     package let metrics = TailMetrics()
     private let store: any AlertOutbox
     private let logger: Logger
     private var task: Task<Void, Error>?
     private let lastAlertQuery = LockedValue<Int64>(0)
 
-    package init(address: MetricsAddress, store: any AlertOutbox, logger: Logger) throws {
+    package init(address: MetricsAddress, store: any AlertOutbox, logger: Logger, limits: MetricsServerLimits = .init()) throws {
         self.address = address
+        self.limits = limits
         self.store = store
         self.logger = logger
         if !address.isLoopback {
             logger.warning("metrics listen on \(address), beyond loopback: anyone who reaches it sees input names and finding counts")
         }
+    }
+
+    /// Open connections at most: `limits.maxConnections`, or a quarter of the soft descriptor
+    /// limit when that is lower.
+    package var connectionCap: Int {
+        limits.connectionCap(descriptorLimit: DescriptorLimit.soft ?? 1024)
     }
 
     /// Starts listening; throws when the address cannot be bound.
@@ -36,8 +46,20 @@ package final class MetricsServer: @unchecked Sendable {
         let failure = LockedValue<String?>(nil)
         var serverLogger = logger
         serverLogger.logLevel = .warning
+        let cap = connectionCap
+        let rules = ConnectionRules(
+            limits: limits, gate: ConnectionGate(capacity: cap),
+            reporter: MetricsLimitReporter(metrics: metrics, logger: logger, limits: limits, connectionCap: cap))
+        let http = HTTP1Channel.Configuration(
+            idleTimeout: nil,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeadBytes, maxHeaderListSize: limits.maxHeadBytes,
+                maxHeaderFieldCount: 100))  // a scrape sends a handful
         let app = Application(
             router: router,
+            server: HTTPServerBuilder { responder in
+                GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder, configuration: http), rules: rules)
+            },
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
             onServerRunning: { _ in started.signal() },
             logger: serverLogger)

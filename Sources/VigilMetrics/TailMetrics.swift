@@ -17,6 +17,20 @@ package final class TailMetrics: @unchecked Sendable {
         // Present from the start, so dashboards and alerts see zeros rather than no series.
         gauge("vigil_up", [], help: "1 while vigil tail runs.").set(1.0)
         _ = counter("vigil_alerts_dropped_total", [], help: "Alerts not queued because a sink's queue was full.")
+        for limit in MetricsLimit.allCases { _ = refusals(limit) }
+    }
+
+    private func refusals(_ limit: MetricsLimit) -> Counter {
+        counter(
+            "vigil_metrics_connections_refused_total", [("reason", limit.rawValue)],
+            help: "Connections to this metrics endpoint refused or closed by a limit, by limit.")
+    }
+
+    /// One connection of the metrics endpoint refused or closed by `limit`.
+    package func countRefusal(_ limit: MetricsLimit) {
+        lock.lock()
+        defer { lock.unlock() }
+        refusals(limit).increment()
     }
 
     private func key(_ name: String, _ labels: [(String, String)]) -> String {

@@ -28,7 +28,11 @@ struct TailCommand: ParsableCommand {
     @OptionGroup var policy: PolicyOption
     @OptionGroup var alerts: AlertOptions
 
-    @Option(name: .long, help: "Serve Prometheus metrics on /metrics (and /healthz) at HOST:PORT, e.g. 127.0.0.1:9464. Off by default.")
+    @Option(
+        name: .long,
+        help: .init(
+            "Serve Prometheus metrics on /metrics (and /healthz) at HOST:PORT, e.g. 127.0.0.1:9464. Off by default. Limits: "
+                + MetricsServerLimits().summary + "."))
     var metricsListen: String?
 
     @Flag(name: .long, help: "Files with no stored offset found at start are read from their end (only new lines count).")
@@ -57,6 +61,11 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         var logger = Logger(label: "vigil.tail")
         logger.logLevel = quiet ? .warning : .info
+        // Every followed file, rotated file being finished and metrics connection takes a
+        // descriptor; the usual soft limit (1024) is far below the hard one.
+        if let raised = DescriptorLimit.raiseSoftToHard(), raised.after > raised.before {
+            logger.info("open file limit raised from \(raised.before) to \(raised.after) (the hard limit)")
+        }
         let loaded = try policy.load(quiet: quiet)
         var options = Tailer.Options()
         options.analysis = input.analysisOptions(loaded)
@@ -96,7 +105,7 @@ struct TailCommand: ParsableCommand {
             let server = try MetricsServer(address: MetricsAddress(metricsListen), store: store, logger: logger)
             try server.start()
             metrics = server
-            logger.info("metrics on http://\(metricsListen)/metrics")
+            logger.info("metrics on http://\(metricsListen)/metrics (at most \(server.connectionCap) connections)")
         }
         tailer.onStatus = { status in
             metrics?.update(status)

@@ -51,6 +51,7 @@ package final class InputSource {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let err = errno
+            if err == EMFILE || err == ENFILE { throw VigilError.descriptorsExhausted(path: path, limit: DescriptorLimit.soft) }
             throw VigilError.input(
                 path: path, reason: "cannot open (\(String(cString: strerror(err))))",
                 hint: err == EACCES ? "Run vigil as a user that can read it (e.g. in group adm)." : "Check the path.")

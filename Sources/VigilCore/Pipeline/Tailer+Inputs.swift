@@ -38,7 +38,16 @@ extension Tailer {
             logger.info("following \(stream.stats.path) \(from)\(rotated ? " (rotated; reading it to its end)" : "")")
             return input
         } catch let error as VigilError {
-            if failedPaths.insert(path).inserted { logger.error("\(error.description)") }
+            if case .descriptorsExhausted = error {
+                // Not once per path: said again every minute while it lasts, since every
+                // input that rotates meanwhile is lost to it.
+                if descriptorsExhaustedNotedAt.map({ now - $0 >= EventTime.minute }) ?? true {
+                    descriptorsExhaustedNotedAt = now
+                    logger.error("\(error.description)")
+                }
+            } else if failedPaths.insert(path).inserted {
+                logger.error("\(error.description)")
+            }
         } catch {
             if failedPaths.insert(path).inserted { logger.error("\(path): \(error)") }
         }

@@ -83,6 +83,8 @@ package final class Tailer {
     var finishedFiles: [FileID: (size: Int64, prefix: [UInt8])] = [:]
     /// Paths that failed to open, reported once.
     var failedPaths: Set<String> = []
+    /// When running out of file descriptors was last logged (it is logged again each minute).
+    var descriptorsExhaustedNotedAt: Int64?
     /// Events of this run by outcome (indexed by raw value), for the metrics.
     var outcomeCounts = [Int64](repeating: 0, count: Outcome.allCases.count)
     /// Findings opened in this run by detector and severity, for the metrics.
