@@ -63,7 +63,7 @@ import VigilMetrics
         #expect(reason.contains("HTTP 302 redirect to http://127.0.0.1:\(receiver.port)") && reason.contains("not followed"), "\(reason)")
     }
 
-    /// Past the retry horizon (300 ms here), alerts a receiver kept failing are `expired`,
+    /// Past the retry horizon (1 s here), alerts a receiver kept failing are `expired`,
     /// not tried again, and counted by `vigil status`; a refusal (404) stays `failed`, also
     /// shown. Before: no horizon, and given-up alerts were "failed" like refusals.
     @Test func undeliveredAlertsExpireAtTheHorizonAndShow() throws {
@@ -72,7 +72,7 @@ import VigilMetrics
         let down = try TestHTTPReceiver(mode: .fail(status: 500, times: .max))
         let refusing = try TestHTTPReceiver(mode: .fail(status: 404, times: .max))
         var options = Self.scaled
-        options.retryForSink["hook"] = 300
+        options.retryForSink["hook"] = 1_000
         let dispatcher = AlertDispatcher(
             store: store,
             sinks: [Self.hook(down), HTTPAlertSink(name: "refusing", format: .webhook, url: URL(string: refusing.url)!, timeout: 2)],

@@ -20,10 +20,11 @@ import Testing
         let (_, e, s) = decodeLine(
             "Nov  3 08:10:00 h sshd[1]: Failed password for invalid user x from 198.51.100.99 from 2001:db8::66 port 51000 ssh2", .sshd)
         #expect(e.clientIP == IPAddress("2001:db8::66"))
-        #expect(s.string(e.user) == "x from 198.51.100.99")
+        // Not a login name (spaces), so stored redacted (`SecretRedaction`).
+        #expect(s.string(e.user)?.hasPrefix("[redacted:") == true)
         let (_, e2, s2) = decodeLine("Nov  3 08:10:00 h sshd[1]: Invalid user a port 1 from 192.0.2.1 from 198.51.100.7 port 22", .sshd)
         #expect(e2.clientIP == IPAddress("198.51.100.7"))
-        #expect(s2.string(e2.user) == "a port 1 from 192.0.2.1")
+        #expect(s2.string(e2.user)?.hasPrefix("[redacted:") == true)
     }
 
     @Test func oneAttemptWrittenAsSeveralLinesCountsOnce() {

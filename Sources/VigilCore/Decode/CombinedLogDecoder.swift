@@ -2,11 +2,14 @@
 /// `client ident user [10/Oct/2026:13:55:36 -0700] "GET /path HTTP/1.1" 401 123 "referer" "agent"`.
 ///
 /// Status 401 is an authentication failure, 403 forbidden, 429 rate limited (see
-/// `Outcome(httpStatus:)`). The resource is the path without its query string, so tokens
-/// passed in URLs are never stored.
+/// `Outcome(httpStatus:)`). The resource is the path without its query string, fragment,
+/// path parameters or URL credentials, and a user name that looks like a password is
+/// redacted (`SecretRedaction`), so secrets in requests are never stored.
 final class CombinedLogDecoder: LineDecoder {
     let format = LogFormat.combined
     private let symbols: SymbolTable
+    /// Reused by `SecretRedaction.resource` for paths it has to rewrite.
+    private var scratch: [UInt8] = []
 
     init(context: DecodeContext) {
         symbols = context.symbols
@@ -58,12 +61,11 @@ final class CombinedLogDecoder: LineDecoder {
             return .malformed("bad status in access log line")
         }
         if let ip = IPAddress.parseClient(client) { e.clientIP = ip } else { e.remoteHost = symbols.intern(client) }
-        if !(user.count == 1 && user[0] == UInt8(ascii: "-")) { e.user = symbols.intern(user) }
+        if !(user.count == 1 && user[0] == UInt8(ascii: "-")) { e.user = SecretRedaction.loginName(user, symbols: symbols) }
         if let msp = request.index(of: 0x20, from: 0) {
             e.operation = symbols.intern(request.slice(0, msp))
             let pathEnd = request.index(of: 0x20, from: msp + 1) ?? request.count
-            let q = request.index(of: UInt8(ascii: "?"), from: msp + 1, to: pathEnd) ?? pathEnd
-            e.resource = symbols.intern(request.slice(msp + 1, q))
+            e.resource = SecretRedaction.resource(request.slice(msp + 1, pathEnd), symbols: symbols, scratch: &scratch)
         }
         e.status = Int32(status)
         e.outcome = Outcome(httpStatus: status) ?? .success

@@ -8,6 +8,8 @@ final class MCPJSONDecoder: LineDecoder {
     let format = LogFormat.mcpJSON
     private let symbols: SymbolTable
     private var text = JSONTextBuffer()
+    /// Reused by `SecretRedaction.resource` for URIs it has to rewrite.
+    private var scratch: [UInt8] = []
 
     init(context: DecodeContext) {
         symbols = context.symbols
@@ -161,7 +163,14 @@ final class MCPJSONDecoder: LineDecoder {
             default: break
             }
         case .resourceURI:
-            event.resource = try intern(value, line)
+            // Query strings, fragments, path parameters and URL credentials can hold tokens.
+            if case let .string(string) = value {
+                event.resource = try text.withText(string, in: line) { uri in
+                    SecretRedaction.resource(uri, symbols: symbols, scratch: &scratch)
+                }
+            } else {
+                event.resource = try intern(value, line)
+            }
         case .other:
             break
         }

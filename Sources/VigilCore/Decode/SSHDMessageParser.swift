@@ -113,7 +113,7 @@ final class SSHDMessageParser {
             guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else {
                 return .malformed("no address in 'Invalid user' message")
             }
-            event.user = symbols.intern(message.slice(13, from))
+            event.user = SecretRedaction.loginName(message.slice(13, from), symbols: symbols)
             event.clientIP = ip
             event.operation = opInvalidUser
             event.outcome = .authFailure
@@ -142,7 +142,7 @@ final class SSHDMessageParser {
                 if let userAt = message.find(" user=", from: valueEnd) {
                     var userEnd = message.count
                     while userEnd > userAt + 6 && message[userEnd - 1] == 0x20 { userEnd -= 1 }
-                    event.user = symbols.intern(message.slice(userAt + 6, userEnd))
+                    event.user = SecretRedaction.loginName(message.slice(userAt + 6, userEnd), symbols: symbols)
                 }
             }
             if isSummary {
@@ -200,7 +200,7 @@ final class SSHDMessageParser {
             else {
                 return .malformed("unrecognized 'not allowed' message")
             }
-            event.user = symbols.intern(message.slice(5, from))
+            event.user = SecretRedaction.loginName(message.slice(5, from), symbols: symbols)
             event.clientIP = ip
             event.operation = opNotAllowed
             event.outcome = .forbidden
@@ -222,7 +222,7 @@ final class SSHDMessageParser {
             guard let port = message.findLast(" port "), let space = message.findLast(" ", before: port, from: userStart),
                 let ip = IPAddress.parse(message.slice(space + 1, port))
             else { return .ignored }
-            event.user = symbols.intern(message.slice(userStart, space))
+            event.user = SecretRedaction.loginName(message.slice(userStart, space), symbols: symbols)
             event.clientIP = ip
             event.operation = opDisconnect
             event.outcome = .authFailure
@@ -256,7 +256,7 @@ final class SSHDMessageParser {
         var ipEnd = portAt
         if portAt == message.count { ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count }
         guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else { return nil }
-        return (symbols.intern(message.slice(cursor, from)), ip)
+        return (SecretRedaction.loginName(message.slice(cursor, from), symbols: symbols), ip)
     }
 
     /// Forgets connections idle for 10 minutes of event time, so state stays bounded. Sweeps
