@@ -163,6 +163,40 @@ import Testing
         #expect(((list?["evidence"] as? [String: Any])?["counts"] as? [String: Any])?["client_not_an_address"] as? Int == 1)
     }
 
+    /// A line that names no client (no `client_ip`, `null`, empty) to an allowlisted server
+    /// cannot be inside the allowlist: one finding for the server, counted. Before: skipped.
+    @Test func linesWithNoClientAreJudgedOutside() throws {
+        let dir = TempDir()
+        try """
+        version: 1
+        allowlists:
+          - { name: admin, servers: ["mcp-admin"], cidrs: ["192.0.2.0/24"], owner: o }
+        """.write(toFile: dir.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let lines = [
+            #"{"timestamp":"2026-11-05T08:00:01Z","server_name":"mcp-admin","status_code":200,"tool_name":"run_shell","api_key_id":"k1"}"#,
+            #"{"timestamp":"2026-11-05T08:00:02Z","server_name":"mcp-admin","client_ip":null,"status_code":200,"tool_name":"run_shell"}"#,
+            #"{"timestamp":"2026-11-05T08:00:03Z","server_name":"mcp-admin","client_ip":"","status_code":403,"tool_name":"run_shell"}"#,
+            #"{"timestamp":"2026-11-05T08:00:04Z","server_name":"mcp-public","status_code":200,"tool_name":"search"}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("mcp.jsonl"), atomically: true, encoding: .utf8)
+        let run = try runVigil([
+            "analyze", "--quiet", "--db", dir.path("db.sqlite"), "--policy", dir.path("policy.yaml"), "--fail-on", "P1",
+            dir.path("mcp.jsonl"),
+        ])
+        #expect(run.status == 1, "a P1 was raised: \(run.err)")
+        let output = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        let findings = output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .filter { $0["detector"] as? String == "allowlist_violation" }
+        let accepted = findings.first { $0["rule"] as? String == "success_outside_allowlist" }
+        #expect(accepted?["subject_kind"] as? String == "server" && accepted?["subject"] as? String == "mcp-admin", "\(findings)")
+        #expect(accepted?["count"] as? Int == 2)
+        #expect((accepted?["message"] as? String)?.contains("with no client address") == true)
+        #expect(((accepted?["evidence"] as? [String: Any])?["counts"] as? [String: Any])?["client_missing"] as? Int == 2)
+        let refused = findings.first { $0["rule"] as? String == "outside_allowlist" }
+        #expect(refused?["count"] as? Int == 1)
+        #expect(!findings.contains { $0["server"] as? String == "mcp-public" }, "no allowlist covers mcp-public")
+    }
+
     @Test func clientAddressForms() {
         func parse(_ text: String) -> String? {
             var text = text

@@ -42,10 +42,18 @@ final class AllowlistViolationDetector: Detector {
             guard let profile = matcher.profileIndex(server: event.server, symbols: context.symbols) else { return }
             subject = .host(event.remoteHost)
             p = profile
+        } else if !event.server.isNone {
+            // Fail closed as well: a line that names no client at all (a gateway that left
+            // `client_ip` out) cannot be inside an allowlist either. One finding per server:
+            // what is wrong is that server's log.
+            guard let profile = matcher.profileIndex(server: event.server, symbols: context.symbols) else { return }
+            subject = .server(event.server)
+            p = profile
         } else {
             return
         }
         let unreadable = event.clientIP == nil
+        let missing = unreadable && event.remoteHost.isNone
         let rule = accepted ? "success_outside_allowlist" : "outside_allowlist"
         let profile = matcher.profiles[p]
         context.findings.report(
@@ -55,7 +63,13 @@ final class AllowlistViolationDetector: Detector {
             f.count += occurrences
             context.note(event, in: &f)
             f.evidence.counts[accepted ? "accepted" : "refused"] = f.count
-            if unreadable {
+            if missing {
+                f.evidence.counts["client_missing", default: 0] += occurrences
+                if isNew {
+                    f.evidence.attributes["client"] =
+                        "no client address in the log line: cannot be inside an allowlist, judged as outside every one"
+                }
+            } else if unreadable {
                 // The subject is the unreadable text itself, so the note is written once.
                 f.evidence.counts["client_not_an_address", default: 0] += occurrences
                 if isNew {
@@ -71,8 +85,13 @@ final class AllowlistViolationDetector: Detector {
             }
             let servers = f.evidence.servers.isEmpty ? "a server" : f.evidence.servers.prefix(3).joined(separator: ", ")
             let what = accepted ? "accepted request\(f.count == 1 ? "" : "s")" : "refused request\(f.count == 1 ? "" : "s")"
-            let from = f.subjectKind == "ip" ? f.subject : "client \"\(f.subject)\" (not an IP address)"
-            f.message = "\(f.count) \(what) from \(from) to \(servers), outside allowlist \(f.evidence.attributes["allowlists"] ?? "")"
+            let allowlists = f.evidence.attributes["allowlists"] ?? ""
+            if f.subjectKind == "server" {
+                f.message = "\(f.count) \(what) with no client address to \(servers), outside allowlist \(allowlists)"
+            } else {
+                let from = f.subjectKind == "ip" ? f.subject : "client \"\(f.subject)\" (not an IP address)"
+                f.message = "\(f.count) \(what) from \(from) to \(servers), outside allowlist \(allowlists)"
+            }
         }
     }
 
