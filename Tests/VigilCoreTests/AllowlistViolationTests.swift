@@ -214,4 +214,47 @@ import Testing
             #expect(parse(refused) == nil, "\(refused)")
         }
     }
+
+    @Test func forwardedListsAreReadFromTheTrustedHop() {
+        func parse(_ text: String, _ trusted: Int) -> String? {
+            var text = text
+            return text.withUTF8 { IPAddress.parseClient(UnsafeRawBufferPointer($0), trustedProxies: trusted) }?.description
+        }
+        #expect(parse("198.51.100.99, 203.0.113.12", 1) == "203.0.113.12", "the last entry: the address your proxy saw")
+        #expect(parse("198.51.100.99, 203.0.113.12, 10.0.0.1", 2) == "203.0.113.12")
+        #expect(parse("1.1.1.1,[2001:db8::7]:443", 1) == "2001:db8::7")
+        #expect(parse("203.0.113.12, 10.0.0.1", 0) == nil, "not read without the setting")
+        #expect(parse("10.0.0.1", 2) == "10.0.0.1", "a bare address is the client as logged")
+        #expect(parse("203.0.113.12, 10.0.0.1", 3) == nil, "shorter than the proxies: it did not pass them all")
+        #expect(parse("192.0.2.1, unknown", 1) == nil, "the trusted entry is not an address: never the one to its left")
+    }
+
+    /// Through the CLI with `clients.trusted_proxies: 1`: the spoofable left part of a
+    /// forwarded list never decides; the entry your proxy appended does.
+    @Test func aSpoofedForwardedEntryDoesNotGetPastTheAllowlist() throws {
+        let dir = TempDir()
+        try """
+        version: 1
+        clients: { trusted_proxies: 1 }
+        allowlists:
+          - { name: admin, servers: ["mcp-admin"], cidrs: ["192.0.2.0/24"], owner: o }
+        """.write(toFile: dir.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let lines = [
+            // Spoofed inside address on the left, the real client outside: a P1.
+            #"{"timestamp":"2026-11-05T08:00:01Z","server_name":"mcp-admin","client_ip":"192.0.2.7, 203.0.113.12","status_code":200}"#,
+            // An outside address on the left, the real client inside: nothing.
+            #"{"timestamp":"2026-11-05T08:00:02Z","server_name":"mcp-admin","client_ip":"198.51.100.99, 192.0.2.8","status_code":200}"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("mcp.jsonl"), atomically: true, encoding: .utf8)
+        #expect(try runVigil(["policy", "lint", dir.path("policy.yaml")]).status == 0)
+        _ = try runVigil(["analyze", "--quiet", "--db", dir.path("db.sqlite"), "--policy", dir.path("policy.yaml"), dir.path("mcp.jsonl")])
+        let output = try runVigil(["findings", "--db", dir.path("db.sqlite"), "--output", "jsonl"]).out
+        let subjects = output.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .filter { $0["detector"] as? String == "allowlist_violation" }.compactMap { $0["subject"] as? String }
+        #expect(subjects == ["203.0.113.12"], "\(subjects)")
+
+        try "version: 1\nclients: { trusted_proxies: 40 }\n".write(toFile: dir.path("bad.yaml"), atomically: true, encoding: .utf8)
+        let lint = try runVigil(["policy", "lint", dir.path("bad.yaml")])
+        #expect(lint.status == 1 && lint.out.contains("clients.trusted_proxies"), "\(lint.out)")
+    }
 }

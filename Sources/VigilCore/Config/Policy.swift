@@ -8,6 +8,8 @@ package struct Policy: Sendable {
     package var detectors = DetectorSettings()
     package var lint = LintSettings()
     package var retention = RetentionSettings()
+    /// How forwarded client lists are read (`ClientSettings`).
+    package var clients = ClientSettings()
     /// Where `tail` sends notifications, by severity.
     package var alerts: [AlertSinkConfig] = []
     /// The files the policy was read from, in order; empty for the built-in defaults.

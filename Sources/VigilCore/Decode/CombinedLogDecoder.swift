@@ -11,8 +11,11 @@ final class CombinedLogDecoder: LineDecoder {
     /// Reused by `SecretRedaction.resource` for paths it has to rewrite.
     private var scratch: [UInt8] = []
 
+    private let trustedProxies: Int
+
     init(context: DecodeContext) {
         symbols = context.symbols
+        trustedProxies = context.trustedProxies
     }
 
     func decode(_ b: UnsafeRawBufferPointer, into e: inout Event) -> DecodeResult {
@@ -60,7 +63,11 @@ final class CombinedLogDecoder: LineDecoder {
         guard i + 4 <= n, b[i] == 0x20, let status = b.decimal(i + 1, i + 4), status >= 100, status <= 599 else {
             return .malformed("bad status in access log line")
         }
-        if let ip = IPAddress.parseClient(client) { e.clientIP = ip } else { e.remoteHost = symbols.intern(client) }
+        if let ip = IPAddress.parseClient(client, trustedProxies: trustedProxies) {
+            e.clientIP = ip
+        } else {
+            e.remoteHost = symbols.intern(client)
+        }
         if !(user.count == 1 && user[0] == UInt8(ascii: "-")) { e.user = SecretRedaction.loginName(user, symbols: symbols) }
         if let msp = request.index(of: 0x20, from: 0) {
             e.operation = symbols.intern(request.slice(0, msp))

@@ -48,11 +48,15 @@ package struct DecodeContext {
     var yearAnchor: Int64
     /// A fixed year for year-less stamps, overriding the anchor (`--year`).
     package var fixedYear: Int?
+    /// How many places from the right a forwarded client list names the client (policy
+    /// `clients.trusted_proxies`; 0: a list is not an address).
+    var trustedProxies = 0
 
-    package init(symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil) {
+    package init(symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil, trustedProxies: Int = 0) {
         self.symbols = symbols
         self.yearAnchor = yearAnchor
         self.fixedYear = fixedYear
+        self.trustedProxies = trustedProxies
     }
 
     func makeDecoder(_ format: LogFormat) -> LineDecoder? {

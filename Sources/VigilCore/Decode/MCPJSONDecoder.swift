@@ -11,8 +11,11 @@ final class MCPJSONDecoder: LineDecoder {
     /// Reused by `SecretRedaction.resource` for URIs it has to rewrite.
     private var scratch: [UInt8] = []
 
+    private let trustedProxies: Int
+
     init(context: DecodeContext) {
         symbols = context.symbols
+        trustedProxies = context.trustedProxies
     }
 
     /// The fields this decoder reads; the others are skipped.
@@ -126,7 +129,7 @@ final class MCPJSONDecoder: LineDecoder {
         case .clientIP:
             if case let .string(string) = value {
                 try text.withText(string, in: line) { client in
-                    if let address = IPAddress.parseClient(client) {
+                    if let address = IPAddress.parseClient(client, trustedProxies: trustedProxies) {
                         event.clientIP = address
                     } else if !client.isEmpty {
                         event.remoteHost = symbols.intern(client)

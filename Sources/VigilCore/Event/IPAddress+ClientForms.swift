@@ -8,8 +8,9 @@ extension IPAddress {
     ///
     /// Why it matters: an address Vigil cannot read cannot be judged against an allowlist, and a
     /// request that skips the allowlist because its client was written `ip:port` fails open.
-    static func parseClient(_ bytes: UnsafeRawBufferPointer) -> IPAddress? {
+    static func parseClient(_ bytes: UnsafeRawBufferPointer, trustedProxies: Int = 0) -> IPAddress? {
         if let address = parse(bytes) { return address }
+        if trustedProxies > 0, bytes.contains(UInt8(ascii: ",")) { return forwardedClient(bytes, trustedProxies: trustedProxies) }
         let count = bytes.count
         guard count > 2, count <= 64 else { return nil }
         let colon = UInt8(ascii: ":")
@@ -30,6 +31,30 @@ extension IPAddress {
             return IPAddress(v4: v4)
         }
         return nil
+    }
+
+    /// The client in a forwarded list (`spoofed, 203.0.113.12, 10.20.0.1`): the entry
+    /// `trustedProxies` places from the right, each entry in any form `parseClient` reads.
+    /// The entries left of it are what the client itself sent, so they are never used; a list
+    /// shorter than that did not pass all of your proxies, and is not an address.
+    private static func forwardedClient(_ bytes: UnsafeRawBufferPointer, trustedProxies: Int) -> IPAddress? {
+        guard bytes.count <= 1024 else { return nil }
+        var end = bytes.count
+        var fromRight = 0
+        while true {
+            var start = end
+            while start > 0 && bytes[start - 1] != UInt8(ascii: ",") { start -= 1 }
+            fromRight += 1
+            if fromRight == trustedProxies {
+                var first = start
+                var last = end
+                while first < last && bytes[first] == 0x20 { first += 1 }
+                while last > first && bytes[last - 1] == 0x20 { last -= 1 }
+                return parseClient(UnsafeRawBufferPointer(rebasing: bytes[first..<last]))
+            }
+            if start == 0 { return nil }
+            end = start - 1
+        }
     }
 
     /// An address that may end in a zone id (`%eth0`), which names an interface of the logging

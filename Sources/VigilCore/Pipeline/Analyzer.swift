@@ -30,7 +30,9 @@ package final class Analyzer {
         package init() {}
 
         var streamOptions: EventStream.Options {
-            EventStream.Options(format: format, fixedYear: fixedYear, strict: strict, now: now, maxAhead: maxAhead)
+            EventStream.Options(
+                format: format, fixedYear: fixedYear, strict: strict, now: now, maxAhead: maxAhead,
+                trustedProxies: policy.clients.trustedProxies)
         }
     }
 

@@ -36,6 +36,8 @@ final class EventStream {
         var maxLineLength = LineReader.defaultMaxLineLength
         /// Following a growing file (`tail`): its end is "nothing yet", not the end.
         var follow = false
+        /// The policy's `clients.trusted_proxies` (see `ClientSettings`).
+        var trustedProxies = 0
     }
 
     /// Whether `other` is this input again: the same file (device and inode) or the same
@@ -60,7 +62,7 @@ final class EventStream {
         reader.follow = options.follow && !source.isCompressed
         decodeContext = DecodeContext(
             symbols: symbols, yearAnchor: min(source.modificationTime ?? options.now, options.now),
-            fixedYear: options.fixedYear)
+            fixedYear: options.fixedYear, trustedProxies: options.trustedProxies)
         let prefix = try reader.peek(InputRecord.fingerprintBytes)
         var format = options.format
         var startOffset: Int64 = 0

@@ -8,6 +8,7 @@ struct PolicyFragment {
     var detectors: [DetectorOverride] = []
     var lint: (value: LintSettings, at: SourceLocation)?
     var retention: (value: RetentionSettings, at: SourceLocation)?
+    var clients: (value: ClientSettings, at: SourceLocation)?
     var alerts: [AlertSinkConfig] = []
 }
 

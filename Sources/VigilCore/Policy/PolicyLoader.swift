@@ -171,6 +171,7 @@ package enum PolicyLoader {
         var geoipFrom: String?
         var lintFrom: String?
         var retentionFrom: String?
+        var clientsFrom: String?
         var detectorFrom: [String: SourceLocation] = [:]
         for f in fragments {
             if let (v, at) = f.version {
@@ -190,6 +191,15 @@ package enum PolicyLoader {
                 } else {
                     p.geoip = g
                     geoipFrom = f.file
+                }
+            }
+            if let (c, at) = f.clients {
+                if let first = clientsFrom {
+                    diagnostics.append(
+                        PolicyDiagnostic(.error, "merge-conflict", "clients is already set in \(first); set it in one file only", at: at))
+                } else {
+                    p.clients = c
+                    clientsFrom = f.file
                 }
             }
             if let (l, at) = f.lint {

@@ -3,7 +3,7 @@ import Yams
 
 /// The policy schema, section by section.
 extension PolicyParser {
-    static let topLevelKeys = ["version", "geoip", "allowlists", "rate_limits", "detectors", "lint", "retention", "alerts"]
+    static let topLevelKeys = ["version", "geoip", "allowlists", "rate_limits", "detectors", "lint", "retention", "alerts", "clients"]
 
     func fragment(_ root: Node) throws -> PolicyFragment {
         var f = PolicyFragment(file: file)
@@ -25,6 +25,8 @@ extension PolicyParser {
                 f.lint = (try lintSettings(node), location(node))
             case "retention":
                 f.retention = (try retention(node), location(node))
+            case "clients":
+                f.clients = (try clientSettings(node), location(node))
             case "alerts":
                 for item in try list(node, what: "alerts") { if let a = try alertSink(item) { f.alerts.append(a) } }
             default: break
@@ -309,6 +311,22 @@ extension PolicyParser {
             warning("threshold-suspicious", "retention keeps P4 findings longer than P1 findings", node)
         }
         return r
+    }
+
+    private func clientSettings(_ node: Node) throws -> ClientSettings {
+        var settings = ClientSettings()
+        for (key, v) in try mapping(node, known: ["trusted_proxies"], what: "clients") {
+            guard key == "trusted_proxies", let n = int(v, what: "clients.trusted_proxies") else { continue }
+            if (0...16).contains(n) {
+                settings.trustedProxies = n
+            } else {
+                error(
+                    "invalid-value",
+                    "clients.trusted_proxies must be 0 (forwarded lists are not read) to 16: how many proxies of yours append to X-Forwarded-For",
+                    v)
+            }
+        }
+        return settings
     }
 
     private func lintSettings(_ node: Node) throws -> LintSettings {
