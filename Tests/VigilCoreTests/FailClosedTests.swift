@@ -164,6 +164,21 @@ import Testing
         #expect(try counts()["198.51.100.77"] == 60, "the new lines were skipped before")
     }
 
+    /// Issue 18, item 16: lint said a 10 MB policy was 4,259,840 bytes (what it read before
+    /// stopping) and "(permissions?)" for a directory or a symlink loop.
+    @Test func lintNamesWhatIsWrongWithAPolicyPath() throws {
+        let dir = TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path("p/dir.yaml"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.path("p/loop.yaml"), withDestinationPath: "loop.yaml")
+        try String(repeating: "#", count: 10_000_000).write(toFile: dir.path("p/big.yaml"), atomically: true, encoding: .utf8)
+        let lint = try runVigil(["policy", "lint", dir.path("p")])
+        #expect(lint.status == 1)
+        #expect(lint.out.contains("big.yaml:1:1: error: file is 10,000,000 bytes"), "\(lint.out)")
+        #expect(lint.out.contains("dir.yaml: error: cannot read the file: a directory"), "\(lint.out)")
+        #expect(lint.out.contains("loop.yaml: error: cannot read the file: a loop of symbolic links"), "\(lint.out)")
+        #expect(!lint.out.contains("permissions?"))
+    }
+
     /// Issue 18, item 10: one line stamped in year 9999 became the watermark, every later event
     /// was "out of order" and the hourly input-validation finding never came. A line more than
     /// `--max-ahead` (1 day) ahead of the clock is malformed now, and never the watermark.

@@ -76,6 +76,16 @@ package enum PolicyLoader {
     /// Reads and parses one file; `nil` when it could not be parsed at all.
     static func parse(file: String) -> (PolicyFragment?, [PolicyDiagnostic]) {
         let at = SourceLocation(file: file)
+        if RegularFile.problem(file) == nil, let tooLarge = RegularFile.problem(file, maxBytes: Int64(YAMLGuard.maxBytes)) {
+            // Its size on disk, not the part read before giving up.
+            return (
+                nil,
+                [
+                    PolicyDiagnostic(
+                        .error, "yaml-limits", "file is \(tooLarge) for a policy file", at: SourceLocation(file: file, line: 1, column: 1))
+                ]
+            )
+        }
         let bytes: [UInt8]
         switch readLimited(file) {
         case let .success(read): bytes = read
