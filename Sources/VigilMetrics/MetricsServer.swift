@@ -15,6 +15,8 @@ package final class MetricsServer: @unchecked Sendable {
     private let logger: Logger
     private var task: Task<Void, Error>?
     private let lastAlertQuery = LockedValue<Int64>(0)
+    /// The tail's `TailStatus.problems`, for `/healthz`.
+    private let problems = LockedValue<[String]>([])
 
     package init(address: MetricsAddress, store: any AlertOutbox, logger: Logger, limits: MetricsServerLimits = .init()) throws {
         self.address = address
@@ -41,7 +43,19 @@ package final class MetricsServer: @unchecked Sendable {
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
-        router.get("/healthz") { _, _ -> String in "ok\n" }
+        let problems = self.problems
+        // 503 while an input cannot be read: a tail that follows a file and reads nothing
+        // from it (a format it cannot decide, a file it cannot open) is not healthy.
+        router.get("/healthz") { _, _ -> Response in
+            let current = problems.get()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            guard !current.isEmpty else {
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+            }
+            let text = "unhealthy: \(current.count) input(s) cannot be read\n" + current.map { TerminalText.escape($0) + "\n" }.joined()
+            return Response(status: .serviceUnavailable, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         let started = DispatchSemaphore(value: 0)
         let failure = LockedValue<String?>(nil)
         var serverLogger = logger
@@ -89,6 +103,7 @@ package final class MetricsServer: @unchecked Sendable {
             sinks = (try? store.alertSinkStatus()) ?? []
         }
         metrics.update(status, alertSinks: sinks)
+        problems.set(status.problems)
     }
 
     package func stop() {

@@ -68,6 +68,36 @@ import VigilMetrics
         #expect(ids == Set(batch.findings.map { String($0.prefix(14)) }))
     }
 
+    /// Issue 18, item 3: a tail following a file whose format it cannot decide read nothing and
+    /// `/healthz` still said ok. It answers 503 naming the input now, and `vigil status` says it.
+    @Test func healthzIsUnhealthyWhileAnInputCannotBeRead() throws {
+        let dir = TempDir()
+        let log = dir.path("app.log")
+        try (1...30).map { "garbage line \($0) in no format Vigil reads" }.joined(separator: "\n").appending("\n")
+            .write(toFile: log, atomically: false, encoding: .utf8)
+        let port = 20_000 + Int(UInt16.random(in: 0..<30_000))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TailProcessTests.binary)
+        p.arguments = ["tail", "--db", dir.path("t.sqlite"), "--quiet", "--metrics-listen", "127.0.0.1:\(port)", log]
+        p.currentDirectoryURL = dir.url
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        var health: (Int, String)?
+        for _ in 0..<50 where health?.0 != 503 {
+            usleep(100_000)
+            health = Self.get("http://127.0.0.1:\(port)/healthz")
+        }
+        #expect(health?.0 == 503, "\(String(describing: health))")
+        #expect(health?.1.contains("app.log: format not recognized") == true, "\(String(describing: health))")
+        let status = try runVigil(["status", "--db", dir.path("t.sqlite")])
+        #expect(status.out.contains("app.log: format not recognized"), "\(status.out)")
+    }
+
     @Test func addressesAreCheckedAndLoopbackIsTold() throws {
         #expect(try MetricsAddress("127.0.0.1:9464") == MetricsAddress("127.0.0.1:9464"))
         #expect(try MetricsAddress("127.0.0.1:9464").isLoopback)

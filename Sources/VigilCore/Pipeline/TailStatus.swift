@@ -26,6 +26,10 @@ package struct TailStatus: Sendable {
     package var committedAt: Int64 = 0
     /// Wall time minus the newest event time read (ms); nil before the first event.
     package var lagMillis: Int64?
+    /// Inputs that cannot be read, each with why (a file that cannot be opened, a format that
+    /// cannot be decided): what `/healthz` answers 503 with, since a tail that follows a file
+    /// but reads nothing from it must not look healthy.
+    package var problems: [String] = []
 
     package struct FindingKey: Hashable, Sendable {
         package var detector: String
@@ -34,6 +38,14 @@ package struct TailStatus: Sendable {
 }
 
 extension Tailer {
+    /// Why inputs cannot be read now: files that failed to open, and open inputs whose reading
+    /// stopped on an error (a format not recognized from their first lines).
+    func currentProblems() -> [String] {
+        var problems = failedPaths.keys.sorted().compactMap { failedPaths[$0] }
+        for input in inputs { if let error = input.stream.stats.error { problems.append(error) } }
+        return problems
+    }
+
     func status(now: Int64) -> TailStatus {
         var s = TailStatus()
         for i in inputs {
@@ -55,6 +67,7 @@ extension Tailer {
         s.truncations = summary.truncations
         s.committedAt = lastCommitAt
         if engine.maxTime > .min { s.lagMillis = max(0, now - engine.maxTime) }
+        s.problems = currentProblems()
         return s
     }
 }

@@ -33,7 +33,7 @@ extension Tailer {
             let input = TailInput(stream: stream, path: path, now: now)
             input.rotated = rotated
             inputs.append(input)
-            failedPaths.remove(path)
+            failedPaths.removeValue(forKey: path)
             let from = stream.resumeLines > 0 ? "after line \(stream.resumeLines)" : "from the start"
             logger.info("following \(stream.stats.path) \(from)\(rotated ? " (rotated; reading it to its end)" : "")")
             return input
@@ -41,15 +41,17 @@ extension Tailer {
             if case .descriptorsExhausted = error {
                 // Not once per path: said again every minute while it lasts, since every
                 // input that rotates meanwhile is lost to it.
+                failedPaths[path] = error.description
                 if descriptorsExhaustedNotedAt.map({ now - $0 >= EventTime.minute }) ?? true {
                     descriptorsExhaustedNotedAt = now
                     logger.error("\(error.description)")
                 }
-            } else if failedPaths.insert(path).inserted {
+            } else if failedPaths.updateValue(error.description, forKey: path) == nil {
                 logger.error("\(error.description)")
+                publishProblems(now: now)
             }
         } catch {
-            if failedPaths.insert(path).inserted { logger.error("\(path): \(error)") }
+            if failedPaths.updateValue("\(path): \(error)", forKey: path) == nil { logger.error("\(path): \(error)") }
         }
         return nil
     }

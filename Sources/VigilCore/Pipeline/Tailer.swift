@@ -82,7 +82,7 @@ package final class Tailer {
     /// bytes then: not reopened while they are unchanged.
     var finishedFiles: [FileID: (size: Int64, prefix: [UInt8])] = [:]
     /// Paths that failed to open, reported once.
-    var failedPaths: Set<String> = []
+    var failedPaths: [String: String] = [:]
     /// When running out of file descriptors was last logged (it is logged again each minute).
     var descriptorsExhaustedNotedAt: Int64?
     /// Events of this run by outcome (indexed by raw value), for the metrics.
@@ -250,6 +250,7 @@ package final class Tailer {
             if let error = i.stream.stats.error, !i.reportedError {
                 i.reportedError = true
                 logger.error("\(error)")
+                publishProblems(now: now)
             }
             if i.noteProgress(now: now) { continue }
             if i.stream.head == nil && i.stream.reader.pendingBytes > 0 {
@@ -367,6 +368,13 @@ package final class Tailer {
                 pid: Int64(getpid()), startedAt: startedAt, heartbeatAt: now, stoppedAt: stopped ? now : nil,
                 lines: all.reduce(0) { $0 + $1.lines }, events: all.reduce(0) { $0 + $1.events },
                 malformed: all.reduce(0) { $0 + $1.malformed }, alertsDropped: summary.alertsDropped,
-                inputs: patterns.map(\.text)))
+                inputs: patterns.map(\.text), problems: currentProblems()))
+    }
+
+    /// An input just became unreadable: `vigil status` and `/healthz` say so now, not at the
+    /// next heartbeat. (A heartbeat that fails to be written is retried by the next one.)
+    func publishProblems(now: Int64) {
+        do { try updateService(now: now, stopped: false) } catch { logger.error("cannot record the tail's status: \(error)") }
+        onStatus?(status(now: now))
     }
 }

@@ -63,6 +63,7 @@ package struct StatusReport: Sendable {
                 "  \(NumberText.grouped(s.lines)) lines, \(NumberText.grouped(s.events)) events, \(NumberText.grouped(s.malformed)) malformed"
             if s.alertsDropped > 0 { out += ", \(s.alertsDropped) alerts dropped" }
             out += "\n  following: \(s.inputs.map(TerminalText.escape).joined(separator: " "))\n"
+            for problem in s.problems { out += "  CANNOT READ: \(TerminalText.escape(problem))\n" }
         } else {
             out += "tail: never ran on this database\n"
         }
@@ -123,7 +124,8 @@ package struct StatusReport: Sendable {
                 """
                 "tail":{"pid":\(s.pid),"running":\(running),"started_at":\(s.startedAt),"heartbeat_at":\(s.heartbeatAt),\
                 "stopped_at":\(opt(s.stoppedAt)),"lines":\(s.lines),"events":\(s.events),"malformed":\(s.malformed),\
-                "alerts_dropped":\(s.alertsDropped),"inputs":[\(s.inputs.map(q).joined(separator: ","))]}
+                "alerts_dropped":\(s.alertsDropped),"inputs":[\(s.inputs.map(q).joined(separator: ","))],\
+                "problems":[\(s.problems.map(q).joined(separator: ","))]}
                 """)
         } else {
             parts.append("\"tail\":null")

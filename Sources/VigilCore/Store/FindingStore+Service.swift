@@ -14,6 +14,8 @@ package struct TailService: Sendable, Equatable {
     package var alertsDropped: Int
     /// The patterns it follows.
     package var inputs: [String]
+    /// Inputs it cannot read, each with why (`TailStatus.problems`).
+    package var problems: [String] = []
 }
 
 extension FindingStore {
@@ -23,12 +25,14 @@ extension FindingStore {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO service (name, pid, started_at, heartbeat_at, stopped_at, lines, events, malformed, alerts_dropped, inputs,
+                                                    problems)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     FindingStore.tailServiceName, s.pid, s.startedAt, s.heartbeatAt, s.stoppedAt, s.lines, s.events,
                     s.malformed, s.alertsDropped, s.inputs.joined(separator: "\n"),
+                    s.problems.isEmpty ? nil : String(decoding: try JSONEncoder().encode(s.problems), as: UTF8.self),
                 ])
         }
     }
@@ -41,10 +45,18 @@ extension FindingStore {
                 return nil
             }
             let inputs: String = r["inputs"]
+            let problemsJSON = try r.stored("problems", String?.self, row: "the tail service row")
+            var problems: [String] = []
+            if let problemsJSON {
+                guard let decoded = try? JSONDecoder().decode([String].self, from: Data(problemsJSON.utf8)) else {
+                    throw StoredValueError(row: "the tail service row", column: "problems", problem: "is not a JSON list of texts")
+                }
+                problems = decoded
+            }
             return TailService(
                 pid: r["pid"], startedAt: r["started_at"], heartbeatAt: r["heartbeat_at"], stoppedAt: r["stopped_at"],
                 lines: r["lines"], events: r["events"], malformed: r["malformed"], alertsDropped: r["alerts_dropped"],
-                inputs: inputs.split(separator: "\n").map(String.init))
+                inputs: inputs.split(separator: "\n").map(String.init), problems: problems)
         }
     }
 

@@ -255,6 +255,10 @@ package final class FindingStore: StoreBackend {
         m.registerMigration("v6-input-end-fingerprint") { db in
             try db.execute(sql: "ALTER TABLE input ADD COLUMN end_fingerprint TEXT")
         }
+        // The tail's inputs it cannot read (`TailService.problems`), for `vigil status`.
+        m.registerMigration("v7-service-problems") { db in
+            try db.execute(sql: "ALTER TABLE service ADD COLUMN problems TEXT")
+        }
         return m
     }
 
