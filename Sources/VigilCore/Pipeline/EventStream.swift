@@ -83,6 +83,16 @@ final class EventStream {
                 // `auth.log.1` it was rotated to): a restart looks for its rotated copies by it.
                 rec.path = m.path
             }
+            /// Continues the matched input at `offset`, after `lines` lines.
+            func resume(_ m: InputRecord, offset: Int64, lines: Int64) {
+                rec.offset = offset
+                rec.lines = lines
+                rec.malformed = m.malformed
+                rec.lastEventTime = m.lastEventTime
+                startOffset = offset
+                startLines = lines
+                if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
+            }
             if let m = match, m.offset > 0, !source.isCompressed, source.size < m.offset,
                 let end = InputSource.lastLineEnd(path: path, before: source.size)
             {
@@ -90,13 +100,7 @@ final class EventStream {
                 // same input cut short (truncated in place), not a new one. Its lines up to
                 // its current end were analyzed then; reading it from 0 would count them
                 // twice. Lines appended from now on are read.
-                rec.offset = end.offset
-                rec.lines = end.lines
-                rec.malformed = m.malformed
-                rec.lastEventTime = m.lastEventTime
-                startOffset = end.offset
-                startLines = end.lines
-                if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
+                resume(m, offset: end.offset, lines: end.lines)
                 stats.note =
                     "shrank to \(source.size) bytes since the last run stopped at byte \(m.offset) (truncated in place?); its first bytes are unchanged, so its \(end.lines) lines were analyzed then and are not read again"
             } else if let m = match, m.offset > 0, !source.isCompressed, let stored = m.endFingerprint,
@@ -110,14 +114,8 @@ final class EventStream {
                 stats.note =
                     "its content before byte \(m.offset), where the last run stopped, changed since (rewritten in place?); read again from the start, so lines it still shares with the earlier content are counted again"
             } else if let m = match, m.offset > 0, source.isCompressed || source.size >= m.offset {
-                rec.offset = m.offset
-                rec.lines = m.lines
-                rec.malformed = m.malformed
-                rec.lastEventTime = m.lastEventTime
+                resume(m, offset: m.offset, lines: m.lines)
                 rec.decoderState = m.decoderState
-                startOffset = m.offset
-                startLines = m.lines
-                if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
             }
             record = rec
         }

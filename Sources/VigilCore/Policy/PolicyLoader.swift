@@ -175,6 +175,22 @@ package enum PolicyLoader {
         }
     }
 
+    /// A section that one file of the policy may set (`lint`, `retention`, `clients`): the
+    /// first file's value, and a merge conflict for any other file that sets it too.
+    private static func setOnce<Value>(
+        _ section: (value: Value, at: SourceLocation)?, _ name: String, in file: String, into target: inout Value,
+        setIn firstFile: inout String?, _ diagnostics: inout [PolicyDiagnostic]
+    ) {
+        guard let (value, at) = section else { return }
+        if let first = firstFile {
+            diagnostics.append(
+                PolicyDiagnostic(.error, "merge-conflict", "\(name) is already set in \(first); set it in one file only", at: at))
+        } else {
+            target = value
+            firstFile = file
+        }
+    }
+
     static func merge(_ fragments: [PolicyFragment], _ diagnostics: inout [PolicyDiagnostic]) -> Policy {
         var p = Policy()
         var versionAt: SourceLocation?
@@ -203,33 +219,9 @@ package enum PolicyLoader {
                     geoipFrom = f.file
                 }
             }
-            if let (c, at) = f.clients {
-                if let first = clientsFrom {
-                    diagnostics.append(
-                        PolicyDiagnostic(.error, "merge-conflict", "clients is already set in \(first); set it in one file only", at: at))
-                } else {
-                    p.clients = c
-                    clientsFrom = f.file
-                }
-            }
-            if let (l, at) = f.lint {
-                if let first = lintFrom {
-                    diagnostics.append(
-                        PolicyDiagnostic(.error, "merge-conflict", "lint is already set in \(first); set it in one file only", at: at))
-                } else {
-                    p.lint = l
-                    lintFrom = f.file
-                }
-            }
-            if let (r, at) = f.retention {
-                if let first = retentionFrom {
-                    diagnostics.append(
-                        PolicyDiagnostic(.error, "merge-conflict", "retention is already set in \(first); set it in one file only", at: at))
-                } else {
-                    p.retention = r
-                    retentionFrom = f.file
-                }
-            }
+            setOnce(f.clients, "clients", in: f.file, into: &p.clients, setIn: &clientsFrom, &diagnostics)
+            setOnce(f.lint, "lint", in: f.file, into: &p.lint, setIn: &lintFrom, &diagnostics)
+            setOnce(f.retention, "retention", in: f.file, into: &p.retention, setIn: &retentionFrom, &diagnostics)
             p.allowlists += f.allowlists
             p.rateLimits += f.rateLimits
             for a in f.alerts {
