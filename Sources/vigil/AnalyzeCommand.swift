@@ -81,7 +81,7 @@ struct AnalyzeCommand: ParsableCommand {
             if i.outOfOrder > 0 { out += ", \(formatCount(i.outOfOrder)) out of order" }
             if i.resumedAfterLine > 0 { out += " (continued after line \(formatCount(i.resumedAfterLine)))" }
             out += "\n"
-            if let note = i.note { out += "    note: \(name) \(TerminalText.escape(note))\n" }
+            if let note = i.note { out += "    note: \(name): \(TerminalText.escape(note))\n" }
             for m in i.malformedLines {
                 out += "    malformed \(name):\(m.line): \(TerminalText.escape(m.reason))\n"
             }

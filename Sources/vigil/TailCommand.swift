@@ -131,6 +131,11 @@ struct TailCommand: ParsableCommand {
             if summary.alertsDropped > 0 { line += ", \(summary.alertsDropped) alerts dropped" }
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        if !summary.problems.isEmpty {
+            // A tail that could not read an input is not a clean stop, however it was stopped.
+            for problem in summary.problems { printError(TerminalText.escape(problem)) }
+            throw ExitCode(2)
+        }
     }
 
     /// The alert sinks a policy configures, to notice a change on reload.

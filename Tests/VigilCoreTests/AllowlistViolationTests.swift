@@ -227,6 +227,8 @@ import Testing
         #expect(parse("10.0.0.1", 2) == "10.0.0.1", "a bare address is the client as logged")
         #expect(parse("203.0.113.12, 10.0.0.1", 3) == nil, "shorter than the proxies: it did not pass them all")
         #expect(parse("192.0.2.1, unknown", 1) == nil, "the trusted entry is not an address: never the one to its left")
+        #expect(parse("10.20.0.1,", 2) == nil, "an empty entry: not a list your proxies wrote")
+        #expect(parse("10.20.0.1, ,203.0.113.5", 3) == nil)
     }
 
     /// Through the CLI with `clients.trusted_proxies: 1`: the spoofable left part of a

@@ -253,5 +253,48 @@ import Testing
             "tail", "--db", dir.path("t.sqlite"), "--policy", "Benchmarks/policies/defaults", "--idle-exit", "1", dir.path("mcp.jsonl"),
         ])
         #expect(tail.status == 0 && tail.out.contains("unauthorized_access"), "\(tail.out)\(tail.err)")
+
+        // A first line past the 4 MiB line limit leaves nothing whole to sniff: an error that
+        // names --format (exit 2), never a guess and never a hang; with --format it is read.
+        let huge = #"{"timestamp":"2026-11-05T08:00:00Z","note":"\#(String(repeating: "y", count: 5_000_000))"}"#
+        try ([huge, next, next].joined(separator: "\n") + "\n").write(toFile: dir.path("huge.jsonl"), atomically: true, encoding: .utf8)
+        let sniffed = try runVigil(["analyze", "--db", dir.path("h.sqlite"), dir.path("huge.jsonl")])
+        #expect(sniffed.status == 2 && sniffed.err.contains("--format"), "\(sniffed.out)\(sniffed.err)")
+        let named = try runVigil(["analyze", "--db", dir.path("h2.sqlite"), "--format", "mcp-json", dir.path("huge.jsonl")])
+        #expect(named.status == 0 && named.out.contains("2 events, 0 ignored, 1 malformed"), "\(named.out)\(named.err)")
+    }
+
+    /// A file cut in the middle of a line: that line was read whole, so its first part is
+    /// neither counted again nor joined with the next line appended. Before: the fragment of
+    /// a failed login was read as a sixth failure, a false P2 (found by a newcomer's review).
+    @Test func aLineCutInTheMiddleIsNotCountedAgain() throws {
+        let dir = TempDir()
+        let log = dir.path("auth.log")
+        var text = (0..<12).map { index in
+            "Nov  3 09:00:\(String(format: "%02d", index)) bastion sshd[\(300 + index)]: Accepted publickey for deploy from 192.0.2.10 port \(50000 + index) ssh2\n"
+        }.joined()
+        text += (0..<5).map { index in
+            "Nov  3 09:01:0\(index) bastion sshd[\(400 + index)]: Failed password for root from 198.51.100.77 port \(41000 + index) ssh2\n"
+        }.joined()
+        try text.write(toFile: log, atomically: true, encoding: .utf8)
+        let database = dir.path("v.sqlite")
+        let first = try runVigil(["analyze", "--db", database, "--year", "2026", "--policy", "Benchmarks/policies/defaults", log])
+        #expect(first.status == 0 && first.out.contains("Findings: 0 new"), "five failures are not a burst: \(first.out)")
+        // Cut inside the last line, just before " ssh2": what is left of it still parses.
+        let cut = text.utf8.count - " ssh2\n".utf8.count
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.truncate(atOffset: UInt64(cut))
+        let second = try runVigil(["analyze", "--db", database, "--year", "2026", "--policy", "Benchmarks/policies/defaults", log])
+        #expect(second.status == 0, "\(second.err)")
+        #expect(
+            second.out.contains("Analyzed 0 lines") && second.out.contains("Findings: 0 new"),
+            "the cut line was counted again: \(second.out)")
+        // What is appended next is a line of its own, not joined to the fragment.
+        try handle.seekToEnd()
+        try handle.write(
+            contentsOf: Data("\nNov  3 09:02:00 bastion sshd[500]: Failed password for root from 203.0.113.99 port 1 ssh2\n".utf8))
+        try handle.close()
+        let third = try runVigil(["analyze", "--db", database, "--year", "2026", "--policy", "Benchmarks/policies/defaults", log])
+        #expect(third.out.contains("1 events") && third.out.contains("Findings: 0 new"), "\(third.out)")
     }
 }

@@ -83,10 +83,6 @@ import VigilMetrics
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        defer {
-            p.terminate()
-            p.waitUntilExit()
-        }
         var health: (Int, String)?
         for _ in 0..<50 where health?.0 != 503 {
             usleep(100_000)
@@ -96,6 +92,9 @@ import VigilMetrics
         #expect(health?.1.contains("app.log: format not recognized") == true, "\(String(describing: health))")
         let status = try runVigil(["status", "--db", dir.path("t.sqlite")])
         #expect(status.out.contains("app.log: format not recognized"), "\(status.out)")
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 2, "a tail that could not read an input does not stop cleanly")
     }
 
     @Test func addressesAreCheckedAndLoopbackIsTold() throws {

@@ -45,13 +45,13 @@ extension IPAddress {
             var start = end
             while start > 0 && bytes[start - 1] != UInt8(ascii: ",") { start -= 1 }
             fromRight += 1
-            if fromRight == trustedProxies {
-                var first = start
-                var last = end
-                while first < last && bytes[first] == 0x20 { first += 1 }
-                while last > first && bytes[last - 1] == 0x20 { last -= 1 }
-                return parseClient(UnsafeRawBufferPointer(rebasing: bytes[first..<last]))
-            }
+            var first = start
+            var last = end
+            while first < last && bytes[first] == 0x20 { first += 1 }
+            while last > first && bytes[last - 1] == 0x20 { last -= 1 }
+            // An empty entry your proxies would not have written: the list is not trusted.
+            if first == last { return nil }
+            if fromRight == trustedProxies { return parseClient(UnsafeRawBufferPointer(rebasing: bytes[first..<last])) }
             if start == 0 { return nil }
             end = start - 1
         }

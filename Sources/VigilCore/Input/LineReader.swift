@@ -62,7 +62,8 @@ package final class LineReader {
     /// input ends) and returns them without consuming. Used to fingerprint and sniff inputs.
     func peek(_ count: Int) throws -> UnsafeRawBufferPointer {
         while end - start < count && !eof {
-            if try fill() == 0 && follow { break }
+            // 0 with a full buffer: it holds at most one longest line, and never more.
+            if try fill() == 0 && (follow || end - start >= capacity) { break }
         }
         return UnsafeRawBufferPointer(start: buffer + start, count: min(count, end - start))
     }

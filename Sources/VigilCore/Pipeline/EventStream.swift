@@ -38,6 +38,11 @@ final class EventStream {
         var follow = false
         /// The policy's `clients.trusted_proxies` (see `ClientSettings`).
         var trustedProxies = 0
+
+        /// How much of the start of a file `--format auto` looks at: as much as the line
+        /// reader can hold. A first line longer than that leaves nothing whole to sniff, and
+        /// the format is an error to fix with `--format`, not a guess.
+        var sniffWindow: Int { maxLineLength }
     }
 
     /// Whether `other` is this input again: the same file (device and inode) or the same
@@ -94,8 +99,12 @@ final class EventStream {
                 if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
             }
             if let m = match, m.offset > 0, !source.isCompressed, source.size < m.offset,
-                let end = InputSource.lastLineEnd(path: path, before: source.size)
+                let lineEnd = InputSource.lastLineEnd(path: path, before: source.size)
             {
+                // Cut in the middle of a line: that line was read whole, so its first part is
+                // not read again (nor joined with what is appended next).
+                let cutMidLine = lineEnd.offset < source.size
+                let end = (offset: source.size, lines: lineEnd.lines + (cutMidLine ? 1 : 0))
                 // Shorter than where the last run stopped, with the same first bytes: the
                 // same input cut short (truncated in place), not a new one. Its lines up to
                 // its current end were analyzed then; reading it from 0 would count them
@@ -122,7 +131,7 @@ final class EventStream {
         if format == .auto && reader.follow && !prefix.contains(0x0a) {
             // Nothing to sniff yet: decide when the first line is complete.
         } else {
-            try chooseDecoder(format, prefix: format == .auto ? reader.peekLines(20, maxBytes: options.maxLineLength) : prefix)
+            try chooseDecoder(format, prefix: format == .auto ? reader.peekLines(20, maxBytes: options.sniffWindow) : prefix)
         }
         if startOffset > 0, let state = record?.decoderState { decoder.loadState(state) }
         if startOffset > 0 {
@@ -186,7 +195,7 @@ final class EventStream {
         if awaitingFirstLine {
             // Wait for a whole first line, however long (a 1 KiB look never saw the end of a
             // long JSON line, and the tail followed the file without reading it).
-            let firstLines = try reader.peekLines(options.format == .auto ? 20 : 1, maxBytes: options.maxLineLength)
+            let firstLines = try reader.peekLines(options.format == .auto ? 20 : 1, maxBytes: options.sniffWindow)
             guard firstLines.contains(0x0a) || !reader.follow else { head = nil; return }
             do { try chooseDecoder(options.format, prefix: firstLines) } catch let error as VigilError {
                 stats.error = error.description

@@ -55,6 +55,8 @@ package final class Tailer {
         package var alertsDropped = 0
         package var rotations = 0
         package var truncations = 0
+        /// Inputs that could not be read when the tail stopped, each with why (exit 2).
+        package var problems: [String] = []
         /// Bytes a rotation took away before they could be read (copytruncate without a copy found).
         var bytesLost: Int64 = 0
         package var seconds = 0.0
@@ -217,6 +219,7 @@ package final class Tailer {
         summary.inputs = closedStats + inputs.map(\.stream.stats)
         summary.findingsOpened = tally.opened
         summary.findingsUpdated = tally.updated
+        summary.problems = currentProblems()
         summary.seconds = Double(EventTime.wallNow() - startedAt) / 1000
         try store.recordRun(
             startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,

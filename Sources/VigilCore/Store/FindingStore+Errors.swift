@@ -9,7 +9,7 @@ import GRDB
 extension FindingStore {
     /// What the store was doing when it failed, for the message and the hint.
     enum Access {
-        case open, read, write
+        case open, openForReading, read, write
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
@@ -39,6 +39,12 @@ extension FindingStore {
                 throw VigilError.store(
                     path: path, reason: "cannot open the findings database (\(cause))",
                     hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
+            case .openForReading:
+                throw VigilError.store(
+                    path: path, reason: "cannot open the findings database for reading (\(cause))",
+                    hint:
+                        "Check that the path is a Vigil SQLite file you can read. A copy needs its -wal and -shm files beside it (or none: copy it after the writer stopped), or a directory you can write to."
+                )
             case .read:
                 throw VigilError.store(
                     path: path, reason: "cannot read the findings database (\(cause))",

@@ -65,7 +65,7 @@ package final class FindingStore: StoreBackend {
     /// Opens without writing. A database of an older schema is migrated first when it can
     /// be written (what every command did before); one that cannot be says so.
     private static func openReadOnly(path: String) throws -> DatabasePool {
-        try translatingErrors(path: path, .open) {
+        try translatingErrors(path: path, .openForReading) {
             var pool: DatabasePool
             do {
                 pool = try DatabasePool(path: path, configuration: configuration(readOnly: true))
