@@ -51,6 +51,7 @@ package struct ReportBuilder {
     /// slowest scans rather than their sum.
     func read(_ period: ReportPeriod) throws -> Inputs {
         let store = self.store
+        try store.checkStoredRows()
         let previous = period.previous
         let topIP = options.topLimit * (options.mask ? 5 : 1), topLimit = options.topLimit, listLimit = options.listLimit
         let box = LockedBox(Inputs())
@@ -181,7 +182,10 @@ package struct ReportBuilder {
             topAddresses: Array(merge(input.topAddresses.map(offender)).prefix(options.topLimit)), topKeys: input.topKeys.map(offender),
             keyBaselines: input.series.map { s in
                 .init(
-                    key: s.key, hours: s.hours.split(separator: ",").compactMap { Int64($0) }.map { EventTime.format($0 * EventTime.hour) },
+                    key: s.key,
+                    hours: s.hours.split(separator: ",").compactMap { Int64($0) }.filter {
+                        (0...EventTime.maxTime / EventTime.hour).contains($0)
+                    }.map { EventTime.format($0 * EventTime.hour) },
                     observed: s.observed.split(separator: ",").compactMap { Int($0) },
                     expected: s.expected.split(separator: ",").compactMap { Double($0) })
             },
