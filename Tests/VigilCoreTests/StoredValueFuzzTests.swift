@@ -207,6 +207,22 @@ import Testing
         return (p.terminationReason, p.terminationStatus, String(decoding: e, as: UTF8.self))
     }
 
+    /// The checks refuse only what Vigil never writes: an event of 1969 is stored (as a
+    /// negative time) and must read back, or the next `analyze` of that input stops.
+    @Test func timesBefore1970ReadBack() throws {
+        let dir = TempDir()
+        let log = dir.path("old.jsonl"), db = dir.path("db.sqlite")
+        try
+            #"{"timestamp": "1969-11-05T09:00:00.000Z", "level": "INFO", "service": "mcp-service", "operation": "get_tools", "server_name": "mcp-github", "client_ip": "192.0.2.21", "request_id": "r1", "duration_ms": 12, "status_code": 200, "error_code": null, "message": "ok", "user_id": "u1", "api_key_id": "key_1"}"#
+            .appending("\n").write(toFile: log, atomically: true, encoding: .utf8)
+        for command in [["analyze", "--quiet", log], ["analyze", "--quiet", log], ["status"], ["findings"]] {
+            let run = try runVigil(command + ["--db", db])
+            #expect(run.status == 0, "\(command): \(run.err)")
+        }
+        let stored = try FindingStore(path: db).pool.read { try Int64.fetchOne($0, sql: "SELECT last_event_time FROM input") }
+        #expect((stored ?? 0) < 0)
+    }
+
     @Test(arguments: tables)
     func aHostileStoredValueNeverCrashesAReader(_ table: Table) throws {
         let base = try Self.base.get()

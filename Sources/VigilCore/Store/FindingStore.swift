@@ -432,7 +432,7 @@ package final class FindingStore: StoreBackend {
     /// A finding from its row. Values read back are input too: every column is decoded with
     /// a check (GRDB's plain subscript traps on a NULL or a value of another type, which crashed
     /// `findings` and `report`), and a value no finding can have (a severity outside P1–P4, a
-    /// time outside years 1970–9999, a negative count) is an error naming the row and column.
+    /// time outside years 0–9999, a negative count) is an error naming the row and column.
     static func finding(_ r: Row, suppressions: [Int64: Suppression]) throws -> Finding {
         let id: String = (try? r.decode(String.self, forColumn: "id")) ?? "?"
         let row = "finding \(id)"
@@ -441,8 +441,8 @@ package final class FindingStore: StoreBackend {
         }
         func time(_ name: String) throws -> Int64 {
             let value: Int64 = try column(name)
-            guard (0...EventTime.maxTime).contains(value) else {
-                throw StoredValueError(row: "finding \(id)", column: name, problem: "holds \(value), not a time between 1970 and 9999")
+            guard StoredColumn.times.contains(value) else {
+                throw StoredValueError(row: "finding \(id)", column: name, problem: "holds \(value), not a time between years 0 and 9999")
             }
             return value
         }

@@ -19,7 +19,7 @@ enum StoredColumn {
     /// An integer from 0 to `maxCount`: counts the report adds up (in SQL and in Swift), kept
     /// small enough that a sum of millions of them cannot overflow.
     case count
-    /// Milliseconds from 1970 to the end of 9999: what `EventTime` can format and subtract.
+    /// Milliseconds within `times`: what `EventTime` can format and subtract without overflow.
     case time
     case optionalTime
     /// A time, or the instant just after the last one (the end of a suppression until 9999-12-31).
@@ -27,6 +27,10 @@ enum StoredColumn {
     /// 1 (P1) to 4 (P4).
     case severity
     case blob
+
+    /// Years 0 to 9999, as the decoders read timestamps (a four-digit year; a day more each
+    /// side for a zone offset): a log line of 1969 is an event Vigil stores, and must read back.
+    static let times: ClosedRange<Int64> = (-62_167_219_200_000 - EventTime.day)...EventTime.maxTime
 
     /// 2^40: more occurrences than any episode has, and 2^23 rows of it still sum within Int64.
     static let maxCount: Int64 = 1 << 40
@@ -44,9 +48,9 @@ enum StoredColumn {
         case .optionalInteger: return "typeof(\(c)) IN ('integer', 'null')"
         case .nonNegative: return int(0...Int64.max)
         case .count: return int(0...StoredColumn.maxCount)
-        case .time: return int(0...EventTime.maxTime)
-        case .optionalTime: return "(\(c) IS NULL OR \(int(0...EventTime.maxTime)))"
-        case .end: return int(0...EventTime.maxTime + 1)
+        case .time: return int(StoredColumn.times)
+        case .optionalTime: return "(\(c) IS NULL OR \(int(StoredColumn.times)))"
+        case .end: return int(StoredColumn.times.lowerBound...StoredColumn.times.upperBound + 1)
         case .severity: return int(1...4)
         case .blob: return "typeof(\(c)) = 'blob'"
         }
@@ -60,7 +64,7 @@ enum StoredColumn {
         case .integer, .optionalInteger: expected = "an integer"
         case .nonNegative: expected = "an integer of 0 or more"
         case .count: expected = "a count from 0 to 2^40"
-        case .time, .optionalTime, .end: expected = "a time between 1970 and 9999"
+        case .time, .optionalTime, .end: expected = "a time between years 0 and 9999"
         case .severity: expected = "1 (P1) to 4 (P4)"
         case .blob: expected = "a blob"
         }
@@ -77,10 +81,10 @@ enum StoredColumn {
         case (.integer, .int64), (.optionalInteger, .int64), (.optionalInteger, .null): return true
         case (.nonNegative, _): return int(0...Int64.max)
         case (.count, _): return int(0...StoredColumn.maxCount)
-        case (.time, _): return int(0...EventTime.maxTime)
+        case (.time, _): return int(StoredColumn.times)
         case (.optionalTime, .null): return true
-        case (.optionalTime, _): return int(0...EventTime.maxTime)
-        case (.end, _): return int(0...EventTime.maxTime + 1)
+        case (.optionalTime, _): return int(StoredColumn.times)
+        case (.end, _): return int(StoredColumn.times.lowerBound...StoredColumn.times.upperBound + 1)
         case (.severity, _): return int(1...4)
         case (.blob, .blob): return true
         default: return false
