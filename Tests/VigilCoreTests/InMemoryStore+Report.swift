@@ -22,6 +22,9 @@ extension InMemoryStore {
         f.triage?.ackedAt == nil && !isSuppressed(f)
     }
 
+    /// The arrays hold typed values: nothing a reader could trap on.
+    func checkStoredRows() throws {}
+
     func findingCounts(_ p: ReportPeriod) throws -> [DailyFindingCount] {
         Dictionary(grouping: started(in: p)) {
             DayKey(day: $0.firstSeen / EventTime.day * EventTime.day, severity: $0.severity, detector: $0.detector)

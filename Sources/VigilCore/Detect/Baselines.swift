@@ -53,8 +53,13 @@ package enum Baselines {
         let keys = APIKeyAnomalyDetector(settings: settings.apiKeyAnomaly, enricher: nil)
         let servers = InputValidationDetector(settings: settings.inputValidation)
         let state = try store.loadState()
-        if let d = state[keys.name] { try keys.restore(d, context: context) }
-        if let d = state[servers.name] { try servers.restore(d, context: context) }
+        // Stored bytes are input too: one that does not decode is named, as the engine names it.
+        for detector in [keys, servers] as [any Detector] {
+            guard let d = state[detector.name] else { continue }
+            do { try detector.restore(d, context: context) } catch {
+                throw VigilError.state(detector: detector.name, reason: "detector_state row \(detector.name), column state: \(error)")
+            }
+        }
         return (keys, servers, context)
     }
 

@@ -106,16 +106,21 @@ extension FindingStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.alert_id, d.sink, d.attempts, a.finding_id, a.severity, a.kind, a.payload, a.created_at
+                    SELECT d.alert_id, d.sink, d.status, d.attempts, d.next_attempt_at, d.last_error,
+                           a.id, a.finding_id, a.severity, a.kind, a.payload, a.created_at
                     FROM alert_delivery d JOIN alert a ON a.id = d.alert_id
                     WHERE d.sink = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
                     ORDER BY d.alert_id LIMIT ?
                     """, arguments: [sink, now, limit]
             ).map { r in
-                AlertDelivery(
-                    alertID: r["alert_id"], sink: r["sink"], findingID: r["finding_id"],
-                    severity: Severity(rawValue: r["severity"]) ?? .p4, kind: r["kind"], payload: r["payload"],
-                    attempts: r["attempts"], createdAt: r["created_at"])
+                let label = "alert " + FindingStore.keyText(r, "alert_id")
+                try FindingStore.check(r, FindingStore.deliveryColumns + FindingStore.alertColumns, row: label)
+                return AlertDelivery(
+                    alertID: try r.stored("alert_id", row: label), sink: try r.stored("sink", row: label),
+                    findingID: try r.stored("finding_id", row: label),
+                    severity: Severity(rawValue: try r.stored("severity", row: label)) ?? .p4, kind: try r.stored("kind", row: label),
+                    payload: try r.stored("payload", row: label), attempts: try r.stored("attempts", row: label),
+                    createdAt: try r.stored("created_at", row: label))
             }
         }
     }
@@ -162,12 +167,20 @@ extension FindingStore {
     /// Delivery counts by sink.
     package func alertSinkStatus() throws -> [AlertSinkStatus] {
         try read { db in
+            // Checked first, by row: the counts below group rows, so a bad one could not be named.
+            try FindingStore.checkRows(db, "alert_delivery", FindingStore.deliveryColumns) { _, r in
+                "alert_delivery row (alert \(FindingStore.keyText(r, "alert_id")), sink \(FindingStore.keyText(r, "sink")))"
+            }
+            try FindingStore.checkRows(
+                db, "alert", FindingStore.alertColumns, where: "id IN (SELECT alert_id FROM alert_delivery WHERE status = 'pending')"
+            ) { _, r in "alert " + FindingStore.keyText(r, "id") }
             var out: [String: AlertSinkStatus] = [:]
+            let label = "alert deliveries by sink"
             for r in try Row.fetchAll(db, sql: "SELECT sink, status, count(*) AS n FROM alert_delivery GROUP BY sink, status") {
-                let sink: String = r["sink"]
+                let sink: String = try r.stored("sink", row: label)
                 var s = out[sink] ?? AlertSinkStatus(sink: sink)
-                let n: Int = r["n"]
-                switch r["status"] as String {
+                let n: Int = try r.stored("n", row: label)
+                switch try r.stored("status", String.self, row: label) {
                 case "pending": s.pending = n
                 case "sent": s.sent = n
                 case "failed": s.failed = n
@@ -198,8 +211,8 @@ extension FindingStore {
                     GROUP BY sink
                     """)
             {
-                let sink: String = r["sink"]
-                out[sink]?.lastError = r["last_error"]
+                let sink: String = try r.stored("sink", row: label)
+                out[sink]?.lastError = try r.stored("last_error", row: label)
             }
             return out.values.sorted { $0.sink < $1.sink }
         }

@@ -32,6 +32,12 @@ extension FindingStore {
             return try body()
         } catch let error as VigilError {
             throw error
+        } catch let error as StoredValueError {
+            throw VigilError.store(
+                path: path, reason: "a stored value is not one Vigil writes: \(error)",
+                hint:
+                    "The row was changed outside Vigil, or the file is damaged: correct or delete that row (sqlite3), then run the command again."
+            )
         } catch {
             let cause = (error as? DatabaseError).map { $0.message ?? $0.description } ?? "\(error)"
             switch access {

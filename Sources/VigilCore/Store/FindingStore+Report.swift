@@ -7,10 +7,13 @@ extension FindingStore {
     /// Every hourly count row, in key order (for tests and export).
     func hourlyCounts() throws -> [HourlyCount] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM event_hourly ORDER BY hour, source, server, outcome").map {
-                HourlyCount(
-                    hour: $0["hour"], source: $0["source"], server: $0["server"], outcome: $0["outcome"], events: $0["events"],
-                    attempts: $0["attempts"])
+            try Row.fetchAll(db, sql: "SELECT * FROM event_hourly ORDER BY hour, source, server, outcome").map { r in
+                let label = "event_hourly row"
+                try FindingStore.check(r, FindingStore.hourlyColumns, row: label)
+                return HourlyCount(
+                    hour: try r.stored("hour", row: label), source: try r.stored("source", row: label),
+                    server: try r.stored("server", row: label), outcome: try r.stored("outcome", row: label),
+                    events: try r.stored("events", row: label), attempts: try r.stored("attempts", row: label))
             }
         }
     }
@@ -29,12 +32,29 @@ extension FindingStore {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT json_extract(evidence, '$.attributes.series_hours') AS h, json_extract(evidence, '$.attributes.series_observed') AS o,
-                               json_extract(evidence, '$.attributes.series_expected') AS e
+                        SELECT id, typeof(evidence) = 'text' AND json_valid(evidence) AS valid,
+                            CASE WHEN typeof(evidence) = 'text' AND json_valid(evidence) THEN json_extract(evidence, '$.attributes.series_hours') END AS h,
+                            CASE WHEN typeof(evidence) = 'text' AND json_valid(evidence) THEN json_extract(evidence, '$.attributes.series_observed') END AS o,
+                            CASE WHEN typeof(evidence) = 'text' AND json_valid(evidence) THEN json_extract(evidence, '$.attributes.series_expected') END AS e
                         FROM finding WHERE subject_kind = 'api_key' AND subject = ? AND detector = 'api_key_anomaly' AND rule = 'volume'
                             AND first_seen >= ? AND first_seen < ? ORDER BY first_seen DESC LIMIT 1
                         """, arguments: [k, p.from, p.to])
-                if let row, let h: String = row["h"], let o: String = row["o"], let e: String = row["e"] { out.append((k, h, o, e)) }
+                guard let row else { continue }
+                // The evidence is JSON Vigil wrote; anything else (or a series that is not text)
+                // stops the report naming the finding, as a bad row anywhere else does.
+                let label = FindingStore.findingLabel(row)
+                guard try row.stored("valid", Bool.self, row: label) else {
+                    throw StoredValueError(row: label, column: "evidence", problem: "is not the evidence JSON Vigil writes")
+                }
+                do {
+                    if let h = try row.stored("h", String?.self, row: label), let o = try row.stored("o", String?.self, row: label),
+                        let e = try row.stored("e", String?.self, row: label)
+                    {
+                        out.append((k, h, o, e))
+                    }
+                } catch let error as StoredValueError {
+                    throw StoredValueError(row: label, column: "evidence", problem: "has a series that is not text (\(error.problem))")
+                }
             }
             return out
         }
@@ -55,12 +75,14 @@ extension FindingStore {
                     SELECT first_seen / 86400000 AS day, severity, detector, count(*) AS n, sum(count) AS c FROM finding INDEXED BY finding_period
                     WHERE first_seen >= ? AND first_seen < ? GROUP BY day, severity, detector
                     """, arguments: [p.from, p.to]
-            ).compactMap { r in
-                try Severity(rawValue: r.stored("severity")).map {
-                    DailyFindingCount(
-                        day: (try r.stored("day", Int64.self)) * EventTime.day, severity: $0, detector: try r.stored("detector"),
-                        count: try r.stored("n"), occurrences: try r.stored("c"))
+            ).map { r in
+                let value: Int = try r.stored("severity")
+                guard let severity = Severity(rawValue: value) else {
+                    throw StoredValueError(row: "findings by day", column: "severity", problem: "holds \(value), not 1 (P1) to 4 (P4)")
                 }
+                return DailyFindingCount(
+                    day: (try r.stored("day", Int64.self)) * EventTime.day, severity: severity, detector: try r.stored("detector"),
+                    count: try r.stored("n"), occurrences: try r.stored("c"))
             }
         }
     }
@@ -75,7 +97,8 @@ extension FindingStore {
                         SELECT min(first_seen) AS first, max(first_seen) AS last FROM finding
                         WHERE first_seen < ? GROUP BY subject_kind, subject) WHERE last >= ?
                     """, arguments: [p.from, p.to, p.from])
-            return (row?["total"] ?? 0, row?["recurring"] ?? 0)
+            guard let row else { return (0, 0) }
+            return (try row.stored("total"), try row.stored("recurring"))
         }
     }
 
@@ -88,7 +111,7 @@ extension FindingStore {
                     SELECT source, outcome, sum(events) AS e, sum(attempts) AS a FROM event_hourly
                     WHERE hour >= ? AND hour < ? GROUP BY source, outcome
                     """, arguments: [p.from, p.to]
-            ).map { ($0["source"], $0["outcome"], $0["e"], $0["a"]) }
+            ).map { r in (try r.stored("source"), try r.stored("outcome"), try r.stored("e"), try r.stored("a")) }
         }
     }
 
@@ -121,12 +144,22 @@ extension FindingStore {
                     GROUP BY subject ORDER BY c DESC, subject LIMIT ?
                     """, arguments: [kind, p.from, p.to, limit]
             ).map { r in
-                let org = try String.fetchOne(
+                let orgRow = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT json_extract(evidence, '$.attributes.as_org') FROM finding
-                        WHERE subject_kind = ? AND subject = ? AND asn IS NOT NULL ORDER BY last_seen DESC LIMIT 1
+                        SELECT id, CASE WHEN typeof(evidence) = 'text' AND json_valid(evidence) THEN json_extract(evidence, '$.attributes.as_org') END AS org,
+                            typeof(evidence) = 'text' AND json_valid(evidence) AS valid
+                        FROM finding WHERE subject_kind = ? AND subject = ? AND asn IS NOT NULL ORDER BY last_seen DESC LIMIT 1
                         """, arguments: [kind, try r.stored("subject", String.self)])
+                var org: String?
+                if let orgRow {
+                    let label = FindingStore.findingLabel(orgRow)
+                    guard try orgRow.stored("valid", Bool.self, row: label) else {
+                        throw StoredValueError(row: label, column: "evidence", problem: "is not the evidence JSON Vigil writes")
+                    }
+                    // An AS name that is not text is shown as none; it is only a label.
+                    org = (orgRow["org"] as DatabaseValue).storage.value as? String
+                }
                 let detectors = (try r.stored("detectors", String?.self))?.split(separator: ",").map(String.init).sorted() ?? []
                 return SubjectActivity(
                     subject: try r.stored("subject"), kind: kind, findings: try r.stored("n"), occurrences: try r.stored("c"),
@@ -147,7 +180,12 @@ extension FindingStore {
                     SELECT country, asn, min(first_seen) AS f, sum(first_seen >= ?) AS n FROM finding INDEXED BY finding_period
                     WHERE first_seen < ? AND (country IS NOT NULL OR asn IS NOT NULL) GROUP BY country, asn
                     """, arguments: [p.from, p.to]
-            ).map { (country: $0["country"] as String?, asn: $0["asn"] as Int64?, first: $0["f"] as Int64, n: $0["n"] as Int) }
+            ).map { r in
+                (
+                    country: try r.stored("country", String?.self), asn: try r.stored("asn", Int64?.self),
+                    first: try r.stored("f", Int64.self), n: try r.stored("n", Int.self)
+                )
+            }
         }
         var countries: [String: (Int64, Int)] = [:], asns: [Int64: (Int64, Int)] = [:]
         for r in rows {
@@ -198,7 +236,7 @@ extension FindingStore {
                 sql:
                     "SELECT rowid AS rid, finding.*, \(FindingStore.suppressionColumns) FROM finding WHERE rowid IN (\(ids.map(String.init).joined(separator: ",")))"
             ) {
-                byRowID[row["rid"]] = try FindingStore.finding(row, suppressions: sups)
+                byRowID[try row.stored("rid", Int64.self)] = try FindingStore.finding(row, suppressions: sups)
             }
             return (total, ids.compactMap { byRowID[$0] })
         }
@@ -214,9 +252,10 @@ extension FindingStore {
                            sum(? - first_seen >= 604800000 AND ? - first_seen < 2592000000) AS d30, sum(? - first_seen >= 2592000000) AS older
                     FROM finding INDEXED BY finding_period WHERE first_seen < ? AND \(FindingStore.untriaged)
                     """, arguments: [end, end, end, end, end, end, end])
+            func count(_ column: String) throws -> Int { try r?.stored(column, Int?.self) ?? 0 }
             return [
-                ("under 1 day", r?["d1"] ?? 0), ("1–7 days", r?["d7"] ?? 0), ("7–30 days", r?["d30"] ?? 0),
-                ("over 30 days", r?["older"] ?? 0),
+                ("under 1 day", try count("d1")), ("1–7 days", try count("d7")), ("7–30 days", try count("d30")),
+                ("over 30 days", try count("older")),
             ]
         }
     }

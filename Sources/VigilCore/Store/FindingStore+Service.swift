@@ -44,18 +44,22 @@ extension FindingStore {
             else {
                 return nil
             }
-            let inputs: String = r["inputs"]
-            let problemsJSON = try r.stored("problems", String?.self, row: "the tail service row")
+            let label = "service row " + FindingStore.keyText(r, "name")
+            try FindingStore.check(r, FindingStore.serviceColumns, row: label)
+            let inputs: String = try r.stored("inputs", row: label)
+            let problemsJSON = try r.stored("problems", String?.self, row: label)
             var problems: [String] = []
             if let problemsJSON {
                 guard let decoded = try? JSONDecoder().decode([String].self, from: Data(problemsJSON.utf8)) else {
-                    throw StoredValueError(row: "the tail service row", column: "problems", problem: "is not a JSON list of texts")
+                    throw StoredValueError(row: label, column: "problems", problem: "is not a JSON list of texts")
                 }
                 problems = decoded
             }
             return TailService(
-                pid: r["pid"], startedAt: r["started_at"], heartbeatAt: r["heartbeat_at"], stoppedAt: r["stopped_at"],
-                lines: r["lines"], events: r["events"], malformed: r["malformed"], alertsDropped: r["alerts_dropped"],
+                pid: try r.stored("pid", row: label), startedAt: try r.stored("started_at", row: label),
+                heartbeatAt: try r.stored("heartbeat_at", row: label), stoppedAt: try r.stored("stopped_at", row: label),
+                lines: try r.stored("lines", row: label), events: try r.stored("events", row: label),
+                malformed: try r.stored("malformed", row: label), alertsDropped: try r.stored("alerts_dropped", row: label),
                 inputs: inputs.split(separator: "\n").map(String.init), problems: problems)
         }
     }
@@ -63,12 +67,17 @@ extension FindingStore {
     /// Findings first seen since `since` (event time), by severity.
     package func findingCounts(since: Int64) throws -> [Severity: Int] {
         try read { db in
+            // Checked first: a bad severity would otherwise be left out of the counts unseen.
+            try FindingStore.checkRows(
+                db, "finding INDEXED BY finding_period", FindingStore.findingIndexColumns, keys: ["rowid"], where: "first_seen >= ?",
+                arguments: [since], label: FindingStore.findingLabelByRowID)
             var out: [Severity: Int] = [:]
             for r in try Row.fetchAll(
                 db, sql: "SELECT severity, count(*) AS n FROM finding WHERE first_seen >= ? GROUP BY severity",
                 arguments: [since])
             {
-                if let s = Severity(rawValue: r["severity"]) { out[s] = r["n"] }
+                let severity: Int = try r.stored("severity", row: "findings by severity")
+                if let s = Severity(rawValue: severity) { out[s] = try r.stored("n", row: "findings by severity") }
             }
             return out
         }

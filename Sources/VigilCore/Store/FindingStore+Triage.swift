@@ -74,10 +74,13 @@ extension FindingStore {
 
     package func suppressions() throws -> [Suppression] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map {
-                Suppression(
-                    id: $0["id"], detector: $0["detector"], subject: $0["subject"], until: $0["until"], note: $0["note"],
-                    createdAt: $0["created_at"])
+            try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map { r in
+                let label = "suppression " + FindingStore.keyText(r, "id")
+                try FindingStore.check(r, FindingStore.suppressionRowColumns, row: label)
+                return Suppression(
+                    id: try r.stored("id", row: label), detector: try r.stored("detector", row: label),
+                    subject: try r.stored("subject", row: label), until: try r.stored("until", row: label),
+                    note: try r.stored("note", row: label), createdAt: try r.stored("created_at", row: label))
             }
         }
     }

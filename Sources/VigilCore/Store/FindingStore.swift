@@ -272,7 +272,8 @@ package final class FindingStore: StoreBackend {
 
     /// An input row, checked: a value of the wrong type is an error naming the input, not a trap.
     static func inputRecord(_ r: Row) throws -> InputRecord {
-        let label = "the input row of " + ((r["path"] as DatabaseValue).storage.value as? String ?? "an unnamed input")
+        let label = "input row of " + keyText(r, "path")
+        try check(r, inputColumns, row: label)
         return InputRecord(
             fingerprint: try r.stored("fingerprint", row: label), fingerprintLength: try r.stored("fingerprint_length", row: label),
             path: try r.stored("path", row: label),
@@ -287,7 +288,8 @@ package final class FindingStore: StoreBackend {
     package func followedFiles() throws -> [FollowedFile] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM followed_file ORDER BY opened_at").map { row in
-                FollowedFile(
+                try FindingStore.check(row, FindingStore.followedFileColumns, row: "followed_file row " + FindingStore.keyText(row, "path"))
+                return FollowedFile(
                     path: try row.stored("path", String.self, row: "followed_file"),
                     device: UInt64(bitPattern: try row.stored("device", Int64.self, row: "followed_file")),
                     inode: UInt64(bitPattern: try row.stored("inode", Int64.self, row: "followed_file")),
@@ -317,7 +319,9 @@ package final class FindingStore: StoreBackend {
         try read { db in
             var out: [String: Data] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT name, state FROM detector_state") {
-                out[row["name"]] = row["state"]
+                let label = "detector_state row " + FindingStore.keyText(row, "name")
+                try FindingStore.check(row, FindingStore.stateColumns, row: label)
+                out[try row.stored("name", row: label)] = try row.stored("state", Data.self, row: label)
             }
             return out
         }
@@ -432,7 +436,7 @@ package final class FindingStore: StoreBackend {
     /// A finding from its row. Values read back are input too: every column is decoded with
     /// a check (GRDB's plain subscript traps on a NULL or a value of another type, which crashed
     /// `findings` and `report`), and a value no finding can have (a severity outside P1–P4, a
-    /// time outside years 1970–9999, a negative count) is an error naming the row and column.
+    /// time outside years 0–9999, a negative count) is an error naming the row and column.
     static func finding(_ r: Row, suppressions: [Int64: Suppression]) throws -> Finding {
         let id: String = (try? r.decode(String.self, forColumn: "id")) ?? "?"
         let row = "finding \(id)"
@@ -441,17 +445,20 @@ package final class FindingStore: StoreBackend {
         }
         func time(_ name: String) throws -> Int64 {
             let value: Int64 = try column(name)
-            guard (0...EventTime.maxTime).contains(value) else {
-                throw StoredValueError(row: "finding \(id)", column: name, problem: "holds \(value), not a time between 1970 and 9999")
+            guard StoredColumn.times.contains(value) else {
+                throw StoredValueError(row: "finding \(id)", column: name, problem: "holds \(value), not a time between years 0 and 9999")
             }
             return value
         }
+        try check(r, findingIndexColumns, row: row)
         let severityValue: Int = try column("severity")
         guard let severity = Severity(rawValue: severityValue) else {
             throw StoredValueError(row: "finding \(id)", column: "severity", problem: "holds \(severityValue), not 1 (P1) to 4 (P4)")
         }
         let count: Int = try column("count"), cooldown: Int64 = try column("cooldown")
-        guard count >= 0 else { throw StoredValueError(row: "finding \(id)", column: "count", problem: "holds \(count), a negative count") }
+        guard count >= 0, count <= StoredColumn.maxCount else {
+            throw StoredValueError(row: "finding \(id)", column: "count", problem: "holds \(count), not a count from 0 to 2^40")
+        }
         guard cooldown >= 0, cooldown <= EventTime.maxTime else {
             throw StoredValueError(row: "finding \(id)", column: "cooldown", problem: "holds \(cooldown), not a duration")
         }
@@ -465,7 +472,7 @@ package final class FindingStore: StoreBackend {
             subjectKind: try column("subject_kind"), subject: try column("subject"), server: try column("server"),
             firstSeen: try time("first_seen"), lastSeen: try time("last_seen"), count: count, message: try column("message"),
             evidence: evidence, cooldown: cooldown)
-        let ackedAt: Int64? = try column("acked_at")
+        let ackedAt: Int64? = try column("acked_at") as Int64? == nil ? nil : try time("acked_at")
         let supID: Int64? = try column("suppression_id")
         if ackedAt != nil || supID != nil {
             let s = supID.flatMap { suppressions[$0] }
@@ -495,20 +502,13 @@ extension Row {
     func stored<Value: DatabaseValueConvertible>(
         _ column: String, _ type: Value.Type = Value.self, row: String = "a report row"
     ) throws -> Value {
-        do { return try decode(Value.self, forColumn: column) } catch {
-            throw StoredValueError(
-                row: row, column: column, problem: "holds \(describe(self[column] as DatabaseValue)), not a \(Value.self)")
+        let value = self[column] as DatabaseValue
+        // GRDB reads a blob of UTF-8 as text; Vigil writes none into a text column.
+        if case .blob = value.storage, Value.self == String.self || Value.self == String?.self {
+            throw StoredValueError(row: row, column: column, problem: "holds \(StoredColumn.describe(value)), not text")
         }
-    }
-}
-
-/// A stored value as text for an error message: its type and a short, escaped form.
-private func describe(_ value: DatabaseValue) -> String {
-    switch value.storage {
-    case .null: return "NULL"
-    case let .int64(number): return "the integer \(number)"
-    case let .double(number): return "the real \(number)"
-    case let .string(text): return "the text \"\(TerminalText.escape(String(text.prefix(40))))\""
-    case let .blob(data): return "a blob of \(data.count) bytes"
+        do { return try decode(Value.self, forColumn: column) } catch {
+            throw StoredValueError(row: row, column: column, problem: "holds \(StoredColumn.describe(value)), not a \(Value.self)")
+        }
     }
 }

@@ -6,6 +6,12 @@
 /// array. The report runs these concurrently from several threads, so a backend must allow
 /// parallel reads (the SQLite store gives each its own WAL reader connection).
 package protocol ReportQueries: Sendable {
+    /// Throws for the first stored row the report would add up that holds a value Vigil does
+    /// not write (naming its table, row and column), before any aggregate runs: an aggregate
+    /// would leave such a row out without a word (a text time is in no period) or fail
+    /// without naming it. A backend whose columns are typed may have nothing to check.
+    func checkStoredRows() throws
+
     /// Findings that started in the period, by day, severity and detector.
     func findingCounts(_ period: ReportPeriod) throws -> [DailyFindingCount]
 
