@@ -87,7 +87,7 @@ struct AnalyzeCommand: ParsableCommand {
             }
             if i.malformed > Int64(i.malformedLines.count) {
                 out +=
-                    "    … and \(formatCount(i.malformed - Int64(i.malformedLines.count))) more malformed lines (see `vigil decode --stats`)\n"
+                    "    … and \(formatCount(i.malformed - Int64(i.malformedLines.count))) more malformed lines (`vigil decode FILE` lists each with why)\n"
             }
         }
         for repeated in s.repeatedInputs {

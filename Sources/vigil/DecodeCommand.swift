@@ -5,7 +5,7 @@ import VigilCore
 struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "Show how each line is understood: one JSON object per event, or --stats.",
+        abstract: "Show how each line is understood: one JSON object per event or malformed line, or --stats.",
         discussion: "Nothing is stored. Use it to check a log against Vigil's decoders, as fail2ban-regex checks a filter."
     )
 

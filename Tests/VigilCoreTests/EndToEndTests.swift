@@ -179,7 +179,7 @@ import Testing
 
     @Test func decodeShowsEachEventAndStats() throws {
         let out = try runVigil(["decode", "--year", "2026", "fixtures/sshd/auth.log"])
-        let lines = out.out.split(separator: "\n")
+        let lines = out.out.split(separator: "\n").filter { !$0.contains(#""malformed":"#) }
         #expect(lines.count == 35)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         for key in [
@@ -217,8 +217,11 @@ import Testing
         try data.write(to: URL(fileURLWithPath: log))
         let run = try runVigil(["decode", "--format", "sshd", "--year", "2026", log])
         #expect(run.status == 0)
-        let events = run.out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let objects = run.out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let events = objects.filter { $0["malformed"] == nil }
         #expect(events.count == 2)
+        // Every malformed line is listed with why, not only the first five.
+        #expect(objects.filter { $0["malformed"] != nil }.count == 2)
         // A NUL in a user name: not a login name, so redacted (`SecretRedaction`), not cut at the NUL.
         #expect((events.first?["user"] as? String)?.hasPrefix("[redacted:") == true)
         #expect((events.last?["server"] as? String)?.contains("\u{fffd}") == true, "invalid UTF-8 is shown as U+FFFD")

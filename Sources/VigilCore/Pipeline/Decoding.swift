@@ -41,6 +41,19 @@ package final class Decoding {
                 continue
             }
             let format = stream.stats.format?.rawValue ?? "?"
+            if let emit {
+                // Every malformed line, where it stands among the events: none is left unseen.
+                let file = stream.stats.path
+                stream.malformedTap = { line, reason in
+                    var entry = JSONText()
+                    entry.begin()
+                    entry.field("file", file)
+                    entry.field("line", line)
+                    entry.field("malformed", reason)
+                    entry.end()
+                    emit(entry.text)
+                }
+            }
             try stream.advance()
             var json = JSONText()
             while let e = stream.head {

@@ -260,8 +260,13 @@ final class EventStream {
     /// Events stamped later than this are refused (see `Options.maxAhead`).
     private lazy var latestAllowed: Int64 = max(options.now, EventTime.wallNow()) + options.maxAhead
 
+    /// Sees every malformed line with why (`vigil decode` lists them all; the statistics
+    /// keep the first few).
+    var malformedTap: ((Int64, String) -> Void)?
+
     private func malformed(_ line: Int64, _ reason: String) throws {
         stats.noteMalformed(line: line, reason: reason)
+        malformedTap?(line, reason)
         if strict { throw VigilError.strictMalformed(path: stats.path, line: line, reason: reason) }
     }
 
