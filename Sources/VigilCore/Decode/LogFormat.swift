@@ -59,6 +59,46 @@ package struct DecodeContext {
         self.trustedProxies = trustedProxies
     }
 
+    /// The first `limit` non-empty whole lines of `prefix` (without CR), or its only partial
+    /// line when it has no whole one.
+    static func leadingLines(_ prefix: UnsafeRawBufferPointer, limit: Int) -> [UnsafeRawBufferPointer] {
+        var lines: [UnsafeRawBufferPointer] = []
+        var start = 0
+        var i = 0
+        while i < prefix.count && lines.count < limit {
+            if prefix[i] == 0x0a {
+                var end = i
+                if end > start && prefix[end - 1] == 0x0d { end -= 1 }
+                if end > start { lines.append(UnsafeRawBufferPointer(rebasing: prefix[start..<end])) }
+                start = i + 1
+            }
+            i += 1
+        }
+        if lines.isEmpty && start < prefix.count {
+            lines.append(UnsafeRawBufferPointer(rebasing: prefix[start...]))
+        }
+        return lines
+    }
+
+    /// How a fresh decoder of `format` reads `lines`: how many are malformed, and how many are
+    /// events stamped after `latestAllowed` (which the stream would refuse as ahead of the
+    /// clock). For the check that a whole file is not read, and recorded as read, under a
+    /// format or `--year` that makes most of it unreadable.
+    func sample(_ lines: [UnsafeRawBufferPointer], as format: LogFormat, latestAllowed: Int64) -> (malformed: Int, ahead: Int) {
+        guard let decoder = makeDecoder(format) else { return (0, 0) }
+        var malformed = 0
+        var ahead = 0
+        var event = Event()
+        for line in lines {
+            switch decoder.decode(line, into: &event) {
+            case .malformed: malformed += 1
+            case .event: if event.time > latestAllowed { ahead += 1 }
+            case .ignored: break
+            }
+        }
+        return (malformed, ahead)
+    }
+
     func makeDecoder(_ format: LogFormat) -> LineDecoder? {
         switch format {
         case .mcpJSON: return MCPJSONDecoder(context: self)
@@ -71,21 +111,7 @@ package struct DecodeContext {
     /// Picks the format whose decoder understands most of the first lines; `nil` when none
     /// understands any.
     func sniff(_ prefix: UnsafeRawBufferPointer) -> LogFormat? {
-        var lines: [UnsafeRawBufferPointer] = []
-        var start = 0
-        var i = 0
-        while i < prefix.count && lines.count < 20 {
-            if prefix[i] == 0x0a {
-                var end = i
-                if end > start && prefix[end - 1] == 0x0d { end -= 1 }
-                if end > start { lines.append(UnsafeRawBufferPointer(rebasing: prefix[start..<end])) }
-                start = i + 1
-            }
-            i += 1
-        }
-        if lines.isEmpty && start < prefix.count {
-            lines.append(UnsafeRawBufferPointer(rebasing: prefix[start...]))
-        }
+        let lines = DecodeContext.leadingLines(prefix, limit: 20)
         var best: (LogFormat, Int)? = nil
         for format in LogFormat.concrete {
             guard let decoder = makeDecoder(format) else { continue }

@@ -132,6 +132,7 @@ final class EventStream {
             // Nothing to sniff yet: decide when the first line is complete.
         } else {
             try chooseDecoder(format, prefix: format == .auto ? reader.peekLines(20, maxBytes: options.sniffWindow) : prefix)
+            if startOffset == 0 { try refuseMostlyUnreadable() }
         }
         if startOffset > 0, let state = record?.decoderState { decoder.loadState(state) }
         if startOffset > 0 {
@@ -144,6 +145,45 @@ final class EventStream {
         resumeLines = startLines
         malformedBefore = record?.malformed ?? 0
         installReadGuard()
+    }
+
+    /// Refuses an input whose first lines are mostly unreadable with the chosen format or
+    /// year, before any line is analyzed: read anyway, it would be recorded as read, and the
+    /// corrected run would continue after its last line and never analyze it (a wrong
+    /// `--format` or `--year` locked a file for good). Nothing is recorded, so the corrected
+    /// run reads it whole.
+    /// Below this many whole first lines, a file is read however many are malformed.
+    static let fewestLinesToJudge = 5
+
+    private func refuseMostlyUnreadable() throws {
+        let window = try reader.peekLines(100, maxBytes: options.sniffWindow)
+        // Whole lines only (a first line longer than the window is the line reader's to cut),
+        // and enough of them to judge: a file of one or two odd lines is read as it is.
+        let lines = DecodeContext.leadingLines(window, limit: 100).filter { line in
+            line.baseAddress.map { window.baseAddress!.distance(to: $0) + line.count < window.count } ?? false
+        }
+        guard lines.count >= EventStream.fewestLinesToJudge, let format = stats.format else { return }
+        let (malformed, ahead) = decodeContext.sample(lines, as: format, latestAllowed: latestAllowed)
+        guard (malformed + ahead) * 2 > lines.count else { return }
+        let name = source.displayName
+        if ahead >= malformed {
+            let year = options.fixedYear.map { " with --year \($0)" } ?? ""
+            throw VigilError.input(
+                path: name,
+                reason:
+                    "\(ahead) of its first \(lines.count) lines are stamped more than \(DurationText.format(options.maxAhead)) ahead of the clock\(year); nothing was analyzed or recorded",
+                hint: "Check --year (or the clock of the host that wrote it), then run again: the file is read from its start.")
+        }
+        let better = LogFormat.concrete.filter { $0 != format }.first { other in
+            decodeContext.sample(lines, as: other, latestAllowed: .max).malformed * 2 < lines.count
+        }
+        throw VigilError.input(
+            path: name,
+            reason:
+                "\(malformed) of its first \(lines.count) lines are malformed as \(format.rawValue)\(better.map { "; they read as \($0.rawValue)" } ?? ""); nothing was analyzed or recorded",
+            hint:
+                "Pass --format \(better?.rawValue ?? "mcp-json, sshd or combined") (or --format auto), then run again: the file is read from its start."
+        )
     }
 
     private func newRecord(fingerprint: String, length: Int) -> InputRecord {

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@testable import VigilCore
+
+/// Issue 17, "results a reviewer can trust": a run with the wrong options must not lock a
+/// file for good.
+@Suite struct TrustTests {
+    /// `--format mcp-json` on an sshd log read 41 of 41 lines as malformed, exit 0, and
+    /// recorded the file as read: the corrected run read 0 lines and the P1 never came. The
+    /// same with a `--year` that put every line in the future. Now the input is refused before
+    /// any line is analyzed (exit 2, naming the format it reads as, or --year), and the
+    /// corrected run reads it whole.
+    @Test func aWrongFormatOrYearDoesNotLockAFile() throws {
+        let dir = TempDir()
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        let database = dir.path("v.sqlite")
+        let wrong = try runVigil(["analyze", "--db", database, "--format", "mcp-json", log])
+        #expect(wrong.status == 2)
+        #expect(wrong.err.contains("malformed as mcp-json; they read as sshd") && wrong.err.contains("--format sshd"), "\(wrong.err)")
+        let future = try runVigil(["analyze", "--db", database, "--year", "2099", log])
+        #expect(future.status == 2)
+        #expect(future.err.contains("ahead of the clock with --year 2099") && future.err.contains("Check --year"), "\(future.err)")
+
+        let right = try runVigil(["analyze", "--db", database, "--year", "2026", log])
+        #expect(right.status == 0)
+        #expect(right.out.contains("41 lines, 35 events") && !right.out.contains("continued after"), "\(right.out)")
+        let findings = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
+        #expect(findings.contains(#""rule":"success_after_failures""#), "the P1 of the fixture")
+    }
+}
