@@ -5,15 +5,18 @@ import VigilCore
 struct FindingsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "findings",
-        abstract: "List stored findings, oldest first."
+        abstract: "List stored findings, oldest first (with --limit N: the newest N, oldest first)."
     )
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "Only findings active at or after this time: 2026-11-03, 2026-11-03T07:00:00Z, or 24h / 7d ago.")
+    @Option(
+        help:
+            "Only findings active at or after this time: 2026-11-03, 2026-11-03 07:00, 2026-11-03T07:00:00Z, today, yesterday, or 24h / 7d ago."
+    )
     var since: String?
 
-    @Option(help: "Only findings that started before this time (same forms as --since).")
+    @Option(help: "Only findings that started by this time (same forms as --since; a date includes that whole day, as report --to does).")
     var until: String?
 
     @Option(help: "Only this detector (repeatable), e.g. auth_failure_burst.")
@@ -25,8 +28,23 @@ struct FindingsCommand: ParsableCommand {
     @Option(help: "Output: table, json or jsonl.")
     var output: FindingOutput.Format = .table
 
-    @Option(help: "At most this many findings.")
+    @Option(help: "The newest this many findings (by first seen).")
     var limit: Int?
+
+    func validate() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (name, value) in [("--since", since), ("--until", until)] {
+            if let value, EventTime.parseUserTime(value, now: now) == nil {
+                throw ValidationError("\(name) \(value): not a time Vigil reads. Use \(EventTime.userTimeForms).")
+            }
+        }
+        for name in detector where !Vigil.detectorNames.contains(name) {
+            let hint = NameSuggestion.closest(name, in: Vigil.detectorNames).map { " Did you mean \($0)?" } ?? ""
+            throw ValidationError(
+                "--detector \(name): no such detector.\(hint) Detectors: \(Vigil.detectorNames.joined(separator: ", ")).")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit takes a number of findings, 1 or more") }
+    }
 
     func run() throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -36,7 +54,7 @@ struct FindingsCommand: ParsableCommand {
             query.since = t
         }
         if let until {
-            guard let t = EventTime.parseUserTime(until, now: now) else { throw ValidationError("cannot read --until \(until)") }
+            guard let t = EventTime.parseUserEnd(until, now: now) else { throw ValidationError("cannot read --until \(until)") }
             query.until = t
         }
         guard FileManager.default.fileExists(atPath: database.path) else {

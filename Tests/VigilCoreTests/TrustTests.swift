@@ -28,4 +28,32 @@ import Testing
         let findings = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
         #expect(findings.contains(#""rule":"success_after_failures""#), "the P1 of the fixture")
     }
+
+    /// Issue 17, item 6: a misspelt --detector answered "No findings." (exit 0); `--until
+    /// DATE` left that day out while `report --to DATE` kept it; `yesterday` and
+    /// `2026-11-03 07:02` were refused; `--limit` gave the oldest findings.
+    @Test func findingsFiltersSayWhatTheyMean() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", log]).status == 0)
+        func ids(_ arguments: [String]) throws -> [String] {
+            let result = try runVigil(["findings", "--db", database, "--output", "jsonl"] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.err)")
+            return result.out.split(separator: "\n").compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["first_seen"] as? String
+            }
+        }
+        let all = try ids([])
+        #expect(all.count >= 4 && all == all.sorted())
+        #expect(try ids(["--limit", "2"]) == Array(all.suffix(2)), "the newest two, oldest first")
+        #expect(try ids(["--until", "2026-11-03"]) == all, "a date includes its whole day")
+        let afterNine = try ids(["--since", "2026-11-03 09:00"])
+        #expect(!afterNine.isEmpty && afterNine.count < all.count, "a date and time without seconds")
+        #expect(try ids(["--since", "yesterday"]).isEmpty, "the fixture is from November")
+        let typo = try runVigil(["findings", "--db", database, "--detector", "auth_failure_brust"])
+        #expect(typo.status == 2 && typo.err.contains("Did you mean auth_failure_burst?"), "\(typo.err)")
+        let unreadable = try runVigil(["findings", "--db", database, "--since", "last tuesday"])
+        #expect(unreadable.status == 2 && unreadable.err.contains("yesterday"), "the error lists the forms: \(unreadable.err)")
+    }
 }

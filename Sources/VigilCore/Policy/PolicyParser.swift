@@ -163,23 +163,6 @@ final class PolicyParser {
         return "a list"
     }
 
-    /// The known key nearest to a typo (edit distance at most 2), if any.
-    static func closest(_ key: String, in known: [String]) -> String? {
-        let scored = known.map { ($0, editDistance(Array(key.lowercased()), Array($0))) }.filter { $0.1 <= 2 }
-        return scored.min { $0.1 < $1.1 }?.0
-    }
-
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var prev = Array(0...b.count)
-        for i in 1...a.count {
-            var cur = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1...b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            prev = cur
-        }
-        return prev[b.count]
-    }
+    /// The known key nearest to a typo (see `NameSuggestion`).
+    static func closest(_ key: String, in known: [String]) -> String? { NameSuggestion.closest(key, in: known) }
 }

@@ -413,8 +413,12 @@ package final class FindingStore: StoreBackend {
         if let s = q.minimumSeverity { clauses.append("severity <= ?"); args.append(s.rawValue) }
         var sql = "SELECT finding.*, \(FindingStore.suppressionColumns) FROM finding"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += " ORDER BY first_seen, id"
-        if let limit = q.limit { sql += " LIMIT \(max(0, limit))" }
+        if let limit = q.limit {
+            // The newest `limit`, shown oldest first like the rest.
+            sql = "SELECT * FROM (\(sql) ORDER BY first_seen DESC, id DESC LIMIT \(max(0, limit))) ORDER BY first_seen, id"
+        } else {
+            sql += " ORDER BY first_seen, id"
+        }
         let arguments = StatementArguments(args.map { $0.databaseValue })
         let sups = Dictionary(uniqueKeysWithValues: try suppressions().map { ($0.id, $0) })
         return try read { db in

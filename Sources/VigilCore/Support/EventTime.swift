@@ -66,17 +66,39 @@ package enum EventTime {
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
-    /// Parses a user-given time: `2026-11-03`, `2026-11-03T07:00:00Z`, or relative `24h`/`7d`/`30m` ago
-    /// from `now`.
+    /// What the time options accept, for their help and errors.
+    package static let userTimeForms =
+        "a date (2026-11-03), a date and time (2026-11-03 07:00, 2026-11-03T07:00:00Z, with or without a zone), today, yesterday, or a span ago (24h, 7d, 30m)"
+
+    /// Parses a user-given time: `2026-11-03`, `2026-11-03 07:00`, `2026-11-03T07:00:00Z`,
+    /// `today`, `yesterday` (UTC days), or relative `24h`/`7d`/`30m` ago from `now`.
     package static func parseUserTime(_ text: String, now: Int64) -> Int64? {
         if let d = DurationText.parse(text) { return now - d }
+        let today = (now >= 0 ? now / day : (now - day + 1) / day) * day
+        switch text.lowercased() {
+        case "today": return today
+        case "yesterday": return today - day
+        default: break
+        }
         var t = text
+        // `2026-11-03 07:00` (no seconds): the common way to type a time.
+        if t.utf8.count == 16, let separator = t.utf8.dropFirst(10).first, separator == 0x20 || separator == UInt8(ascii: "T") {
+            t += ":00"
+        }
         return t.withUTF8 { buf -> Int64? in
             let b = UnsafeRawBufferPointer(buf)
             if b.count == 10, let (ms, _) = parseISO8601(UnsafeRawBufferPointer(rebasing: b[0...]), dateOnly: true) { return ms }
             if let (ms, end) = parseISO8601(b), end == b.count { return ms }
             return nil
         }
+    }
+
+    /// The end of a user-given period, inclusive of a whole day when it names one
+    /// (`2026-11-05`, `today`, `yesterday`), as `report --to` reads it.
+    package static func parseUserEnd(_ text: String, now: Int64) -> Int64? {
+        guard let time = parseUserTime(text, now: now) else { return nil }
+        let namesADay = text.count == 10 || ["today", "yesterday"].contains(text.lowercased())
+        return namesADay ? time + day : time
     }
 
     @inline(__always) static func digits(_ b: UnsafeRawBufferPointer, _ i: Int, _ n: Int) -> Int? {

@@ -44,8 +44,8 @@ package struct ReportPeriod: Sendable, Equatable, Codable {
         guard let start = EventTime.parseUserTime(from, now: now) else { return nil }
         var end = now
         if let to {
-            guard let t = EventTime.parseUserTime(to, now: now) else { return nil }
-            end = to.count == 10 ? t + EventTime.day : t
+            guard let t = EventTime.parseUserEnd(to, now: now) else { return nil }
+            end = t
         }
         guard end > start else { return nil }
         return ReportPeriod(from: start, to: end, label: "\(EventTime.format(start).prefix(10)) – \(EventTime.format(end - 1).prefix(10))")
