@@ -56,4 +56,27 @@ import Testing
         let unreadable = try runVigil(["findings", "--db", database, "--since", "last tuesday"])
         #expect(unreadable.status == 2 && unreadable.err.contains("yesterday"), "the error lists the forms: \(unreadable.err)")
     }
+
+    /// Issue 17, item 3: a week with no events passed four thresholds; a week with only SSH
+    /// logs passed the API-key and rate-limit rows though no request was analyzed. "Pass"
+    /// needs data now.
+    @Test func noDataIsNotAPass() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", "--policy", "policies", log]).status == 0)
+        func statuses(_ week: String) throws -> [String: String] {
+            let report = try runVigil(["report", "--db", database, "--week", week, "--format", "json", "--policy", "policies"])
+            #expect(report.status == 0, "\(report.err)")
+            let json = try JSONSerialization.jsonObject(with: Data(report.out.utf8)) as? [String: Any]
+            let rows = json?["compliance"] as? [[String: Any]] ?? []
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0["metric"] as! String, $0["status"] as! String) })
+        }
+        let sshOnly = try statuses("2026-W45")
+        #expect(sshOnly["API key usage anomalies"] == "not_measured", "\(sshOnly)")
+        #expect(sshOnly["Rate-limit violations"] == "not_measured", "\(sshOnly)")
+        #expect(sshOnly["IP allowlist violations"] == "fail", "SSH logins are judged: \(sshOnly)")
+        let empty = try statuses("2026-W40")
+        #expect(!empty.isEmpty && empty.values.allSatisfy { $0 == "not_measured" }, "\(empty)")
+    }
 }

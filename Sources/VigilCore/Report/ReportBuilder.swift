@@ -219,12 +219,18 @@ package struct ReportBuilder {
         func pct(_ n: Int64, _ d: Int64) -> String { String(format: "%.3f%%", d == 0 ? 0 : Double(n) * 100 / Double(d)) }
         var rows: [SecurityReport.ComplianceRow] = []
 
+        // "Pass" needs data: a threshold with no events of the kind it judges is not measured.
+        let events = totals.reduce(Int64(0)) { $0 + $1.events }
+        let noEvents = "no events were analyzed in this period"
         let forbidden = sum("forbidden", requestsOnly: false)
         let ua = detectorTotals("unauthorized_access")
         rows.append(
-            .init(
-                metric: "Unauthorized access attempts", target: "0", measured: "\(forbidden)", status: forbidden == 0 ? .pass : .fail,
-                detail: "\(forbidden) forbidden requests or logins; \(ua.findings) unauthorized_access findings"))
+            events == 0 && ua.findings == 0
+                ? .init(
+                    metric: "Unauthorized access attempts", target: "0", measured: "not measured", status: .notMeasured, detail: noEvents)
+                : .init(
+                    metric: "Unauthorized access attempts", target: "0", measured: "\(forbidden)", status: forbidden == 0 ? .pass : .fail,
+                    detail: "\(forbidden) forbidden requests or logins; \(ua.findings) unauthorized_access findings"))
 
         let authReq = sum("auth_failure", requestsOnly: true, attempts: true)
         let sshFailed = totals.filter { $0.outcome == "auth_failure" && $0.source == "sshd" }.reduce(Int64(0)) { $0 + $1.attempts }
@@ -245,7 +251,13 @@ package struct ReportBuilder {
                 detail: "\(authReq) of \(requests) requests; SSH: \(sshFailed) failed login attempts (not requests, not in the rate)",
                 none: "no request logs (MCP or HTTP) in this period; SSH: \(sshFailed) failed login attempts"))
 
-        if policy.detectors.apiKeyAnomaly.enabled {
+        let noRequests = "no request logs (MCP or HTTP) in this period"
+        if policy.detectors.apiKeyAnomaly.enabled && requests == 0 {
+            rows.append(
+                .init(
+                    metric: "API key usage anomalies", target: "none unexplained", measured: "not measured", status: .notMeasured,
+                    detail: noRequests + ": no API key was seen"))
+        } else if policy.detectors.apiKeyAnomaly.enabled {
             let low = detectorTotals("api_key_anomaly").findings - anomalies.total
             rows.append(
                 .init(
@@ -266,14 +278,22 @@ package struct ReportBuilder {
         let perDay = days.map { "\(EventTime.format($0).prefix(10)): \(rateDaily[$0]!)" }.joined(separator: ", ")
         let breaches = detectorTotals("rate_limit_breach")
         rows.append(
-            .init(
-                metric: "Rate-limit violations", target: "< 10 per day", measured: "\(rateDaily.values.reduce(0, +)) (worst day \(worst))",
-                status: worst < 10 ? .pass : .fail,
-                detail: (perDay.isEmpty ? "none" : perDay)
-                    + " — requests the servers answered with 429; \(breaches.occurrences) breaches (429s and requests over the policy's limits) in \(breaches.findings) rate_limit_breach findings"
-            ))
+            requests == 0 && worst == 0
+                ? .init(
+                    metric: "Rate-limit violations", target: "< 10 per day", measured: "not measured", status: .notMeasured,
+                    detail: noRequests)
+                : .init(
+                    metric: "Rate-limit violations", target: "< 10 per day",
+                    measured: "\(rateDaily.values.reduce(0, +)) (worst day \(worst))",
+                    status: worst < 10 ? .pass : .fail,
+                    detail: (perDay.isEmpty ? "none" : perDay)
+                        + " — requests the servers answered with 429; \(breaches.occurrences) breaches (429s and requests over the policy's limits) in \(breaches.findings) rate_limit_breach findings"
+                ))
 
-        if policy.allowlists.isEmpty {
+        if events == 0 && detectorTotals("allowlist_violation").findings == 0 {
+            rows.append(
+                .init(metric: "IP allowlist violations", target: "0", measured: "not measured", status: .notMeasured, detail: noEvents))
+        } else if policy.allowlists.isEmpty {
             rows.append(
                 .init(
                     metric: "IP allowlist violations", target: "0", measured: "not measured", status: .notMeasured,
