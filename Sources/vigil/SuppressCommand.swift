@@ -38,8 +38,21 @@ struct SuppressCommand: ParsableCommand {
             throw ValidationError("give --detector, --subject, --until and --note (or --list, or --remove N)")
         }
         if let d = detector, d != "*", !Vigil.detectorNames.contains(d) {
-            throw ValidationError("unknown detector \(d); detectors: \(Vigil.detectorNames.joined(separator: ", ")), or *")
+            let hint = NameSuggestion.closest(d, in: Vigil.detectorNames).map { " Did you mean \($0)?" } ?? ""
+            throw ValidationError("unknown detector \(d).\(hint) Detectors: \(Vigil.detectorNames.joined(separator: ", ")), or *")
         }
+        if let subject, SuppressCommand.looksLikeAnAddress(subject), IPAddress(subject) == nil {
+            throw ValidationError(
+                "--subject \(subject) looks like an address but is not one (a letter O for a zero?); subjects are written as in `vigil findings`"
+            )
+        }
+    }
+
+    /// Digits with dots or colons: meant as an address, so it must parse as one (a suppression
+    /// of `203.0.113.8O` would silently match nothing).
+    static func looksLikeAnAddress(_ text: String) -> Bool {
+        let digits = text.filter(\.isNumber).count
+        return digits * 2 >= text.count && (text.filter { $0 == "." }.count == 3 || text.filter { $0 == ":" }.count >= 2)
     }
 
     func run() throws {
@@ -67,6 +80,16 @@ struct SuppressCommand: ParsableCommand {
             throw ValidationError("--until takes a date such as 2026-12-31 or a time")
         }
         if untilText.count == 10 { end += EventTime.day }  // a date includes that day
+        guard end > now else {
+            printError("--until \(untilText) has passed: a suppression that already ended suppresses nothing. Give a date to come.")
+            throw ExitCode(2)
+        }
+        let matching = try store.findings(FindingQuery(detectors: detector == "*" ? [] : [detector!])).filter { $0.subject == subject! }
+        if matching.isEmpty {
+            printError(
+                "note: no stored finding\(detector == "*" ? "" : " of \(detector!)") is about \(TerminalText.escape(subject!)) yet; the suppression covers later ones. Check the spelling against `vigil findings`."
+            )
+        }
         let s = try store.suppress(detector: detector!, subject: subject!, until: end, note: note!, at: now)
         print(
             "suppression #\(s.id): \(TerminalText.escape(s.detector)) findings about \(TerminalText.escape(s.subject)) until \(EventTime.format(end - 1).prefix(10))"

@@ -79,4 +79,22 @@ import Testing
         let empty = try statuses("2026-W40")
         #expect(!empty.isEmpty && empty.values.allSatisfy { $0 == "not_measured" }, "\(empty)")
     }
+
+    /// Issue 17, item 7: `suppress` took a subject that matches nothing (`203.0.113.8O`, a
+    /// letter O) and an end date in the past, and said it had suppressed.
+    @Test func suppressRefusesWhatCannotMatch() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", log]).status == 0)
+        let base = ["suppress", "--db", database, "--detector", "auth_failure_burst", "--note", "test"]
+        let typo = try runVigil(base + ["--subject", "203.0.113.8O", "--until", "2099-01-01"])
+        #expect(typo.status == 2 && typo.err.contains("not one"), "\(typo.err)")
+        let past = try runVigil(base + ["--subject", "203.0.113.7", "--until", "2020-01-01"])
+        #expect(past.status == 2 && past.err.contains("has passed"), "\(past.err)")
+        let unknown = try runVigil(base + ["--subject", "203.0.113.99", "--until", "2099-01-01"])
+        #expect(unknown.status == 0 && unknown.err.contains("no stored finding"), "\(unknown.err)")
+        let list = try runVigil(["suppress", "--db", database, "--list"])
+        #expect(list.out.contains("203.0.113.99") && !list.out.contains("8O") && !list.out.contains("2020"), "\(list.out)")
+    }
 }
