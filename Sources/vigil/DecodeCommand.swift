@@ -24,6 +24,13 @@ struct DecodeCommand: ParsableCommand {
     @Option(help: "jsonl (events, default), or with --stats: text or json.")
     var output: Output = .jsonl
 
+    func validate() throws {
+        // Events are JSON lines only; asking for text without --stats printed JSON anyway.
+        if !stats && output != .jsonl {
+            throw ValidationError("--output \(output.rawValue) is for --stats; events are printed as JSON lines (--output jsonl)")
+        }
+    }
+
     func run() throws {
         var options = Decoding.Options()
         options.format = input.format

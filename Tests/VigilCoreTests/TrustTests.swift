@@ -53,6 +53,8 @@ import Testing
         #expect(try ids(["--since", "yesterday"]).isEmpty, "the fixture is from November")
         let typo = try runVigil(["findings", "--db", database, "--detector", "auth_failure_brust"])
         #expect(typo.status == 2 && typo.err.contains("Did you mean auth_failure_burst?"), "\(typo.err)")
+        let decodeText = try runVigil(["decode", "--output", "text", log])
+        #expect(decodeText.status == 2 && decodeText.err.contains("--stats"), "text without --stats printed JSON: \(decodeText.err)")
         let unreadable = try runVigil(["findings", "--db", database, "--since", "last tuesday"])
         #expect(unreadable.status == 2 && unreadable.err.contains("yesterday"), "the error lists the forms: \(unreadable.err)")
     }
