@@ -75,7 +75,17 @@ package final class TailMetrics: @unchecked Sendable {
             total("vigil_lines_malformed_total", labels, i.malformed, help: "Lines that could not be decoded, by input.")
             gauge("vigil_input_unread_bytes", labels, help: "Bytes written to an input and not read yet.").set(
                 Double(max(0, i.size - i.readBytes)))
+            if let last = i.lastEventTime {
+                gauge(
+                    "vigil_input_last_event_timestamp_seconds", labels, help: "Event time of the newest event read, by input (Unix time)."
+                )
+                .set(Double(last) / 1000)
+            }
         }
+        // An input that cannot be read (a file that will not open, a format not recognized) is
+        // not "no traffic": alert on this being above 0, as /healthz answers 503 meanwhile.
+        gauge("vigil_inputs_unreadable", [], help: "Inputs the tail cannot read now (see `vigil status` for why).")
+            .set(Double(s.problems.count))
         for (outcome, n) in s.eventsByOutcome {
             total("vigil_events_total", [("outcome", outcome)], n, help: "Events analyzed, by outcome.")
         }

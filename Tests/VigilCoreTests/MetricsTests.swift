@@ -90,6 +90,8 @@ import VigilMetrics
         }
         #expect(health?.0 == 503, "\(String(describing: health))")
         #expect(health?.1.contains("app.log: format not recognized") == true, "\(String(describing: health))")
+        let metrics = Self.get("http://127.0.0.1:\(port)/metrics")?.1 ?? ""
+        #expect(metrics.contains("vigil_inputs_unreadable 1"), "\(metrics)")
         let status = try runVigil(["status", "--db", dir.path("t.sqlite")])
         #expect(status.out.contains("app.log: format not recognized"), "\(status.out)")
         p.terminate()

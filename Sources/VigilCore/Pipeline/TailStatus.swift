@@ -9,7 +9,7 @@ package struct TailStatus: Sendable {
         /// Bytes read so far and the file's size: the difference is what is still unread.
         package var readBytes: Int64
         package var size: Int64
-        var lastEventTime: Int64?
+        package var lastEventTime: Int64?
         package var rotated: Bool
     }
 
