@@ -12,7 +12,7 @@ struct VigilCommand: ParsableCommand {
         version: Vigil.version,
         subcommands: [
             AnalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self,
-            UnackCommand.self,
+            UnackCommand.self, ShowCommand.self,
             SuppressCommand.self, PruneCommand.self, BaselineCommand.self, PolicyCommand.self, DecodeCommand.self,
         ]
     )

@@ -127,9 +127,9 @@ import Testing
         let store = try FindingStore(path: db)
         let all = try store.findings(FindingQuery())
         let target = all.first { $0.subject == "203.0.113.7" }!
-        #expect(try store.acknowledge(String(target.id.prefix(8)), note: "known", at: 1) == target.id)
-        #expect(throws: VigilError.self) { try store.acknowledge("F-", note: "ambiguous", at: 1) }
-        #expect(throws: VigilError.self) { try store.acknowledge("F-ffffffffffff", note: "missing", at: 1) }
+        #expect(try store.acknowledge(String(target.id.prefix(8)), note: "known", by: "test", at: 1) == target.id)
+        #expect(throws: VigilError.self) { try store.acknowledge("F-", note: "ambiguous", by: "test", at: 1) }
+        #expect(throws: VigilError.self) { try store.acknowledge("F-ffffffffffff", note: "missing", by: "test", at: 1) }
         let s = try store.suppress(
             detector: "allowlist_violation", subject: "203.0.113.50", until: ms("2026-12-01T00:00:00Z"), note: "vendor VPN", at: 2)
         _ = try store.suppress(detector: "*", subject: "key_c0de", until: ms("2026-11-01T00:00:00Z"), note: "ended before", at: 2)
@@ -146,10 +146,10 @@ import Testing
         #expect(r.summary.findings == all.count)
         #expect(try store.removeSuppression(s.id))
         #expect(try store.findings(FindingQuery()).filter { $0.triage?.isSuppressed == true }.isEmpty)
-        _ = try store.unacknowledge(target.id)
+        _ = try store.unacknowledge(target.id, by: "test", at: 2)
         #expect(try store.findings(FindingQuery()).first { $0.id == target.id }?.triage == nil)
         // Re-analyzing (the finding grows or not) keeps the acknowledgement.
-        _ = try store.acknowledge(target.id, note: "again", at: 3)
+        _ = try store.acknowledge(target.id, note: "again", by: "test", at: 3)
         _ = try runVigil(["analyze", "--quiet", "--db", db, "--year", "2026", "fixtures/sshd/auth.log"])
         #expect(try store.findings(FindingQuery()).first { $0.id == target.id }?.triage?.ackNote == "again")
     }

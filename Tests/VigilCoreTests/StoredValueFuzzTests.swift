@@ -134,7 +134,7 @@ import Testing
             // The changed finding is the first the report lists; another is acknowledged, a third suppressed.
             base.findingRowID = rows[0]["rowid"]
             let target: String = rows[0]["id"], targetSubject: String = rows[0]["subject"]
-            try store.acknowledge(rows[rows.count - 1]["id"], note: "checked", at: now)
+            try store.acknowledge(rows[rows.count - 1]["id"], note: "checked", by: "test", at: now)
             let other = rows.dropFirst().first { ($0["subject"] as String) != targetSubject } ?? rows[1]
             base.suppressionID =
                 try store.suppress(

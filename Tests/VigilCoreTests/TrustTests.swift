@@ -99,4 +99,25 @@ import Testing
         let list = try runVigil(["suppress", "--db", database, "--list"])
         #expect(list.out.contains("203.0.113.99") && !list.out.contains("8O") && !list.out.contains("2020"), "\(list.out)")
     }
+
+    /// Issue 17, item 7: a second `ack` silently replaced the note; nobody and no time was
+    /// recorded; there was no `show ID`.
+    @Test func triageKeepsAHistory() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", log]).status == 0)
+        let id = "F-84ef701d8fa5"
+        #expect(try runVigil(["ack", "--db", database, id, "--note", "first look", "--by", "alice"]).status == 0)
+        let second = try runVigil(["ack", "--db", database, String(id.prefix(8)), "--note", "blocked at the edge", "--by", "bob"])
+        #expect(second.status == 0 && second.out.contains("\"first look\" by alice"), "the earlier note is named: \(second.out)")
+        #expect(try runVigil(["unack", "--db", database, id, "--by", "carol"]).status == 0)
+        let show = try runVigil(["show", "--db", database, id])
+        #expect(show.status == 0, "\(show.err)")
+        #expect(show.out.contains(#""id" : "\#(id)""#) && show.out.contains(#""samples""#), "fields and evidence: \(show.out)")
+        let history = show.out.components(separatedBy: "history:\n").last ?? ""
+        let lines = history.split(separator: "\n")
+        #expect(lines.count == 3, "\(history)")
+        #expect(lines.first?.contains("ack by alice: first look") == true && lines.last?.contains("unack by carol") == true, "\(history)")
+    }
 }

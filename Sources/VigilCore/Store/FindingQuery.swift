@@ -8,6 +8,8 @@ package struct FindingQuery: Sendable {
     /// This severity or worse.
     package var minimumSeverity: Severity?
     package var limit: Int?
+    /// Only these findings (full ids): `vigil show`.
+    package var ids: [String] = []
 
     package init(since: Int64? = nil, until: Int64? = nil, detectors: [String] = [], minimumSeverity: Severity? = nil, limit: Int? = nil) {
         self.since = since

@@ -45,21 +45,41 @@ extension FindingStore {
 
     /// Marks a finding as reviewed, with a note. Returns the full id.
     @discardableResult
-    package func acknowledge(_ id: String, note: String, at now: Int64) throws -> String {
+    package func acknowledge(_ id: String, note: String, by: String, at now: Int64) throws -> String {
         let full = try resolveID(id)
         try write { db in
             try db.execute(sql: "UPDATE finding SET acked_at = ?, ack_note = ? WHERE id = ?", arguments: [now, note, full])
+            try FindingStore.appendTriage(db, TriageEvent(findingID: full, action: "ack", note: note, by: by, at: now))
         }
         return full
     }
 
     @discardableResult
-    package func unacknowledge(_ id: String) throws -> String {
+    package func unacknowledge(_ id: String, by: String, at now: Int64) throws -> String {
         let full = try resolveID(id)
         try write { db in
             try db.execute(sql: "UPDATE finding SET acked_at = NULL, ack_note = NULL WHERE id = ?", arguments: [full])
+            try FindingStore.appendTriage(db, TriageEvent(findingID: full, action: "unack", note: nil, by: by, at: now))
         }
         return full
+    }
+
+    private static func appendTriage(_ db: Database, _ event: TriageEvent) throws {
+        try db.execute(
+            sql: "INSERT INTO triage_event (finding_id, action, note, by, at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [event.findingID, event.action, event.note, event.by, event.at])
+    }
+
+    package func triageHistory(_ findingID: String) throws -> [TriageEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM triage_event WHERE finding_id = ? ORDER BY id", arguments: [findingID]).map { row in
+                let label = "triage_event row \(FindingStore.keyText(row, "id"))"
+                return TriageEvent(
+                    findingID: try row.stored("finding_id", row: label), action: try row.stored("action", row: label),
+                    note: try row.stored("note", String?.self, row: label), by: try row.stored("by", row: label),
+                    at: try row.stored("at", row: label))
+            }
+        }
     }
 
     @discardableResult

@@ -259,6 +259,21 @@ package final class FindingStore: StoreBackend {
         m.registerMigration("v7-service-problems") { db in
             try db.execute(sql: "ALTER TABLE service ADD COLUMN problems TEXT")
         }
+        // Triage with a history: who acknowledged what and when (`TriageEvent`).
+        m.registerMigration("v8-triage-event") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE triage_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        finding_id TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        note TEXT,
+                        by TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX triage_event_finding ON triage_event(finding_id, id);
+                    """)
+        }
         return m
     }
 
@@ -411,6 +426,10 @@ package final class FindingStore: StoreBackend {
             args.append(contentsOf: q.detectors)
         }
         if let s = q.minimumSeverity { clauses.append("severity <= ?"); args.append(s.rawValue) }
+        if !q.ids.isEmpty {
+            clauses.append("finding.id IN (\(q.ids.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: q.ids)
+        }
         var sql = "SELECT finding.*, \(FindingStore.suppressionColumns) FROM finding"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         if let limit = q.limit {

@@ -9,13 +9,17 @@ package protocol TriageStore: Sendable {
     /// when none or several match.
     func resolveID(_ id: String) throws -> String
 
-    /// Marks a finding as reviewed, with a note. Returns the full id.
+    /// Marks a finding as reviewed, with a note, and adds it to the finding's history (who,
+    /// when, what). Returns the full id.
     @discardableResult
-    func acknowledge(_ id: String, note: String, at now: Int64) throws -> String
+    func acknowledge(_ id: String, note: String, by: String, at now: Int64) throws -> String
 
-    /// Undoes `acknowledge`. Returns the full id.
+    /// Undoes `acknowledge`, and records that in the history. Returns the full id.
     @discardableResult
-    func unacknowledge(_ id: String) throws -> String
+    func unacknowledge(_ id: String, by: String, at now: Int64) throws -> String
+
+    /// What reviewers did to a finding, oldest first.
+    func triageHistory(_ findingID: String) throws -> [TriageEvent]
 
     /// Mutes findings of `detector` (or `*`) about `subject` whose episode starts before `until`.
     @discardableResult
