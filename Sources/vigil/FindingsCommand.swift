@@ -22,6 +22,15 @@ struct FindingsCommand: ParsableCommand {
     @Option(help: "Only this detector (repeatable), e.g. auth_failure_burst.")
     var detector: [String] = []
 
+    @Option(help: "Only findings about this subject (an address, API key id, user or server, as listed).")
+    var subject: String?
+
+    @Option(help: "Only this rule (repeatable), e.g. success_outside_allowlist.")
+    var rule: [String] = []
+
+    @Flag(help: "Only open findings: neither acknowledged nor suppressed.")
+    var open = false
+
     @Option(help: "Only this severity or worse: P1, P2, P3 or P4.")
     var severity: Severity?
 
@@ -49,6 +58,9 @@ struct FindingsCommand: ParsableCommand {
     func run() throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var query = FindingQuery(detectors: detector, minimumSeverity: severity, limit: limit)
+        query.subject = subject
+        query.rules = rule
+        query.openOnly = open
         if let since {
             guard let t = EventTime.parseUserTime(since, now: now) else { throw ValidationError("cannot read --since \(since)") }
             query.since = t

@@ -111,7 +111,12 @@ import Testing
         #expect(try runVigil(["ack", "--db", database, id, "--note", "first look", "--by", "alice"]).status == 0)
         let second = try runVigil(["ack", "--db", database, String(id.prefix(8)), "--note", "blocked at the edge", "--by", "bob"])
         #expect(second.status == 0 && second.out.contains("\"first look\" by alice"), "the earlier note is named: \(second.out)")
+        let openWhileAcked = try runVigil(["findings", "--db", database, "--open"]).out
+        #expect(!openWhileAcked.contains(id), "acknowledged: not open")
+        let bySubject = try runVigil(["findings", "--db", database, "--subject", "203.0.113.7", "--rule", "auth_failure_burst"]).out
+        #expect(bySubject.contains(id) && bySubject.split(separator: "\n").count == 2, "\(bySubject)")
         #expect(try runVigil(["unack", "--db", database, id, "--by", "carol"]).status == 0)
+        #expect(try runVigil(["findings", "--db", database, "--open"]).out.contains(id), "open again after unack")
         let show = try runVigil(["show", "--db", database, id])
         #expect(show.status == 0, "\(show.err)")
         #expect(show.out.contains(#""id" : "\#(id)""#) && show.out.contains(#""samples""#), "fields and evidence: \(show.out)")

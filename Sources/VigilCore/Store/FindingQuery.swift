@@ -10,6 +10,12 @@ package struct FindingQuery: Sendable {
     package var limit: Int?
     /// Only these findings (full ids): `vigil show`.
     package var ids: [String] = []
+    /// Only findings about this subject, exactly as stored.
+    package var subject: String?
+    /// Only these rules.
+    package var rules: [String] = []
+    /// Only open findings: neither acknowledged nor suppressed.
+    package var openOnly = false
 
     package init(since: Int64? = nil, until: Int64? = nil, detectors: [String] = [], minimumSeverity: Severity? = nil, limit: Int? = nil) {
         self.since = since

@@ -426,6 +426,18 @@ package final class FindingStore: StoreBackend {
             args.append(contentsOf: q.detectors)
         }
         if let s = q.minimumSeverity { clauses.append("severity <= ?"); args.append(s.rawValue) }
+        if let subject = q.subject { clauses.append("subject = ?"); args.append(subject) }
+        if !q.rules.isEmpty {
+            clauses.append("rule IN (\(q.rules.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: q.rules)
+        }
+        if q.openOnly {
+            clauses.append(
+                """
+                acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*')
+                    AND s.subject = finding.subject AND finding.first_seen < s.until)
+                """)
+        }
         if !q.ids.isEmpty {
             clauses.append("finding.id IN (\(q.ids.map { _ in "?" }.joined(separator: ", ")))")
             args.append(contentsOf: q.ids)
