@@ -119,6 +119,10 @@ struct PolicyOption: ParsableArguments {
     @Option(name: .long, help: "Policy directory (every *.yaml in it) or file. Default: ./policies when it exists, else built-in defaults.")
     var policy: String?
 
+    init() {}
+
+    init(policy: String) { self.policy = policy }
+
     /// The path that will be read, or `nil` for the built-in defaults.
     var path: String? {
         if let policy { return policy }

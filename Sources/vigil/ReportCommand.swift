@@ -44,6 +44,27 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Take `now` (for --week last/this and ages) as this time instead of the clock.")
     var asOf: String?
 
+    /// The policy to judge thresholds with: `--policy` when given; else the one the last
+    /// analysis recorded (a report run from another directory judged with whatever
+    /// `./policies` was there, or with none); else the usual default.
+    func policyForReport(_ store: any StoreBackend) throws -> LoadedPolicy {
+        if policy.policy != nil { return try policy.load(quiet: true) }
+        guard let recorded = try store.lastRunPolicy(), let source = recorded.source else { return try policy.load(quiet: true) }
+        guard FileManager.default.fileExists(atPath: source) else {
+            printError(
+                "the policy the last analysis used (\(TerminalText.escape(source))) is gone; judging with \(policy.path ?? "the built-in defaults"). Pass --policy."
+            )
+            return try policy.load(quiet: true)
+        }
+        let loaded = try PolicyOption(policy: source).load(quiet: true)
+        if let then = recorded.fingerprint, loaded.policy.fingerprint != then {
+            printError(
+                "the policy at \(TerminalText.escape(source)) changed since the last analysis; the thresholds are judged with its current content"
+            )
+        }
+        return loaded
+    }
+
     func validate() throws {
         if week != nil && from != nil { throw ValidationError("give either --week or --from/--to, not both") }
         if to != nil && from == nil { throw ValidationError("--to needs --from") }
@@ -69,14 +90,14 @@ struct ReportCommand: ParsableCommand {
             }
             period = p
         }
-        let loaded = try policy.load(quiet: true)
+        let store = try database.openExisting(readOnly: true)
+        let loaded = try policyForReport(store)
         var options = ReportBuilder.Options()
         options.mask = mask
         options.maskSalt = ProcessInfo.processInfo.environment["VIGIL_MASK_SALT"] ?? ""
         options.now = now
         options.title = title
-        let report = try ReportBuilder(store: try database.openExisting(readOnly: true), policy: loaded.policy, options: options).build(
-            period)
+        let report = try ReportBuilder(store: store, policy: loaded.policy, options: options).build(period)
         let text = try ReportOutput.render(report, as: format)
         if let out {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

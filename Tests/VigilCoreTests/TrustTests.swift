@@ -125,4 +125,35 @@ import Testing
         #expect(lines.count == 3, "\(history)")
         #expect(lines.first?.contains("ack by alice: first look") == true && lines.last?.contains("unack by carol") == true, "\(history)")
     }
+
+    /// Issue 17, item 2: the same database and week gave "fail" for allowlist violations when
+    /// the report ran from the project root and "not measured — the policy has no allowlists"
+    /// from elsewhere. The policy the analysis used is recorded with the run and read back.
+    @Test func theReportJudgesWithThePolicyTheAnalysisUsed() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: dir.path("policies"))
+        // The policy's GeoIP paths are relative to it (../fixtures/geoip).
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(
+            try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", "--policy", dir.path("policies"), log]).status == 0)
+        let elsewhere = FileManager.default.temporaryDirectory
+        func allowlistRow() throws -> (String, String) {
+            let report = try runVigil(["report", "--db", database, "--week", "2026-W45", "--format", "json"], cwd: elsewhere)
+            let json = try JSONSerialization.jsonObject(with: Data(report.out.utf8)) as? [String: Any]
+            let row = (json?["compliance"] as? [[String: Any]])?.first { $0["metric"] as? String == "IP allowlist violations" }
+            return (row?["status"] as? String ?? "", report.err)
+        }
+        #expect(try allowlistRow().0 == "fail", "judged with the recorded policy, not the working directory's")
+        // The policy changed since: still used, and said.
+        let file = try FileManager.default.contentsOfDirectory(atPath: dir.path("policies")).sorted().first { $0.hasSuffix(".yaml") }!
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.path("policies/" + file)))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\n# edited\n".utf8))
+        try handle.close()
+        let (status, warning) = try allowlistRow()
+        #expect(status == "fail" && warning.contains("changed since the last analysis"), "\(warning)")
+    }
 }

@@ -14,6 +14,12 @@ package struct Policy: Sendable {
     package var alerts: [AlertSinkConfig] = []
     /// The files the policy was read from, in order; empty for the built-in defaults.
     package var files: [String] = []
+    /// The path it was loaded from (absolute), `nil` for the built-in defaults: recorded with
+    /// each run, so a report judges with the policy the analysis used, wherever it is run from.
+    package var source: String?
+    /// FNV-1a of the policy files' names and contents: tells whether the policy at `source`
+    /// is still the one a run used.
+    package var fingerprint: String?
     /// Detector settings as written, with locations, for lint.
     var detectorOverrides: [DetectorOverride] = []
 

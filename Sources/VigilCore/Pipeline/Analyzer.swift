@@ -127,7 +127,7 @@ package final class Analyzer {
         try store.recordRun(
             startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: EventTime.wallNow(),
             command: "analyze", lines: summary.lines, events: summary.events, malformed: summary.malformed,
-            findingsOpened: summary.findingsOpened.values.reduce(0, +))
+            findingsOpened: summary.findingsOpened.values.reduce(0, +), policy: options.policy)
         for s in streams { s.source.close() }
         return summary
     }

@@ -125,6 +125,9 @@ package final class Tailer {
     /// Reads the policy again when a reload is requested (SIGHUP). Throwing (a policy with
     /// errors) keeps the running one.
     package var reloadPolicy: (() throws -> (Policy, Enricher?))?
+    /// The policy in force now: the one started with, or the last one a reload swapped in.
+    private(set) var currentPolicy = Policy()
+
     /// How many reloads took effect (tests).
     private(set) var reloads = 0
 
@@ -133,6 +136,7 @@ package final class Tailer {
     /// `reload` requests swap in the policy `reloadPolicy` gives.
     package func run(stop: StopSignal, reload: SignalFlag? = nil) throws -> Summary {
         startedAt = EventTime.wallNow()
+        currentPolicy = options.analysis.policy
         try engine.restoreState()
         known = try store.inputRecords()
         followedWithoutRecord = try store.followedFiles()
@@ -224,7 +228,7 @@ package final class Tailer {
         try store.recordRun(
             startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,
             events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
-            findingsOpened: tally.opened.values.reduce(0, +))
+            findingsOpened: tally.opened.values.reduce(0, +), policy: currentPolicy)
         return summary
     }
 
@@ -354,6 +358,7 @@ package final class Tailer {
         do {
             let (policy, enricher) = try reloadPolicy()
             try engine.reconfigure(policy: policy, enricher: enricher)
+            currentPolicy = policy
         } catch {
             logger.error("policy not reloaded, the running one is kept: \(error)")
             return

@@ -36,6 +36,8 @@ package enum PolicyLoader {
         }
         var policy = merge(fragments, &diagnostics)
         policy.files = files
+        policy.source = URL(fileURLWithPath: path).standardizedFileURL.path
+        policy.fingerprint = fingerprint(files)
         if files.isEmpty && diagnostics.isEmpty {
             diagnostics.append(
                 PolicyDiagnostic(.error, "no-policy", "no *.yaml or *.yml policy file in \(path)", at: SourceLocation(file: path)))
@@ -43,6 +45,18 @@ package enum PolicyLoader {
         let linter = PolicyLinter(policy: policy, now: now)
         diagnostics += linter.check()
         return LoadedPolicy(policy: policy, diagnostics: diagnostics, enricher: linter.enricher)
+    }
+
+    /// FNV-1a over each file's name and bytes, in order.
+    package static func fingerprint(_ files: [String]) -> String {
+        var hash = StableHash.offset
+        for file in files {
+            hash = StableHash.fnv1a((file as NSString).lastPathComponent, seed: hash)
+            if let bytes = FileManager.default.contents(atPath: file) {
+                hash = bytes.withUnsafeBytes { StableHash.fnv1a($0, seed: hash) }
+            }
+        }
+        return String(hash, radix: 16)
     }
 
     /// The built-in defaults, used when no `--policy` is given and `./policies` does not exist.

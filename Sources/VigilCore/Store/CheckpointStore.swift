@@ -26,9 +26,11 @@ package protocol CheckpointStore: Sendable {
     @discardableResult
     func commit(_ checkpoint: Checkpoint) throws -> CommitResult
 
-    /// A finished `analyze` or `tail` run, for the record.
+    /// A finished `analyze` or `tail` run, for the record, with the policy it used (so a
+    /// report judges with that policy; see `ReportQueries.lastRunPolicy`).
     func recordRun(
-        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int) throws
+        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int,
+        policy: Policy) throws
 
     /// The running `tail`'s heartbeat, which `vigil status` reads (`StatusQueries`).
     func updateService(_ service: TailService) throws

@@ -274,6 +274,10 @@ package final class FindingStore: StoreBackend {
                     CREATE INDEX triage_event_finding ON triage_event(finding_id, id);
                     """)
         }
+        // The policy each run used (`Policy.source`, `Policy.fingerprint`).
+        m.registerMigration("v9-run-policy") { db in
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN policy_source TEXT; ALTER TABLE run ADD COLUMN policy_fingerprint TEXT")
+        }
         return m
     }
 
@@ -403,14 +407,32 @@ package final class FindingStore: StoreBackend {
     }
 
     package func recordRun(
-        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int
+        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int,
+        policy: Policy
     ) throws {
         try write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version])
+                    INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version,
+                                     policy_source, policy_fingerprint)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version, policy.source,
+                    policy.fingerprint,
+                ])
+        }
+    }
+
+    package func lastRunPolicy() throws -> RecordedPolicy? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT policy_source, policy_fingerprint FROM run ORDER BY id DESC LIMIT 1") else {
+                return nil
+            }
+            let label = "the last run row"
+            return RecordedPolicy(
+                source: try row.stored("policy_source", String?.self, row: label),
+                fingerprint: try row.stored("policy_fingerprint", String?.self, row: label))
         }
     }
 

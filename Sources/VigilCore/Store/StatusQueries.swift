@@ -15,4 +15,7 @@ package protocol StatusQueries: Sendable {
 
     /// Delivery counts by sink (as `AlertOutbox.alertSinkStatus`).
     func alertSinkStatus() throws -> [AlertSinkStatus]
+
+    /// The policy the last `analyze` or `tail` run used; `nil` when no run recorded one.
+    func lastRunPolicy() throws -> RecordedPolicy?
 }
