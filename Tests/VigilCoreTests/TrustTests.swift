@@ -156,4 +156,20 @@ import Testing
         let (status, warning) = try allowlistRow()
         #expect(status == "fail" && warning.contains("changed since the last analysis"), "\(warning)")
     }
+
+    /// Issue 17, item 5: `report --mask` replaced user names as substrings everywhere (user `a`
+    /// turned "authentication" into "user-…uthentic…"). Whole words only now.
+    @Test func maskingReplacesWholeNamesOnly() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let lines = (0..<7).map { index in
+            "Nov  3 07:01:0\(index) bastion sshd[\(600 + index)]: Failed password for a from 203.0.113.70 port \(42000 + index) ssh2"
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("auth.log"), atomically: true, encoding: .utf8)
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", dir.path("auth.log")]).status == 0)
+        let report = try runVigil(["report", "--db", database, "--week", "2026-W45", "--format", "md", "--mask"])
+        #expect(report.status == 0, "\(report.err)")
+        #expect(report.out.contains("authentication failures from"), "words around the name are intact")
+        #expect(!report.out.contains(": a)") && report.out.contains(": user-"), "the name itself is masked")
+    }
 }

@@ -372,12 +372,37 @@ package struct ReportBuilder {
         return "user-" + StableHash.hex(of: [options.maskSalt, user], digits: 8)
     }
 
+    /// Replaces each whole word of `text` that is one of `users` by its pseudonym. Whole words
+    /// only: user `a` must not turn "authentication" into "user-…uthentic…" (substring
+    /// replacement did). A word is a run of letters, digits and `_ - $ @ \ .`, without a
+    /// sentence's final dot.
+    func maskWholeNames(_ text: String, _ users: Set<String>) -> String {
+        guard !users.isEmpty else { return text }
+        func isNameCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || "_-$@\\.".contains(c) }
+        var result = ""
+        var word = ""
+        func flush() {
+            var tail = ""
+            while word.count > 1, word.last == ".", !users.contains(word) {
+                tail.append(".")
+                word.removeLast()
+            }
+            result += users.contains(word) ? maskUser(word) : word
+            result += tail
+            word = ""
+        }
+        for c in text {
+            if isNameCharacter(c) { word.append(c) } else { flush(); result.append(c) }
+        }
+        flush()
+        return result
+    }
+
     /// Masks every address in free text (messages quote subjects and injected text alike)
     /// and the given user ids.
     func maskText(_ text: String, users: [String]) -> String {
         guard options.mask else { return text }
-        var out = text
-        for u in users.sorted(by: { $0.count > $1.count }) where !u.isEmpty { out = out.replacingOccurrences(of: u, with: maskUser(u)) }
+        let out = maskWholeNames(text, Set(users.filter { !$0.isEmpty }))
         var result = ""
         var token = ""
         func flush() {
