@@ -15,8 +15,6 @@ package final class MetricsServer: @unchecked Sendable {
     private let logger: Logger
     private var task: Task<Void, Error>?
     private let lastAlertQuery = LockedValue<Int64>(0)
-    /// Where the server's tasks run (see `MetricsTaskExecutor`).
-    private let executor = MetricsTaskExecutor()
     /// The tail's `TailStatus.problems`, for `/healthz`.
     private let problems = LockedValue<[String]>([])
 
@@ -79,7 +77,7 @@ package final class MetricsServer: @unchecked Sendable {
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
             onServerRunning: { _ in started.signal() },
             logger: serverLogger)
-        task = Task.detached(executorPreference: executor) {
+        task = Task.detached {
             do {
                 try await app.runService(gracefulShutdownSignals: [])
             } catch {
