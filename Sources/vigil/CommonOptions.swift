@@ -114,6 +114,15 @@ func printError(_ message: String) {
 
 func formatCount(_ n: Int64) -> String { NumberText.grouped(n) }
 
+/// The usage error for a detector name Vigil does not have, with the nearest one, or `nil`
+/// when the name is known (or `*` where that is allowed).
+func unknownDetectorError(_ name: String, option: String, allowingEvery: Bool = false) -> ValidationError? {
+    if Vigil.detectorNames.contains(name) || (allowingEvery && name == "*") { return nil }
+    let hint = NameSuggestion.closest(name, in: Vigil.detectorNames).map { " Did you mean \($0)?" } ?? ""
+    let every = allowingEvery ? ", or *" : ""
+    return ValidationError("\(option) \(name): no such detector.\(hint) Detectors: \(Vigil.detectorNames.joined(separator: ", "))\(every).")
+}
+
 /// `--policy DIR|FILE`, else `./policies` when it exists, else the built-in defaults.
 struct PolicyOption: ParsableArguments {
     @Option(name: .long, help: "Policy directory (every *.yaml in it) or file. Default: ./policies when it exists, else built-in defaults.")

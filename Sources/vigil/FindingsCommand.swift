@@ -47,11 +47,7 @@ struct FindingsCommand: ParsableCommand {
                 throw ValidationError("\(name) \(value): not a time Vigil reads. Use \(EventTime.userTimeForms).")
             }
         }
-        for name in detector where !Vigil.detectorNames.contains(name) {
-            let hint = NameSuggestion.closest(name, in: Vigil.detectorNames).map { " Did you mean \($0)?" } ?? ""
-            throw ValidationError(
-                "--detector \(name): no such detector.\(hint) Detectors: \(Vigil.detectorNames.joined(separator: ", ")).")
-        }
+        for name in detector { if let error = unknownDetectorError(name, option: "--detector") { throw error } }
         if let limit, limit < 1 { throw ValidationError("--limit takes a number of findings, 1 or more") }
     }
 

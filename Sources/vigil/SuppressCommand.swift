@@ -37,10 +37,7 @@ struct SuppressCommand: ParsableCommand {
         guard detector != nil, subject != nil, until != nil, let note, !note.isEmpty else {
             throw ValidationError("give --detector, --subject, --until and --note (or --list, or --remove N)")
         }
-        if let d = detector, d != "*", !Vigil.detectorNames.contains(d) {
-            let hint = NameSuggestion.closest(d, in: Vigil.detectorNames).map { " Did you mean \($0)?" } ?? ""
-            throw ValidationError("unknown detector \(d).\(hint) Detectors: \(Vigil.detectorNames.joined(separator: ", ")), or *")
-        }
+        if let d = detector, let error = unknownDetectorError(d, option: "--detector", allowingEvery: true) { throw error }
         if let subject, SuppressCommand.looksLikeAnAddress(subject), IPAddress(subject) == nil {
             throw ValidationError(
                 "--subject \(subject) looks like an address but is not one (a letter O for a zero?); subjects are written as in `vigil findings`"

@@ -40,26 +40,25 @@ extension FindingStore {
             )
         } catch {
             let cause = (error as? DatabaseError).map { $0.message ?? $0.description } ?? "\(error)"
+            let (reason, hint): (String, String)
             switch access {
             case .open:
-                throw VigilError.store(
-                    path: path, reason: "cannot open the findings database (\(cause))",
-                    hint: "Check that the path is writable and is a Vigil SQLite file, or pass another --db.")
+                (reason, hint) = (
+                    "cannot open the findings database", "Check that the path is writable and is a Vigil SQLite file, or pass another --db."
+                )
             case .openForReading:
-                throw VigilError.store(
-                    path: path, reason: "cannot open the findings database for reading (\(cause))",
-                    hint:
-                        "Check that the path is a Vigil SQLite file you can read. A copy needs its -wal and -shm files beside it (or none: copy it after the writer stopped), or a directory you can write to."
+                (reason, hint) = (
+                    "cannot open the findings database for reading",
+                    "Check that the path is a Vigil SQLite file you can read. A copy needs its -wal and -shm files beside it (or none: copy it after the writer stopped), or a directory you can write to."
                 )
             case .read:
-                throw VigilError.store(
-                    path: path, reason: "cannot read the findings database (\(cause))",
-                    hint: "Check that the path is a Vigil SQLite file and readable, or pass another --db.")
+                (reason, hint) = (
+                    "cannot read the findings database", "Check that the path is a Vigil SQLite file and readable, or pass another --db."
+                )
             case .write:
-                throw VigilError.store(
-                    path: path, reason: "cannot write findings (\(cause))",
-                    hint: "Check free disk space and that no other program holds the database.")
+                (reason, hint) = ("cannot write findings", "Check free disk space and that no other program holds the database.")
             }
+            throw VigilError.store(path: path, reason: "\(reason) (\(cause))", hint: hint)
         }
     }
 }
