@@ -80,6 +80,12 @@ import Testing
         #expect(sshOnly["IP allowlist violations"] == "fail", "SSH logins are judged: \(sshOnly)")
         let empty = try statuses("2026-W40")
         #expect(!empty.isEmpty && empty.values.allSatisfy { $0 == "not_measured" }, "\(empty)")
+        // An access log has requests but no API keys: the rate is measured, the key baseline is not.
+        let access = packageRoot.appendingPathComponent("fixtures/combined/access.log").path
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", "--policy", "policies", access]).status == 0)
+        let withAccess = try statuses("2026-W45")
+        #expect(withAccess["API key usage anomalies"] == "not_measured", "\(withAccess)")
+        #expect(withAccess["Rate-limit violations"] != "not_measured", "\(withAccess)")
     }
 
     /// Issue 17, item 7: `suppress` took a subject that matches nothing (`203.0.113.8O`, a

@@ -252,11 +252,13 @@ package struct ReportBuilder {
                 none: "no request logs (MCP or HTTP) in this period; SSH: \(sshFailed) failed login attempts"))
 
         let noRequests = "no request logs (MCP or HTTP) in this period"
-        if policy.detectors.apiKeyAnomaly.enabled && requests == 0 {
+        // API keys come only in MCP logs: an access log alone measures nothing here.
+        let mcpRequests = totals.filter { $0.source == LogFormat.mcpJSON.rawValue }.reduce(Int64(0)) { $0 + $1.events }
+        if policy.detectors.apiKeyAnomaly.enabled && mcpRequests == 0 && detectorTotals("api_key_anomaly").findings == 0 {
             rows.append(
                 .init(
                     metric: "API key usage anomalies", target: "none unexplained", measured: "not measured", status: .notMeasured,
-                    detail: noRequests + ": no API key was seen"))
+                    detail: "no MCP request logs in this period: no API key was seen"))
         } else if policy.detectors.apiKeyAnomaly.enabled {
             let low = detectorTotals("api_key_anomaly").findings - anomalies.total
             rows.append(
