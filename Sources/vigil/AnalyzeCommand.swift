@@ -43,7 +43,11 @@ struct AnalyzeCommand: ParsableCommand {
         var options = input.analysisOptions(loaded)
         options.checkpointLines = checkpointLines
         let summary = try Analyzer(store: try database.openWriter(command: "analyze"), options: options).run(paths: inputs)
-        if !quiet { print(render(summary) + describe(loaded), terminator: "") }
+        if !quiet {
+            print(
+                AnalyzeCommand.render(summary, databasePath: database.path) + AnalyzeCommand.describe(loaded, policyPath: policy.path),
+                terminator: "")
+        }
         if let e = loaded.enricher, e.lookupErrors > 0 {
             printError(
                 "\(e.lookupErrors) GeoIP lookups failed; the database may be damaged. Check it with `vigil policy lint` and download it again"
@@ -56,8 +60,8 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     /// One line on the policy in force, so a run's output says what it judged against.
-    func describe(_ loaded: LoadedPolicy) -> String {
-        guard let path = policy.path else { return "Policy: built-in defaults (no ./policies; pass --policy DIR)\n" }
+    static func describe(_ loaded: LoadedPolicy, policyPath: String?) -> String {
+        guard let path = policyPath else { return "Policy: built-in defaults (no ./policies; pass --policy DIR)\n" }
         let p = loaded.policy
         var parts = [
             "\(p.files.count) file\(p.files.count == 1 ? "" : "s")", "\(p.allowlists.count) allowlist\(p.allowlists.count == 1 ? "" : "s")",
@@ -68,7 +72,7 @@ struct AnalyzeCommand: ParsableCommand {
         return "Policy: \(TerminalText.escape(path)) (\(parts.joined(separator: ", ")))\n"
     }
 
-    func render(_ s: Analyzer.Summary) -> String {
+    static func render(_ s: Analyzer.Summary, databasePath: String) -> String {
         var out = ""
         let rate = s.seconds > 0 ? Int64(Double(s.lines) / s.seconds) : 0
         out +=
@@ -100,7 +104,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let total = s.findingsOpened.values.reduce(0, +)
         out += "Findings: \(total) new" + (opened.isEmpty ? "" : " (\(opened.joined(separator: ", ")))")
-        out += ", \(s.findingsUpdated) updated. Stored in \(database.path); list them with `vigil findings`.\n"
+        out += ", \(s.findingsUpdated) updated. Stored in \(databasePath); list them with `vigil findings`.\n"
         return out
     }
 }

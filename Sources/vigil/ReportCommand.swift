@@ -44,12 +44,42 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Take `now` (for --week last/this and ages) as this time instead of the clock.")
     var asOf: String?
 
-    /// The policy to judge thresholds with: `--policy` when given; else the one the last
-    /// analysis recorded (a report run from another directory judged with whatever
-    /// `./policies` was there, or with none); else the usual default.
-    func policyForReport(_ store: any StoreBackend) throws -> LoadedPolicy {
+    /// The policy to judge thresholds with: `--policy` when given; else the one in force for
+    /// the period, as the store recorded it with the runs that analyzed it (its files' texts,
+    /// so neither the directory a report runs from nor later edits change the verdicts); else,
+    /// for runs recorded before Vigil kept policies, the last run's policy path; else the usual
+    /// default.
+    func policyForReport(_ store: any StoreBackend, period: ReportPeriod) throws -> LoadedPolicy {
         if policy.policy != nil { return try policy.load(quiet: true) }
-        guard let recorded = try store.lastRunPolicy(), let source = recorded.source else { return try policy.load(quiet: true) }
+        let inForce = try store.policiesInForce(period)
+        guard let recorded = try inForce.first ?? store.lastRunPolicy() else { return try policy.load(quiet: true) }
+        if inForce.count > 1 {
+            let names = inForce.map { RecordedPolicyText.describe($0) }
+            printError(
+                "this period was analyzed under \(inForce.count) policies (\(names.joined(separator: "; "))); the thresholds are judged with the one used last. Pass --policy to choose"
+            )
+        }
+        if recorded.isDefaults { return PolicyLoader.defaults() }
+        if recorded.isComplete {
+            let loaded = PolicyLoader.load(recorded: recorded)
+            if loaded.hasErrors {
+                throw VigilError.store(
+                    path: database.path,
+                    reason:
+                        "the policy recorded with the last run (\(RecordedPolicyText.describe(recorded))) no longer loads: \(loaded.errors.map(\.message).joined(separator: "; "))",
+                    hint: "Pass --policy DIR to judge with a policy on disk.")
+            }
+            if let source = recorded.source, FileManager.default.fileExists(atPath: source),
+                PolicyLoader.fingerprint(PolicyLoader.policyFiles(source)) != recorded.fingerprint
+            {
+                printError(
+                    "judged with the policy as recorded when the period was analyzed (\(RecordedPolicyText.describe(recorded))); the files at \(TerminalText.escape(source)) changed since. Pass --policy \(TerminalText.escape(source)) to judge with them"
+                )
+            }
+            return loaded
+        }
+        // Recorded before Vigil kept the policy's text: its path is all there is.
+        guard let source = recorded.source else { return try policy.load(quiet: true) }
         guard FileManager.default.fileExists(atPath: source) else {
             printError(
                 "the policy the last analysis used (\(TerminalText.escape(source))) is gone; judging with \(policy.path ?? "the built-in defaults"). Pass --policy."
@@ -91,7 +121,7 @@ struct ReportCommand: ParsableCommand {
             period = p
         }
         let store = try database.openExisting(readOnly: true)
-        let loaded = try policyForReport(store)
+        let loaded = try policyForReport(store, period: period)
         var options = ReportBuilder.Options()
         options.mask = mask
         options.maskSalt = ProcessInfo.processInfo.environment["VIGIL_MASK_SALT"] ?? ""

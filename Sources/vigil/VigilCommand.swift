@@ -11,7 +11,8 @@ struct VigilCommand: ParsableCommand {
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
         version: Vigil.version,
         subcommands: [
-            AnalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self,
+            AnalyzeCommand.self, ReanalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self,
+            AckCommand.self,
             UnackCommand.self, ShowCommand.self,
             SuppressCommand.self, PruneCommand.self, BaselineCommand.self, PolicyCommand.self, DecodeCommand.self,
         ]

@@ -160,7 +160,16 @@ import Testing
         try handle.write(contentsOf: Data("\n# edited\n".utf8))
         try handle.close()
         let (status, warning) = try allowlistRow()
-        #expect(status == "fail" && warning.contains("changed since the last analysis"), "\(warning)")
+        #expect(
+            status == "fail" && warning.contains("as recorded when the period was analyzed") && warning.contains("changed since"),
+            "\(warning)")
+        // The policy in force is data in the store: with its files gone, the report still
+        // judges with it (before: "not measured — the policy has no allowlists").
+        try FileManager.default.removeItem(atPath: dir.path("policies"))
+        let (afterRemoval, removalWarning) = try allowlistRow()
+        #expect(afterRemoval == "fail", "judged with the recorded copy: \(removalWarning)")
+        let statusText = try runVigil(["status", "--db", database], cwd: elsewhere).out
+        #expect(statusText.contains("policy: \(dir.path("policies"))") && statusText.contains("gone from disk"), "\(statusText)")
     }
 
     /// Issue 17, item 5: `report --mask` replaced user names as substrings everywhere (user `a`

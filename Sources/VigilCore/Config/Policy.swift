@@ -14,6 +14,9 @@ package struct Policy: Sendable {
     package var alerts: [AlertSinkConfig] = []
     /// The files the policy was read from, in order; empty for the built-in defaults.
     package var files: [String] = []
+    /// The text of each of `files` as it was read: stored with each run (`RecordedPolicy`), so
+    /// a report judges with the policy in force then even after the files changed or moved.
+    package var fileTexts: [String] = []
     /// The path it was loaded from (absolute), `nil` for the built-in defaults: recorded with
     /// each run, so a report judges with the policy the analysis used, wherever it is run from.
     package var source: String?

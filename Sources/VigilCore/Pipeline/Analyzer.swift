@@ -32,7 +32,7 @@ package final class Analyzer {
         var streamOptions: EventStream.Options {
             EventStream.Options(
                 format: format, fixedYear: fixedYear, strict: strict, now: now, maxAhead: maxAhead,
-                trustedProxies: policy.clients.trustedProxies)
+                trustedProxies: policy.clients.trustedProxies, policyFingerprint: policy.fingerprint)
         }
     }
 
@@ -65,17 +65,40 @@ package final class Analyzer {
         engine = Engine(store: store, policy: options.policy, enricher: options.enricher)
     }
 
-    package func run(paths: [String]) throws -> Summary {
+    /// One input to read, with the format and year to read it with (`reanalyze` gives each
+    /// input the settings it was recorded with; `analyze` gives all the same).
+    package struct InputRequest: Sendable, Equatable {
+        package var path: String
+        package var format: LogFormat
+        /// `nil`: the year of year-less stamps is inferred from the file's modification time.
+        package var fixedYear: Int?
+
+        package init(path: String, format: LogFormat, fixedYear: Int?) {
+            self.path = path
+            self.format = format
+            self.fixedYear = fixedYear
+        }
+    }
+
+    package func run(paths: [String], command: String = "analyze") throws -> Summary {
+        try run(paths.map { InputRequest(path: $0, format: options.format, fixedYear: options.fixedYear) }, command: command)
+    }
+
+    package func run(_ requests: [InputRequest], command: String = "analyze") throws -> Summary {
         let started = Date()
         var summary = Summary()
         try engine.restoreState()
         let known = try store.inputRecords()
         var streams: [EventStream] = []
-        for path in paths {
+        for request in requests {
+            let path = request.path
+            var streamOptions = options.streamOptions
+            streamOptions.format = request.format
+            streamOptions.fixedYear = request.fixedYear
             do {
                 let s = try EventStream(
                     path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
-                    options: options.streamOptions, known: known)
+                    options: streamOptions, known: known)
                 // Separate runs recognize an input by content; one run must too, or a file named
                 // twice (by path, symlink, hard link or copy) counts every line twice.
                 if let earlier = streams.first(where: { $0.isSameInput(as: s) }) {
@@ -126,8 +149,8 @@ package final class Analyzer {
         summary.seconds = Date().timeIntervalSince(started)
         try store.recordRun(
             startedAt: Int64(started.timeIntervalSince1970 * 1000), finishedAt: EventTime.wallNow(),
-            command: "analyze", lines: summary.lines, events: summary.events, malformed: summary.malformed,
-            findingsOpened: summary.findingsOpened.values.reduce(0, +), policy: options.policy)
+            command: command, lines: summary.lines, events: summary.events, malformed: summary.malformed,
+            findingsOpened: summary.findingsOpened.values.reduce(0, +), policy: options.policy, eventTimes: engine.runEventTimes)
         for s in streams { s.source.close() }
         return summary
     }

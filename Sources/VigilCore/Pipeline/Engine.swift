@@ -14,6 +14,10 @@ final class Engine {
     let hourly: HourlyCounter
     /// Newest event time observed (restored from the store), the watermark's source.
     private(set) var maxTime: Int64 = .min
+    /// The oldest and newest event time this engine observed since it was made (not restored):
+    /// the span a run covered, recorded with it so a report finds the policy in force.
+    private var runEarliest: Int64 = .max
+    private var runLatest: Int64 = .min
     /// Who gets notified of new and escalated findings, if anyone (only `tail` sets it).
     var alertRoutes: [AlertRoute] = []
     var maxPendingAlerts = 10_000
@@ -41,6 +45,8 @@ final class Engine {
     @inline(__always)
     func observe(_ e: Event, format: LogFormat?) -> Bool {
         var inOrder = true
+        if e.time < runEarliest { runEarliest = e.time }
+        if e.time > runLatest { runLatest = e.time }
         if e.time < maxTime {
             inOrder = false
         } else {
@@ -61,6 +67,9 @@ final class Engine {
         hourly.count(e, format: format)
         return inOrder
     }
+
+    /// The event times observed since this engine was made; `nil` before the first event.
+    var runEventTimes: ClosedRange<Int64>? { runEarliest <= runLatest ? runEarliest...runLatest : nil }
 
     /// Swaps in the detectors of another policy (`tail` on SIGHUP). Each new detector takes
     /// over the state of the running one of the same name, through the same snapshot and

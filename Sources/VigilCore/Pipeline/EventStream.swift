@@ -38,6 +38,8 @@ final class EventStream {
         var follow = false
         /// The policy's `clients.trusted_proxies` (see `ClientSettings`).
         var trustedProxies = 0
+        /// The policy's fingerprint, recorded with the input (`InputRecord.policyFingerprint`).
+        var policyFingerprint: String?
 
         /// How much of the start of a file `--format auto` looks at: as much as the line
         /// reader can hold. A first line longer than that leaves nothing whole to sniff, and
@@ -87,6 +89,8 @@ final class EventStream {
                 // The input keeps the name it was first read under (`auth.log`, not the
                 // `auth.log.1` it was rotated to): a restart looks for its rotated copies by it.
                 rec.path = m.path
+                rec.firstAnalyzedAt = m.firstAnalyzedAt ?? m.updatedAt
+                rec.absolutePath = m.absolutePath ?? rec.absolutePath
             }
             /// Continues the matched input at `offset`, after `lines` lines.
             func resume(_ m: InputRecord, offset: Int64, lines: Int64) {
@@ -97,6 +101,7 @@ final class EventStream {
                 startOffset = offset
                 startLines = lines
                 if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
+                noteChangedSettings(m, lines: lines)
             }
             if let m = match, m.offset > 0, !source.isCompressed, source.size < m.offset,
                 let lineEnd = InputSource.lastLineEnd(path: path, before: source.size)
@@ -190,7 +195,34 @@ final class EventStream {
         InputRecord(
             fingerprint: fingerprint, fingerprintLength: length, path: source.path, device: source.device,
             inode: source.inode, size: source.size, offset: 0, lines: 0, format: stats.format?.rawValue ?? "",
-            malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil)
+            malformed: 0, lastEventTime: nil, updatedAt: options.now, decoderState: nil,
+            requestedFormat: options.format.rawValue, fixedYear: options.fixedYear, policyFingerprint: options.policyFingerprint,
+            firstAnalyzedAt: options.now, absolutePath: URL(fileURLWithPath: source.path).standardizedFileURL.path)
+    }
+
+    /// Says plainly when an input is continued with other settings than its first lines were
+    /// read with: those lines are not read again, so what they produced (or did not) stands
+    /// until `vigil reanalyze` reads them with the new settings. Records written before Vigil
+    /// kept settings say nothing.
+    private func noteChangedSettings(_ stored: InputRecord, lines: Int64) {
+        guard lines > 0, stored.requestedFormat != nil else { return }
+        var changes: [String] = []
+        if options.format != .auto, options.format.rawValue != stored.format {
+            changes.append("--format \(options.format.rawValue) (they were read as \(stored.format))")
+        }
+        if options.fixedYear != stored.fixedYear {
+            let now = options.fixedYear.map { "--year \($0)" } ?? "no --year"
+            let then = stored.fixedYear.map { "--year \($0)" } ?? "no --year (the year from the file's date)"
+            changes.append("\(now) (they were read with \(then))")
+        }
+        if options.policyFingerprint != stored.policyFingerprint {
+            let name: (String?) -> String = { $0.map { "policy \($0)" } ?? "the built-in default policy" }
+            changes.append("\(name(options.policyFingerprint)) (they were judged with \(name(stored.policyFingerprint)))")
+        }
+        guard !changes.isEmpty else { return }
+        let note =
+            "this run uses \(changes.joined(separator: ", ")); its first \(lines) lines were analyzed before and are not read again. `vigil reanalyze` reads every input again with the settings given, keeping acknowledgements and suppressions"
+        stats.note = stats.note.map { $0 + "; " + note } ?? note
     }
 
     private func chooseDecoder(_ requested: LogFormat, prefix: UnsafeRawBufferPointer) throws {

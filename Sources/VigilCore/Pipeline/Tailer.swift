@@ -228,7 +228,7 @@ package final class Tailer {
         try store.recordRun(
             startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,
             events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
-            findingsOpened: tally.opened.values.reduce(0, +), policy: currentPolicy)
+            findingsOpened: tally.opened.values.reduce(0, +), policy: currentPolicy, eventTimes: engine.runEventTimes)
         return summary
     }
 

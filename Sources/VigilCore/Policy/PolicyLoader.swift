@@ -29,13 +29,16 @@ package enum PolicyLoader {
         var diagnostics: [PolicyDiagnostic] = []
         let files = policyFiles(path, &diagnostics)
         var fragments: [PolicyFragment] = []
+        var texts: [String] = []
         for file in files {
-            let (fragment, d) = parse(file: file)
+            let (fragment, d, text) = parse(file: file)
             diagnostics += d
             if let fragment { fragments.append(fragment) }
+            texts.append(text ?? "")
         }
         var policy = merge(fragments, &diagnostics)
         policy.files = files
+        policy.fileTexts = texts
         policy.source = URL(fileURLWithPath: path).standardizedFileURL.path
         policy.fingerprint = fingerprint(files)
         if files.isEmpty && diagnostics.isEmpty {
@@ -64,6 +67,12 @@ package enum PolicyLoader {
         LoadedPolicy(policy: Policy(), diagnostics: [], enricher: nil)
     }
 
+    /// The policy files at `path` (as `load` reads them), for a fingerprint of what is there now.
+    package static func policyFiles(_ path: String) -> [String] {
+        var ignored: [PolicyDiagnostic] = []
+        return policyFiles(path, &ignored)
+    }
+
     static func policyFiles(_ path: String, _ diagnostics: inout [PolicyDiagnostic]) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -87,8 +96,29 @@ package enum PolicyLoader {
         }
     }
 
-    /// Reads and parses one file; `nil` when it could not be parsed at all.
-    static func parse(file: String) -> (PolicyFragment?, [PolicyDiagnostic]) {
+    /// The policy a run recorded (`RecordedPolicy`), from the texts stored with it: parsed
+    /// and merged as `load` does, under the files' original names (so relative GeoIP paths
+    /// resolve as they did), but not linted again: lint judged it when the run loaded it, and
+    /// what it would check now (GeoIP files, expiry against today) is not what was in force.
+    package static func load(recorded: RecordedPolicy) -> LoadedPolicy {
+        var diagnostics: [PolicyDiagnostic] = []
+        var fragments: [PolicyFragment] = []
+        for file in recorded.files {
+            let (fragment, d) = parse(bytes: Array(file.text.utf8), file: file.path)
+            diagnostics += d
+            if let fragment { fragments.append(fragment) }
+        }
+        var policy = merge(fragments, &diagnostics)
+        policy.files = recorded.files.map(\.path)
+        policy.fileTexts = recorded.files.map(\.text)
+        policy.source = recorded.source
+        policy.fingerprint = recorded.fingerprint
+        return LoadedPolicy(policy: policy, diagnostics: diagnostics, enricher: nil)
+    }
+
+    /// Reads and parses one file; `nil` when it could not be parsed at all. Also returns its
+    /// text when it could be read as UTF-8.
+    static func parse(file: String) -> (PolicyFragment?, [PolicyDiagnostic], String?) {
         let at = SourceLocation(file: file)
         if RegularFile.problem(file) == nil, let tooLarge = RegularFile.problem(file, maxBytes: Int64(YAMLGuard.maxBytes)) {
             // Its size on disk, not the part read before giving up.
@@ -97,15 +127,23 @@ package enum PolicyLoader {
                 [
                     PolicyDiagnostic(
                         .error, "yaml-limits", "file is \(tooLarge) for a policy file", at: SourceLocation(file: file, line: 1, column: 1))
-                ]
+                ],
+                nil
             )
         }
         let bytes: [UInt8]
         switch readLimited(file) {
         case let .success(read): bytes = read
         case let .failure(problem):
-            return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file: \(problem.reason)", at: at)])
+            return (nil, [PolicyDiagnostic(.error, "file-unreadable", "cannot read the file: \(problem.reason)", at: at)], nil)
         }
+        let (fragment, diagnostics) = parse(bytes: bytes, file: file)
+        return (fragment, diagnostics, String(validating: bytes, as: UTF8.self))
+    }
+
+    /// Parses one file's bytes, named `file` in diagnostics.
+    static func parse(bytes: [UInt8], file: String) -> (PolicyFragment?, [PolicyDiagnostic]) {
+        let at = SourceLocation(file: file)
         if let v = YAMLGuard.check(bytes) {
             return (
                 nil, [PolicyDiagnostic(.error, "yaml-limits", v.message, at: SourceLocation(file: file, line: v.line, column: v.column))]

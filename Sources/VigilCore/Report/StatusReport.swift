@@ -24,6 +24,8 @@ package struct StatusReport: Sendable {
     package var service: TailService?
     var findingsToday: [Severity: Int] = [:]
     package var alertSinks: [AlertSinkStatus] = []
+    /// The policy the last run used, as recorded (`StatusReport+Policy.swift`).
+    package var policy: RecordedPolicy?
 
     package static func read(_ store: some StatusQueries, now: Int64 = EventTime.wallNow()) throws -> StatusReport {
         var r = StatusReport(now: now)
@@ -42,6 +44,7 @@ package struct StatusReport: Sendable {
         r.service = try store.tailService()
         r.findingsToday = try store.findingCounts(since: now / EventTime.day * EventTime.day)
         r.alertSinks = try store.alertSinkStatus()
+        r.policy = try store.lastRunPolicy()
         return r
     }
 
@@ -101,6 +104,7 @@ package struct StatusReport: Sendable {
                 out += "\n"
             }
         }
+        out += policyText()
         return out
     }
 
@@ -137,6 +141,7 @@ package struct StatusReport: Sendable {
         parts.append("\"inputs\":[\(ins.joined(separator: ","))]")
         let today = Severity.allCases.map { "\"\($0)\":\(findingsToday[$0] ?? 0)" }
         parts.append("\"findings_today\":{\(today.joined(separator: ","))}")
+        parts.append("\"policy\":\(policyJSON())")
         let sinks = alertSinks.map { a in
             "{\"sink\":\(q(a.sink)),\"pending\":\(a.pending),\"sent\":\(a.sent),\"failed\":\(a.failed),\"dropped\":\(a.dropped),"
                 + "\"expired\":\(a.expired),\"oldest_pending_at\":\(opt(a.oldestPendingAt)),\"next_attempt_at\":\(opt(a.nextAttemptAt))}"

@@ -26,11 +26,12 @@ package protocol CheckpointStore: Sendable {
     @discardableResult
     func commit(_ checkpoint: Checkpoint) throws -> CommitResult
 
-    /// A finished `analyze` or `tail` run, for the record, with the policy it used (so a
-    /// report judges with that policy; see `ReportQueries.lastRunPolicy`).
+    /// A finished `analyze` or `tail` run, for the record, with the policy it used and the
+    /// event times it saw (so a report judges a period with the policy in force for it; see
+    /// `StatusQueries.policiesInForce`). The policy's file texts are stored once per fingerprint.
     func recordRun(
         startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int,
-        policy: Policy) throws
+        policy: Policy, eventTimes: ClosedRange<Int64>?) throws
 
     /// The running `tail`'s heartbeat, which `vigil status` reads (`StatusQueries`).
     func updateService(_ service: TailService) throws

@@ -22,6 +22,12 @@ extension FindingStore {
         ("fingerprint", .text), ("fingerprint_length", .nonNegative), ("path", .text), ("device", .integer), ("inode", .integer),
         ("size", .nonNegative), ("offset", .nonNegative), ("lines", .nonNegative), ("format", .text), ("malformed", .nonNegative),
         ("last_event_time", .optionalTime), ("updated_at", .time), ("end_fingerprint", .optionalText),
+        ("requested_format", .optionalText), ("fixed_year", .optionalInteger), ("policy_fingerprint", .optionalText),
+        ("first_analyzed_at", .optionalTime), ("absolute_path", .optionalText),
+    ]
+
+    static let policySnapshotColumns: [(String, StoredColumn)] = [
+        ("fingerprint", .text), ("source", .optionalText), ("files", .text), ("recorded_at", .time),
     ]
 
     static let serviceColumns: [(String, StoredColumn)] = [

@@ -278,6 +278,33 @@ package final class FindingStore: StoreBackend {
         m.registerMigration("v9-run-policy") { db in
             try db.execute(sql: "ALTER TABLE run ADD COLUMN policy_source TEXT; ALTER TABLE run ADD COLUMN policy_fingerprint TEXT")
         }
+        // The policy in force is data: each policy a run used, its files' texts (`RecordedPolicy`),
+        // and the event time each run covered, so a report judges a period with the policy
+        // its analysis used, whatever is on disk now.
+        m.registerMigration("v10-policy-snapshot") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE policy_snapshot (
+                        fingerprint TEXT PRIMARY KEY NOT NULL,
+                        source TEXT,
+                        files TEXT NOT NULL,
+                        recorded_at INTEGER NOT NULL
+                    );
+                    ALTER TABLE run ADD COLUMN events_from INTEGER;
+                    ALTER TABLE run ADD COLUMN events_to INTEGER;
+                    """)
+        }
+        // The settings each input was read with (`InputRecord.requestedFormat` and the rest).
+        m.registerMigration("v11-input-settings") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE input ADD COLUMN requested_format TEXT;
+                    ALTER TABLE input ADD COLUMN fixed_year INTEGER;
+                    ALTER TABLE input ADD COLUMN policy_fingerprint TEXT;
+                    ALTER TABLE input ADD COLUMN first_analyzed_at INTEGER;
+                    ALTER TABLE input ADD COLUMN absolute_path TEXT;
+                    """)
+        }
         return m
     }
 
@@ -301,7 +328,12 @@ package final class FindingStore: StoreBackend {
             offset: try r.stored("offset", row: label), lines: try r.stored("lines", row: label),
             format: try r.stored("format", row: label), malformed: try r.stored("malformed", row: label),
             lastEventTime: try r.stored("last_event_time", row: label), updatedAt: try r.stored("updated_at", row: label),
-            decoderState: try r.stored("decoder_state", row: label), endFingerprint: try r.stored("end_fingerprint", row: label))
+            decoderState: try r.stored("decoder_state", row: label), endFingerprint: try r.stored("end_fingerprint", row: label),
+            requestedFormat: try r.stored("requested_format", row: label),
+            fixedYear: try r.stored("fixed_year", Int64?.self, row: label).map { Int($0) },
+            policyFingerprint: try r.stored("policy_fingerprint", row: label),
+            firstAnalyzedAt: try r.stored("first_analyzed_at", row: label),
+            absolutePath: try r.stored("absolute_path", row: label))
     }
 
     package func followedFiles() throws -> [FollowedFile] {
@@ -378,14 +410,18 @@ package final class FindingStore: StoreBackend {
             let input = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
-                                                  malformed, last_event_time, updated_at, decoder_state, end_fingerprint)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                  malformed, last_event_time, updated_at, decoder_state, end_fingerprint,
+                                                  requested_format, fixed_year, policy_fingerprint, first_analyzed_at,
+                                                  absolute_path)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for r in c.inputs {
                 try input.execute(arguments: [
                     r.fingerprint, r.fingerprintLength, r.path, Int64(bitPattern: r.device),
                     Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
                     r.lastEventTime, c.now, r.decoderState, r.endFingerprint,
+                    r.requestedFormat, r.fixedYear, r.policyFingerprint, r.firstAnalyzedAt ?? c.now,
+                    r.absolutePath,
                 ])
             }
             try FindingStore.storeFollowedFiles(db, c)
@@ -403,36 +439,6 @@ package final class FindingStore: StoreBackend {
                 try state.execute(arguments: [name, data, c.now])
             }
             return c.alertRoutes.isEmpty ? CommitResult() : try FindingStore.queueAlerts(db, c)
-        }
-    }
-
-    package func recordRun(
-        startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int,
-        policy: Policy
-    ) throws {
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version,
-                                     policy_source, policy_fingerprint)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version, policy.source,
-                    policy.fingerprint,
-                ])
-        }
-    }
-
-    package func lastRunPolicy() throws -> RecordedPolicy? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT policy_source, policy_fingerprint FROM run ORDER BY id DESC LIMIT 1") else {
-                return nil
-            }
-            let label = "the last run row"
-            return RecordedPolicy(
-                source: try row.stored("policy_source", String?.self, row: label),
-                fingerprint: try row.stored("policy_fingerprint", String?.self, row: label))
         }
     }
 

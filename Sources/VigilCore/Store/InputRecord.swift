@@ -27,6 +27,19 @@ package struct InputRecord: Sendable, Equatable {
     /// a file whose first bytes are unchanged but whose content before the offset is not (cut
     /// short and written again) is not resumed at the offset, which would skip its new lines.
     var endFingerprint: String?
+    /// The settings it was last read with: the `--format` asked for (`auto` or a format; the
+    /// format it was read as is `format`), the `--year` (`nil`: inferred from the file's
+    /// modification time) and the policy's fingerprint (`nil`: the built-in defaults). A later
+    /// run with other settings says so, and `vigil reanalyze` reads it again with them.
+    /// All `nil` on records written before Vigil kept them.
+    package var requestedFormat: String?
+    package var fixedYear: Int?
+    package var policyFingerprint: String?
+    /// When it was first analyzed (wall clock, ms): `reanalyze` reads inputs in that order.
+    package var firstAnalyzedAt: Int64?
+    /// `path` made absolute when it was first analyzed (`path` is kept as given, as evidence
+    /// names it), so `reanalyze` finds the file from any directory.
+    package var absolutePath: String?
 
     static let fingerprintBytes = 1024
 }

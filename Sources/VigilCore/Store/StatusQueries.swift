@@ -16,6 +16,11 @@ package protocol StatusQueries: Sendable {
     /// Delivery counts by sink (as `AlertOutbox.alertSinkStatus`).
     func alertSinkStatus() throws -> [AlertSinkStatus]
 
-    /// The policy the last `analyze` or `tail` run used; `nil` when no run recorded one.
+    /// The policy the last `analyze` or `tail` run used, with its files' texts when they were
+    /// recorded; `nil` when no run is recorded.
     func lastRunPolicy() throws -> RecordedPolicy?
+
+    /// The policies of the runs whose events overlap `period`, the one used last first, each
+    /// with the event times its runs covered within the store.
+    func policiesInForce(_ period: ReportPeriod) throws -> [RecordedPolicy]
 }

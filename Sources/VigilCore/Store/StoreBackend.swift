@@ -21,4 +21,6 @@
 /// - `RetentionStore.prune` without the `VACUUM` (the server reclaims space itself).
 /// - Its errors as `VigilError.store` at its boundary, as `FindingStore+Errors.swift` does,
 ///   so callers keep handling one error type.
-package protocol StoreBackend: CheckpointStore, AlertOutbox, TriageStore, RetentionStore, ReportQueries, StatusQueries, FindingListing {}
+package protocol StoreBackend: CheckpointStore, AlertOutbox, TriageStore, RetentionStore, ReportQueries, StatusQueries, FindingListing,
+    ReanalysisStore
+{}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// `vigil reanalyze`: reads the database's recorded inputs again, from their first line, with
+/// corrected settings, and replaces what the earlier runs derived while keeping triage.
+///
+/// Why a whole re-analysis and not a patch of one input: brute force, allowlist and baseline
+/// findings span inputs, and the detectors' state is the product of every event in time order.
+/// A scratch database gets a clean run over all inputs (as `analyze` of them all would give),
+/// then `ReanalysisStore.adoptAnalysis` swaps its results in, in one transaction: acknowledgements
+/// and suppressions survive because finding ids are stable, and nothing changes when any input
+/// fails to read.
+package struct Reanalysis {
+    /// An input to read again and the settings it gets.
+    package struct PlannedInput: Sendable, Equatable {
+        package var request: Analyzer.InputRequest
+        /// The records of this path whose content is still there.
+        package var records: [InputRecord]
+    }
+
+    /// A recorded input whose content cannot be read again, and why.
+    package struct GoneInput: Sendable, Equatable {
+        package var record: InputRecord
+        package var reason: String
+    }
+
+    package var inputs: [PlannedInput] = []
+    package var gone: [GoneInput] = []
+
+    /// Settings given on the command line; `nil` keeps what each input was recorded with.
+    package struct Overrides: Sendable {
+        package var format: LogFormat?
+        /// `.some(nil)`: infer the year from the file's date.
+        package var fixedYear: Int??
+        /// Only these inputs (paths as recorded or as given) take the overrides; empty: all.
+        package var only: [String] = []
+
+        package init() {}
+    }
+
+    /// Plans the re-analysis of every recorded input, in the order they were first analyzed.
+    /// A path named in `overrides.only` that the database has no record of is an error: it
+    /// was never analyzed here (`vigil analyze` it).
+    package static func plan(records: [InputRecord], overrides: Overrides) throws -> Reanalysis {
+        var plan = Reanalysis()
+        let ordered = records.sorted { ($0.firstAnalyzedAt ?? $0.updatedAt, $0.path) < ($1.firstAnalyzedAt ?? $1.updatedAt, $1.path) }
+        var byPath: [String: [InputRecord]] = [:]
+        var paths: [String] = []
+        for record in ordered {
+            if byPath[record.path] == nil { paths.append(record.path) }
+            byPath[record.path, default: []].append(record)
+        }
+        let named = Set(overrides.only.map(Reanalysis.canonical))
+        func isNamed(_ path: String) -> Bool {
+            named.contains(Reanalysis.canonical(path)) || byPath[path]!.contains { $0.absolutePath.map(named.contains) ?? false }
+        }
+        for path in overrides.only
+        where !paths.contains(where: {
+            Reanalysis.canonical($0) == Reanalysis.canonical(path) || byPath[$0]!.contains { $0.absolutePath == Reanalysis.canonical(path) }
+        }) {
+            throw VigilError.input(
+                path: path, reason: "not an input of this database",
+                hint: "`vigil reanalyze` reads again what was analyzed into the database; analyze a new file with `vigil analyze`.")
+        }
+        for path in paths {
+            let recorded = byPath[path]!
+            // As recorded (relative to where it was analyzed), else where that was absolutely.
+            let readable = FileManager.default.fileExists(atPath: path) ? path : (recorded.compactMap(\.absolutePath).first ?? path)
+            let (present, missing) = Reanalysis.split(recorded, at: readable)
+            plan.gone += missing
+            guard let latest = present.max(by: { $0.updatedAt < $1.updatedAt }) else { continue }
+            let overridden = named.isEmpty || isNamed(path)
+            var format = LogFormat(rawValue: latest.requestedFormat ?? latest.format) ?? .auto
+            var year = latest.fixedYear
+            if overridden, let f = overrides.format { format = f }
+            if overridden, let y = overrides.fixedYear { year = y }
+            plan.inputs.append(
+                PlannedInput(request: Analyzer.InputRequest(path: readable, format: format, fixedYear: year), records: present))
+        }
+        return plan
+    }
+
+    /// The path as an absolute, standardized path, so `./auth.log` and `auth.log` name one input.
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Which of a path's records still have their content at the path (the file's first bytes
+    /// give their fingerprint), and which are gone (the file is missing, unreadable, or now
+    /// holds another content, as a rotated log does).
+    static func split(_ records: [InputRecord], at path: String) -> (present: [InputRecord], gone: [GoneInput]) {
+        let source: InputSource
+        do { source = try InputSource(path: path) } catch let error as VigilError {
+            return ([], records.map { GoneInput(record: $0, reason: error.description) })
+        } catch {
+            return ([], records.map { GoneInput(record: $0, reason: "\(error)") })
+        }
+        defer { source.close() }
+        let prefix: [UInt8]
+        // The peeked bytes live in the reader's buffer: copied while the reader is alive.
+        let reader = LineReader(source: source)
+        do { prefix = try withExtendedLifetime(reader) { Array(try reader.peek(InputRecord.fingerprintBytes)) } } catch {
+            return ([], records.map { GoneInput(record: $0, reason: "cannot be read (\(error))") })
+        }
+        var present: [InputRecord] = [], gone: [GoneInput] = []
+        for record in records {
+            let matches =
+                record.fingerprintLength > 0 && record.fingerprintLength <= prefix.count
+                && prefix.prefix(record.fingerprintLength).withUnsafeBytes { EventStream.fingerprint($0) } == record.fingerprint
+            if matches {
+                present.append(record)
+            } else {
+                gone.append(GoneInput(record: record, reason: "the file there now holds other content (rotated or replaced)"))
+            }
+        }
+        return (present, gone)
+    }
+
+    /// Analyzes the planned inputs into a scratch database beside `databasePath` (opened by
+    /// `openScratch`, the same kind of store as `store`), then has `store` adopt the result.
+    /// Throws, leaving the store as it was, when an input fails.
+    package func run(
+        into store: any ReanalysisStore, databasePath: String, options: Analyzer.Options,
+        openScratch: (String) throws -> any CheckpointStore
+    ) throws -> (summary: Analyzer.Summary, outcome: ReanalysisOutcome) {
+        let scratch = databasePath + ".reanalyze-\(getpid())"
+        let scratchFiles = ["", "-wal", "-shm", "-lock"].map { scratch + $0 }
+        func removeScratch() { for file in scratchFiles { try? FileManager.default.removeItem(atPath: file) } }
+        removeScratch()
+        defer { removeScratch() }
+        let summary: Analyzer.Summary
+        do {
+            let fresh = try openScratch(scratch)
+            summary = try Analyzer(store: fresh, options: options).run(inputs.map(\.request), command: "reanalyze")
+        }
+        if let failed = summary.failedInputs.first {
+            throw VigilError.input(
+                path: failed.path, reason: "cannot be read again, so nothing was changed (\(failed.error))",
+                hint: "Fix it (or pass its settings: --format, --year), then run `vigil reanalyze` again.")
+        }
+        if let failed = summary.inputs.first(where: { $0.error != nil }) {
+            throw VigilError.input(
+                path: failed.path, reason: "reading it again stopped, so nothing was changed (\(failed.error ?? ""))",
+                hint: "Fix it, then run `vigil reanalyze` again.")
+        }
+        let outcome = try store.adoptAnalysis(fromDatabaseAt: scratch, goneInputs: gone.map(\.record))
+        return (summary, outcome)
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+
+struct ReanalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reanalyze",
+        abstract: "Read every input of the database again from its first line, with corrected settings, keeping triage.",
+        discussion: """
+            For a run made with the wrong --format, --year or policy: the lines it read are not read \
+            again by `analyze`. reanalyze reads all recorded inputs again (findings span inputs), each \
+            with the format and year it was recorded with, unless given here; INPUT names the inputs \
+            the given --format/--year apply to (default: all). The policy is --policy, else the usual \
+            default (./policies, else the built-in one), as for analyze.
+            Everything is analyzed into a scratch database first and then swapped in, in one \
+            transaction: if an input fails, nothing changes. Findings produced again keep their \
+            acknowledgements and notes (ids are stable); suppressions stay; findings no longer \
+            produced are removed (their triage history stays, and an acknowledgement comes back \
+            with the finding). An input that is gone (deleted, rotated away) stops the command \
+            unless --allow-missing: then the findings it contributed to are kept as they were, but \
+            its events leave the hourly counts the report's thresholds use.
+            Exit status: 0 done, 2 an input, the database or the policy could not be used.
+            """
+    )
+
+    @Argument(help: "Recorded inputs the given --format/--year apply to; default: every input.")
+    var inputs: [String] = []
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var policy: PolicyOption
+
+    @Option(name: .long, help: "Log format for the inputs named (or all): auto, mcp-json, sshd or combined. Default: as recorded.")
+    var format: LogFormat?
+
+    @Option(name: .long, help: "Year for syslog stamps that carry none, or `file` for each file's modification time. Default: as recorded.")
+    var year: String?
+
+    @Flag(name: .long, help: "Go on when recorded inputs are gone, keeping the findings they contributed to.")
+    var allowMissing = false
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    func validate() throws {
+        if let year, year != "file", Int(year).map({ $0 < 1970 || $0 > 9999 }) ?? true {
+            throw ValidationError("--year takes a year between 1970 and 9999, or `file`")
+        }
+    }
+
+    func run() throws {
+        let loaded = try policy.load(quiet: quiet)
+        let store = try database.openWriter(command: "reanalyze")
+        var overrides = Reanalysis.Overrides()
+        overrides.format = format
+        if let year { overrides.fixedYear = .some(Int(year)) }
+        overrides.only = inputs
+        let plan = try Reanalysis.plan(records: try store.inputRecords(), overrides: overrides)
+        if !plan.gone.isEmpty && !allowMissing {
+            for gone in plan.gone { printError("\(TerminalText.escape(gone.record.path)): gone (\(gone.reason))") }
+            throw VigilError.input(
+                path: database.path,
+                reason:
+                    "\(plan.gone.count) recorded input\(plan.gone.count == 1 ? " is" : "s are") gone, so a re-analysis cannot reproduce what \(plan.gone.count == 1 ? "it" : "they") produced; nothing was changed",
+                hint:
+                    "Run from the directory the inputs were analyzed from (paths are recorded as given), restore them, or pass --allow-missing to keep the findings they contributed to."
+            )
+        }
+        guard !plan.inputs.isEmpty else {
+            throw VigilError.input(
+                path: database.path, reason: "the database records no input that can be read again",
+                hint: "Analyze logs into it with `vigil analyze`.")
+        }
+        var options = Analyzer.Options()
+        options.policy = loaded.policy
+        options.enricher = loaded.enricher
+        let (summary, outcome) = try plan.run(into: store, databasePath: database.path, options: options) { path in
+            try FindingStore(path: path, mode: .writer(command: "reanalyze"))
+        }
+        guard !quiet else { return }
+        // The scratch run's own "Findings: N new" counts against an empty database; the
+        // comparison below is the one that means something here.
+        var out = AnalyzeCommand.render(summary, databasePath: database.path).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("Findings: ") }.joined(separator: "\n")
+        out = out.replacingOccurrences(of: "Analyzed ", with: "Reanalyzed ", options: .anchored)
+        for input in plan.inputs {
+            out +=
+                "  \(TerminalText.escape(input.request.path)): read with --format \(input.request.format.rawValue), \(input.request.fixedYear.map { "--year \($0)" } ?? "the year from the file's date")\n"
+        }
+        for gone in plan.gone {
+            out +=
+                "  \(TerminalText.escape(gone.record.path)): gone (\(TerminalText.escape(gone.reason))); the findings it contributed to are kept\n"
+        }
+        out += "Compared with before: \(outcome.again) findings produced again (triage kept), \(outcome.added.count) new"
+        if outcome.acknowledgementsRestored > 0 { out += " (\(outcome.acknowledgementsRestored) with their acknowledgement restored)" }
+        out += ", \(outcome.removed.count) no longer produced and removed"
+        if !outcome.removedAcknowledged.isEmpty {
+            out +=
+                " (\(outcome.removedAcknowledged.count) acknowledged: \(outcome.removedAcknowledged.prefix(5).joined(separator: ", "))\(outcome.removedAcknowledged.count > 5 ? ", …" : ""); their history stays)"
+        }
+        if outcome.keptFromGoneInputs > 0 { out += ", \(outcome.keptFromGoneInputs) kept from gone inputs" }
+        out += ".\n"
+        print(out + AnalyzeCommand.describe(loaded, policyPath: policy.path), terminator: "")
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+@testable import VigilCore
+
+/// Issue 17, item 1: a run with the wrong policy or year was recorded as read, so the corrected
+/// run read nothing and the only way out was deleting the database, triage and all. Now the
+/// settings are recorded with each input, a later run with other settings says so, and
+/// `vigil reanalyze` reads every input again, keeping triage.
+@Suite struct ReanalyzeTests {
+    /// A database and its inputs in a directory of their own, with a copy of the shipped
+    /// policy (whose GeoIP paths point at ../fixtures/geoip).
+    final class Workspace {
+        let dir = TempDir()
+        var database: String { dir.path("v.sqlite") }
+        let auth: String
+        let mcp: String
+
+        init() throws {
+            try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: dir.path("policies"))
+            try FileManager.default.createSymbolicLink(
+                atPath: dir.path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+            try FileManager.default.createDirectory(atPath: dir.path("logs"), withIntermediateDirectories: true)
+            auth = dir.path("logs/auth.log")
+            mcp = dir.path("logs/mcp.jsonl")
+            try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path, toPath: auth)
+            try FileManager.default.copyItem(
+                atPath: packageRoot.appendingPathComponent("fixtures/mcp/mcp-service-2026-11-05.jsonl").path, toPath: mcp)
+        }
+
+        @discardableResult
+        func vigil(_ arguments: [String], expect status: Int32 = 0) throws -> (status: Int32, out: String, err: String) {
+            let result = try runVigil(arguments, cwd: dir.url)
+            #expect(result.status == status, "\(arguments): \(result.out)\(result.err)")
+            return result
+        }
+
+        /// Every finding as `id severity count first_seen last_seen triage`, sorted.
+        func findings(in database: String? = nil) throws -> [String] {
+            let out = try vigil(["findings", "--db", database ?? self.database, "--output", "jsonl"]).out
+            return out.split(separator: "\n").map { line in
+                let json = (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+                let triage =
+                    (json["triage"] as? [String: Any]).map { t in
+                        t["acked_at"] != nil ? "acknowledged/\(t["ack_note"] ?? "")" : "suppressed/\(t["suppression_note"] ?? "")"
+                    } ?? "-"
+                return ["id", "severity", "count", "first_seen", "last_seen"].map { "\(json[$0] ?? "")" }.joined(separator: " ") + " "
+                    + triage
+            }.sorted()
+        }
+
+        /// A finding line with its triage left out, to compare with a run that had none.
+        static func withoutTriage(_ line: String) -> String {
+            line.replacingOccurrences(of: #" (acknowledged|suppressed)/.*$"#, with: " -", options: .regularExpression)
+        }
+
+        /// The same inputs analyzed once, correctly, into a new database.
+        func cleanRun(_ arguments: [String]) throws -> [String] {
+            let clean = dir.path("clean.sqlite")
+            try? FileManager.default.removeItem(atPath: clean)
+            try vigil(["analyze", "--quiet", "--db", clean] + arguments)
+            return try findings(in: clean).map { Workspace.withoutTriage($0) }
+        }
+    }
+
+    /// The issue's case: analyzed without the policy (the built-in defaults, no allowlists),
+    /// then triaged; the corrected run with the policy read 0 lines and the P1 "login from
+    /// outside the bastion allowlist" never came. Now that run says so, and `reanalyze` gives
+    /// what a clean run gives, with the acknowledgement and the suppression kept.
+    @Test func aRunWithTheWrongPolicyIsReanalyzedKeepingTriage() throws {
+        let w = try Workspace()
+        let empty = w.dir.path("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        try w.vigil(
+            ["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", empty + "/none.yaml", w.auth, w.mcp], expect: 2)
+        // Without ./policies in the working directory, analyze uses the built-in defaults.
+        #expect(
+            try runVigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", w.auth, w.mcp], cwd: URL(fileURLWithPath: empty))
+                .status == 0)
+        let before = try w.findings()
+        #expect(!before.joined().contains("F-5bf6b0fd7e2a"), "no allowlist, no allowlist P1")
+        let burst = try #require(before.first { $0.contains(" 6 2026-11-03T07:01:02") }?.split(separator: " ").first.map(String.init))
+        try w.vigil(["ack", "--db", w.database, burst, "--note", "known scanner", "--by", "alice"])
+        try w.vigil([
+            "suppress", "--db", w.database, "--detector", "unauthorized_access", "--subject", "key_7f3a", "--until", "2099-01-01", "--note",
+            "pentest",
+        ])
+
+        let continued = try w.vigil(["analyze", "--db", w.database, "--year", "2026", "--policy", "policies", w.auth])
+        #expect(continued.out.contains("continued after line 41") && continued.out.contains("vigil reanalyze"), "\(continued.out)")
+        #expect(continued.out.contains("they were judged with the built-in default policy"), "\(continued.out)")
+
+        let reanalyzed = try w.vigil(["reanalyze", "--db", w.database, "--policy", "policies"])
+        #expect(reanalyzed.out.contains("findings produced again (triage kept)"), "\(reanalyzed.out)")
+        let after = try w.findings()
+        let clean = try w.cleanRun(["--year", "2026", "--policy", "policies", w.auth, w.mcp])
+        #expect(after.map { Workspace.withoutTriage($0) } == clean)
+        #expect(after.contains { $0.hasPrefix("F-5bf6b0fd7e2a P1 ") }, "the P1 login from outside the bastion allowlist: \(after)")
+        #expect(after.contains { $0.hasPrefix(burst) && $0.hasSuffix("acknowledged/known scanner") }, "\(after)")
+        #expect(after.filter { $0.contains("suppressed/") }.count == 2, "the suppression still covers key_7f3a: \(after)")
+        let history = try w.vigil(["show", "--db", w.database, burst]).out
+        #expect(history.contains("ack by alice: known scanner"), "\(history)")
+        // Again: the same result, nothing duplicated.
+        try w.vigil(["reanalyze", "--quiet", "--db", w.database, "--policy", "policies"])
+        #expect(try w.findings() == after)
+    }
+
+    /// A wrong `--year` (events a year early: not refused, they are in the past) corrected for
+    /// one input; the other keeps the year it was recorded with. A finding that the correction
+    /// removes comes back, acknowledgement and all, when the old settings are put back.
+    @Test func aWrongYearIsCorrectedForTheInputNamed() throws {
+        let w = try Workspace()
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2025", "--policy", "policies", w.auth, w.mcp])
+        let wrong = try w.findings()
+        #expect(wrong.contains { $0.contains("2025-11-03T07:01:02") }, "\(wrong)")
+        let p1 = try #require(wrong.first { $0.contains("2025-11-03T07:03:00") }?.split(separator: " ").first.map(String.init))
+        try w.vigil(["ack", "--db", w.database, p1, "--note", "seen", "--by", "bob"])
+
+        let fixed = try w.vigil(["reanalyze", "--db", w.database, "--year", "2026", "logs/auth.log"])
+        #expect(fixed.out.contains("logs/auth.log: read with --format auto, --year 2026"), "\(fixed.out)")
+        #expect(fixed.out.contains("removed (1 acknowledged: \(p1)"), "the acknowledged finding of the wrong year is named: \(fixed.out)")
+        let clean = try w.cleanRun(["--year", "2026", "--policy", "policies", w.auth, w.mcp])
+        #expect(try w.findings().map { Workspace.withoutTriage($0) } == clean)
+
+        try w.vigil(["reanalyze", "--quiet", "--db", w.database, "--year", "2025", w.auth])
+        #expect(
+            try w.findings().contains { $0.hasPrefix(p1) && $0.hasSuffix("acknowledged/seen") }, "the history's acknowledgement is back")
+    }
+
+    /// Nothing stored is lost by a failed reanalysis: a wrong --format refused, an input gone.
+    @Test func aFailedReanalysisChangesNothing() throws {
+        let w = try Workspace()
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", "policies", w.auth, w.mcp])
+        let before = try w.findings()
+        let wrongFormat = try w.vigil(["reanalyze", "--db", w.database, "--format", "mcp-json"], expect: 2)
+        #expect(wrongFormat.err.contains("nothing was changed") && wrongFormat.err.contains("read as sshd"), "\(wrongFormat.err)")
+        #expect(try w.findings() == before)
+
+        try FileManager.default.removeItem(atPath: w.mcp)
+        let gone = try w.vigil(["reanalyze", "--db", w.database], expect: 2)
+        #expect(gone.err.contains("mcp.jsonl: gone") && gone.err.contains("--allow-missing"), "\(gone.err)")
+        #expect(try w.findings() == before)
+        let named = try w.vigil(["reanalyze", "--db", w.database, "--allow-missing", "logs/other.log"], expect: 2)
+        #expect(named.err.contains("not an input of this database"), "\(named.err)")
+
+        let allowed = try w.vigil(["reanalyze", "--db", w.database, "--allow-missing"])
+        #expect(allowed.out.contains("the findings it contributed to are kept"), "\(allowed.out)")
+        #expect(try w.findings() == before, "the gone input's findings are kept as they were")
+    }
+}
