@@ -80,9 +80,12 @@ struct AnalyzeCommand: ParsableCommand {
         out += String(format: " in %.2f s (%@ lines/s)\n", s.seconds, formatCount(rate))
         for i in s.inputs {
             let name = TerminalText.escape(i.path)
-            out += "  \(name)  [\(i.format?.rawValue ?? "?")]  \(formatCount(i.lines)) lines, \(formatCount(i.events)) events, "
+            out +=
+                "  \(name)  [\(i.format?.rawValue ?? "?")\(i.formatDetected ? ", detected" : "")]  \(formatCount(i.lines)) lines, \(formatCount(i.events)) events, "
             out += "\(formatCount(i.ignored)) ignored, \(formatCount(i.malformed)) malformed"
-            if i.outOfOrder > 0 { out += ", \(formatCount(i.outOfOrder)) out of order" }
+            if i.outOfOrder > 0 {
+                out += ", \(formatCount(i.outOfOrder)) out of order (at most \(DurationText.format(max(i.maxLateness, 1000))) late)"
+            }
             if i.resumedAfterLine > 0 { out += " (continued after line \(formatCount(i.resumedAfterLine)))" }
             out += "\n"
             if let note = i.note { out += "    note: \(name): \(TerminalText.escape(note))\n" }

@@ -8,7 +8,7 @@ struct SuppressCommand: ParsableCommand {
         abstract: "Suppress findings of a detector about a subject until a date (still stored and counted, not alerted).",
         discussion: """
             Covers findings whose episode starts before --until, past ones included. \
-            `vigil suppress --list` shows suppressions; `vigil suppress --remove N` deletes one.
+            `vigil suppress --list` shows suppressions; `vigil suppress --remove N` deletes one; `vigil suppress --history` lists who made and removed each, and when.
             """
     )
 
@@ -27,15 +27,20 @@ struct SuppressCommand: ParsableCommand {
     @Flag(name: .long, help: "List suppressions.")
     var list = false
 
-    @Option(name: .long, help: "Remove the suppression with this number.")
+    @Option(name: .long, help: "Remove the suppression with this number (its history stays).")
     var remove: Int64?
+
+    @Flag(name: .long, help: "List every suppression made, removed or pruned: who, when and the note.")
+    var history = false
+
+    @OptionGroup var reviewer: ReviewerOption
 
     @OptionGroup var database: DatabaseOption
 
     func validate() throws {
-        if list || remove != nil { return }
+        if list || history || remove != nil { return }
         guard detector != nil, subject != nil, until != nil, let note, !note.isEmpty else {
-            throw ValidationError("give --detector, --subject, --until and --note (or --list, or --remove N)")
+            throw ValidationError("give --detector, --subject, --until and --note (or --list, --history, or --remove N)")
         }
         if let d = detector, let error = unknownDetectorError(d, option: "--detector", allowingEvery: true) { throw error }
         if let subject, SuppressCommand.looksLikeAnAddress(subject), IPAddress(subject) == nil {
@@ -60,14 +65,25 @@ struct SuppressCommand: ParsableCommand {
             if all.isEmpty { print("No suppressions.") }
             for s in all {
                 let state = s.until <= now ? " (ended)" : ""
+                let by = s.createdBy.map { "  by \(TerminalText.escape($0))" } ?? ""
                 print(
-                    "#\(s.id)  \(TerminalText.escape(s.detector))  \(TerminalText.escape(s.subject))  until \(EventTime.format(s.until - 1).prefix(10))\(state)  \(TerminalText.escape(s.note))"
+                    "#\(s.id)  \(TerminalText.escape(s.detector))  \(TerminalText.escape(s.subject))  until \(EventTime.format(s.until - 1).prefix(10))\(state)\(by)  \(TerminalText.escape(s.note))"
+                )
+            }
+            return
+        }
+        if history {
+            let events = try store.suppressionHistory()
+            if events.isEmpty { print("No suppression was made yet.") }
+            for e in events {
+                print(
+                    "\(EventTime.format(e.at))  \(e.action) #\(e.suppressionID) by \(TerminalText.escape(e.by)): \(TerminalText.escape(e.detector))  \(TerminalText.escape(e.subject))  until \(EventTime.format(e.until - 1).prefix(10))  \(TerminalText.escape(e.note))"
                 )
             }
             return
         }
         if let remove {
-            guard try store.removeSuppression(remove) else {
+            guard try store.removeSuppression(remove, by: reviewer.name, at: now) else {
                 printError("no suppression #\(remove); see `vigil suppress --list`"); throw ExitCode(2)
             }
             print("removed suppression #\(remove)")
@@ -87,7 +103,7 @@ struct SuppressCommand: ParsableCommand {
                 "note: no stored finding\(detector == "*" ? "" : " of \(detector!)") is about \(TerminalText.escape(subject!)) yet; the suppression covers later ones. Check the spelling against `vigil findings`."
             )
         }
-        let s = try store.suppress(detector: detector!, subject: subject!, until: end, note: note!, at: now)
+        let s = try store.suppress(detector: detector!, subject: subject!, until: end, note: note!, by: reviewer.name, at: now)
         print(
             "suppression #\(s.id): \(TerminalText.escape(s.detector)) findings about \(TerminalText.escape(s.subject)) until \(EventTime.format(end - 1).prefix(10))"
         )

@@ -162,7 +162,7 @@ import Testing
     @Test func routesBySeverityAndRespectsSuppressions() throws {
         let dir = TempDir()
         let store = try FindingStore(path: dir.path("a.sqlite"))
-        _ = try store.suppress(detector: "*", subject: "203.0.113.99", until: .max, note: "pentest", at: 0)
+        _ = try store.suppress(detector: "*", subject: "203.0.113.99", until: .max, note: "pentest", by: "test", at: 0)
         let routes = [AlertRoute(sink: "pager", severities: [.p1]), AlertRoute(sink: "email", severities: Set(Severity.allCases))]
         _ = try Self.commit(
             store,

@@ -131,8 +131,10 @@ import Testing
         #expect(throws: VigilError.self) { try store.acknowledge("F-", note: "ambiguous", by: "test", at: 1) }
         #expect(throws: VigilError.self) { try store.acknowledge("F-ffffffffffff", note: "missing", by: "test", at: 1) }
         let s = try store.suppress(
-            detector: "allowlist_violation", subject: "203.0.113.50", until: ms("2026-12-01T00:00:00Z"), note: "vendor VPN", at: 2)
-        _ = try store.suppress(detector: "*", subject: "key_c0de", until: ms("2026-11-01T00:00:00Z"), note: "ended before", at: 2)
+            detector: "allowlist_violation", subject: "203.0.113.50", until: ms("2026-12-01T00:00:00Z"), note: "vendor VPN", by: "test",
+            at: 2)
+        _ = try store.suppress(
+            detector: "*", subject: "key_c0de", until: ms("2026-11-01T00:00:00Z"), note: "ended before", by: "test", at: 2)
         let after = try store.findings(FindingQuery())
         #expect(after.first { $0.id == target.id }?.triage?.ackNote == "known")
         let suppressed = after.filter { $0.triage?.isSuppressed == true }
@@ -144,7 +146,7 @@ import Testing
         #expect(r.acknowledged.total == 1 && r.suppressed.total == 1)
         #expect(r.open.total == all.count - 2)
         #expect(r.summary.findings == all.count)
-        #expect(try store.removeSuppression(s.id))
+        #expect(try store.removeSuppression(s.id, by: "test", at: 3))
         #expect(try store.findings(FindingQuery()).filter { $0.triage?.isSuppressed == true }.isEmpty)
         _ = try store.unacknowledge(target.id, by: "test", at: 2)
         #expect(try store.findings(FindingQuery()).first { $0.id == target.id }?.triage == nil)

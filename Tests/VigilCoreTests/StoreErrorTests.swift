@@ -32,7 +32,9 @@ import Testing
         let error = #expect(throws: VigilError.self) { try store.suppressions() }
         #expect(error.map(Self.storePath) == path)
         #expect(error?.description.contains("cannot read the findings database") == true)
-        let write = #expect(throws: VigilError.self) { try store.suppress(detector: "*", subject: "x", until: 1, note: "", at: 0) }
+        let write = #expect(throws: VigilError.self) {
+            try store.suppress(detector: "*", subject: "x", until: 1, note: "", by: "test", at: 0)
+        }
         #expect(write.map(Self.storePath) == path)
     }
 

@@ -138,7 +138,8 @@ import Testing
             let other = rows.dropFirst().first { ($0["subject"] as String) != targetSubject } ?? rows[1]
             base.suppressionID =
                 try store.suppress(
-                    detector: "*", subject: other["subject"], until: ms("2026-12-31T00:00:00.000Z"), note: "known scanner", at: now
+                    detector: "*", subject: other["subject"], until: ms("2026-12-31T00:00:00.000Z"), note: "known scanner", by: "test",
+                    at: now
                 ).id
             try store.updateService(
                 TailService(

@@ -187,4 +187,49 @@ import Testing
         #expect(report.out.contains("authentication failures from"), "words around the name are intact")
         #expect(!report.out.contains(": a)") && report.out.contains(": user-"), "the name itself is masked")
     }
+
+    /// Issue 17, item 8: `--format auto` on a file 94% out of order (Apache stamps a request's
+    /// start and logs it at its end) said nothing about whether that matters, nor that the
+    /// format was a guess. The summary now says how the format was chosen, how late the lines
+    /// were, and what it means; lines hours late (interleaved hosts, a clock step) are told apart.
+    @Test func outOfOrderLinesAreExplained() throws {
+        let dir = TempDir()
+        func line(_ second: Int) -> String {
+            let stamp = String(format: "03/Nov/2026:%02d:%02d:%02d +0000", 10 + second / 3600, (second / 60) % 60, second % 60)
+            return #"198.51.100.\#(second % 200) - - [\#(stamp)] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8""#
+        }
+        // Each pair swapped: half the lines a few seconds late, as access logs are.
+        let shuffled = stride(from: 0, to: 40, by: 2).flatMap { [line($0 * 3 + 3), line($0 * 3)] }
+        try (shuffled.joined(separator: "\n") + "\n").write(toFile: dir.path("access.log"), atomically: true, encoding: .utf8)
+        let normal = try runVigil(["analyze", "--db", dir.path("a.sqlite"), dir.path("access.log")])
+        #expect(normal.status == 0, "\(normal.err)")
+        #expect(normal.out.contains("[combined, detected]"), "\(normal.out)")
+        #expect(normal.out.contains("20 out of order (at most 3s late)") && normal.out.contains("normal for access logs"), "\(normal.out)")
+        // Two hours back in the middle: not an access log's shuffle.
+        let stepped = (0..<10).map { line(7200 + $0) } + (0..<10).map { line($0) }
+        try (stepped.joined(separator: "\n") + "\n").write(toFile: dir.path("stepped.log"), atomically: true, encoding: .utf8)
+        let step = try runVigil(["analyze", "--db", dir.path("b.sqlite"), "--format", "combined", dir.path("stepped.log")])
+        #expect(step.out.contains("[combined]") && step.out.contains("clock step"), "\(step.out)")
+    }
+
+    /// Issue 17, item 7: suppressions recorded nobody, and `--remove` deleted one without a
+    /// trace. Who made it, who lifted it, and when, now stay in its history.
+    @Test func suppressionsKeepAHistory() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", log]).status == 0)
+        let made = try runVigil([
+            "suppress", "--db", database, "--detector", "auth_failure_burst", "--subject", "203.0.113.7", "--until", "2099-01-01",
+            "--note", "pentest window", "--by", "alice",
+        ])
+        #expect(made.status == 0 && made.out.contains("suppression #1"), "\(made.err)")
+        #expect(try runVigil(["suppress", "--db", database, "--list"]).out.contains("by alice  pentest window"))
+        #expect(try runVigil(["suppress", "--db", database, "--remove", "1", "--by", "bob"]).status == 0)
+        let history = try runVigil(["suppress", "--db", database, "--history"]).out.split(separator: "\n")
+        #expect(history.count == 2, "\(history)")
+        #expect(history.first?.contains("suppress #1 by alice: auth_failure_burst  203.0.113.7  until 2099-01-01  pentest window") == true)
+        #expect(history.last?.contains("remove #1 by bob:") == true, "\(history)")
+        #expect(try runVigil(["suppress", "--db", database, "--list"]).out.contains("No suppressions."), "removed, but not forgotten")
+    }
 }

@@ -127,13 +127,18 @@ package final class Analyzer {
         reader.start()
 
         var outOfOrder = [Int64](repeating: 0, count: streams.count)
+        var lateness = [Int64](repeating: 0, count: streams.count)
         do {
             while let batch = try queue.pop() {
                 let engine = self.engine
                 batch.events.withUnsafeBufferPointer { es in
                     for i in 0..<es.count {
                         let p = position[Int(es[i].input)]
-                        if !engine.observe(es[i], format: formats[p]) { outOfOrder[p] += 1 }
+                        let newest = engine.maxTime
+                        if !engine.observe(es[i], format: formats[p]) {
+                            outOfOrder[p] += 1
+                            if newest - es[i].time > lateness[p] { lateness[p] = newest - es[i].time }
+                        }
                     }
                 }
                 if let records = batch.checkpoint { try checkpoint(records, now: batch.checkpointTime, &summary) }
@@ -144,7 +149,11 @@ package final class Analyzer {
             queue.waitUntilFinished()
             throw error
         }
-        for (i, s) in streams.enumerated() { s.stats.outOfOrder += outOfOrder[i] }
+        for (i, s) in streams.enumerated() {
+            s.stats.outOfOrder += outOfOrder[i]
+            s.stats.maxLateness = max(s.stats.maxLateness, lateness[i])
+            s.stats.explainOutOfOrder()
+        }
         summary.inputs = streams.map(\.stats)
         summary.seconds = Date().timeIntervalSince(started)
         try store.recordRun(

@@ -241,6 +241,7 @@ final class EventStream {
         decoder = decodeContext.makeDecoder(format)!
         awaitingFirstLine = false
         stats.format = format
+        stats.formatDetected = requested == .auto
         record?.format = format.rawValue
     }
 

@@ -38,6 +38,12 @@ extension FindingStore {
 
     static let suppressionRowColumns: [(String, StoredColumn)] = [
         ("id", .integer), ("detector", .text), ("subject", .text), ("until", .end), ("note", .text), ("created_at", .time),
+        ("created_by", .optionalText),
+    ]
+
+    static let suppressionEventColumns: [(String, StoredColumn)] = [
+        ("id", .integer), ("suppression_id", .integer), ("action", .text), ("detector", .text), ("subject", .text), ("until", .end),
+        ("note", .text), ("by", .text), ("at", .time),
     ]
 
     /// `alert_delivery` as `vigil status` and the sink threads read it.

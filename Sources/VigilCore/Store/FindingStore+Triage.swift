@@ -11,6 +11,9 @@ package struct Suppression: Sendable, Equatable, Codable {
     package var until: Int64
     package var note: String
     var createdAt: Int64
+    /// Who made it (`suppress --by`, default the login name); `nil` for ones made before Vigil
+    /// recorded it.
+    package var createdBy: String?
 }
 
 /// What `vigil prune` removed.
@@ -83,34 +86,67 @@ extension FindingStore {
     }
 
     @discardableResult
-    package func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression {
+    package func suppress(detector: String, subject: String, until: Int64, note: String, by: String, at now: Int64) throws -> Suppression {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO suppression (detector, subject, until, note, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [detector, subject, until, note, now])
-            return Suppression(id: db.lastInsertedRowID, detector: detector, subject: subject, until: until, note: note, createdAt: now)
+                sql: "INSERT INTO suppression (detector, subject, until, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [detector, subject, until, note, now, by])
+            var suppression = Suppression(
+                id: db.lastInsertedRowID, detector: detector, subject: subject, until: until, note: note, createdAt: now)
+            suppression.createdBy = by
+            try FindingStore.recordSuppressionEvent(db, suppression, action: "suppress", by: by, at: now)
+            return suppression
         }
     }
 
     package func suppressions() throws -> [Suppression] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map { r in
-                let label = "suppression " + FindingStore.keyText(r, "id")
-                try FindingStore.check(r, FindingStore.suppressionRowColumns, row: label)
-                return Suppression(
-                    id: try r.stored("id", row: label), detector: try r.stored("detector", row: label),
-                    subject: try r.stored("subject", row: label), until: try r.stored("until", row: label),
-                    note: try r.stored("note", row: label), createdAt: try r.stored("created_at", row: label))
+            try Row.fetchAll(db, sql: "SELECT * FROM suppression ORDER BY id").map(FindingStore.suppression)
+        }
+    }
+
+    static func suppression(_ r: Row) throws -> Suppression {
+        let label = "suppression " + FindingStore.keyText(r, "id")
+        try FindingStore.check(r, FindingStore.suppressionRowColumns, row: label)
+        var suppression = Suppression(
+            id: try r.stored("id", row: label), detector: try r.stored("detector", row: label),
+            subject: try r.stored("subject", row: label), until: try r.stored("until", row: label),
+            note: try r.stored("note", row: label), createdAt: try r.stored("created_at", row: label))
+        suppression.createdBy = try r.stored("created_by", row: label)
+        return suppression
+    }
+
+    /// Removes a suppression, keeping its history; `false` when there was none with that id.
+    package func removeSuppression(_ id: Int64, by: String, at now: Int64) throws -> Bool {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM suppression WHERE id = ?", arguments: [id]) else { return false }
+            try FindingStore.recordSuppressionEvent(db, try FindingStore.suppression(row), action: "remove", by: by, at: now)
+            try db.execute(sql: "DELETE FROM suppression WHERE id = ?", arguments: [id])
+            return true
+        }
+    }
+
+    package func suppressionHistory() throws -> [SuppressionEvent] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM suppression_event ORDER BY id").map { r in
+                let label = "suppression_event " + FindingStore.keyText(r, "id")
+                try FindingStore.check(r, FindingStore.suppressionEventColumns, row: label)
+                return SuppressionEvent(
+                    suppressionID: try r.stored("suppression_id", row: label), action: try r.stored("action", row: label),
+                    detector: try r.stored("detector", row: label), subject: try r.stored("subject", row: label),
+                    until: try r.stored("until", row: label), note: try r.stored("note", row: label), by: try r.stored("by", row: label),
+                    at: try r.stored("at", row: label))
             }
         }
     }
 
-    /// Removes a suppression; `false` when there was none with that id.
-    package func removeSuppression(_ id: Int64) throws -> Bool {
-        try write { db in
-            try db.execute(sql: "DELETE FROM suppression WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
-        }
+    static func recordSuppressionEvent(_ db: Database, _ s: Suppression, action: String, by: String, at now: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO suppression_event (suppression_id, action, detector, subject, until, note, by, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [s.id, action, s.detector, s.subject, s.until, s.note, by, now])
     }
 
     /// Deletes findings past their severity's retention (by `last_seen`), hourly counts past
@@ -145,6 +181,10 @@ extension FindingStore {
             } else {
                 try db.execute(sql: "DELETE FROM event_hourly WHERE hour < ?", arguments: [hourCut])
                 result.hourlyRows = db.changesCount
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM suppression WHERE until < ?", arguments: [supCut]) {
+                    try FindingStore.recordSuppressionEvent(
+                        db, try FindingStore.suppression(row), action: "prune", by: "vigil prune", at: now)
+                }
                 try db.execute(sql: "DELETE FROM suppression WHERE until < ?", arguments: [supCut])
                 result.suppressions = db.changesCount
             }

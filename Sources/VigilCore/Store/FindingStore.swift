@@ -305,6 +305,25 @@ package final class FindingStore: StoreBackend {
                     ALTER TABLE input ADD COLUMN absolute_path TEXT;
                     """)
         }
+        // Suppressions with a history: who suppressed what and when, and who removed it
+        // (`SuppressionEvent`); the suppression row itself stays what is in force.
+        m.registerMigration("v13-suppression-history") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE suppression ADD COLUMN created_by TEXT;
+                    CREATE TABLE suppression_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        suppression_id INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        detector TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        until INTEGER NOT NULL,
+                        note TEXT NOT NULL,
+                        by TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return m
     }
 

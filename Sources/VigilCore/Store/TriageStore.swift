@@ -23,11 +23,14 @@ package protocol TriageStore: Sendable {
 
     /// Mutes findings of `detector` (or `*`) about `subject` whose episode starts before `until`.
     @discardableResult
-    func suppress(detector: String, subject: String, until: Int64, note: String, at now: Int64) throws -> Suppression
+    func suppress(detector: String, subject: String, until: Int64, note: String, by: String, at now: Int64) throws -> Suppression
 
     /// Every suppression, oldest first.
     func suppressions() throws -> [Suppression]
 
     /// Removes a suppression; `false` when there was none with that id.
-    func removeSuppression(_ id: Int64) throws -> Bool
+    func removeSuppression(_ id: Int64, by: String, at now: Int64) throws -> Bool
+
+    /// Every suppression made, removed or pruned, oldest first: who, when, and what it said.
+    func suppressionHistory() throws -> [SuppressionEvent]
 }
