@@ -69,7 +69,19 @@ struct FindingsCommand: ParsableCommand {
             printError("\(database.path): no such database. Run `vigil analyze FILE --db \(database.path)` first.")
             throw ExitCode(2)
         }
-        let findings = try database.openExisting(readOnly: true).findings(query)
+        let store = try database.openExisting(readOnly: true)
+        if !rule.isEmpty {
+            // Rule names are open-ended (the policy names rate limits), so an unknown one is a
+            // warning, not an error: "No findings." alone read as "none of that rule".
+            let stored = try store.storedRules()
+            for name in rule where !stored.contains(name) {
+                let hint = NameSuggestion.closest(name, in: stored).map { " Did you mean \($0)?" } ?? ""
+                printError(
+                    "note: no stored finding has rule \(TerminalText.escape(name)).\(hint) Rules in this database: \(stored.isEmpty ? "none" : stored.map(TerminalText.escape).joined(separator: ", "))."
+                )
+            }
+        }
+        let findings = try store.findings(query)
         let out = OutputBuffer()
         out.write(try FindingOutput.render(findings, as: output))
         out.flush()

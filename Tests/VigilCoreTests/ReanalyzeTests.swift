@@ -73,6 +73,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         try w.vigil(
             ["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", empty + "/none.yaml", w.auth, w.mcp], expect: 2)
+        // A wrong format is refused before anything is recorded (it used to lock the file).
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--format", "mcp-json", w.auth], expect: 2)
         // Without ./policies in the working directory, analyze uses the built-in defaults.
         #expect(
             try runVigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", w.auth, w.mcp], cwd: URL(fileURLWithPath: empty))

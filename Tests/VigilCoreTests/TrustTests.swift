@@ -53,6 +53,9 @@ import Testing
         #expect(try ids(["--since", "yesterday"]).isEmpty, "the fixture is from November")
         let typo = try runVigil(["findings", "--db", database, "--detector", "auth_failure_brust"])
         #expect(typo.status == 2 && typo.err.contains("Did you mean auth_failure_burst?"), "\(typo.err)")
+        let ruleTypo = try runVigil(["findings", "--db", database, "--rule", "success_after_failure"])
+        #expect(
+            ruleTypo.err.contains("Did you mean success_after_failures?"), "a misspelt rule said only \"No findings.\": \(ruleTypo.err)")
         let decodeText = try runVigil(["decode", "--output", "text", log])
         #expect(decodeText.status == 2 && decodeText.err.contains("--stats"), "text without --stats printed JSON: \(decodeText.err)")
         let unreadable = try runVigil(["findings", "--db", database, "--since", "last tuesday"])

@@ -463,6 +463,14 @@ package final class FindingStore: StoreBackend {
 
     // MARK: queries
 
+    package func storedRules() throws -> [String] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT DISTINCT rule FROM finding ORDER BY rule").map { row in
+                try row.stored("rule", String.self, row: "finding rules")
+            }
+        }
+    }
+
     package func findings(_ q: FindingQuery) throws -> [Finding] {
         var clauses: [String] = []
         var args: [any DatabaseValueConvertible] = []
