@@ -248,7 +248,7 @@ import Testing
         let analyze = try runVigil([
             "analyze", "--db", dir.path("a.sqlite"), "--policy", "Benchmarks/policies/defaults", dir.path("mcp.jsonl"),
         ])
-        #expect(analyze.status == 0 && analyze.out.contains("[mcp-json]  2 lines, 2 events"), "\(analyze.out)\(analyze.err)")
+        #expect(analyze.status == 0 && analyze.out.contains("[mcp-json, detected]  2 lines, 2 events"), "\(analyze.out)\(analyze.err)")
         let tail = try runVigil([
             "tail", "--db", dir.path("t.sqlite"), "--policy", "Benchmarks/policies/defaults", "--idle-exit", "1", dir.path("mcp.jsonl"),
         ])

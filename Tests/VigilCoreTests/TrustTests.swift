@@ -235,4 +235,41 @@ import Testing
         #expect(history.last?.contains("remove #1 by bob:") == true, "\(history)")
         #expect(try runVigil(["suppress", "--db", database, "--list"]).out.contains("No suppressions."), "removed, but not forgotten")
     }
+
+    /// Issue 17, item 2, for `tail`: its run (and so its policy) was recorded only when it
+    /// stopped cleanly, so a report of a week a tail was still following — or one killed with
+    /// kill -9 — judged with an older policy or none. The run row is written when the tail
+    /// starts and kept up to date at each checkpoint.
+    @Test func aRunningTailRecordsThePolicyInForce() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: dir.path("policies"))
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+        try FileManager.default.copyItem(
+            atPath: packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path, toPath: dir.path("auth.log"))
+        let tail = try TailProcessTests.start(
+            [
+                "tail", "--db", database, "--year", "2026", "--policy", dir.path("policies"), "--checkpoint-interval", "0.2",
+                dir.path("auth.log"),
+            ],
+            in: dir)
+        defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
+        var recorded: [String: Any] = [:]
+        for _ in 0..<100 {
+            let status = try runVigil(["status", "--db", database, "--output", "json"])
+            let json = (try? JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any]) ?? [:]
+            recorded = json["policy"] as? [String: Any] ?? [:]
+            if recorded["events_to"] is Int { break }
+            usleep(100_000)
+        }
+        #expect(recorded["source"] as? String == dir.path("policies"), "\(recorded)")
+        kill(tail.processIdentifier, SIGKILL)
+        tail.waitUntilExit()
+        let report = try runVigil(
+            ["report", "--db", database, "--week", "2026-W45", "--format", "json"], cwd: FileManager.default.temporaryDirectory)
+        let json = try JSONSerialization.jsonObject(with: Data(report.out.utf8)) as? [String: Any]
+        let row = (json?["compliance"] as? [[String: Any]])?.first { $0["metric"] as? String == "IP allowlist violations" }
+        #expect(row?["status"] as? String == "fail", "judged with the killed tail's policy: \(report.err)")
+    }
 }

@@ -71,6 +71,12 @@ final class Engine {
     /// The event times observed since this engine was made; `nil` before the first event.
     var runEventTimes: ClosedRange<Int64>? { runEarliest <= runLatest ? runEarliest...runLatest : nil }
 
+    /// Starts a new span (`tail` after a policy reload: the next run row covers what follows).
+    func resetRunEventTimes() {
+        runEarliest = .max
+        runLatest = .min
+    }
+
     /// Swaps in the detectors of another policy (`tail` on SIGHUP). Each new detector takes
     /// over the state of the running one of the same name, through the same snapshot and
     /// restore a restart goes through, so a reload is a restart that reads nothing again.

@@ -130,6 +130,10 @@ package final class Tailer {
 
     /// How many reloads took effect (tests).
     private(set) var reloads = 0
+    /// The `run` row of the policy in force (a reload starts another), and the totals when it
+    /// began, so each row counts its own lines.
+    private var runID: Int64?
+    private var runBase = (lines: Int64(0), events: Int64(0), malformed: Int64(0), opened: 0)
 
     /// Runs until `stop` is requested (or, with `idleExit`, until the inputs go quiet, or
     /// when the only input is standard input and it closes). Commits before returning.
@@ -138,6 +142,7 @@ package final class Tailer {
         startedAt = EventTime.wallNow()
         currentPolicy = options.analysis.policy
         try engine.restoreState()
+        runID = try store.openRun(startedAt: startedAt, command: "tail", policy: currentPolicy)
         known = try store.inputRecords()
         followedWithoutRecord = try store.followedFiles()
         for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
@@ -225,10 +230,7 @@ package final class Tailer {
         summary.findingsUpdated = tally.updated
         summary.problems = currentProblems()
         summary.seconds = Double(EventTime.wallNow() - startedAt) / 1000
-        try store.recordRun(
-            startedAt: startedAt, finishedAt: EventTime.wallNow(), command: "tail", lines: summary.lines,
-            events: summary.events, malformed: summary.inputs.reduce(0) { $0 + $1.malformed },
-            findingsOpened: tally.opened.values.reduce(0, +), policy: currentPolicy, eventTimes: engine.runEventTimes)
+        try updateRun(finishedAt: EventTime.wallNow())
         return summary
     }
 
@@ -325,6 +327,7 @@ package final class Tailer {
             closedRecords = []
             linesAtCheckpoint = currentLines()
             try updateService(now: now, stopped: false)
+            try updateRun(finishedAt: nil)
         } else {
             written = try engine.commitFindings(now: now)
         }
@@ -358,7 +361,12 @@ package final class Tailer {
         do {
             let (policy, enricher) = try reloadPolicy()
             try engine.reconfigure(policy: policy, enricher: enricher)
+            // What was read so far was judged by the old policy: its run row ends here.
+            try updateRun(finishedAt: now)
             currentPolicy = policy
+            engine.resetRunEventTimes()
+            runBase = runTotals()
+            runID = try store.openRun(startedAt: now, command: "tail", policy: policy)
         } catch {
             logger.error("policy not reloaded, the running one is kept: \(error)")
             return
@@ -366,6 +374,24 @@ package final class Tailer {
         reloads += 1
         logger.info("policy reloaded: \(engine.detectors.map(\.name).joined(separator: ", "))")
         try commit(full: true, now: now)
+    }
+
+    /// Lines, events, malformed lines and findings opened since this tail started.
+    private func runTotals() -> (lines: Int64, events: Int64, malformed: Int64, opened: Int) {
+        let all = closedStats + inputs.map(\.stream.stats)
+        return (
+            all.reduce(0) { $0 + $1.lines }, all.reduce(0) { $0 + $1.events }, all.reduce(0) { $0 + $1.malformed },
+            tally.opened.values.reduce(0, +)
+        )
+    }
+
+    /// Brings the current run row up to date (`CheckpointStore.updateRun`).
+    private func updateRun(finishedAt: Int64?) throws {
+        guard let runID else { return }
+        let now = runTotals()
+        try store.updateRun(
+            runID, finishedAt: finishedAt, lines: now.lines - runBase.lines, events: now.events - runBase.events,
+            malformed: now.malformed - runBase.malformed, findingsOpened: now.opened - runBase.opened, eventTimes: engine.runEventTimes)
     }
 
     func updateService(now: Int64, stopped: Bool) throws {

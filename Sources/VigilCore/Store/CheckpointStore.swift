@@ -33,6 +33,16 @@ package protocol CheckpointStore: Sendable {
         startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int,
         policy: Policy, eventTimes: ClosedRange<Int64>?) throws
 
+    /// A run that goes on (`tail`): recorded when it starts, with its policy, and brought up to
+    /// date by `updateRun` at each checkpoint, so the policy in force and the event time it
+    /// covered are in the store while it runs, and after a `kill -9`. Returns the run's id.
+    func openRun(startedAt: Int64, command: String, policy: Policy) throws -> Int64
+
+    /// The counts and event span of a run so far; `finishedAt` once it ended.
+    func updateRun(
+        _ id: Int64, finishedAt: Int64?, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int, eventTimes: ClosedRange<Int64>?
+    ) throws
+
     /// The running `tail`'s heartbeat, which `vigil status` reads (`StatusQueries`).
     func updateService(_ service: TailService) throws
 }

@@ -8,6 +8,13 @@ extension FindingStore {
         startedAt: Int64, finishedAt: Int64, command: String, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int,
         policy: Policy, eventTimes: ClosedRange<Int64>?
     ) throws {
+        let id = try openRun(startedAt: startedAt, command: command, policy: policy)
+        try updateRun(
+            id, finishedAt: finishedAt, lines: lines, events: events, malformed: malformed, findingsOpened: findingsOpened,
+            eventTimes: eventTimes)
+    }
+
+    package func openRun(startedAt: Int64, command: String, policy: Policy) throws -> Int64 {
         try write { db in
             if let fingerprint = policy.fingerprint {
                 // Same fingerprint, same names and bytes: the first snapshot stands for all.
@@ -15,18 +22,27 @@ extension FindingStore {
                 let json = String(decoding: try JSONEncoder().encode(files), as: UTF8.self)
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO policy_snapshot (fingerprint, source, files, recorded_at) VALUES (?, ?, ?, ?)",
-                    arguments: [fingerprint, policy.source, json, finishedAt])
+                    arguments: [fingerprint, policy.source, json, startedAt])
             }
             try db.execute(
                 sql: """
-                    INSERT INTO run (started_at, finished_at, command, lines, events, malformed, findings_opened, version,
-                                     policy_source, policy_fingerprint, events_from, events_to)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO run (started_at, command, version, policy_source, policy_fingerprint) VALUES (?, ?, ?, ?, ?)
                     """,
-                arguments: [
-                    startedAt, finishedAt, command, lines, events, malformed, findingsOpened, Vigil.version, policy.source,
-                    policy.fingerprint, eventTimes?.lowerBound, eventTimes?.upperBound,
-                ])
+                arguments: [startedAt, command, Vigil.version, policy.source, policy.fingerprint])
+            return db.lastInsertedRowID
+        }
+    }
+
+    package func updateRun(
+        _ id: Int64, finishedAt: Int64?, lines: Int64, events: Int64, malformed: Int64, findingsOpened: Int, eventTimes: ClosedRange<Int64>?
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE run SET finished_at = ?, lines = ?, events = ?, malformed = ?, findings_opened = ?, events_from = ?, events_to = ?
+                    WHERE id = ?
+                    """,
+                arguments: [finishedAt, lines, events, malformed, findingsOpened, eventTimes?.lowerBound, eventTimes?.upperBound, id])
         }
     }
 
