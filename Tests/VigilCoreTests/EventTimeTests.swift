@@ -38,4 +38,18 @@ import Testing
         #expect(DurationText.parse("m") == nil)
         #expect(DurationText.format(1_800_000) == "30m")
     }
+
+    /// Issue 17, item 6: one grammar for every --since/--until/--from/--to: dates, date-times
+    /// with or without seconds and zone, relative durations, today and yesterday.
+    @Test func userTimesInEveryForm() {
+        let now = ms("2026-11-05T12:34:56Z")
+        let eight = ms("2026-11-05T08:00:00Z")
+        for form in ["2026-11-05 08:00", "2026-11-05T08:00", "2026-11-05T08:00Z", "2026-11-05T08:00:00Z", "2026-11-05T10:00+02:00"] {
+            #expect(EventTime.parseUserTime(form, now: now) == eight, "\(form)")
+        }
+        #expect(EventTime.parseUserTime("24h", now: now) == now - EventTime.day)
+        #expect(EventTime.parseUserTime("today", now: now) == ms("2026-11-05T00:00:00Z"))
+        #expect(EventTime.parseUserEnd("yesterday", now: now) == ms("2026-11-05T00:00:00Z"), "a day's end is inclusive")
+        #expect(EventTime.parseUserTime("2026-11-05T08:00Zulu", now: now) == nil)
+    }
 }

@@ -82,8 +82,12 @@ package enum EventTime {
         }
         var t = text
         // `2026-11-03 07:00` (no seconds): the common way to type a time.
-        if t.utf8.count == 16, let separator = t.utf8.dropFirst(10).first, separator == 0x20 || separator == UInt8(ascii: "T") {
-            t += ":00"
+        if t.utf8.count >= 16, let separator = t.utf8.dropFirst(10).first, separator == 0x20 || separator == UInt8(ascii: "T"),
+            t.utf8.count == 16 || t.utf8.dropFirst(16).first != UInt8(ascii: ":")
+        {
+            // ... and with a zone (`2026-11-03T07:00Z`, `…07:00+02:00`): ISO 8601 allows it.
+            let minutes = t.utf8.index(t.utf8.startIndex, offsetBy: 16)
+            t = String(t[..<minutes]) + ":00" + String(t[minutes...])
         }
         return t.withUTF8 { buf -> Int64? in
             let b = UnsafeRawBufferPointer(buf)
