@@ -17,9 +17,7 @@ import Testing
         let mcp: String
 
         init() throws {
-            try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: dir.path("policies"))
-            try FileManager.default.createSymbolicLink(
-                atPath: dir.path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+            try dir.copyShippedPolicy()
             try FileManager.default.createDirectory(atPath: dir.path("logs"), withIntermediateDirectories: true)
             auth = dir.path("logs/auth.log")
             mcp = dir.path("logs/mcp.jsonl")

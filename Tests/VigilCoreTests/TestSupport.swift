@@ -40,6 +40,13 @@ final class TempDir {
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    /// A copy of the shipped policy in `policies/`, with `fixtures/` linked beside it (its
+    /// GeoIP paths are relative to it: ../fixtures/geoip), for tests that move or edit it.
+    func copyShippedPolicy() throws {
+        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: path("policies"))
+        try FileManager.default.createSymbolicLink(
+            atPath: path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+    }
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 

@@ -141,10 +141,7 @@ import Testing
     @Test func theReportJudgesWithThePolicyTheAnalysisUsed() throws {
         let dir = TempDir()
         let database = dir.path("v.sqlite")
-        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: dir.path("policies"))
-        // The policy's GeoIP paths are relative to it (../fixtures/geoip).
-        try FileManager.default.createSymbolicLink(
-            atPath: dir.path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+        try dir.copyShippedPolicy()
         let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
         #expect(
             try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", "--policy", dir.path("policies"), log]).status == 0)
@@ -243,9 +240,7 @@ import Testing
     @Test func aRunningTailRecordsThePolicyInForce() throws {
         let dir = TempDir()
         let database = dir.path("v.sqlite")
-        try FileManager.default.copyItem(atPath: packageRoot.appendingPathComponent("policies").path, toPath: dir.path("policies"))
-        try FileManager.default.createSymbolicLink(
-            atPath: dir.path("fixtures"), withDestinationPath: packageRoot.appendingPathComponent("fixtures").path)
+        try dir.copyShippedPolicy()
         try FileManager.default.copyItem(
             atPath: packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path, toPath: dir.path("auth.log"))
         let tail = try TailProcessTests.start(
