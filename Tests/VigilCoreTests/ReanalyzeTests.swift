@@ -147,4 +147,25 @@ import Testing
         #expect(allowed.out.contains("the findings it contributed to are kept"), "\(allowed.out)")
         #expect(try w.findings() == before, "the gone input's findings are kept as they were")
     }
+
+    /// A followed log's earlier contents are in its rotated copies: `auth.log` read, then
+    /// rotated to `auth.log.1.gz` and written anew, is re-read from both without --allow-missing.
+    @Test func rotatedCopiesAreFoundByContent() throws {
+        let w = try Workspace()
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", "policies", w.auth])
+        try FileManager.default.moveItem(atPath: w.auth, toPath: w.auth + ".1")
+        #expect(try runProcess(URL(fileURLWithPath: "/bin/gzip"), [w.auth + ".1"]).status == 0)
+        let next = (0..<6).map {
+            "Nov  6 10:00:0\($0) bastion sshd[9\($0)]: Failed password for root from 198.51.100.9 port 4100\($0) ssh2"
+        }
+        try (next.joined(separator: "\n") + "\n").write(toFile: w.auth, atomically: true, encoding: .utf8)
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", "policies", w.auth])
+        let before = try w.findings()
+
+        let again = try w.vigil(["reanalyze", "--db", w.database, "--policy", "policies"])
+        #expect(again.out.contains("auth.log.1.gz: read with"), "\(again.out)")
+        #expect(try w.findings() == before)
+        let clean = try w.cleanRun(["--year", "2026", "--policy", "policies", w.auth + ".1.gz", w.auth])
+        #expect(before.map(Workspace.withoutTriage) == clean)
+    }
 }

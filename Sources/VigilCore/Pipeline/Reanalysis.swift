@@ -66,17 +66,45 @@ package struct Reanalysis {
             // As recorded (relative to where it was analyzed), else where that was absolutely.
             let readable = FileManager.default.fileExists(atPath: path) ? path : (recorded.compactMap(\.absolutePath).first ?? path)
             let (present, missing) = Reanalysis.split(recorded, at: readable)
-            plan.gone += missing
-            guard let latest = present.max(by: { $0.updatedAt < $1.updatedAt }) else { continue }
             let overridden = named.isEmpty || isNamed(path)
-            var format = LogFormat(rawValue: latest.requestedFormat ?? latest.format) ?? .auto
-            var year = latest.fixedYear
-            if overridden, let f = overrides.format { format = f }
-            if overridden, let y = overrides.fixedYear { year = y }
-            plan.inputs.append(
-                PlannedInput(request: Analyzer.InputRequest(path: readable, format: format, fixedYear: year), records: present))
+            func settings(_ records: [InputRecord]) -> (LogFormat, Int?) {
+                let latest = records.max(by: { $0.updatedAt < $1.updatedAt })!
+                var format = LogFormat(rawValue: latest.requestedFormat ?? latest.format) ?? .auto
+                var year = latest.fixedYear
+                if overridden, let f = overrides.format { format = f }
+                if overridden, let y = overrides.fixedYear { year = y }
+                return (format, year)
+            }
+            if !present.isEmpty {
+                let (format, year) = settings(present)
+                plan.inputs.append(
+                    PlannedInput(request: Analyzer.InputRequest(path: readable, format: format, fixedYear: year), records: present))
+            }
+            // Earlier contents of a followed log live on in its rotated copies (auth.log.1,
+            // auth.log.2.gz, auth.log-20261101): found by their first bytes, as a restart does.
+            var unfound = missing
+            for copy in Reanalysis.rotatedCopies(of: readable) where !unfound.isEmpty {
+                let (matched, rest) = Reanalysis.split(unfound.map(\.record), at: copy)
+                guard !matched.isEmpty else { continue }
+                unfound = unfound.filter { gone in rest.contains { $0.record == gone.record } }
+                let (format, year) = settings(matched)
+                plan.inputs.append(
+                    PlannedInput(request: Analyzer.InputRequest(path: copy, format: format, fixedYear: year), records: matched))
+            }
+            plan.gone += unfound
         }
         return plan
+    }
+
+    /// Files beside `path` whose names extend its name, as rotation names them, oldest
+    /// rotation last (`auth.log.1`, `auth.log.2.gz`, …; `auth.log-20261101` by date).
+    static func rotatedCopies(of path: String) -> [String] {
+        let directory = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        return names.filter { $0.count > base.count && $0.hasPrefix(base) && [".", "-", "_"].contains($0.dropFirst(base.count).first) }
+            .sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+            .map { directory.isEmpty ? $0 : (directory as NSString).appendingPathComponent($0) }
     }
 
     /// The path as an absolute, standardized path, so `./auth.log` and `auth.log` name one input.
