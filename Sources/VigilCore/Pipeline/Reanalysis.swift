@@ -153,7 +153,14 @@ package struct Reanalysis {
         let scratch = databasePath + ".reanalyze-\(getpid())"
         let scratchFiles = ["", "-wal", "-shm", "-lock"].map { scratch + $0 }
         func removeScratch() { for file in scratchFiles { try? FileManager.default.removeItem(atPath: file) } }
-        removeScratch()
+        // A reanalysis killed midway (kill -9, power loss) left its scratch files; the caller
+        // holds the database's writer lock, so no other one is using them.
+        let directory = (databasePath as NSString).deletingLastPathComponent
+        let leftover = (databasePath as NSString).lastPathComponent + ".reanalyze-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        where name.hasPrefix(leftover) {
+            try? FileManager.default.removeItem(atPath: directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name))
+        }
         defer { removeScratch() }
         let summary: Analyzer.Summary
         do {
