@@ -27,8 +27,9 @@ import Testing
         }
 
         @discardableResult
-        func vigil(_ arguments: [String], expect status: Int32 = 0) throws -> (status: Int32, out: String, err: String) {
-            let result = try runVigil(arguments, cwd: dir.url)
+        func vigil(_ arguments: [String], expect status: Int32 = 0, stdin: Data? = nil) throws -> (status: Int32, out: String, err: String)
+        {
+            let result = try runVigil(arguments, stdin: stdin, cwd: dir.url)
             #expect(result.status == status, "\(arguments): \(result.out)\(result.err)")
             return result
         }
@@ -118,7 +119,9 @@ import Testing
 
         let fixed = try w.vigil(["reanalyze", "--db", w.database, "--year", "2026", "logs/auth.log"])
         #expect(fixed.out.contains("logs/auth.log: read with --format auto, --year 2026"), "\(fixed.out)")
-        #expect(fixed.out.contains("removed (1 acknowledged: \(p1)"), "the acknowledged finding of the wrong year is named: \(fixed.out)")
+        #expect(
+            fixed.err.contains("1 acknowledged finding is no longer produced and removed: \(p1)"),
+            "the acknowledged finding of the wrong year is named: \(fixed.err)")
         let clean = try w.cleanRun(["--year", "2026", "--policy", "policies", w.auth, w.mcp])
         #expect(try w.findings().map { Workspace.withoutTriage($0) } == clean)
 
@@ -147,8 +150,8 @@ import Testing
         try Data("scratch".utf8).write(to: URL(fileURLWithPath: w.database + ".reanalyze-99999-wal"))
         let allowed = try w.vigil(["reanalyze", "--db", w.database, "--allow-missing"])
         #expect(!FileManager.default.fileExists(atPath: w.database + ".reanalyze-99999-wal"))
-        #expect(allowed.out.contains("the findings it contributed to are kept"), "\(allowed.out)")
-        #expect(try w.findings() == before, "the gone input's findings are kept as they were")
+        #expect(allowed.out.contains("not produced again but kept, since inputs are missing"), "\(allowed.out)")
+        #expect(try w.findings() == before, "no finding is removed while inputs are missing")
     }
 
     /// A followed log's earlier contents are in its rotated copies: `auth.log` read, then
@@ -170,5 +173,58 @@ import Testing
         #expect(try w.findings() == before)
         let clean = try w.cleanRun(["--year", "2026", "--policy", "policies", w.auth + ".1.gz", w.auth])
         #expect(before.map(Workspace.withoutTriage) == clean)
+    }
+
+    /// From a review as a newcomer: reanalyze judged with whatever `./policies` the working
+    /// directory held (a run from elsewhere dropped every allowlist finding, an acknowledged P1
+    /// among them, exit 0); a continuing run that read no line overwrote the recorded year;
+    /// an acknowledged finding that became more severe stayed acknowledged.
+    @Test func reanalyzeKeepsWhatWasRecorded() throws {
+        let w = try Workspace()
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", "policies", w.auth, w.mcp])
+        try w.vigil(["ack", "--db", w.database, "F-5bf6b0fd7e2a", "--note", "handled", "--by", "alice"])
+        try w.vigil(["ack", "--db", w.database, "F-84ef701d8fa5", "--note", "six failures, low risk", "--by", "alice"])
+        // Read 0 lines with another year: the record keeps the one its lines were read with.
+        let continued = try w.vigil(["analyze", "--db", w.database, "--year", "2024", "--policy", "policies", w.auth])
+        #expect(continued.out.contains("they were read with --year 2026"), "\(continued.out)")
+        let before = try w.findings()
+
+        let elsewhere = try runVigil(["reanalyze", "--db", w.database], cwd: FileManager.default.temporaryDirectory)
+        #expect(elsewhere.status == 0, "\(elsewhere.err)")
+        #expect(elsewhere.out.contains("Policy: as the last run recorded it, \(w.dir.path("policies"))"), "\(elsewhere.out)")
+        #expect(elsewhere.out.contains("logs/auth.log: read with --format auto, --year 2026"), "\(elsewhere.out)")
+        #expect(try w.findings() == before, "the recorded policy and year give what they gave")
+
+        // A policy that makes the burst P1: the acknowledgement of the P2 no longer stands.
+        let burst = w.dir.path("policies/detectors.yaml")
+        var text = try String(contentsOfFile: burst, encoding: .utf8)
+        let p2 = "threshold: 5\n    window: 5m\n    severity: P2"
+        #expect(text.contains(p2), "the shipped policy sets the burst detector's severity")
+        text = text.replacingOccurrences(of: p2, with: "threshold: 5\n    window: 5m\n    severity: P1")
+        try text.write(toFile: burst, atomically: true, encoding: .utf8)
+        let harsher = try w.vigil(["reanalyze", "--db", w.database, "--policy", "policies"])
+        #expect(harsher.err.contains("more severe now and open again: F-84ef701d8fa5"), "\(harsher.out)\(harsher.err)")
+        #expect(try w.findings().contains { $0.hasPrefix("F-84ef701d8fa5 P1 ") && $0.hasSuffix(" -") }, "open again")
+        #expect(try w.findings().contains { $0.hasPrefix("F-5bf6b0fd7e2a P1 ") && $0.hasSuffix("acknowledged/handled") })
+    }
+
+    /// Inputs that cannot be read as they were are gone, not quietly read short: standard
+    /// input, a file cut short since; and a rotated or moved copy can be named by content.
+    @Test func whatCannotBeReadAgainIsGone() throws {
+        let w = try Workspace()
+        let auth = try Data(contentsOf: URL(fileURLWithPath: w.auth))
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", "--policy", "policies", "-", w.mcp], stdin: auth)
+        let stdin = try w.vigil(["reanalyze", "--db", w.database], expect: 2)
+        #expect(stdin.err.contains("<stdin>: gone (standard input was analyzed"), "\(stdin.err)")
+
+        let cut = w.dir.path("cut.sqlite")
+        try w.vigil(["analyze", "--quiet", "--db", cut, "--year", "2026", "--policy", "policies", w.auth])
+        let moved = w.dir.path("archive-auth.log")
+        try FileManager.default.moveItem(atPath: w.auth, toPath: moved)
+        try auth.prefix(1500).write(to: URL(fileURLWithPath: w.auth))
+        let short = try w.vigil(["reanalyze", "--db", cut], expect: 2)
+        #expect(short.err.contains("fewer than the 4301 analyzed from it"), "\(short.err)")
+        let named = try w.vigil(["reanalyze", "--db", cut, moved])
+        #expect(named.out.contains("archive-auth.log: read with --format auto, --year 2026"), "found by content: \(named.out)")
     }
 }

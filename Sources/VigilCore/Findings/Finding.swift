@@ -89,12 +89,4 @@ package struct EvidenceSample: Codable, Sendable, Equatable {
     package var status: Int?
     var requestId: String?
     var attempts: Int?
-
-    /// The file part of `at` (`file:line`).
-    static func file(of at: String) -> String {
-        guard let colon = at.lastIndex(of: ":"), !at[at.index(after: colon)...].isEmpty,
-            at[at.index(after: colon)...].allSatisfy(\.isASCII), Int(at[at.index(after: colon)...]) != nil
-        else { return at }
-        return String(at[..<colon])
-    }
 }

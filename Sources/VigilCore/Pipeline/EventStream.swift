@@ -40,6 +40,8 @@ final class EventStream {
         var trustedProxies = 0
         /// The policy's fingerprint, recorded with the input (`InputRecord.policyFingerprint`).
         var policyFingerprint: String?
+        /// Where that policy was read from, to name it in notes.
+        var policySource: String?
 
         /// How much of the start of a file `--format auto` looks at: as much as the line
         /// reader can hold. A first line longer than that leaves nothing whole to sniff, and
@@ -102,6 +104,14 @@ final class EventStream {
                 startLines = lines
                 if format == .auto, let f = LogFormat(rawValue: m.format), f != .auto { format = f }
                 noteChangedSettings(m, lines: lines)
+                // The record keeps the settings its first lines were read with: a later run
+                // with others reads none of those again, and `reanalyze` reads them "as
+                // recorded" (a run that read 0 lines with --year 2024 re-dated them all).
+                if lines > 0, m.requestedFormat != nil {
+                    rec.requestedFormat = m.requestedFormat
+                    rec.fixedYear = m.fixedYear
+                    rec.policyFingerprint = m.policyFingerprint
+                }
             }
             if let m = match, m.offset > 0, !source.isCompressed, source.size < m.offset,
                 let lineEnd = InputSource.lastLineEnd(path: path, before: source.size)
@@ -212,12 +222,15 @@ final class EventStream {
         }
         if options.fixedYear != stored.fixedYear {
             let now = options.fixedYear.map { "--year \($0)" } ?? "no --year"
-            let then = stored.fixedYear.map { "--year \($0)" } ?? "no --year (the year from the file's date)"
+            let then = stored.fixedYear.map { "--year \($0)" } ?? "no --year, the year from the file's date"
             changes.append("\(now) (they were read with \(then))")
         }
         if options.policyFingerprint != stored.policyFingerprint {
-            let name: (String?) -> String = { $0.map { "policy \($0)" } ?? "the built-in default policy" }
-            changes.append("\(name(options.policyFingerprint)) (they were judged with \(name(stored.policyFingerprint)))")
+            let name: (String?) -> String = { $0.map { "policy [\($0)]" } ?? "the built-in default policy" }
+            let now =
+                options.policyFingerprint == nil
+                ? name(nil) : "the policy at \(options.policySource ?? "?") [\(options.policyFingerprint!)]"
+            changes.append("\(now) (they were judged with \(name(stored.policyFingerprint)))")
         }
         guard !changes.isEmpty else { return }
         let note =

@@ -38,9 +38,12 @@ package struct Reanalysis {
     }
 
     /// Plans the re-analysis of every recorded input, in the order they were first analyzed.
-    /// A path named in `overrides.only` that the database has no record of is an error: it
-    /// was never analyzed here (`vigil analyze` it).
-    package static func plan(records: [InputRecord], overrides: Overrides) throws -> Reanalysis {
+    /// Each record's content is looked for at its path as recorded, at the absolute path
+    /// recorded with it, at a path named on the command line, and among the rotated copies
+    /// beside those, by its first bytes. A path named in `overrides.only` whose content the
+    /// database has no record of is an error: it was never analyzed here (`vigil analyze` it).
+    /// `standardInput`: findings cite standard input, which cannot be read again.
+    package static func plan(records: [InputRecord], overrides: Overrides, standardInput: Bool = false) throws -> Reanalysis {
         var plan = Reanalysis()
         let ordered = records.sorted { ($0.firstAnalyzedAt ?? $0.updatedAt, $0.path) < ($1.firstAnalyzedAt ?? $1.updatedAt, $1.path) }
         var byPath: [String: [InputRecord]] = [:]
@@ -49,24 +52,25 @@ package struct Reanalysis {
             if byPath[record.path] == nil { paths.append(record.path) }
             byPath[record.path, default: []].append(record)
         }
-        let named = Set(overrides.only.map(Reanalysis.canonical))
-        func isNamed(_ path: String) -> Bool {
-            named.contains(Reanalysis.canonical(path)) || byPath[path]!.contains { $0.absolutePath.map(named.contains) ?? false }
-        }
-        for path in overrides.only
-        where !paths.contains(where: {
-            Reanalysis.canonical($0) == Reanalysis.canonical(path) || byPath[$0]!.contains { $0.absolutePath == Reanalysis.canonical(path) }
-        }) {
-            throw VigilError.input(
-                path: path, reason: "not an input of this database",
-                hint: "`vigil reanalyze` reads again what was analyzed into the database; analyze a new file with `vigil analyze`.")
+        // Named inputs: by recorded or absolute path, else by content (a rotated or moved copy).
+        var namedPaths: [String: String] = [:]  // recorded path → the path named for it
+        for name in overrides.only {
+            let canonical = Reanalysis.canonical(name)
+            let byName = paths.filter { path in
+                Reanalysis.canonical(path) == canonical || byPath[path]!.contains { $0.absolutePath == canonical }
+            }
+            let byContent = byName.isEmpty ? Reanalysis.split(ordered, at: name).present.map(\.path) : []
+            guard !(byName + byContent).isEmpty else {
+                throw VigilError.input(
+                    path: name, reason: "not an input of this database (no recorded input has its path or its first bytes)",
+                    hint: "`vigil reanalyze` reads again what was analyzed into the database; analyze a new file with `vigil analyze`.")
+            }
+            for path in byName { namedPaths[path] = path }
+            for path in byContent { namedPaths[path] = name }
         }
         for path in paths {
             let recorded = byPath[path]!
-            // As recorded (relative to where it was analyzed), else where that was absolutely.
-            let readable = FileManager.default.fileExists(atPath: path) ? path : (recorded.compactMap(\.absolutePath).first ?? path)
-            let (present, missing) = Reanalysis.split(recorded, at: readable)
-            let overridden = named.isEmpty || isNamed(path)
+            let overridden = overrides.only.isEmpty || namedPaths[path] != nil
             func settings(_ records: [InputRecord]) -> (LogFormat, Int?) {
                 let latest = records.max(by: { $0.updatedAt < $1.updatedAt })!
                 var format = LogFormat(rawValue: latest.requestedFormat ?? latest.format) ?? .auto
@@ -75,25 +79,40 @@ package struct Reanalysis {
                 if overridden, let y = overrides.fixedYear { year = y }
                 return (format, year)
             }
-            if !present.isEmpty {
-                let (format, year) = settings(present)
-                plan.inputs.append(
-                    PlannedInput(request: Analyzer.InputRequest(path: readable, format: format, fixedYear: year), records: present))
+            // Where its contents may be: as named, as recorded (relative to where it was
+            // analyzed), where that was absolutely, then the rotated copies beside each.
+            var places: [String] = []
+            for place in [namedPaths[path], path] + recorded.map(\.absolutePath) {
+                if let place, !places.contains(where: { Reanalysis.canonical($0) == Reanalysis.canonical(place) }) { places.append(place) }
             }
-            // Earlier contents of a followed log live on in its rotated copies (auth.log.1,
-            // auth.log.2.gz, auth.log-20261101): found by their first bytes, as a restart does.
-            var unfound = missing
-            for copy in Reanalysis.rotatedCopies(of: readable) where !unfound.isEmpty {
-                let (matched, rest) = Reanalysis.split(unfound.map(\.record), at: copy)
+            places += places.flatMap(Reanalysis.rotatedCopies).filter { copy in !places.contains(copy) }
+            var unfound = recorded
+            // Why each one is not where it was recorded (or, failing that, the first place looked).
+            var reasons: [String: String] = [:]
+            func key(_ record: InputRecord) -> String { "\(record.fingerprint)/\(record.fingerprintLength)" }
+            for place in places where !unfound.isEmpty {
+                let (matched, rest) = Reanalysis.split(unfound, at: place)
+                for gone in rest where reasons[key(gone.record)] == nil || place == path { reasons[key(gone.record)] = gone.reason }
                 guard !matched.isEmpty else { continue }
-                unfound = unfound.filter { gone in rest.contains { $0.record == gone.record } }
+                unfound = unfound.filter { !matched.contains($0) }
                 let (format, year) = settings(matched)
                 plan.inputs.append(
-                    PlannedInput(request: Analyzer.InputRequest(path: copy, format: format, fixedYear: year), records: matched))
+                    PlannedInput(request: Analyzer.InputRequest(path: place, format: format, fixedYear: year), records: matched))
             }
-            plan.gone += unfound
+            plan.gone += unfound.map { GoneInput(record: $0, reason: reasons[key($0)] ?? "not found") }
+        }
+        if standardInput {
+            let record = InputRecord(
+                fingerprint: "", fingerprintLength: 0, path: "<stdin>", device: 0, inode: 0, size: 0, offset: 0, lines: 0, format: "",
+                malformed: 0, lastEventTime: nil, updatedAt: 0, decoderState: nil)
+            plan.gone.append(GoneInput(record: record, reason: "standard input was analyzed into this database, and cannot be read again"))
         }
         return plan
+    }
+
+    /// The path as an absolute, standardized path, so `./auth.log` and `auth.log` name one input.
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// Files beside `path` whose names extend its name, as rotation names them, oldest
@@ -105,11 +124,6 @@ package struct Reanalysis {
         return names.filter { $0.count > base.count && $0.hasPrefix(base) && [".", "-", "_"].contains($0.dropFirst(base.count).first) }
             .sorted { $0.localizedStandardCompare($1) == .orderedAscending }
             .map { directory.isEmpty ? $0 : (directory as NSString).appendingPathComponent($0) }
-    }
-
-    /// The path as an absolute, standardized path, so `./auth.log` and `auth.log` name one input.
-    static func canonical(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.path
     }
 
     /// Which of a path's records still have their content at the path (the file's first bytes
@@ -134,7 +148,14 @@ package struct Reanalysis {
             let matches =
                 record.fingerprintLength > 0 && record.fingerprintLength <= prefix.count
                 && prefix.prefix(record.fingerprintLength).withUnsafeBytes { EventStream.fingerprint($0) } == record.fingerprint
-            if matches {
+            if matches, !source.isCompressed, source.size < record.offset {
+                // Cut short since (truncated in place, an older backup restored): the lines
+                // that were analyzed are not all there to read again.
+                gone.append(
+                    GoneInput(
+                        record: record,
+                        reason: "it holds \(source.size) bytes, fewer than the \(record.offset) analyzed from it (cut short since?)"))
+            } else if matches {
                 present.append(record)
             } else {
                 gone.append(GoneInput(record: record, reason: "the file there now holds other content (rotated or replaced)"))
@@ -177,7 +198,7 @@ package struct Reanalysis {
                 path: failed.path, reason: "reading it again stopped, so nothing was changed (\(failed.error ?? ""))",
                 hint: "Fix it, then run `vigil reanalyze` again.")
         }
-        let outcome = try store.adoptAnalysis(fromDatabaseAt: scratch, goneInputs: gone.map(\.record))
+        let outcome = try store.adoptAnalysis(fromDatabaseAt: scratch, inputsMissing: !gone.isEmpty, at: EventTime.wallNow())
         return (summary, outcome)
     }
 }

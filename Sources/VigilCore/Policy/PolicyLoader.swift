@@ -98,9 +98,11 @@ package enum PolicyLoader {
 
     /// The policy a run recorded (`RecordedPolicy`), from the texts stored with it: parsed
     /// and merged as `load` does, under the files' original names (so relative GeoIP paths
-    /// resolve as they did), but not linted again: lint judged it when the run loaded it, and
-    /// what it would check now (GeoIP files, expiry against today) is not what was in force.
-    package static func load(recorded: RecordedPolicy) -> LoadedPolicy {
+    /// resolve as they did). A report does not lint it again (`lint: false`): lint judged it
+    /// when the run loaded it, and what it would check now (GeoIP files, expiry against today)
+    /// is not what was in force. `reanalyze` does (`lint: true`): it opens the GeoIP databases
+    /// to judge with, and a policy that no longer loads must stop it.
+    package static func load(recorded: RecordedPolicy, lint: Bool = false, now: Int64 = EventTime.wallNow()) -> LoadedPolicy {
         var diagnostics: [PolicyDiagnostic] = []
         var fragments: [PolicyFragment] = []
         for file in recorded.files {
@@ -113,7 +115,10 @@ package enum PolicyLoader {
         policy.fileTexts = recorded.files.map(\.text)
         policy.source = recorded.source
         policy.fingerprint = recorded.fingerprint
-        return LoadedPolicy(policy: policy, diagnostics: diagnostics, enricher: nil)
+        guard lint else { return LoadedPolicy(policy: policy, diagnostics: diagnostics, enricher: nil) }
+        let linter = PolicyLinter(policy: policy, now: now)
+        diagnostics += linter.check()
+        return LoadedPolicy(policy: policy, diagnostics: diagnostics, enricher: linter.enricher)
     }
 
     /// Reads and parses one file; `nil` when it could not be parsed at all. Also returns its

@@ -18,7 +18,11 @@ extension FindingStore {
         try write { db in
             if let fingerprint = policy.fingerprint {
                 // Same fingerprint, same names and bytes: the first snapshot stands for all.
-                let files = zip(policy.files, policy.fileTexts).map { RecordedPolicy.File(path: $0, text: $1) }
+                // Absolute, as the run saw them: a recorded policy is loaded again from any
+                // directory, and its relative GeoIP paths resolve against these.
+                let files = zip(policy.files, policy.fileTexts).map { path, text in
+                    RecordedPolicy.File(path: URL(fileURLWithPath: path).standardizedFileURL.path, text: text)
+                }
                 let json = String(decoding: try JSONEncoder().encode(files), as: UTF8.self)
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO policy_snapshot (fingerprint, source, files, recorded_at) VALUES (?, ?, ?, ?)",

@@ -7,10 +7,17 @@ package protocol ReanalysisStore: Sendable {
     /// input records — with what the analysis into the database at `path` produced, and adds
     /// its run. Triage stays: acknowledgements and notes on findings produced again (finding
     /// ids are stable), an acknowledgement the triage history holds for a finding that comes
-    /// back, and every suppression and triage event. Findings not produced again are removed,
-    /// except those that one of `goneInputs` contributed to (a sample's file is one of their
-    /// paths): those cannot be reproduced and are kept as they were, with those inputs' records.
-    func adoptAnalysis(fromDatabaseAt path: String, goneInputs: [InputRecord]) throws -> ReanalysisOutcome
+    /// back, and every suppression and triage event; but an acknowledged finding whose
+    /// severity rose is open again (an unack by `vigil reanalyze` in its history), since the
+    /// reviewer acknowledged a lesser one. Findings not produced again are removed — unless
+    /// `inputsMissing`: an input that could not be read again may have contributed to any of
+    /// them (evidence keeps a few samples, not every line), so all are kept as they were.
+    func adoptAnalysis(fromDatabaseAt path: String, inputsMissing: Bool, at now: Int64) throws -> ReanalysisOutcome
+
+    /// Whether a stored finding has evidence from standard input (`<stdin>:LINE`): standard
+    /// input leaves no input record (it cannot be read again), so this is how a reanalysis
+    /// knows it would lose what it produced.
+    func standardInputContributed() throws -> Bool
 }
 
 /// What adopting a re-analysis changed, for the command's summary.
@@ -22,8 +29,10 @@ package struct ReanalysisOutcome: Sendable, Equatable {
     /// Findings produced before and not now, removed; `acknowledged` ones had triage.
     package var removed: [String] = []
     package var removedAcknowledged: [String] = []
-    /// Findings not produced again but kept because a gone input contributed to them.
+    /// Findings not produced again but kept because inputs are missing.
     package var keptFromGoneInputs = 0
+    /// Acknowledged findings whose severity rose, open again.
+    package var reopened: [String] = []
     /// Findings that came back with the acknowledgement their triage history holds.
     package var acknowledgementsRestored = 0
 
