@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ServiceLifecycle
 import VigilCore
 
 /// Serves `/metrics` (Prometheus text format) and `/healthz` with Hummingbird, on its own
@@ -13,7 +14,10 @@ package final class MetricsServer: @unchecked Sendable {
     package let metrics = TailMetrics()
     private let store: any AlertOutbox
     private let logger: Logger
-    private var task: Task<Void, Error>?
+    /// The server's service group, while it runs: stopped through it, gracefully.
+    private var group: ServiceGroup?
+    /// Signalled once the service group has returned (the listener and every connection closed).
+    private let finished = DispatchSemaphore(value: 0)
     private let lastAlertQuery = LockedValue<Int64>(0)
     /// The tail's `TailStatus.problems`, for `/healthz`.
     private let problems = LockedValue<[String]>([])
@@ -77,14 +81,20 @@ package final class MetricsServer: @unchecked Sendable {
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "vigil"),
             onServerRunning: { _ in started.signal() },
             logger: serverLogger)
-        task = Task.detached {
+        // Its own group, not `runService`, to keep the handle that shuts it down gracefully:
+        // no signals (the tail handles SIGTERM and SIGINT and calls `stop`).
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: serverLogger))
+        self.group = group
+        let finished = self.finished
+        Task.detached {
             do {
-                try await app.runService(gracefulShutdownSignals: [])
+                try await group.run()
             } catch {
                 failure.set("\(error)")
                 started.signal()
-                throw error
             }
+            finished.signal()
         }
         if started.wait(timeout: .now() + 10) == .timedOut {
             throw VigilError.usage("--metrics-listen \(address): the server did not start within 10 s")
@@ -106,8 +116,24 @@ package final class MetricsServer: @unchecked Sendable {
         problems.set(status.problems)
     }
 
-    package func stop() {
-        task?.cancel()
+    /// Stops the server gracefully and waits until it has: the listener closes first (no
+    /// connection is accepted any more), then each connection once its answer is written out.
+    ///
+    /// Not by cancelling the server's task: a connection accepted while that task was being
+    /// cancelled was dropped without its writer finished, a precondition failure in SwiftNIO
+    /// ("Deinited NIOAsyncWriter without calling finish()") that crashed a CI run, and
+    /// Hummingbird logged the cancellation as two error lines at every stop. A connection
+    /// that does not finish within `timeout` (a request half sent: the limits of time close it
+    /// within `readTimeout`/`writeTimeout`) is not waited for any longer; the process is
+    /// exiting then.
+    package func stop(timeout: Duration = .seconds(3)) {
+        guard let group else { return }
+        self.group = nil
+        Task.detached { await group.triggerGracefulShutdown() }
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        if finished.wait(timeout: .now() + seconds) == .timedOut {
+            logger.debug("metrics server: connections still open \(timeout) after the shutdown began; not waiting for them")
+        }
     }
 }
 
