@@ -21,6 +21,8 @@ package final class MetricsServer: @unchecked Sendable {
     private let lastAlertQuery = LockedValue<Int64>(0)
     /// The tail's `TailStatus.problems`, for `/healthz`.
     private let problems = LockedValue<[String]>([])
+    /// The last error reading the alert outbox, logged once until it changes.
+    private let lastOutboxError = LockedValue<String?>(nil)
 
     package init(address: MetricsAddress, store: any AlertOutbox, logger: Logger, limits: MetricsServerLimits = .init()) throws {
         self.address = address
@@ -48,17 +50,17 @@ package final class MetricsServer: @unchecked Sendable {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         let problems = self.problems
-        // 503 while an input cannot be read: a tail that follows a file and reads nothing
-        // from it (a format it cannot decide, a file it cannot open) is not healthy.
+        // 503 while an input cannot be read (a format it cannot decide, a file it cannot
+        // open) or has read nothing for longer than `--silent-after`: a tail that follows a
+        // file and reads nothing from it is not healthy. Silence is judged now, not at the last
+        // update (an idle tail updates every 15 s).
         router.get("/healthz") { _, _ -> Response in
-            let current = problems.get()
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; charset=utf-8"
-            guard !current.isEmpty else {
-                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
-            }
-            let text = "unhealthy: \(current.count) input(s) cannot be read\n" + current.map { TerminalText.escape($0) + "\n" }.joined()
-            return Response(status: .serviceUnavailable, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            let text = MetricsServer.healthText(problems: problems.get(), metrics: metrics, now: EventTime.wallNow())
+            return Response(
+                status: text == nil ? .ok : .serviceUnavailable, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text ?? "ok\n")))
         }
         let started = DispatchSemaphore(value: 0)
         let failure = LockedValue<String?>(nil)
@@ -104,13 +106,46 @@ package final class MetricsServer: @unchecked Sendable {
         }
     }
 
+    /// The body of a 503 from `/healthz`, or nil when healthy: each input that cannot be
+    /// read, with why, then each silent one, with for how long.
+    static func healthText(problems: [String], metrics: TailMetrics, now: Int64) -> String? {
+        let silent = metrics.silentInputs(now: now)
+        guard !problems.isEmpty || !silent.isEmpty else { return nil }
+        var text = "unhealthy:"
+        if !problems.isEmpty { text += " \(problems.count) input(s) cannot be read" }
+        if !silent.isEmpty { text += "\(problems.isEmpty ? "" : ",") \(silent.count) input(s) silent" }
+        text += "\n" + problems.map { TerminalText.escape($0) + "\n" }.joined()
+        let limit = metrics.silenceThreshold.map(DurationText.format) ?? "?"
+        for input in silent {
+            let quiet = input.lastReadAt.map { StatusReport.age(now - $0) } ?? "?"
+            text += "\(TerminalText.escape(input.path)): silent, nothing read for \(quiet) (--silent-after \(limit))\n"
+        }
+        return text
+    }
+
     /// New status from the tail: updates the metrics (alert queues at most once a second).
+    ///
+    /// An alert outbox that cannot be read (a delivery row Vigil did not write) is not shown
+    /// as "no sinks": the alert series keep their last values, `vigil_metrics_errors_total
+    /// {source="alert_outbox"}` counts each failed read, and the error (naming the row and
+    /// column) is logged when it first occurs or changes. The scrape itself still answers:
+    /// failing it would hide every other series just when they are needed.
     package func update(_ status: TailStatus) {
         var sinks: [AlertSinkStatus] = []
         let now = EventTime.wallNow()
         if now - lastAlertQuery.get() >= 1000 {
             lastAlertQuery.set(now)
-            sinks = (try? store.alertSinkStatus()) ?? []
+            do {
+                sinks = try store.alertSinkStatus()
+                lastOutboxError.set(nil)
+            } catch {
+                metrics.countError(.alertOutbox)
+                let text = "\(error)"
+                if lastOutboxError.get() != text {
+                    lastOutboxError.set(text)
+                    logger.error("metrics: cannot read the alert outbox, the alert series keep their last values: \(text)")
+                }
+            }
         }
         metrics.update(status, alertSinks: sinks)
         problems.set(status.problems)
