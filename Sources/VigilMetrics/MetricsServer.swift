@@ -18,6 +18,9 @@ package final class MetricsServer: @unchecked Sendable {
     private var group: ServiceGroup?
     /// Signalled once the service group has returned (the listener and every connection closed).
     private let finished = DispatchSemaphore(value: 0)
+    /// Where the server's tasks run (see `MetricsTaskExecutor`). Safe again since the server
+    /// is no longer cancelled: with it, cancelling made the NIOAsyncWriter race likelier.
+    private let executor = MetricsTaskExecutor()
     private let lastAlertQuery = LockedValue<Int64>(0)
     /// The tail's `TailStatus.problems`, for `/healthz`.
     private let problems = LockedValue<[String]>([])
@@ -89,7 +92,7 @@ package final class MetricsServer: @unchecked Sendable {
             configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: serverLogger))
         self.group = group
         let finished = self.finished
-        Task.detached {
+        Task.detached(executorPreference: executor) {
             do {
                 try await group.run()
             } catch {
@@ -164,7 +167,7 @@ package final class MetricsServer: @unchecked Sendable {
     package func stop(timeout: Duration = .seconds(3)) {
         guard let group else { return }
         self.group = nil
-        Task.detached { await group.triggerGracefulShutdown() }
+        Task.detached(executorPreference: executor) { await group.triggerGracefulShutdown() }
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         if finished.wait(timeout: .now() + seconds) == .timedOut {
             logger.debug("metrics server: connections still open \(timeout) after the shutdown began; not waiting for them")
