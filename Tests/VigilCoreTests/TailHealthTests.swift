@@ -148,8 +148,11 @@ import VigilMetrics
         let again = tail.poll("/healthz") { $0?.0 == 200 }
         #expect(again?.0 == 200, "a new line ends the silence: \(String(describing: again))")
         #expect(Self.value(tail.get("/metrics")?.1 ?? "", "vigil_input_silent{input=\"\(log)\"}") == 0)
-        let (exit, _) = tail.stop()
+        let (exit, errors) = tail.stop()
         #expect(exit == 0)
+        // Said in the log too, for a tail run without metrics.
+        #expect(errors.contains("\(log): silent, nothing read for") && errors.contains("(--silent-after 2s)"), "\(errors)")
+        #expect(errors.contains("\(log): reading again after a silence"), "\(errors)")
         let bad = try runVigil(["tail", "--db", database, "--silent-after", "soon", log])
         #expect(bad.status == 2 && bad.err.contains("--silent-after soon"), "\(bad.err)")
     }

@@ -77,6 +77,26 @@ extension Tailer {
         return s
     }
 
+    /// Logs an input going silent (`--silent-after`), once, and its next line, so a tail
+    /// run without metrics says it too (the same rule as `InputHealth.isSilent`).
+    func noteSilence(now: Int64) {
+        guard let silentAfter = options.silentAfter else { return }
+        for i in inputs where !i.rotated && i.stream.stats.error == nil {
+            guard !i.reportedSilent && now - i.lastGrowth > silentAfter else { continue }
+            i.reportedSilent = true
+            logger.warning(
+                "\(TerminalText.escape(i.stream.stats.path)): silent, nothing read for \(StatusReport.age(now - i.lastGrowth)) (--silent-after \(DurationText.format(silentAfter)))"
+            )
+        }
+    }
+
+    /// Bytes were read from `input`: the end of a silence that was logged is logged too.
+    func noteSpokeAgain(_ input: TailInput) {
+        guard input.reportedSilent else { return }
+        input.reportedSilent = false
+        logger.info("\(TerminalText.escape(input.stream.stats.path)): reading again after a silence")
+    }
+
     /// An input became unreadable (a new episode, not a retry of the same failure).
     func noteInputError(_ path: String, _ error: String) {
         inputErrors[path] = ((inputErrors[path]?.count ?? 0) + 1, error)

@@ -169,6 +169,7 @@ package final class Tailer {
             // truncation is also caught before every read (see `EventStream`).
             if structural || now - lastRotationCheck >= 100 {
                 try checkRotations(now: now)
+                noteSilence(now: now)
                 lastRotationCheck = now
                 if structural || now - lastRescan >= options.rescanInterval {
                     let before = inputs.count
@@ -265,7 +266,10 @@ package final class Tailer {
                 logger.error("\(error)")
                 publishProblems(now: now)
             }
-            if i.noteProgress(now: now) { continue }
+            if i.noteProgress(now: now) {
+                noteSpokeAgain(i)
+                continue
+            }
             if i.stream.head == nil && i.stream.reader.pendingBytes > 0 {
                 // A partial last line: wait for its newline, but not forever.
                 let since = i.partialSince ?? now
