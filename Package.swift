@@ -25,6 +25,8 @@ let package = Package(
         // Already resolved under Hummingbird; named so VigilMetrics can put its connection
         // limits in the HTTP pipeline (ChannelHandlers on NIOCore and NIOHTTP1's parts).
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        // Already resolved under Hummingbird; named so the metrics server is stopped gracefully (`ServiceGroup`).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,6 +62,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

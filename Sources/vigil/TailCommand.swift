@@ -35,6 +35,13 @@ struct TailCommand: ParsableCommand {
                 + MetricsServerLimits().summary + "."))
     var metricsListen: String?
 
+    @Option(
+        name: .long,
+        help: .init(
+            "Report an input that has read nothing for longer than this (30m, 2h) as silent: /healthz answers 503, status says SILENT. Off by default.",
+            valueName: "duration"))
+    var silentAfter: String?
+
     @Flag(name: .long, help: "Files with no stored offset found at start are read from their end (only new lines count).")
     var fromEnd = false
 
@@ -56,6 +63,9 @@ struct TailCommand: ParsableCommand {
             throw ValidationError("--checkpoint-interval must be between 0.1 and 3600 seconds")
         }
         if let metricsListen { _ = try MetricsAddress(metricsListen) }
+        if let silentAfter, (DurationText.parse(silentAfter) ?? 0) < 1000 {
+            throw ValidationError("--silent-after \(silentAfter): give a duration of at least 1s, such as 90s, 30m or 2h")
+        }
     }
 
     func run() throws {
@@ -73,6 +83,7 @@ struct TailCommand: ParsableCommand {
         options.useInotify = !poll
         options.checkpointInterval = Int64(checkpointInterval * 1000)
         options.idleExit = idleExit.map { Int64($0 * 1000) }
+        options.silentAfter = silentAfter.flatMap(DurationText.parse)
 
         let store = try database.openWriter(command: "tail")
         let (sinks, routes) = try alerts.sinks(policy: loaded.policy, stdinIsInput: inputs.contains("-"))

@@ -55,17 +55,97 @@ import VigilMetrics
 
     static let scrape = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
+    /// How long a close may come after the limit that causes it, at most. The limits are
+    /// checked on the event loop, but under a loaded machine (two cores, the whole suite in
+    /// parallel) a check can run late by seconds; a close that comes late still proves the
+    /// limit, one that comes early would not (see `closedNotBefore`).
+    static let lateness = Duration.seconds(15)
+
+    /// Waits for `client` to be closed, and tells whether that happened, and not before
+    /// `earliest`: a close before the limit could bite was caused by something else.
+    static func closedNotBefore(
+        _ earliest: ContinuousClock.Instant, _ client: TestTCPClient, limit: Duration
+    ) -> (closed: Bool, early: Bool) {
+        let closed = client.waitUntilClosed(timeout: (earliest - ContinuousClock.now) + limit + lateness)
+        let at = ContinuousClock.now
+        return (closed, closed && at < earliest)
+    }
+
     @Test func idleConnectionIsClosedAfterTheIdleTimeout() throws {
-        let (server, port) = try Self.startServer(Self.testLimits())
+        let limits = Self.testLimits()
+        let (server, port) = try Self.startServer(limits)
         defer { server.stop() }
         // A request first: a connection that was used is closed once idle too.
         let client = try TestTCPClient(port: port)
+        // Before the send: the answer, and the idleness after it, cannot start sooner.
+        let sentAt = ContinuousClock.now
         client.send(Self.scrape)
-        #expect(client.readResponse().hasPrefix("HTTP/1.1 200"))
+        #expect(client.readResponse(timeout: Self.lateness).hasPrefix("HTTP/1.1 200"))
+        let silentSince = ContinuousClock.now  // before the connection is made
         let silent = try TestTCPClient(port: port)
-        #expect(client.waitUntilClosed(timeout: .seconds(4)))
-        #expect(silent.waitUntilClosed(timeout: .seconds(2)))
+        // Idle from the answer (used) and from the connection (never used): not closed
+        // sooner than the idle timeout after that, and closed in the end.
+        let used = Self.closedNotBefore(sentAt + limits.idleTimeout, client, limit: .zero)
+        #expect(used.closed && !used.early, "used connection: \(used)")
+        let unused = Self.closedNotBefore(silentSince + limits.idleTimeout, silent, limit: .zero)
+        #expect(unused.closed && !unused.early, "unused connection: \(unused)")
         #expect(Self.refusals(server, "idle_timeout") >= 2)
+    }
+
+    /// A client that sends requests and never reads: once its socket's buffer is full the
+    /// answer is not taken, and the connection is closed at `writeTimeout` (counted as
+    /// `write_timeout`). The pipelining limit is raised out of the way so it cannot be what
+    /// bites.
+    @Test func anAnswerNotTakenIsCutOffAtTheWriteTimeout() throws {
+        var limits = Self.testLimits()
+        limits.idleTimeout = .seconds(60)
+        limits.headerTimeout = .seconds(60)
+        limits.readTimeout = .seconds(60)
+        limits.writeTimeout = .seconds(1)
+        limits.maxPipelinedRequests = 1_000_000
+        let (server, port) = try Self.startServer(limits)
+        defer { server.stop() }
+        // Answers of some 20 KB: many inputs' series.
+        var status = TailStatus()
+        status.inputHealth = (0..<50).map {
+            InputHealth(path: "/var/log/service-\($0)/a-rather-long-path-name/app.jsonl", readable: true, lagBytes: 0, lastReadAt: 0)
+        }
+        server.metrics.update(status, alertSinks: [])
+        let client = try TestTCPClient(port: port, receiveBuffer: 4096)
+        let requests = Array(String(repeating: Self.scrape, count: 2_000).utf8)
+        var offset = 0
+        var serverGone = false
+        let sendUntil = ContinuousClock.now + .seconds(3)
+        while offset < requests.count && ContinuousClock.now < sendUntil {
+            guard let sent = client.sendWithoutWaiting(requests[offset...]) else {
+                serverGone = true
+                break
+            }
+            offset += sent
+            if sent == 0 { usleep(20_000) }
+        }
+        let closed = serverGone || client.waitUntilClosed(timeout: limits.writeTimeout + Self.lateness, reading: false)
+        #expect(closed, "a client that took no answer was never cut off")
+        #expect(Self.refusals(server, "write_timeout") == 1)
+        #expect(Self.refusals(server, "pipelined_requests") == 0)
+    }
+
+    /// A request body over `maxBodyBytes` closes the connection (`body_too_large`); one under
+    /// it is answered.
+    @Test func oversizeBodyIsCutOff() throws {
+        let limits = Self.testLimits()
+        let (server, port) = try Self.startServer(limits)
+        defer { server.stop() }
+        let small = try TestTCPClient(port: port)
+        small.send("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n" + String(repeating: "a", count: 100))
+        #expect(small.readResponse(timeout: Self.lateness).hasPrefix("HTTP/1.1 200"), "a 100-byte body is within the limit")
+        let large = try TestTCPClient(port: port)
+        let length = limits.maxBodyBytes * 4
+        large.send("POST /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(length)\r\n\r\n")
+        large.send(String(repeating: "a", count: limits.maxBodyBytes + 1024))
+        #expect(large.waitUntilClosed(timeout: .seconds(2)), "a body over the limit was still being read")
+        #expect(Self.refusals(server, "body_too_large") == 1)
+        #expect(Self.refusals(server, "read_timeout") == 0)
     }
 
     @Test func slowlorisHeadIsCutOffAtTheHeaderTimeout() throws {

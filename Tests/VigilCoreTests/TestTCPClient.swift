@@ -12,9 +12,14 @@ final class TestTCPClient {
     /// POLLRDHUP (the peer sent FIN), a Linux value Glibc's Swift module leaves out.
     private static let peerHangUp: Int16 = 0x2000
 
-    /// Connects to 127.0.0.1:`port`; throws when nothing listens there.
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`; throws when nothing listens there. `receiveBuffer`
+    /// shrinks the socket's receive buffer (SO_RCVBUF), so a client that never reads fills
+    /// it, and the server's output backs up, after a few kilobytes.
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

@@ -13,6 +13,8 @@ final class TailInput {
     var partialSince: Int64?
     /// Whether its read or format error was logged already.
     var reportedError = false
+    /// Whether its silence (`--silent-after`) was logged, and not its end yet.
+    var reportedSilent = false
     /// How the store knows this file as of the last checkpoint: not at all, by device and
     /// inode only (`FollowedFile`), or by its record.
     var storedIdentity = StoredIdentity.none

@@ -30,6 +30,10 @@ package struct TailStatus: Sendable {
     /// cannot be decided): what `/healthz` answers 503 with, since a tail that follows a file
     /// but reads nothing from it must not look healthy.
     package var problems: [String] = []
+    /// Each input's state (open ones, then those that cannot be opened).
+    package var inputHealth: [InputHealth] = []
+    /// `tail --silent-after` (ms), if set.
+    package var silentAfter: Int64?
 
     package struct FindingKey: Hashable, Sendable {
         package var detector: String
@@ -68,6 +72,56 @@ extension Tailer {
         s.committedAt = lastCommitAt
         if engine.maxTime > .min { s.lagMillis = max(0, now - engine.maxTime) }
         s.problems = currentProblems()
+        s.inputHealth = inputHealth(now: now)
+        s.silentAfter = options.silentAfter
         return s
+    }
+
+    /// Logs an input going silent (`--silent-after`), once, and its next line, so a tail
+    /// run without metrics says it too (the same rule as `InputHealth.isSilent`).
+    func noteSilence(now: Int64) {
+        guard let silentAfter = options.silentAfter else { return }
+        for i in inputs where !i.rotated && i.stream.stats.error == nil {
+            guard !i.reportedSilent && now - i.lastGrowth > silentAfter else { continue }
+            i.reportedSilent = true
+            logger.warning(
+                "\(TerminalText.escape(i.stream.stats.path)): silent, nothing read for \(StatusReport.age(now - i.lastGrowth)) (--silent-after \(DurationText.format(silentAfter)))"
+            )
+        }
+    }
+
+    /// Bytes were read from `input`: the end of a silence that was logged is logged too.
+    func noteSpokeAgain(_ input: TailInput) {
+        guard input.reportedSilent else { return }
+        input.reportedSilent = false
+        logger.info("\(TerminalText.escape(input.stream.stats.path)): reading again after a silence")
+    }
+
+    /// An input became unreadable (a new episode, not a retry of the same failure).
+    func noteInputError(_ path: String, _ error: String) {
+        inputErrors[path] = ((inputErrors[path]?.count ?? 0) + 1, error)
+    }
+
+    /// Each input's state now: the open ones (a renamed file being finished under the path of
+    /// its successor comes after it), then the paths that cannot be opened.
+    func inputHealth(now: Int64) -> [InputHealth] {
+        var health: [InputHealth] = []
+        for i in inputs.sorted(by: { !$0.rotated && $1.rotated }) {
+            let stats = i.stream.stats
+            let source = i.stream.source
+            // The size of the file now: fstat of the open descriptor, so a rotated file's own.
+            let lag =
+                source.isStdin || source.isCompressed ? nil : source.currentStat().map { max(0, $0.size - i.stream.reader.readPosition) }
+            let errors = inputErrors[stats.path]
+            health.append(
+                InputHealth(
+                    path: stats.path, readable: stats.error == nil, lagBytes: lag, lastEventTime: i.stream.lastEventTime,
+                    lastReadAt: i.lastGrowth, errors: errors?.count ?? 0, lastError: stats.error ?? errors?.last, rotated: i.rotated))
+        }
+        for path in failedPaths.keys.sorted() where !health.contains(where: { $0.path == path }) {
+            let errors = inputErrors[path]
+            health.append(InputHealth(path: path, readable: false, errors: errors?.count ?? 1, lastError: failedPaths[path]))
+        }
+        return health
     }
 }

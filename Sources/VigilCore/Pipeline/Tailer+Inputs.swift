@@ -41,17 +41,21 @@ extension Tailer {
             if case .descriptorsExhausted = error {
                 // Not once per path: said again every minute while it lasts, since every
                 // input that rotates meanwhile is lost to it.
-                failedPaths[path] = error.description
+                if failedPaths.updateValue(error.description, forKey: path) == nil { noteInputError(path, error.description) }
                 if descriptorsExhaustedNotedAt.map({ now - $0 >= EventTime.minute }) ?? true {
                     descriptorsExhaustedNotedAt = now
                     logger.error("\(error.description)")
                 }
             } else if failedPaths.updateValue(error.description, forKey: path) == nil {
+                noteInputError(path, error.description)
                 logger.error("\(error.description)")
                 publishProblems(now: now)
             }
         } catch {
-            if failedPaths.updateValue("\(path): \(error)", forKey: path) == nil { logger.error("\(path): \(error)") }
+            if failedPaths.updateValue("\(path): \(error)", forKey: path) == nil {
+                noteInputError(path, "\(path): \(error)")
+                logger.error("\(path): \(error)")
+            }
         }
         return nil
     }
@@ -64,7 +68,10 @@ extension Tailer {
         for p in patterns where !p.isStdin {
             watcher.watch(directory: p.directory)
             let paths = p.expand()
-            if paths.isEmpty { unmatched.append(p) }
+            if paths.isEmpty {
+                unmatched.append(p)
+                noteNotAFile(p, now: now)
+            }
             for path in paths {
                 var st = stat()
                 guard stat(path, &st) == 0 else { continue }
@@ -83,6 +90,27 @@ extension Tailer {
             }
         }
         return unmatched
+    }
+
+    /// A path given as such (no wildcard) that exists and is not a regular file, a directory
+    /// most likely: it names no file, and waiting for one to appear there would read nothing
+    /// for ever while looking healthy. It is an input that cannot be read until it becomes a
+    /// file (a glob that matches nothing is only waited for).
+    private func noteNotAFile(_ pattern: PathPattern, now: Int64) {
+        guard !pattern.hasWildcards else { return }
+        var st = stat()
+        guard stat(pattern.text, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG else {
+            // Gone (or a file at last): no longer a problem; a file is opened by the rescan.
+            if failedPaths[pattern.text]?.hasPrefix("\(pattern.text): is ") == true { failedPaths[pattern.text] = nil }
+            return
+        }
+        let kind = (st.st_mode & S_IFMT) == S_IFDIR ? "a directory" : "not a regular file"
+        var message = "\(pattern.text): is \(kind), not a log file"
+        if (st.st_mode & S_IFMT) == S_IFDIR { message += "; to follow the files in it, quote a glob such as '\(pattern.text)/*.log'" }
+        guard failedPaths.updateValue(message, forKey: pattern.text) == nil else { return }
+        noteInputError(pattern.text, message)
+        logger.error("\(TerminalText.escape(message))")
+        publishProblems(now: now)
     }
 
     /// Inputs used recently whose files moved while Vigil was stopped: found among their

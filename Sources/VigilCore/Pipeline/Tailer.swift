@@ -43,6 +43,9 @@ package final class Tailer {
         /// Sinks that new and escalated findings are queued for.
         package var alertRoutes: [AlertRoute] = []
         package var maxPendingAlerts = 10_000
+        /// `--silent-after` (ms): an input that read nothing for longer is reported silent
+        /// (`/healthz`, `vigil status`, `vigil_input_silent`). Nil: silence is not judged.
+        package var silentAfter: Int64?
 
         package init() {}
     }
@@ -85,6 +88,8 @@ package final class Tailer {
     var finishedFiles: [FileID: (size: Int64, prefix: [UInt8])] = [:]
     /// Paths that failed to open, reported once.
     var failedPaths: [String: String] = [:]
+    /// By input path: how many times it became unreadable in this run, and the last error.
+    var inputErrors: [String: (count: Int64, last: String)] = [:]
     /// When running out of file descriptors was last logged (it is logged again each minute).
     var descriptorsExhaustedNotedAt: Int64?
     /// Events of this run by outcome (indexed by raw value), for the metrics.
@@ -147,7 +152,7 @@ package final class Tailer {
         followedWithoutRecord = try store.followedFiles()
         for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
         if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
-        for p in rescan(now: startedAt, atStart: true) {
+        for p in rescan(now: startedAt, atStart: true) where failedPaths[p.text] == nil {
             logger.warning("no file matches \(p.text) yet; waiting for one to appear")
         }
         recoverRotatedWhileStopped(now: startedAt)
@@ -169,6 +174,7 @@ package final class Tailer {
             // truncation is also caught before every read (see `EventStream`).
             if structural || now - lastRotationCheck >= 100 {
                 try checkRotations(now: now)
+                noteSilence(now: now)
                 lastRotationCheck = now
                 if structural || now - lastRescan >= options.rescanInterval {
                     let before = inputs.count
@@ -258,10 +264,14 @@ package final class Tailer {
             try i.stream.advance()
             if let error = i.stream.stats.error, !i.reportedError {
                 i.reportedError = true
+                noteInputError(i.stream.stats.path, error)
                 logger.error("\(error)")
                 publishProblems(now: now)
             }
-            if i.noteProgress(now: now) { continue }
+            if i.noteProgress(now: now) {
+                noteSpokeAgain(i)
+                continue
+            }
             if i.stream.head == nil && i.stream.reader.pendingBytes > 0 {
                 // A partial last line: wait for its newline, but not forever.
                 let since = i.partialSince ?? now
@@ -402,7 +412,8 @@ package final class Tailer {
                 pid: Int64(getpid()), startedAt: startedAt, heartbeatAt: now, stoppedAt: stopped ? now : nil,
                 lines: all.reduce(0) { $0 + $1.lines }, events: all.reduce(0) { $0 + $1.events },
                 malformed: all.reduce(0) { $0 + $1.malformed }, alertsDropped: summary.alertsDropped,
-                inputs: patterns.map(\.text), problems: currentProblems()))
+                inputs: patterns.map(\.text), problems: currentProblems(), inputHealth: inputHealth(now: now),
+                silentAfter: options.silentAfter))
     }
 
     /// An input just became unreadable: `vigil status` and `/healthz` say so now, not at the

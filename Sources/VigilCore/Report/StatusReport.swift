@@ -67,6 +67,7 @@ package struct StatusReport: Sendable {
             if s.alertsDropped > 0 { out += ", \(s.alertsDropped) alerts dropped" }
             out += "\n  following: \(s.inputs.map(TerminalText.escape).joined(separator: " "))\n"
             for problem in s.problems { out += "  CANNOT READ: \(TerminalText.escape(problem))\n" }
+            out += inputHealthText(s)
         } else {
             out += "tail: never ran on this database\n"
         }
@@ -108,8 +109,39 @@ package struct StatusReport: Sendable {
         return out
     }
 
+    /// Whether the heartbeat is of a tail running now: only then is silence judged.
+    func isRunning(_ s: TailService) -> Bool {
+        s.stoppedAt == nil && now - s.heartbeatAt <= StatusReport.staleAfter
+    }
+
+    /// The tail's own view of each input, from its heartbeat: readable or not (and the last
+    /// error), silent, bytes behind, the last event and the last read.
+    func inputHealthText(_ s: TailService) -> String {
+        guard !s.inputHealth.isEmpty else { return "" }
+        let running = isRunning(s)
+        var out = running ? "  inputs (as the tail sees them):\n" : "  inputs (as the tail last saw them):\n"
+        for h in s.inputHealth {
+            out += "    \(TerminalText.escape(h.path)): "
+            if !h.readable {
+                out += "CANNOT READ"
+            } else if running && h.isSilent(now: now, silentAfter: s.silentAfter) {
+                let quiet = h.lastReadAt.map { StatusReport.age(now - $0) } ?? "?"
+                out += "SILENT (nothing read for \(quiet); --silent-after \(s.silentAfter.map(DurationText.format) ?? "?"))"
+            } else {
+                out += h.rotated ? "rotated, reading it to its end" : "readable"
+            }
+            if let lag = h.lagBytes { out += lag == 0 ? ", caught up" : ", \(NumberText.grouped(lag)) bytes behind" }
+            if let t = h.lastEventTime { out += ", last event \(StatusReport.age(now - t)) ago" }
+            if let t = h.lastReadAt { out += ", last read \(StatusReport.age(now - t)) ago" }
+            if h.errors > 0 { out += ", \(h.errors) error\(h.errors == 1 ? "" : "s")" }
+            if let e = h.lastError { out += ", last error: \(TerminalText.escape(e))" }
+            out += "\n"
+        }
+        return out
+    }
+
     /// `45 s`, `12 min`, `5 h`, `3 days`: how far behind wall time an input's last event is.
-    static func age(_ ms: Int64) -> String {
+    package static func age(_ ms: Int64) -> String {
         let s = max(0, ms / 1000)
         if s < 120 { return "\(s) s" }
         if s < 7200 { return "\(s / 60) min" }
@@ -123,13 +155,19 @@ package struct StatusReport: Sendable {
         var parts: [String] = []
         parts.append("\"now\":\(now)")
         if let s = service {
-            let running = s.stoppedAt == nil && now - s.heartbeatAt <= StatusReport.staleAfter
+            let running = isRunning(s)
+            let health = s.inputHealth.map { h in
+                "{\"path\":\(q(h.path)),\"readable\":\(h.readable),\"silent\":\(running && h.isSilent(now: now, silentAfter: s.silentAfter)),"
+                    + "\"rotated\":\(h.rotated),\"lag_bytes\":\(opt(h.lagBytes)),\"last_event_time\":\(opt(h.lastEventTime)),"
+                    + "\"last_read_at\":\(opt(h.lastReadAt)),\"errors\":\(h.errors),\"last_error\":\(h.lastError.map(q) ?? "null")}"
+            }
             parts.append(
                 """
                 "tail":{"pid":\(s.pid),"running":\(running),"started_at":\(s.startedAt),"heartbeat_at":\(s.heartbeatAt),\
                 "stopped_at":\(opt(s.stoppedAt)),"lines":\(s.lines),"events":\(s.events),"malformed":\(s.malformed),\
                 "alerts_dropped":\(s.alertsDropped),"inputs":[\(s.inputs.map(q).joined(separator: ","))],\
-                "problems":[\(s.problems.map(q).joined(separator: ","))]}
+                "problems":[\(s.problems.map(q).joined(separator: ","))],"silent_after_ms":\(opt(s.silentAfter)),\
+                "input_health":[\(health.joined(separator: ","))]}
                 """)
         } else {
             parts.append("\"tail\":null")
