@@ -25,6 +25,10 @@ let package = Package(
         // Already resolved under Hummingbird; named so VigilMetrics can put its connection
         // limits in the HTTP pipeline (ChannelHandlers on NIOCore and NIOHTTP1's parts).
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        // HMAC-SHA-256 for `report --mask` pseudonyms. Already resolved at this version under
+        // Hummingbird (so no new code enters the graph); on Linux it is BoringSSL-backed, on
+        // macOS CryptoKit. Foundation has no HMAC on Linux and an FNV hash is not a keyed MAC.
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -45,6 +49,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Dynamic exclusivity checks cost 9% of an analysis (perf: swift_beginAccess and
             // AccessSet on every detector state update). The compile-time checks stay; release
