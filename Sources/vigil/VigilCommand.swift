@@ -9,7 +9,7 @@ struct VigilCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
-        version: Vigil.version,
+        version: BuildInfo.text,
         subcommands: [
             AnalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self, AckCommand.self,
             UnackCommand.self, ShowCommand.self,

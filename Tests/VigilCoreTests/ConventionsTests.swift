@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import VigilCore
+
+/// Issue 17, "progress and conventions": `--version` with build information, a man page and
+/// shell completions installed by `make install`, `tail --log-format json`, `analyze
+/// --progress`; and `decode --stats` counting ignored lines by program.
+@Suite struct ConventionsTests {
+    @Test func versionSaysWhatTheBinaryWasBuiltWith() throws {
+        let result = try runVigil(["--version"])
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "vigil \(Vigil.version)", "first line as scripts expect: \(result.out)")
+        // The tests run the debug build.
+        #expect(result.out.contains("build: debug, Swift 6."), "\(result.out)")
+        #expect(result.out.contains("Linux x86_64") || result.out.contains("Linux arm64") || result.out.contains("macOS"))
+        #expect(try Regex(#"SQLite: 3\.\d+\.\d+"#).firstMatch(in: result.out) != nil, "\(result.out)")
+        #expect(try Regex(#"libmaxminddb: \d+\.\d+"#).firstMatch(in: result.out) != nil, "\(result.out)")
+    }
+
+    /// Every command and subcommand, and every visible long option, from the binary's own
+    /// description of its arguments.
+    static func commandsAndOptions() throws -> (commands: Set<String>, options: Set<String>) {
+        let dump = try runVigil(["--experimental-dump-help"])
+        let root = try JSONSerialization.jsonObject(with: Data(dump.out.utf8)) as! [String: Any]
+        var commands = Set<String>(), options = Set<String>()
+        func walk(_ command: [String: Any]) {
+            for argument in command["arguments"] as? [[String: Any]] ?? [] where argument["shouldDisplay"] as? Bool != false {
+                for name in argument["names"] as? [[String: Any]] ?? [] where name["kind"] as? String == "long" {
+                    options.insert(name["name"] as! String)
+                }
+            }
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] where sub["commandName"] as? String != "help" {
+                commands.insert(sub["commandName"] as! String)
+                walk(sub)
+            }
+        }
+        walk(root["command"] as! [String: Any])
+        return (commands, options)
+    }
+
+    /// dist/man/vigil.1 is generated (`make man`) and committed: a command or option added
+    /// without regenerating it fails here.
+    @Test func manPageCoversEveryCommandAndOption() throws {
+        let page = try String(contentsOf: packageRoot.appendingPathComponent("dist/man/vigil.1"), encoding: .utf8)
+        let (commands, options) = try Self.commandsAndOptions()
+        #expect(commands.isSuperset(of: ["analyze", "tail", "report", "decode", "policy", "lint"]))
+        let missingCommands = commands.filter { !page.contains(".It Em \($0)\n") }
+        let missingOptions = options.filter { !page.contains("Fl -\($0)") }
+        #expect(
+            missingCommands.isEmpty && missingOptions.isEmpty,
+            "dist/man/vigil.1 is out of date (run `make man`): \(missingCommands.sorted()) \(missingOptions.sorted())")
+    }
+
+    /// `make install-files` (what `make install` runs after the release build) into a staging
+    /// DESTDIR: the binary, the man page and the three shells' completions, where each looks.
+    @Test func makeInstallPutsEverythingUnderThePrefix() throws {
+        let dir = TempDir()
+        let binary = TailProcessTests.binary
+        let make = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["make", "-s", "install-files", "DESTDIR=\(dir.path("stage"))", "PREFIX=/opt/vigil", "VIGIL_BIN=\(binary)"])
+        #expect(make.status == 0, "\(make.out)\(make.err)")
+        let root = dir.path("stage") + "/opt/vigil"
+        #expect(FileManager.default.isExecutableFile(atPath: root + "/bin/vigil"))
+        let manual = try String(contentsOfFile: root + "/share/man/man1/vigil.1", encoding: .utf8)
+        #expect(manual.contains(".Dt VIGIL 1"))
+        let bash = try String(contentsOfFile: root + "/share/bash-completion/completions/vigil", encoding: .utf8)
+        let zsh = try String(contentsOfFile: root + "/share/zsh/site-functions/_vigil", encoding: .utf8)
+        let fish = try String(contentsOfFile: root + "/share/fish/vendor_completions.d/vigil.fish", encoding: .utf8)
+        for command in try Self.commandsAndOptions().commands where command != "lint" && command != "test" {
+            #expect(bash.contains(command) && zsh.contains(command) && fish.contains(command), "completions name \(command)")
+        }
+        #expect(bash.contains("--log-format") && zsh.contains("--progress") && fish.contains("mask-secret-file"))
+        let installed = try runProcess(URL(fileURLWithPath: root + "/bin/vigil"), ["--version"])
+        #expect(installed.status == 0 && installed.out.hasPrefix("vigil "))
+    }
+}
