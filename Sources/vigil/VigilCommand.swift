@@ -24,7 +24,7 @@ struct VigilCommand: ParsableCommand {
     /// (ArgumentParser would say 1, which reads as "findings" to a CI script).
     static func main() {
         // Standard output carries findings and alerts; logs go to standard error.
-        LoggingSystem.bootstrap { label in EscapingLogHandler(label: label) }
+        LoggingSystem.bootstrap { label in LogOutput.makeHandler(label: label) }
         do {
             var command = try parseAsRoot()
             try command.run()

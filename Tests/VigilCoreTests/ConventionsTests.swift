@@ -76,4 +76,40 @@ import Testing
         let installed = try runProcess(URL(fileURLWithPath: root + "/bin/vigil"), ["--version"])
         #expect(installed.status == 0 && installed.out.hasPrefix("vigil "))
     }
+
+    /// `tail --log-format json`: every line on standard error is one JSON object (time, level,
+    /// label, message, metadata), the stop summary and errors included; text stays the default.
+    @Test func tailLogsJSONLinesOnRequest() throws {
+        let dir = TempDir()
+        let log = dir.path("auth\u{1B}[31m.log")
+        try "Nov  3 07:01:00 bastion sshd[600]: Failed password for alice from 203.0.113.70 port 42000 ssh2\n".write(
+            toFile: log, atomically: true, encoding: .utf8)
+        let arguments = ["tail", "--db", dir.path("t.sqlite"), "--year", "2026", "--idle-exit", "0.5", log, dir.path("later-*.log")]
+        let json = try runVigil(arguments + ["--log-format", "json"])
+        #expect(json.status == 0, "\(json.err)")
+        let lines = json.err.split(separator: "\n").map(String.init)
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == lines.count && lines.count >= 3, "every line is JSON: \(json.err)")
+        for object in objects {
+            #expect(Set(object.keys) == ["time", "level", "label", "source", "message", "metadata"], "\(object)")
+            #expect((object["time"] as? String)?.hasSuffix("Z") == true && object["metadata"] is [String: Any])
+        }
+        let levels = objects.compactMap { $0["level"] as? String }
+        #expect(levels.contains("info") && levels.contains("warning"), "\(levels)")
+        let messages = objects.compactMap { $0["message"] as? String }
+        #expect(messages.contains { $0.contains("following") && $0.contains("\\x1b") }, "file names escaped: \(messages)")
+        #expect(messages.contains { $0.contains("stopped after") }, "the stop summary too")
+        #expect(!json.err.contains("\u{1B}"), "no raw escape reaches the log")
+
+        let failed = try runVigil(arguments + ["--log-format", "json", "--policy", dir.path("no-such-policy")])
+        #expect(failed.status == 2)
+        let error = failed.err.split(separator: "\n").last.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(
+            error?["level"] as? String == "error" && (error?["message"] as? String)?.contains("no-such-policy") == true, "\(failed.err)")
+
+        let text = try runVigil(["tail", "--db", dir.path("t2.sqlite"), "--year", "2026", "--idle-exit", "0.5", log])
+        #expect(text.err.contains("info vigil.tail:") && !text.err.contains(#""level""#), "text by default: \(text.err)")
+    }
 }
