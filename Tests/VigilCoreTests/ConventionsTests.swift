@@ -112,4 +112,62 @@ import Testing
         let text = try runVigil(["tail", "--db", dir.path("t2.sqlite"), "--year", "2026", "--idle-exit", "0.5", log])
         #expect(text.err.contains("info vigil.tail:") && !text.err.contains(#""level""#), "text by default: \(text.err)")
     }
+
+    /// `decode --stats` on a syslog input counts the ignored lines by program (text and JSON):
+    /// the top ten by name, the rest as "other programs". Program names are the attacker's
+    /// choice: bounded in number tracked, cut in length, escaped on the terminal.
+    @Test func decodeStatsCountIgnoredLinesByProgram() throws {
+        let dir = TempDir()
+        var lines = ["Nov  3 07:01:00 bastion sshd[600]: Failed password for alice from 203.0.113.70 port 42000 ssh2"]
+        for (program, count) in [("CRON", 5), ("sudo", 4), ("su", 3), ("kernel", 2), ("ftpd", 1)] {
+            for index in 0..<count { lines.append("Nov  3 07:02:0\(index) bastion \(program)[\(700 + index)]: something of no interest") }
+        }
+        // A program with an escape in its name, an empty line, then 1,500 distinct made-up
+        // programs: only the first 1,000 names are tracked; the rest count as "other".
+        lines.append("Nov  3 07:04:00 bastion evil\u{1B}[2J[1]: noise")
+        lines.append("")
+        for index in 0..<1500 { lines.append("Nov  3 07:03:00 bastion prog\(index)[1]: noise") }
+        let log = dir.path("auth.log")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+
+        let text = try runVigil(["decode", "--stats", "--format", "sshd", "--year", "2026", log])
+        #expect(text.status == 0, "\(text.err)")
+        #expect(
+            text.out.contains(
+                "  ignored by program: CRON 5, sudo 4, su 3, kernel 2, (empty line) 1, evil\\x1b 1, ftpd 1, prog0 1, prog1 1, prog10 1, other programs 1,497"
+            ),
+            "\(text.out)")
+        #expect(!text.out.contains("\u{1B}"))
+
+        let json = try runVigil(["decode", "--stats", "--output", "json", "--format", "sshd", "--year", "2026", log])
+        let stats = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]]).first
+        let programs = stats?["ignored_by_program"] as? [[String: Any]] ?? []
+        #expect(
+            programs.count == 10 && programs.first?["name"] as? String == "CRON" && programs.first?["lines"] as? Int == 5, "\(json.out)")
+        #expect(stats?["ignored_other_programs"] as? Int == 1497)
+        let listed = programs.reduce(0) { $0 + ($1["lines"] as? Int ?? 0) }
+        #expect(listed + 1497 == stats?["ignored"] as? Int, "every ignored line is counted once")
+
+        // Access logs have no program: no table.
+        let access = try runVigil([
+            "decode", "--stats", "--output", "json", packageRoot.appendingPathComponent("fixtures/combined/access.log").path,
+        ])
+        #expect(access.status == 0 && !access.out.contains("ignored_by_program"), "\(access.out.prefix(300))")
+    }
+
+    /// The table of program names holds at most `maxDistinct` names whatever the input: a name
+    /// first seen after that is counted with "other", however frequent.
+    @Test func programTallyIsBounded() {
+        var tally = BoundedTally(maxDistinct: 1000, maxNameLength: 8)
+        for index in 0..<2000 { tally.add("p\(index)") }
+        for _ in 0..<50 { tally.add("late") }
+        tally.add("averyveryverylongname")
+        tally.add("averyveryverylongname-too")
+        let (top, other) = tally.top(3)
+        #expect(!top.contains { $0.name == "late" } && other == 2052 - 3, "\(top) \(other)")
+        var small = BoundedTally(maxDistinct: 10, maxNameLength: 8)
+        small.add("averyveryverylongname")
+        small.add("averyveryverylongname-too")
+        #expect(small.top(5).entries == [.init(name: "averyver…", lines: 2)], "names are cut, so long ones cannot grow the table")
+    }
 }
