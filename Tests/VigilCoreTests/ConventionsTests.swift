@@ -170,4 +170,63 @@ import Testing
         small.add("averyveryverylongname-too")
         #expect(small.top(5).entries == [.init(name: "averyver…", lines: 2)], "names are cut, so long ones cannot grow the table")
     }
+
+    /// The progress line: each input's share, bytes, lines/s and time left, cut to the width.
+    @Test func progressLineSaysHowFarAndHowLong() {
+        let snapshot = AnalysisProgress.Snapshot(
+            files: [
+                .init(path: "/var/log/auth.log", done: 50_000_000, startedAt: 0, total: 100_000_000),
+                .init(path: "/logs/mcp\u{1B}.jsonl", done: 30_000_000, startedAt: 10_000_000, total: 40_000_000),
+            ],
+            lines: 1_200_000)
+        // 70 MB read this run in 2 s: 35 MB/s, 60 MB left, so about 2 s.
+        #expect(
+            snapshot.line(elapsedSeconds: 2, width: 200)
+                == "auth.log 50%, mcp\\x1b.jsonl 75% · 80.0 MB of 140.0 MB · 600 k lines/s · about 2 s left")
+        #expect(snapshot.line(elapsedSeconds: 2, width: 40).count == 39, "never wider than the terminal")
+        let read = AnalysisProgress.Snapshot(files: [.init(path: "a.log", done: 5_000, startedAt: 0, total: 5_000)], lines: 100)
+        #expect(read.line(elapsedSeconds: 1) == "a.log 100% · 5 kB of 5 kB · 100 lines/s · finishing")
+        let stdin = AnalysisProgress.Snapshot(files: [.init(path: "-", done: 2_000, startedAt: 0, total: nil)], lines: 30)
+        #expect(stdin.line(elapsedSeconds: 3) == "- · 2 kB · 10 lines/s", "no size, no time left")
+    }
+
+    /// `analyze --progress always` draws on standard error while it runs (here: standard input
+    /// fed slowly) and erases the line at the end; `auto` draws nothing when standard error is
+    /// not a terminal, and standard output is the summary alone either way.
+    @Test func analyzeShowsProgressOnlyWhereAsked() throws {
+        let dir = TempDir()
+        func analyze(_ mode: String) throws -> (status: Int32, out: String, err: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TailProcessTests.binary)
+            process.arguments = [
+                "analyze", "--db", dir.path("\(mode).sqlite"), "--year", "2026", "--format", "sshd", "--progress", mode, "-",
+            ]
+            let input = Pipe(), out = Pipe(), err = Pipe()
+            process.standardInput = input
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            for second in 0..<4 {
+                let line =
+                    "Nov  3 07:01:0\(second) bastion sshd[\(600 + second)]: Failed password for alice from 203.0.113.70 port 4200\(second) ssh2\n"
+                input.fileHandleForWriting.write(Data(line.utf8))
+                usleep(300_000)
+            }
+            try input.fileHandleForWriting.close()
+            let outData = out.fileHandleForReading.readDataToEndOfFile()
+            let errData = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        }
+        let always = try analyze("always")
+        #expect(always.status == 0, "\(always.err)")
+        #expect(always.err.hasPrefix("\r") && always.err.contains("lines/s"), "\(always.err.debugDescription)")
+        #expect(always.err.hasSuffix("\r\u{1B}[K"), "the line is erased at the end: \(always.err.debugDescription)")
+        #expect(always.out.contains("4 lines") && !always.out.contains("\r"), "\(always.out)")
+        for mode in ["auto", "never"] {
+            let quiet = try analyze(mode)
+            #expect(
+                quiet.status == 0 && !quiet.err.contains("\r") && !quiet.err.contains("lines/s"), "\(mode): \(quiet.err.debugDescription)")
+        }
+    }
 }
