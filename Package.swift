@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
         // Already resolved under Hummingbird; named so the metrics server is stopped gracefully (`ServiceGroup`).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        // HMAC-SHA-256 for `report --mask` pseudonyms. Already resolved at this version under
+        // Hummingbird (so no new code enters the graph); on Linux it is BoringSSL-backed, on
+        // macOS CryptoKit. Foundation has no HMAC on Linux and an FNV hash is not a keyed MAC.
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -47,6 +51,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // Dynamic exclusivity checks cost 9% of an analysis (perf: swift_beginAccess and
             // AccessSet on every detector state update). The compile-time checks stay; release

@@ -24,6 +24,11 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .long, help: "Exit 1 when a finding of this severity or worse (P1…P4) was raised or grown.")
     var failOn: Severity?
 
+    @Option(
+        name: .long,
+        help: "A progress line on standard error (per file %, bytes, lines/s, time left): auto (when it is a terminal), always or never.")
+    var progress: ProgressDisplay.Mode = .auto
+
     @Flag(name: .long, help: "Print nothing but errors.")
     var quiet = false
 
@@ -42,7 +47,13 @@ struct AnalyzeCommand: ParsableCommand {
         let loaded = try policy.load(quiet: quiet)
         var options = input.analysisOptions(loaded)
         options.checkpointLines = checkpointLines
-        let summary = try Analyzer(store: try database.openWriter(command: "analyze"), options: options).run(paths: inputs)
+        let display = quiet ? nil : ProgressDisplay.start(progress)
+        options.progress = display?.progress
+        let summary: Analyzer.Summary
+        do {
+            defer { display?.stop() }
+            summary = try Analyzer(store: try database.openWriter(command: "analyze"), options: options).run(paths: inputs)
+        }
         if !quiet {
             print(
                 AnalyzeCommand.render(summary, databasePath: database.path) + AnalyzeCommand.describe(loaded, policyPath: policy.path),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import VigilCore
 
 /// `--db PATH`, else `$VIGIL_DB`, else `./vigil.sqlite`.
@@ -120,6 +121,8 @@ final class OutputBuffer {
 }
 
 func printError(_ message: String) {
+    // With `tail --log-format json`, every line on standard error must be JSON.
+    if LogOutput.format == .json { return Logger(label: "vigil").error("\(message)") }
     FileHandle.standardError.write(Data(("vigil: " + message + "\n").utf8))
 }
 

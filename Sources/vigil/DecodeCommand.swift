@@ -18,7 +18,10 @@ struct DecodeCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Flag(help: "Print per-file counts (lines, decoded, ignored, malformed with file:line) instead of events.")
+    @Flag(
+        help:
+            "Print per-file counts (lines, decoded, ignored, malformed with file:line) instead of events; for syslog inputs, ignored lines by program."
+    )
     var stats = false
 
     @Option(help: "jsonl (events, default), or with --stats: text or json.")
@@ -37,6 +40,7 @@ struct DecodeCommand: ParsableCommand {
         options.fixedYear = input.year
         options.strict = input.strict
         options.maxAhead = DurationText.parse(input.maxAhead) ?? EventTime.day
+        options.ignoredByProgram = stats
         let out = OutputBuffer()
         let results: [InputStats]
         do {
@@ -57,6 +61,11 @@ struct DecodeCommand: ParsableCommand {
                     out.line(
                         "\(name): format \(s.format?.rawValue ?? "?"), \(s.lines) lines, \(s.events) decoded, \(s.ignored) ignored, \(s.malformed) malformed"
                     )
+                    if let programs = s.ignoredByProgram, !programs.isEmpty {
+                        let listed = programs.map { "\(TerminalText.escape($0.name)) \(formatCount($0.lines))" }
+                        let other = (s.ignoredOtherPrograms ?? 0) > 0 ? ", other programs \(formatCount(s.ignoredOtherPrograms ?? 0))" : ""
+                        out.line("  ignored by program: " + listed.joined(separator: ", ") + other)
+                    }
                     for m in s.malformedLines { out.line("  \(name):\(m.line): \(TerminalText.escape(m.reason))") }
                     if s.malformed > Int64(s.malformedLines.count) { out.line("  … \(s.malformed - Int64(s.malformedLines.count)) more") }
                 }

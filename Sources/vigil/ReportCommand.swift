@@ -35,8 +35,15 @@ struct ReportCommand: ParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Mask client addresses (/24, /48) and hash user ids, for reports shared beyond the security team. Salt: $VIGIL_MASK_SALT.")
+        help: ArgumentHelp(
+            "Mask client addresses (/24, /48) and replace user ids by keyed pseudonyms, for reports shared beyond the security team.",
+            discussion:
+                "Pseudonyms are HMAC-SHA-256 of the user id under a secret: --mask-secret-file, else $VIGIL_MASK_SECRET ($VIGIL_MASK_SALT is a deprecated alias). Without one, a random key is used for this report alone (with a warning): its pseudonyms match no other report."
+        ))
     var mask = false
+
+    @Option(name: .long, help: ArgumentHelp("File holding the secret key of --mask's pseudonyms.", valueName: "path"))
+    var maskSecretFile: String?
 
     @Option(name: .long, help: "Report title.")
     var title = "Security review"
@@ -95,7 +102,26 @@ struct ReportCommand: ParsableCommand {
         return loaded
     }
 
+    /// The key of `--mask`'s pseudonyms. Without a secret the report is still made, with a
+    /// random key and a loud warning, rather than refused: a one-off key is no weaker (nobody
+    /// can reverse its pseudonyms), it only loses matching between reports, which the warning
+    /// and the report's header say. Refusing would push users to a short throwaway secret.
+    func maskKey() throws -> Pseudonymizer {
+        guard
+            let (configured, warnings) = try Pseudonymizer.configured(
+                secretFile: maskSecretFile, environment: ProcessInfo.processInfo.environment)
+        else {
+            printError(
+                "WARNING: --mask without a secret: user pseudonyms use a random key for this report only, so they will NOT match those of other reports. Set $VIGIL_MASK_SECRET or pass --mask-secret-file PATH to keep them stable."
+            )
+            return Pseudonymizer.oneOff()
+        }
+        for warning in warnings { printError(warning) }
+        return configured
+    }
+
     func validate() throws {
+        if maskSecretFile != nil && !mask { throw ValidationError("--mask-secret-file is for --mask") }
         if week != nil && from != nil { throw ValidationError("give either --week or --from/--to, not both") }
         if to != nil && from == nil { throw ValidationError("--to needs --from") }
     }
@@ -124,10 +150,11 @@ struct ReportCommand: ParsableCommand {
         let loaded = try policyForReport(store, period: period)
         var options = ReportBuilder.Options()
         options.mask = mask
-        options.maskSalt = ProcessInfo.processInfo.environment["VIGIL_MASK_SALT"] ?? ""
+        if mask { options.pseudonyms = try maskKey() }
         options.now = now
         options.title = title
-        let report = try ReportBuilder(store: store, policy: loaded.policy, options: options).build(period)
+        var report = try ReportBuilder(store: store, policy: loaded.policy, options: options).build(period)
+        if mask { report.pseudonymKey = options.pseudonyms.isStable ? "configured" : "one-off" }
         let text = try ReportOutput.render(report, as: format)
         if let out {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

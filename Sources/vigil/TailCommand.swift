@@ -57,6 +57,10 @@ struct TailCommand: ParsableCommand {
     @Flag(name: .long, help: "Log only warnings and errors on standard error.")
     var quiet = false
 
+    @Option(
+        name: .long, help: "Vigil's own log on standard error: text, or json (one object a line: time, level, label, message, metadata).")
+    var logFormat: LogOutput = .text
+
     func validate() throws {
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
         if checkpointInterval < 0.1 || checkpointInterval > 3600 {
@@ -69,6 +73,7 @@ struct TailCommand: ParsableCommand {
     }
 
     func run() throws {
+        LogOutput.format = logFormat
         var logger = Logger(label: "vigil.tail")
         logger.logLevel = quiet ? .warning : .info
         // Every followed file, rotated file being finished and metrics connection takes a
@@ -140,7 +145,7 @@ struct TailCommand: ParsableCommand {
                 line += ", \(summary.rotations) rotations, \(summary.truncations) truncations"
             }
             if summary.alertsDropped > 0 { line += ", \(summary.alertsDropped) alerts dropped" }
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            if logFormat == .json { logger.info("\(line)") } else { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
         if !summary.problems.isEmpty {
             // A tail that could not read an input is not a clean stop, however it was stopped.

@@ -9,7 +9,7 @@ struct VigilCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
         abstract: "Security event analyzer for auth and access logs (sshd, MCP JSON, nginx/Apache).",
-        version: Vigil.version,
+        version: BuildInfo.text,
         subcommands: [
             AnalyzeCommand.self, ReanalyzeCommand.self, TailCommand.self, StatusCommand.self, FindingsCommand.self, ReportCommand.self,
             AckCommand.self,
@@ -25,7 +25,7 @@ struct VigilCommand: ParsableCommand {
     /// (ArgumentParser would say 1, which reads as "findings" to a CI script).
     static func main() {
         // Standard output carries findings and alerts; logs go to standard error.
-        LoggingSystem.bootstrap { label in EscapingLogHandler(label: label) }
+        LoggingSystem.bootstrap { label in LogOutput.makeHandler(label: label) }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -202,7 +202,10 @@ import VigilMetrics
             // machine a stop may take longer, and what is checked is that it completes.
             server.stop(timeout: .seconds(30))
             slowest = max(slowest, ContinuousClock.now - began)
-            #expect((try? TestTCPClient(port: port)) == nil, "round \(round): still listening after stop")
+            let stillListening = (try? TestTCPClient(port: port)) != nil
+            #expect(!stillListening, "round \(round): still listening after stop, \(ContinuousClock.now - began) after it began")
+            // One failed stop says it; 199 more of 30 s each would only hold the suite up.
+            if stillListening { break }
             for client in clients {
                 #expect(client.waitUntilClosed(timeout: .seconds(5)), "round \(round): a connection outlived the server")
             }

@@ -256,4 +256,8 @@ package final class InputSource {
     }
 
     var displayName: String { isStdin ? "<stdin>" : path }
+
+    /// Compressed bytes consumed so far for gzip (`analyze --progress` compares them with the
+    /// size on disk); nil for other inputs, whose line reader's offset is the position.
+    var compressedOffset: Int64? { gz.map { Int64(gzoffset($0)) } }
 }

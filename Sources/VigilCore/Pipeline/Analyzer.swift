@@ -26,6 +26,8 @@ package final class Analyzer {
         package var policy = Policy()
         /// GeoIP/ASN lookups for evidence and country/ASN allowlists.
         package var enricher: Enricher?
+        /// Where to publish how far the run has got (`analyze --progress`); nil: not tracked.
+        package var progress: AnalysisProgress?
 
         package init() {}
 
@@ -174,6 +176,8 @@ package final class Analyzer {
         var batch = EventBatch()
         batch.events.reserveCapacity(Self.batchSize)
         do {
+            let progressStart = streams.map(\.positionOnDisk)
+            options.progress?.publish(Self.progress(streams, startedAt: progressStart, lines: 0))
             for s in streams { try s.advance() }
             var linesSinceCheckpoint: Int64 = 0
             var eventsSinceCheck = 0
@@ -197,6 +201,7 @@ package final class Analyzer {
                 if eventsSinceCheck >= 65_536 {
                     eventsSinceCheck = 0
                     let lines = streams.reduce(0) { $0 + $1.stats.lines }
+                    options.progress?.publish(Self.progress(streams, startedAt: progressStart, lines: lines))
                     linesSinceCheckpoint += lines - lastLines
                     lastLines = lines
                     if linesSinceCheckpoint >= options.checkpointLines {
@@ -210,6 +215,7 @@ package final class Analyzer {
                 batch.events = queue.spareStorage() ?? []
                 batch.events.reserveCapacity(Self.batchSize)
             }
+            options.progress?.publish(Self.progress(streams, startedAt: progressStart, lines: streams.reduce(0) { $0 + $1.stats.lines }))
             batch.checkpointTime = EventTime.wallNow()
             batch.checkpoint = streams.compactMap { $0.checkpointRecord(now: batch.checkpointTime) }
             _ = queue.push(batch)

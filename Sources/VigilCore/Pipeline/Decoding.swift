@@ -10,6 +10,10 @@ package final class Decoding {
         package var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
         /// As `analyze`'s: lines stamped further ahead of the clock are malformed.
         package var maxAhead: Int64 = EventTime.day
+        /// Count the ignored lines of syslog inputs by program (`--stats`).
+        package var ignoredByProgram = false
+        /// How many programs are listed by name; the others are lumped together.
+        package var listedPrograms = 10
         package init() {}
     }
 
@@ -54,6 +58,16 @@ package final class Decoding {
                     emit(entry.text)
                 }
             }
+            var programs = BoundedTally()
+            let countPrograms = options.ignoredByProgram && stream.stats.format == .sshd
+            if countPrograms {
+                let envelopes = SyslogEnvelopeParser(context: DecodeContext(symbols: SymbolTable(), yearAnchor: options.now))
+                stream.ignoredTap = { line in
+                    guard !line.isEmpty else { return programs.add("(empty line)") }
+                    guard let envelope = envelopes.parse(line) else { return programs.add("(no program)") }
+                    programs.add(String(decoding: line[envelope.program], as: UTF8.self))
+                }
+            }
             try stream.advance()
             var json = JSONText()
             while let e = stream.head {
@@ -80,6 +94,11 @@ package final class Decoding {
                 try stream.advance()
             }
             stream.source.close()
+            if countPrograms {
+                let (listed, other) = programs.top(options.listedPrograms)
+                stream.stats.ignoredByProgram = listed
+                stream.stats.ignoredOtherPrograms = other
+            }
             all.append(stream.stats)
         }
         return all

@@ -307,7 +307,11 @@ final class EventStream {
                 return
             }
             stats.lines += 1
-            if line.bytes.isEmpty { stats.ignored += 1; continue }
+            if line.bytes.isEmpty {
+                stats.ignored += 1
+                ignoredTap?(line.bytes)
+                continue
+            }
             if line.truncated {
                 try malformed(line.number, "line longer than \(reader.maxLineLength) bytes")
                 continue
@@ -337,6 +341,7 @@ final class EventStream {
                 return
             case .ignored:
                 stats.ignored += 1
+                ignoredTap?(line.bytes)
             case let .malformed(reason):
                 try malformed(line.number, reason)
             }
@@ -349,6 +354,9 @@ final class EventStream {
     /// Sees every malformed line with why (`vigil decode` lists them all; the statistics
     /// keep the first few).
     var malformedTap: ((Int64, String) -> Void)?
+
+    /// Sees every ignored line (`vigil decode --stats` counts them by syslog program).
+    var ignoredTap: ((UnsafeRawBufferPointer) -> Void)?
 
     private func malformed(_ line: Int64, _ reason: String) throws {
         stats.noteMalformed(line: line, reason: reason)

@@ -28,6 +28,10 @@ package struct InputStats: Sendable, Codable {
     /// Something about this input the user should know that did not stop reading it (it
     /// shrank since the last run).
     package var note: String?
+    /// `decode --stats` on syslog inputs: ignored lines by program (the top few), most first;
+    /// `ignoredOtherPrograms` counts the rest. Nil where it was not counted.
+    package var ignoredByProgram: [BoundedTally.Entry]?
+    package var ignoredOtherPrograms: Int64?
 
     package init(path: String) { self.path = path }
 

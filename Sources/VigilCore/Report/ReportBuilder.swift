@@ -5,9 +5,9 @@ import Foundation
 package struct ReportBuilder {
     package struct Options: Sendable {
         package var mask = false
-        /// Secret mixed into hashed user ids, so they cannot be matched against a list of
-        /// guesses by someone without it (`$VIGIL_MASK_SALT`).
-        package var maskSalt = ""
+        /// The keyed pseudonyms of user ids (`--mask-secret-file`, `$VIGIL_MASK_SECRET`); by
+        /// default a one-off random key, never a guessable one.
+        package var pseudonyms = Pseudonymizer.oneOff()
         var listLimit = 50
         var topLimit = 10
         package var now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
@@ -356,9 +356,19 @@ package struct ReportBuilder {
             ageDays: Int(max(0, end - f.firstSeen) / EventTime.day), note: note)
     }
 
+    /// A suppression's subject is a whole value: an address (cut to /24, /48), a block (cut to
+    /// at most /24, /48: a /32 is one address) or a name (its pseudonym).
     func maskSuppression(_ s: Suppression) -> Suppression {
+        guard options.mask else { return s }
         var s = s
-        s.subject = maskAddress(s.subject)
+        if IPAddress(s.subject) != nil {
+            s.subject = maskAddress(s.subject)
+        } else if case let .success(block) = CIDR.parse(s.subject) {
+            let widest = block.network.isV4 ? 24 : 48
+            s.subject = block.prefix > widest ? CIDR(network: block.network, prefix: widest).description : block.description
+        } else {
+            s.subject = maskUser(s.subject)
+        }
         return s
     }
 
@@ -368,10 +378,11 @@ package struct ReportBuilder {
         return CIDR(network: a, prefix: a.isV4 ? 24 : 48).description
     }
 
-    /// A user id as `user-` and 8 hex digits of a salted stable hash.
+    /// A user id as `user-` and 12 hex digits of its HMAC-SHA-256 under the mask key (see
+    /// `Pseudonymizer`): the whole value, so `alice` and `alicf` get unrelated pseudonyms.
     func maskUser(_ user: String) -> String {
         guard options.mask else { return user }
-        return "user-" + StableHash.hex(of: [options.maskSalt, user], digits: 8)
+        return options.pseudonyms.pseudonym(user)
     }
 
     /// Replaces each whole word of `text` that is one of `users` by its pseudonym. Whole words

@@ -8,7 +8,10 @@ enum ReportMarkdown {
         o +=
             "\(m(String(r.period.from > 0 ? ReportHTML.day(r.period.from) : ""))) to \(m(ReportHTML.day(r.period.to - 1))) (UTC), compared with \(m(r.previousPeriod.label)). "
         o += "Generated \(m(ReportHTML.time(r.generatedAt))) UTC by Vigil."
-        if r.masked { o += " Client addresses masked to /24 and /48, user ids hashed." }
+        if r.masked {
+            o += " Client addresses masked to /24 and /48, user ids replaced by keyed pseudonyms"
+            o += r.pseudonymKey == "one-off" ? " (one-off key: they do not match other reports)." : "."
+        }
         o += "\n\n"
         for n in r.notes { o += "> \(m(n))\n\n" }
 

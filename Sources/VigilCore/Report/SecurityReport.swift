@@ -7,6 +7,9 @@ package struct SecurityReport: Codable, Sendable {
     var generatedAt: String
     /// Client addresses cut to /24 or /48 and user ids hashed (`--mask`).
     var masked: Bool
+    /// With `--mask`, the key of the user pseudonyms: `configured` (a secret: pseudonyms match
+    /// other reports made with it) or `one-off` (a random key for this report alone).
+    package var pseudonymKey: String? = nil
 
     package var summary: Summary
     var compliance: [ComplianceRow]
