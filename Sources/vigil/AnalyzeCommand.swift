@@ -52,7 +52,9 @@ struct AnalyzeCommand: ParsableCommand {
         let summary: Analyzer.Summary
         do {
             defer { display?.stop() }
-            summary = try Analyzer(store: try database.openWriter(command: "analyze"), options: options).run(paths: inputs)
+            let store = try database.openWriter(command: "analyze")
+            if !quiet, let note = AnalyzeCommand.policyChangeNote(store: store, now: loaded.policy) { printError(note) }
+            summary = try Analyzer(store: store, options: options).run(paths: inputs)
         }
         if !quiet {
             print(
@@ -68,6 +70,16 @@ struct AnalyzeCommand: ParsableCommand {
         for s in summary.inputs { if let e = s.error { printError(e) } }
         if !summary.failedInputs.isEmpty || summary.inputs.contains(where: { $0.error != nil }) { throw ExitCode(2) }
         if let failOn, let worst = summary.worstSeverity, worst >= failOn { throw ExitCode(1) }
+    }
+
+    /// Says when this run judges with a policy from another place than the last run on the
+    /// database did (most often: run from a directory without ./policies, so the built-in
+    /// defaults, with no allowlist): its findings would differ without a word.
+    static func policyChangeNote(store: any StoreBackend, now policy: Policy) -> String? {
+        guard let last = try? store.lastRunPolicy(), last.source != policy.source else { return nil }
+        let this = policy.source.map { "the policy at \(TerminalText.escape($0))" } ?? "the built-in defaults (no ./policies here)"
+        return
+            "note: the last run on this database used \(RecordedPolicyText.describe(last)); this one uses \(this). Pass --policy to judge with the same one; `vigil reanalyze` reads everything again with one policy"
     }
 
     /// One line on the policy in force, so a run's output says what it judged against.

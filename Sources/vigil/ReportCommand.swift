@@ -63,7 +63,7 @@ struct ReportCommand: ParsableCommand {
         if inForce.count > 1 {
             let names = inForce.map { RecordedPolicyText.describe($0) }
             printError(
-                "this period was analyzed under \(inForce.count) policies (\(names.joined(separator: "; "))); the thresholds are judged with the one used last. Pass --policy to choose"
+                "this period was analyzed under \(inForce.count) policies (\(names.joined(separator: "; "))); the thresholds are judged with the first, whose runs analyzed the most events. Pass --policy to choose"
             )
         }
         if recorded.isDefaults { return PolicyLoader.defaults() }

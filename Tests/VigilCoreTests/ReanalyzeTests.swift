@@ -188,6 +188,11 @@ import Testing
         let continued = try w.vigil(["analyze", "--db", w.database, "--year", "2024", "--policy", "policies", w.auth])
         #expect(continued.out.contains("they were read with --year 2026"), "\(continued.out)")
         let before = try w.findings()
+        // What reanalyze will use, seen before it runs, from any directory.
+        let status = try runVigil(["status", "--db", w.database], cwd: FileManager.default.temporaryDirectory).out
+        #expect(
+            status.contains("logs/auth.log  [sshd]  line 41")
+                && status.contains("; read with --format auto, --year 2026, policy ["), "\(status)")
 
         let elsewhere = try runVigil(["reanalyze", "--db", w.database], cwd: FileManager.default.temporaryDirectory)
         #expect(elsewhere.status == 0, "\(elsewhere.err)")

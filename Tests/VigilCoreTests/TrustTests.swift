@@ -267,4 +267,28 @@ import Testing
         let row = (json?["compliance"] as? [[String: Any]])?.first { $0["metric"] as? String == "IP allowlist violations" }
         #expect(row?["status"] as? String == "fail", "judged with the killed tail's policy: \(report.err)")
     }
+
+    /// From a newcomer's review: 15 lines of another host analyzed from a directory without
+    /// ./policies (so the built-in defaults) turned the week's "IP allowlist violations: fail"
+    /// into "not measured — the policy has no allowlists", with 7 allowlist findings listed.
+    /// The run says it judges with another policy, and the report judges with the policy that
+    /// analyzed most of the period's events.
+    @Test func aSmallRunUnderAnotherPolicyDoesNotDecideTheWeek() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        try dir.copyShippedPolicy()
+        let log = packageRoot.appendingPathComponent("fixtures/sshd/auth.log").path
+        #expect(
+            try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", "--policy", dir.path("policies"), log]).status == 0)
+        let other = (0..<3).map { "Nov  3 08:0\($0):00 web9 sshd[70\($0)]: Failed password for root from 198.51.100.9 port 4100\($0) ssh2" }
+        try (other.joined(separator: "\n") + "\n").write(toFile: dir.path("web9.log"), atomically: true, encoding: .utf8)
+        let elsewhere = FileManager.default.temporaryDirectory
+        let small = try runVigil(["analyze", "--db", database, "--year", "2026", dir.path("web9.log")], cwd: elsewhere)
+        #expect(small.status == 0 && small.err.contains("this one uses the built-in defaults (no ./policies here)"), "\(small.err)")
+        let report = try runVigil(["report", "--db", database, "--week", "2026-W45", "--format", "json"], cwd: elsewhere)
+        let json = try JSONSerialization.jsonObject(with: Data(report.out.utf8)) as? [String: Any]
+        let row = (json?["compliance"] as? [[String: Any]])?.first { $0["metric"] as? String == "IP allowlist violations" }
+        #expect(row?["status"] as? String == "fail", "\(report.err)")
+        #expect(report.err.contains("analyzed under 2 policies") && report.err.contains("analyzed the most events"), "\(report.err)")
+    }
 }

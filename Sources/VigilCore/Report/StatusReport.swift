@@ -17,6 +17,11 @@ package struct StatusReport: Sendable {
         var lastEventTime: Int64?
         var updatedAt: Int64
         package var malformed: Int64
+        /// The settings its first lines were read with (`InputRecord`), `nil` on old records:
+        /// what `vigil reanalyze` reads it with unless told otherwise.
+        var requestedFormat: String?
+        var fixedYear: Int?
+        var policyFingerprint: String?
     }
 
     package var now: Int64
@@ -35,11 +40,15 @@ package struct StatusReport: Sendable {
         for rec in newest.values.sorted(by: { $0.path < $1.path }) {
             var st = stat()
             var size: Int64?
-            if stat(rec.path, &st) == 0 && UInt64(st.st_ino) == rec.inode && UInt64(st.st_dev) == rec.device { size = Int64(st.st_size) }
+            // As recorded (relative to where it was analyzed), else by its absolute path.
+            for path in [rec.path] + (rec.absolutePath.map { [$0] } ?? []) where size == nil {
+                if stat(path, &st) == 0 && UInt64(st.st_ino) == rec.inode && UInt64(st.st_dev) == rec.device { size = Int64(st.st_size) }
+            }
             r.inputs.append(
                 Input(
                     path: rec.path, format: rec.format, lines: rec.lines, offset: rec.offset, currentSize: size,
-                    lastEventTime: rec.lastEventTime, updatedAt: rec.updatedAt, malformed: rec.malformed))
+                    lastEventTime: rec.lastEventTime, updatedAt: rec.updatedAt, malformed: rec.malformed,
+                    requestedFormat: rec.requestedFormat, fixedYear: rec.fixedYear, policyFingerprint: rec.policyFingerprint))
         }
         r.service = try store.tailService()
         r.findingsToday = try store.findingCounts(since: now / EventTime.day * EventTime.day)
@@ -84,6 +93,10 @@ package struct StatusReport: Sendable {
             }
             if let t = i.lastEventTime { out += ", last event \(EventTime.format(t)) (\(StatusReport.age(now - t)) ago)" }
             if i.malformed > 0 { out += ", \(NumberText.grouped(i.malformed)) malformed" }
+            if let requested = i.requestedFormat {
+                out += "; read with --format \(requested), \(i.fixedYear.map { "--year \($0)" } ?? "the year from the file's date"), "
+                out += i.policyFingerprint.map { "policy [\($0)]" } ?? "the built-in default policy"
+            }
             out += "\n"
         }
         let today = Severity.allCases.sorted(by: >).compactMap { s in findingsToday[s].map { "\(s) \($0)" } }
@@ -174,7 +187,8 @@ package struct StatusReport: Sendable {
         }
         let ins = inputs.map { i in
             "{\"path\":\(q(i.path)),\"format\":\(q(i.format)),\"lines\":\(i.lines),\"offset\":\(i.offset),\"size\":\(opt(i.currentSize)),"
-                + "\"last_event_time\":\(opt(i.lastEventTime)),\"updated_at\":\(i.updatedAt),\"malformed\":\(i.malformed)}"
+                + "\"last_event_time\":\(opt(i.lastEventTime)),\"updated_at\":\(i.updatedAt),\"malformed\":\(i.malformed),"
+                + "\"read_with\":\(i.requestedFormat == nil ? "null" : "{\"format\":\(q(i.requestedFormat!)),\"year\":\(opt(i.fixedYear.map(Int64.init))),\"policy_fingerprint\":\(i.policyFingerprint.map(q) ?? "null")}")}"
         }
         parts.append("\"inputs\":[\(ins.joined(separator: ","))]")
         let today = Severity.allCases.map { "\"\($0)\":\(findingsToday[$0] ?? 0)" }

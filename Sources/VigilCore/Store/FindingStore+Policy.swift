@@ -57,17 +57,20 @@ extension FindingStore {
         }
     }
 
-    /// The policies of the runs whose events overlap `period`, the one used last first. Runs
-    /// that saw no events, or were recorded before Vigil kept their event times, cover nothing.
+    /// The policies of the runs whose events overlap `period`, the one whose runs analyzed the
+    /// most events first (a small run from another directory, under the built-in defaults,
+    /// must not decide a week's verdicts), then the one used last. Runs that saw no events, or
+    /// were recorded before Vigil kept their event times, cover nothing.
     package func policiesInForce(_ period: ReportPeriod) throws -> [RecordedPolicy] {
         try read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM run WHERE id IN (
-                        SELECT MAX(id) FROM run WHERE typeof(events_from) = 'integer' AND events_from < ? AND events_to >= ?
-                        GROUP BY COALESCE(policy_fingerprint, ''))
-                    ORDER BY id DESC
+                    SELECT run.* FROM run JOIN (
+                        SELECT MAX(id) AS last, SUM(events) AS total FROM run
+                        WHERE typeof(events_from) = 'integer' AND events_from < ? AND events_to >= ?
+                        GROUP BY COALESCE(policy_fingerprint, '')) AS used ON run.id = used.last
+                    ORDER BY used.total DESC, run.id DESC
                     """,
                 arguments: [period.to, period.from])
             var policies: [RecordedPolicy] = []

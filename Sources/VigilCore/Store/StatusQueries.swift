@@ -20,7 +20,7 @@ package protocol StatusQueries: Sendable {
     /// recorded; `nil` when no run is recorded.
     func lastRunPolicy() throws -> RecordedPolicy?
 
-    /// The policies of the runs whose events overlap `period`, the one used last first, each
-    /// with the event times its runs covered within the store.
+    /// The policies of the runs whose events overlap `period`, the one whose runs analyzed the
+    /// most events first, each with the event times its runs covered.
     func policiesInForce(_ period: ReportPeriod) throws -> [RecordedPolicy]
 }
