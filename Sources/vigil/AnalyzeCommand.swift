@@ -107,7 +107,9 @@ struct AnalyzeCommand: ParsableCommand {
                 "  \(name)  [\(i.format?.rawValue ?? "?")\(i.formatDetected ? ", detected" : "")]  \(formatCount(i.lines)) lines, \(formatCount(i.events)) events, "
             out += "\(formatCount(i.ignored)) ignored, \(formatCount(i.malformed)) malformed"
             if i.outOfOrder > 0 {
-                out += ", \(formatCount(i.outOfOrder)) out of order (at most \(DurationText.format(max(i.maxLateness, 1000))) late)"
+                out +=
+                    ", \(formatCount(i.outOfOrder)) out of order"
+                    + (i.maxLateness > 0 ? " (at most \(DurationText.format(max(i.maxLateness, 1000))) late in the file)" : "")
             }
             if i.resumedAfterLine > 0 { out += " (continued after line \(formatCount(i.resumedAfterLine)))" }
             out += "\n"

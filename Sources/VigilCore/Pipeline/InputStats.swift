@@ -17,7 +17,7 @@ package struct InputStats: Sendable, Codable {
     package var malformed: Int64 = 0
     /// Events older than the newest already processed (kept and applied, but counted).
     package var outOfOrder: Int64 = 0
-    /// How far (ms) the latest of those was behind the newest event seen before it.
+    /// How far (ms) the latest line was behind the newest line before it in this input.
     package var maxLateness: Int64 = 0
     /// The first few malformed lines, with why.
     package var malformedLines: [MalformedLine] = []
@@ -45,7 +45,11 @@ package struct InputStats: Sendable, Codable {
         let share = lines > 0 ? Double(outOfOrder) * 100 / Double(lines) : 0
         let late = DurationText.format(max(maxLateness, 1000))
         let text: String
-        if maxLateness <= EventTime.minute {
+        if maxLateness == 0 {
+            // In order within the file: behind other inputs, or a run before this one.
+            text =
+                "its lines are in order, but \(outOfOrder) are older than events analyzed before them from other inputs or earlier runs; each is still analyzed at its own time"
+        } else if maxLateness <= EventTime.minute {
             guard share >= 10 else { return }
             text =
                 "\(String(format: "%.0f", share))% of its lines are out of order, by at most \(late): normal for access logs (a request is stamped when it starts and written when it ends). Every line is still analyzed at its own time, and detection windows are minutes long, so findings are unaffected"
