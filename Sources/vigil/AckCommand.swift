@@ -11,8 +11,14 @@ struct ReviewerOption: ParsableArguments {
     @Option(name: .long, help: "Who is reviewing (default: your login name). Kept in the finding's history.")
     var by: String?
 
+    func validate() throws {
+        if let by, by.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--by needs a name (leave it out for your login name)")
+        }
+    }
+
     var name: String {
-        if let by, !by.isEmpty { return by }
+        if let by { return by }
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
         return ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
     }

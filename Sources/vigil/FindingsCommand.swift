@@ -47,6 +47,11 @@ struct FindingsCommand: ParsableCommand {
                 throw ValidationError("\(name) \(value): not a time Vigil reads. Use \(EventTime.userTimeForms).")
             }
         }
+        if let since, let until, let from = EventTime.parseUserTime(since, now: now), let to = EventTime.parseUserEnd(until, now: now),
+            to <= from
+        {
+            throw ValidationError("--until \(until) is not after --since \(since): no finding could match")
+        }
         for name in detector { if let error = unknownDetectorError(name, option: "--detector") { throw error } }
         if let limit, limit < 1 { throw ValidationError("--limit takes a number of findings, 1 or more") }
     }

@@ -15,15 +15,29 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting(readOnly: true)
-        let full = try store.resolveID(id)
+        let full: String
+        do {
+            full = try store.resolveID(id)
+        } catch let error as VigilError {
+            // Gone from the findings (removed by reanalyze, or pruned) but not from triage:
+            // the history of what reviewers said about it is still there to read.
+            let history = try store.triageHistory(id)
+            guard !history.isEmpty else { throw error }
+            print("\(TerminalText.escape(id)): no longer stored (removed by `vigil reanalyze` or `vigil prune`); its triage history:")
+            printHistory(history)
+            return
+        }
         var query = FindingQuery()
         query.ids = [full]
         guard let finding = try store.findings(query).first else {
             printError("\(full): no such finding"); throw ExitCode(2)
         }
         print(try FindingOutput.render([finding], as: .json), terminator: "")
-        let history = try store.triageHistory(full)
         print("history:")
+        printHistory(try store.triageHistory(full))
+    }
+
+    func printHistory(_ history: [TriageEvent]) {
         if history.isEmpty { print("  (no triage yet)") }
         for event in history {
             let note = event.note.map { ": \(TerminalText.escape($0))" } ?? ""

@@ -38,7 +38,19 @@ struct SuppressCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func validate() throws {
-        if list || history || remove != nil { return }
+        if list || history || remove != nil {
+            // Options of making a suppression mean nothing here; ignored, they read as applied.
+            let stray = [
+                ("--detector", detector), ("--subject", subject), ("--until", until), ("--note", note),
+                ("--by", list || history ? reviewer.by : nil),
+            ].filter { $0.1 != nil }.map(\.0)
+            if !stray.isEmpty || [list, history, remove != nil].filter({ $0 }).count > 1 {
+                throw ValidationError(
+                    "--list, --history and --remove N each stand alone\(stray.isEmpty ? "" : " (\(stray.joined(separator: ", ")) would be ignored)")"
+                )
+            }
+            return
+        }
         guard detector != nil, subject != nil, until != nil, let note, !note.isEmpty else {
             throw ValidationError("give --detector, --subject, --until and --note (or --list, --history, or --remove N)")
         }

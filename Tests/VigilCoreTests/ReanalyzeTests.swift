@@ -125,6 +125,9 @@ import Testing
         let clean = try w.cleanRun(["--year", "2026", "--policy", "policies", w.auth, w.mcp])
         #expect(try w.findings().map { Workspace.withoutTriage($0) } == clean)
 
+        let removed = try w.vigil(["show", "--db", w.database, p1]).out
+        #expect(removed.contains("no longer stored") && removed.contains("ack by bob: seen"), "its history can still be read: \(removed)")
+
         try w.vigil(["reanalyze", "--quiet", "--db", w.database, "--year", "2025", w.auth])
         #expect(
             try w.findings().contains { $0.hasPrefix(p1) && $0.hasSuffix("acknowledged/seen") }, "the history's acknowledgement is back")

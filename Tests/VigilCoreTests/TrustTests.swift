@@ -58,6 +58,8 @@ import Testing
             ruleTypo.err.contains("Did you mean success_after_failures?"), "a misspelt rule said only \"No findings.\": \(ruleTypo.err)")
         let decodeText = try runVigil(["decode", "--output", "text", log])
         #expect(decodeText.status == 2 && decodeText.err.contains("--stats"), "text without --stats printed JSON: \(decodeText.err)")
+        let inverted = try runVigil(["findings", "--db", database, "--since", "2026-11-06", "--until", "2026-11-05"])
+        #expect(inverted.status == 2 && inverted.err.contains("is not after --since"), "\(inverted.err)")
         let unreadable = try runVigil(["findings", "--db", database, "--since", "last tuesday"])
         #expect(unreadable.status == 2 && unreadable.err.contains("yesterday"), "the error lists the forms: \(unreadable.err)")
     }
@@ -239,6 +241,9 @@ import Testing
         #expect(history.first?.contains("suppress #1 by alice: auth_failure_burst  203.0.113.7  until 2099-01-01  pentest window") == true)
         #expect(history.last?.contains("remove #1 by bob:") == true, "\(history)")
         #expect(try runVigil(["suppress", "--db", database, "--list"]).out.contains("No suppressions."), "removed, but not forgotten")
+        let stray = try runVigil(["suppress", "--db", database, "--history", "--by", "zed"])
+        #expect(stray.status == 2 && stray.err.contains("--by would be ignored"), "\(stray.err)")
+        #expect(try runVigil(["ack", "--db", database, "F-84ef701d8fa5", "--note", "x", "--by", "  "]).status == 2, "a blank name")
     }
 
     /// Issue 17, item 2, for `tail`: its run (and so its policy) was recorded only when it

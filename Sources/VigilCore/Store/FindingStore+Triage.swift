@@ -183,7 +183,7 @@ extension FindingStore {
                 result.hourlyRows = db.changesCount
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM suppression WHERE until < ?", arguments: [supCut]) {
                     try FindingStore.recordSuppressionEvent(
-                        db, try FindingStore.suppression(row), action: "prune", by: "vigil prune", at: now)
+                        db, try FindingStore.suppression(row), action: "prune", by: "vigil prune", at: EventTime.wallNow())
                 }
                 try db.execute(sql: "DELETE FROM suppression WHERE until < ?", arguments: [supCut])
                 result.suppressions = db.changesCount
