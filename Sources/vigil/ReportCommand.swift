@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             Periods are in event time (UTC). --week takes an ISO week (2026-W47), `last` (the last \
             full week before today) or `this`. --from/--to take dates or times; a date-only --to \
-            includes that day. The report reads stored findings and hourly event counts only.
+            includes that day. The report reads stored findings and hourly event counts only. \
+            Without --policy it judges with the policy recorded with the runs that analyzed the \
+            period (stored in the database), not with ./policies.
             """
     )
 
