@@ -42,6 +42,19 @@ import VigilMetrics
         throw lastError ?? VigilError.usage("no free port")
     }
 
+    /// Sends `requests` for up to 3 s without reading an answer: how many bytes went out, and
+    /// whether the server closed the connection meanwhile.
+    static func sendWithoutReading(_ requests: [UInt8], to client: TestTCPClient) -> (offset: Int, serverGone: Bool) {
+        var offset = 0
+        let sendUntil = ContinuousClock.now + .seconds(3)
+        while offset < requests.count && ContinuousClock.now < sendUntil {
+            guard let sent = client.sendWithoutWaiting(requests[offset...]) else { return (offset, true) }
+            offset += sent
+            if sent == 0 { usleep(20_000) }
+        }
+        return (offset, false)
+    }
+
     /// The refusals counted for one reason so far.
     static func refusals(_ server: MetricsServer, _ reason: String) -> Int {
         refusals(in: String(decoding: server.metrics.render(), as: UTF8.self), reason)
@@ -113,17 +126,7 @@ import VigilMetrics
         server.metrics.update(status, alertSinks: [])
         let client = try TestTCPClient(port: port, receiveBuffer: 4096)
         let requests = Array(String(repeating: Self.scrape, count: 2_000).utf8)
-        var offset = 0
-        var serverGone = false
-        let sendUntil = ContinuousClock.now + .seconds(3)
-        while offset < requests.count && ContinuousClock.now < sendUntil {
-            guard let sent = client.sendWithoutWaiting(requests[offset...]) else {
-                serverGone = true
-                break
-            }
-            offset += sent
-            if sent == 0 { usleep(20_000) }
-        }
+        let (_, serverGone) = Self.sendWithoutReading(requests, to: client)
         let closed = serverGone || client.waitUntilClosed(timeout: limits.writeTimeout + Self.lateness, reading: false)
         #expect(closed, "a client that took no answer was never cut off")
         #expect(Self.refusals(server, "write_timeout") == 1)
@@ -211,17 +214,7 @@ import VigilMetrics
         defer { server.stop() }
         let client = try TestTCPClient(port: port)
         let requests = Array(String(repeating: Self.scrape, count: 10_000).utf8)
-        var offset = 0
-        var serverGone = false
-        let sendUntil = ContinuousClock.now + .seconds(3)
-        while offset < requests.count && ContinuousClock.now < sendUntil {
-            guard let sent = client.sendWithoutWaiting(requests[offset...]) else {
-                serverGone = true
-                break
-            }
-            offset += sent
-            if sent == 0 { usleep(20_000) }
-        }
+        let (offset, serverGone) = Self.sendWithoutReading(requests, to: client)
         // The answers are never read: the server must stop at a bounded number of
         // outstanding answers and close the connection, not buffer 10,000 of them.
         let closed = serverGone || client.waitUntilClosed(timeout: .seconds(4), reading: false)
