@@ -14,27 +14,39 @@ extension ReportHTML {
         let h = MarkupText.html
         var o = "<section id=\"coverage\"><h2>Data coverage</h2>\n"
         o +=
-            "<p class=\"sub\">What the verdicts below rest on: events per source and server, hours without data (\(h(c.gapRule)); \(c.hoursJudged) hours judged), the runs that read them.</p>\n"
-        let days = c.sources.first?.perDay.map { String($0.time.prefix(10).suffix(5)) } ?? []
-        o += "<table class=\"coverage\"><thead><tr><th>Source</th><th>Server</th>"
+            "<p class=\"sub\">What the verdicts below rest on: events per source and server, per day and in all; hours with data of the \(c.hoursJudged) judged; hours without data (\(h(c.gapRule))), the runs that read them.</p>\n"
+        // A column per day up to two weeks; a longer period has its days in the JSON only.
+        let perDay = c.sources.first.map { $0.perDay.count <= 14 } ?? false
+        let days = perDay ? c.sources.first?.perDay.map { String($0.time.prefix(10).suffix(5)) } ?? [] : []
+        o += "<div class=\"scroll\"><table class=\"coverage\"><thead><tr><th>Source</th><th>Server</th>"
         for d in days { o += "<th class=\"num\">\(h(d))</th>" }
         o +=
-            "<th class=\"num\">Total</th><th class=\"num\">Previous</th><th class=\"num\">Hours with data</th><th>Status</th><th>Gaps</th></tr></thead><tbody>\n"
+            "<th class=\"num\">Total</th><th class=\"num\">Previous</th><th class=\"num\">Hours</th><th>Status</th></tr></thead><tbody>\n"
         if c.sources.isEmpty {
             o +=
-                "<tr><td colspan=\"\(days.count + 7)\" class=\"empty\">No data: no events were counted in this period or the previous one.</td></tr>\n"
+                "<tr><td colspan=\"\(days.count + 6)\" class=\"empty\">No data: no events were counted in this period or the previous one.</td></tr>\n"
         }
         for s in c.sources {
             o += "<tr><td><code>\(h(s.source))</code></td><td>\(h(s.server.isEmpty ? "–" : s.server))</td>"
-            for d in s.perDay { o += "<td class=\"num\">\(NumberText.grouped(d.count))</td>" }
+            if perDay { for d in s.perDay { o += "<td class=\"num\">\(NumberText.grouped(d.count))</td>" } }
             o +=
-                "<td class=\"num\">\(NumberText.grouped(s.events))</td><td class=\"num\">\(NumberText.grouped(s.previousEvents))</td><td class=\"num\">\(s.hoursWithData) of \(c.hoursJudged)</td><td>\(statusBadge(s.status))</td>"
-            let gaps = s.gaps.prefix(5).map { "\(h(time($0.from))) – \(h(time($0.to))) (\($0.hours) h)" }.joined(separator: "<br>")
-            let more = s.gaps.count > 5 ? "<br>and \(s.gaps.count - 5) more" : ""
-            o +=
-                "<td class=\"detail\">\(s.status == "sparse" ? "not judged: data in few hours" : gaps.isEmpty ? "none" : gaps + more)</td></tr>\n"
+                "<td class=\"num\">\(NumberText.grouped(s.events))</td><td class=\"num\">\(NumberText.grouped(s.previousEvents))</td><td class=\"num\">\(s.hoursWithData)/\(c.hoursJudged)</td><td>\(statusBadge(s.status))</td></tr>\n"
         }
-        o += "</tbody></table>\n"
+        o += "</tbody></table></div>\n"
+        let gapped = c.sources.filter { !$0.gaps.isEmpty }
+        if !gapped.isEmpty {
+            o += "<h3>Hours without data</h3>\n<ul class=\"lines\">"
+            for s in gapped {
+                let gaps = s.gaps.prefix(5).map { "\(h(time($0.from))) – \(h(time($0.to))) (\($0.hours) h)" }.joined(separator: "; ")
+                let more = s.gaps.count > 5 ? "; and \(s.gaps.count - 5) more" : ""
+                o += "<li><code>\(h(s.source))</code> on \(h(s.server.isEmpty ? "–" : s.server)): \(gaps)\(more)</li>"
+            }
+            o += "</ul>\n"
+        }
+        if c.sources.contains(where: { $0.status == "sparse" }) {
+            o +=
+                "<p class=\"sub\">Sparse: events in fewer than half of the hours of this period and the previous one, so empty hours are not judged as gaps.</p>\n"
+        }
         if let r = c.runs {
             o +=
                 "<p>Runs started in the period: \(r.analyzeRuns) <code>analyze</code>, \(r.tailRuns) <code>tail</code> — \(NumberText.grouped(r.lines)) lines read, \(NumberText.grouped(r.events)) events, <strong>\(NumberText.grouped(r.malformed)) malformed</strong>, \(NumberText.grouped(r.ignored)) ignored (neither events nor malformed: blank or out of scope).</p>\n"
@@ -59,7 +71,7 @@ extension ReportHTML {
         }
         for i in c.inputs {
             o +=
-                "<tr><td><code>\(h(i.path))</code></td><td>\(h(i.format))</td><td class=\"num\">\(NumberText.grouped(i.lines))</td><td class=\"num\">\(NumberText.grouped(i.malformed))</td><td>\(h(i.lastEvent.map(time) ?? "none"))</td><td>\(i.silent ? "<span class=\"badge fail\">silent</span>" : "<span class=\"badge pass\">ok</span>")</td></tr>\n"
+                "<tr><td><code>\(h(i.path))</code></td><td class=\"nowrap\">\(h(i.format))</td><td class=\"num\">\(NumberText.grouped(i.lines))</td><td class=\"num\">\(NumberText.grouped(i.malformed))</td><td>\(h(i.lastEvent.map(time) ?? "none"))</td><td>\(i.silent ? "<span class=\"badge fail\">silent</span>" : "<span class=\"badge pass\">ok</span>")</td></tr>\n"
         }
         o += "</tbody></table>\n</section>\n"
         return o
@@ -157,9 +169,9 @@ extension ReportHTML {
             o +=
                 "<table><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Finding</th><th>Subject</th><th>Note</th></tr></thead><tbody>\n"
             for a in t.activity {
-                o += "<tr><td>\(h(time(a.at)))</td><td>\(h(a.by))</td><td>\(h(a.action))</td>"
+                o += "<tr><td>\(h(time(a.at)))</td><td class=\"nowrap\">\(h(a.by))</td><td>\(h(a.action))</td>"
                 o +=
-                    "<td>\(a.severity.map { sevBadge($0) + " " } ?? "")<code>\(h(a.findingId))</code></td><td>\(h(a.subject ?? "(pruned)"))</td><td>\(h(a.note ?? ""))</td></tr>\n"
+                    "<td>\(a.severity.map { sevBadge($0) + " " } ?? "")<code>\(h(a.findingId))</code></td><td><code>\(h(a.subject ?? "(pruned)"))</code></td><td>\(h(a.note ?? ""))</td></tr>\n"
             }
             o += "</tbody></table>\n"
         }

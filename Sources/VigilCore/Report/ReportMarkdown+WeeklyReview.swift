@@ -8,23 +8,29 @@ extension ReportMarkdown {
         if c.sources.isEmpty {
             o += "No data: no events were counted in this period or the previous one.\n\n"
         } else {
-            let days = c.sources[0].perDay.map { String($0.time.prefix(10).suffix(5)) }
-            o += "| Source | Server | " + days.map { m($0) + " | " }.joined() + "Total | Previous | Hours with data | Status | Gaps |\n"
-            o += "|---|---|" + String(repeating: "---:|", count: days.count + 3) + "---|---|\n"
+            // A column per day up to two weeks; a longer period has its days in the JSON only.
+            let perDay = c.sources[0].perDay.count <= 14
+            let days = perDay ? c.sources[0].perDay.map { String($0.time.prefix(10).suffix(5)) } : []
+            o += "| Source | Server | " + days.map { m($0) + " | " }.joined() + "Total | Previous | Hours with data | Status |\n"
+            o += "|---|---|" + String(repeating: "---:|", count: days.count + 3) + "---|\n"
             for s in c.sources {
-                let gaps =
-                    s.status == "sparse"
-                    ? "not judged: data in few hours"
-                    : s.gaps.isEmpty
-                        ? "none"
-                        : s.gaps.prefix(5).map { "\(m(ReportHTML.time($0.from))) – \(m(ReportHTML.time($0.to))) (\($0.hours) h)" }.joined(
-                            separator: "; ")
-                            + (s.gaps.count > 5 ? "; and \(s.gaps.count - 5) more" : "")
-                o += "| \(m(s.source)) | \(m(s.server.isEmpty ? "–" : s.server)) | " + s.perDay.map { "\($0.count) | " }.joined()
                 o +=
-                    "\(s.events) | \(s.previousEvents) | \(s.hoursWithData) of \(c.hoursJudged) | \(s.status == "no_data" ? "no data" : s.status) | \(gaps) |\n"
+                    "| \(m(s.source)) | \(m(s.server.isEmpty ? "–" : s.server)) | "
+                    + (perDay ? s.perDay.map { "\($0.count) | " }.joined() : "")
+                o +=
+                    "\(s.events) | \(s.previousEvents) | \(s.hoursWithData)/\(c.hoursJudged) | \(s.status == "no_data" ? "no data" : s.status) |\n"
             }
             o += "\n"
+            for s in c.sources where !s.gaps.isEmpty {
+                let gaps = s.gaps.prefix(5).map { "\(m(ReportHTML.time($0.from))) – \(m(ReportHTML.time($0.to))) (\($0.hours) h)" }
+                o += "- Hours without data, \(m(s.source)) on \(m(s.server.isEmpty ? "–" : s.server)): " + gaps.joined(separator: "; ")
+                o += (s.gaps.count > 5 ? "; and \(s.gaps.count - 5) more" : "") + "\n"
+            }
+            if c.sources.contains(where: { !$0.gaps.isEmpty }) { o += "\n" }
+            if c.sources.contains(where: { $0.status == "sparse" }) {
+                o +=
+                    "Sparse: events in fewer than half of the hours of this period and the previous one, so empty hours are not judged as gaps.\n\n"
+            }
         }
         if let r = c.runs {
             o +=
