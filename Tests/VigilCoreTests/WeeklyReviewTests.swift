@@ -157,6 +157,11 @@ import Testing
                 $0["at"] as? String == "fixtures/sshd/auth.log:14" && ($0["text"] as? String)?.contains("user=oracle") == true
             })
 
+        // The analysis ran weeks after the events: its run is found by the event time it read.
+        let runs = try #require(try Self.section(report, "coverage")["runs"] as? [String: Any])
+        #expect(runs["analyze_runs"] as? Int == 1 && runs["lines"] as? Int == 98 && runs["events"] as? Int == 88, "\(runs)")
+        #expect(runs["malformed"] as? Int == 3 && runs["ignored"] as? Int == 7, "\(runs)")
+
         let trend = try #require(report["trend"] as? [[String: Any]])
         #expect(trend.compactMap { $0["label"] as? String } == ["2026-W42", "2026-W43", "2026-W44", "2026-W45"])
         #expect(trend.last?["findings"] as? Int == 23 && trend.last?["p1"] as? Int == 3 && trend.last?["events"] as? Int == 88)

@@ -49,10 +49,10 @@ extension ReportHTML {
         }
         if let r = c.runs {
             o +=
-                "<p>Runs started in the period: \(r.analyzeRuns) <code>analyze</code>, \(r.tailRuns) <code>tail</code> — \(NumberText.grouped(r.lines)) lines read, \(NumberText.grouped(r.events)) events, <strong>\(NumberText.grouped(r.malformed)) malformed</strong>, \(NumberText.grouped(r.ignored)) ignored (neither events nor malformed: blank or out of scope).</p>\n"
+                "<p>Runs that read this period's events or started in it: \(r.analyzeRuns) <code>analyze</code>, \(r.tailRuns) <code>tail</code> — \(NumberText.grouped(r.lines)) lines read, \(NumberText.grouped(r.events)) events, <strong>\(NumberText.grouped(r.malformed)) malformed</strong>, \(NumberText.grouped(r.ignored)) ignored (neither events nor malformed: blank or out of scope).</p>\n"
         } else {
             o +=
-                "<p class=\"sub\">Runs: no data — no <code>analyze</code> or <code>tail</code> run started in this period (wall clock).</p>\n"
+                "<p class=\"sub\">Runs: no data — no <code>analyze</code> or <code>tail</code> run read events of this period or started in it.</p>\n"
         }
         if c.tailStarts.isEmpty {
             o += "<p class=\"sub\">Tail starts: none in this period.</p>\n"

@@ -34,9 +34,9 @@ extension ReportMarkdown {
         }
         if let r = c.runs {
             o +=
-                "Runs started in the period: \(r.analyzeRuns) analyze, \(r.tailRuns) tail — \(r.lines) lines read, \(r.events) events, **\(r.malformed) malformed**, \(r.ignored) ignored (neither events nor malformed).\n\n"
+                "Runs that read this period's events or started in it: \(r.analyzeRuns) analyze, \(r.tailRuns) tail — \(r.lines) lines read, \(r.events) events, **\(r.malformed) malformed**, \(r.ignored) ignored (neither events nor malformed).\n\n"
         } else {
-            o += "Runs: no data — no analyze or tail run started in this period (wall clock).\n\n"
+            o += "Runs: no data — no analyze or tail run read events of this period or started in it.\n\n"
         }
         o +=
             c.tailStarts.isEmpty

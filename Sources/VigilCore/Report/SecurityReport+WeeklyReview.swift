@@ -12,10 +12,11 @@ extension SecurityReport {
         /// The gap rule in words (`ReportBuilder.gapRule`).
         var gapRule: String
         var sources: [SourceCoverage]
-        /// Totals of the `analyze` and `tail` runs started in the period (wall clock); `nil`
-        /// when none was recorded.
+        /// Totals of the `analyze` and `tail` runs that read events of the period or started
+        /// in it; `nil` when none was recorded.
         var runs: RunTotals?
-        /// `tail` starts in the period (wall clock); more than one is a restart.
+        /// Starts of the `tail` runs in `runs` (and of the running one, when it started in the
+        /// period); more than one is a restart.
         var tailStarts: [TailStart]
         var inputs: [InputCoverage]
         var silentInputs: Int

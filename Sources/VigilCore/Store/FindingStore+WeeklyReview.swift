@@ -31,8 +31,10 @@ extension FindingStore {
                 db,
                 sql: """
                     SELECT id, command, started_at, finished_at, lines, events, malformed FROM run
-                    WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id
-                    """, arguments: [p.from, p.to]
+                    WHERE (started_at >= ? AND started_at < ?)
+                        OR (typeof(events_from) = 'integer' AND typeof(events_to) = 'integer' AND events_from < ? AND events_to >= ?)
+                    ORDER BY started_at, id
+                    """, arguments: [p.from, p.to, p.to, p.from]
             ).map { r in
                 let label = "run row " + FindingStore.keyText(r, "id")
                 try FindingStore.check(r, FindingStore.runColumns, row: label)

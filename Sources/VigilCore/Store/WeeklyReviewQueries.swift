@@ -9,7 +9,8 @@ package protocol WeeklyReviewQueries: Sendable {
     /// the period, in no particular order.
     func sourceHours(_ period: ReportPeriod) throws -> [SourceHour]
 
-    /// The `analyze` and `tail` runs that started in the period (wall-clock start), oldest first.
+    /// The `analyze` and `tail` runs that read events of the period (by the event time span
+    /// each recorded) or started in it (wall clock), oldest first.
     func runs(startedIn period: ReportPeriod) throws -> [RunRecord]
 
     /// Every input the store remembers (as `StatusQueries.inputRecords`).
