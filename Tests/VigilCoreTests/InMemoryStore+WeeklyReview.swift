@@ -47,4 +47,7 @@ extension InMemoryStore {
         }
         return Array(rows.sorted { $0.event.at < $1.event.at }.prefix(limit))
     }
+
+    /// The double stores no logins.
+    func logins(_ period: ReportPeriod) throws -> LoginHistory { LoginHistory() }
 }

@@ -236,3 +236,117 @@ import Testing
         )
     }
 }
+
+/// Issue 17: successful logins in the weekly review — by user, method and source, first-time
+/// sources per user, root logins — from `login_daily`, counted at ingest exactly once.
+@Suite struct WeeklyReviewLoginTests {
+    /// sshd lines: a root login and a deploy login the week before (W44), then in W45 root
+    /// again from the same address, root from a new one, and a user whose name is markup (the
+    /// decoder shows such a name as `[redacted:…]`: it looks like a password typed as a user).
+    static let log = [
+        "Oct 27 08:00:00 bastion sshd[100]: Accepted publickey for root from 192.0.2.5 port 4000 ssh2",
+        "Oct 27 09:00:00 bastion sshd[101]: Accepted publickey for deploy from 192.0.2.10 port 4001 ssh2",
+        "Nov  3 08:00:00 bastion sshd[102]: Accepted publickey for root from 192.0.2.5 port 4002 ssh2",
+        "Nov  3 08:05:00 bastion sshd[103]: Accepted publickey for root from 192.0.2.5 port 4003 ssh2",
+        "Nov  4 22:10:00 bastion sshd[104]: Accepted password for root from 198.51.100.77 port 4004 ssh2",
+        "Nov  5 10:00:00 web1 sshd[105]: Accepted password for *x*_[y](z) from 192.0.2.10 port 4005 ssh2",
+        "Nov  6 11:00:00 web1 sshd[106]: Accepted publickey for deploy from 192.0.2.10 port 4006 ssh2",
+    ]
+
+    static func logins(_ database: String, mask: Bool = false) throws -> [String: Any] {
+        let report = try WeeklyReviewTests.jsonReport(
+            ["--db", database, "--week", "2026-W45", "--as-of", "2026-11-10"] + (mask ? ["--mask"] : []))
+        return try WeeklyReviewTests.section(report, "logins")
+    }
+
+    @Test func loginsByUserMethodAndSourceWithFirstTimeSourcesAndRoot() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let path = dir.path("auth.log")
+        try (Self.log.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", path]).status == 0)
+
+        let logins = try Self.logins(database)
+        #expect(logins["measured"] as? Bool == true && logins["total"] as? Int == 5, "W44's two logins are not in W45: \(logins)")
+        #expect(logins["root_logins"] as? Int == 3 && logins["users"] as? Int == 3 && logins["sources"] as? Int == 3)
+        let rows = try #require(logins["rows"] as? [[String: Any]])
+        let rootBastion = try #require(rows.first { $0["address"] as? String == "192.0.2.5" })
+        #expect(
+            rootBastion["user"] as? String == "root" && rootBastion["logins"] as? Int == 2
+                && rootBastion["method"] as? String == "publickey")
+        #expect(rootBastion["first_time_source"] as? Bool == false && rootBastion["root"] as? Bool == true, "root came from there in W44")
+        let firstTime = try #require(logins["first_time_sources"] as? [[String: Any]])
+        #expect(
+            firstTime.map { "\($0["user"] as? String ?? "") \($0["address"] as? String ?? "")" }.map {
+                $0.hasPrefix("[redacted:") ? "redacted " + $0.split(separator: " ")[1] : $0
+            } == [
+                "root 198.51.100.77", "redacted 192.0.2.10",
+            ], "deploy from 192.0.2.10 is not new (W44); root from 198.51.100.77 is: \(firstTime)")
+
+        let markdown = try runVigil(["report", "--db", database, "--week", "2026-W45", "--as-of", "2026-11-10", "--format", "md"]).out
+        #expect(markdown.contains("## Successful logins") && markdown.contains("**3 as root**"))
+        #expect(markdown.contains("\\[redacted\\:") && !markdown.contains("| [redacted:"), "brackets from a log are escaped")
+        let html = try runVigil(["report", "--db", database, "--week", "2026-W45", "--as-of", "2026-11-10"]).out
+        #expect(html.contains("id=\"logins\"") && html.contains("<span class=\"badge fail\">root</span>"))
+
+        let masked = try Self.logins(database, mask: true)
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: masked), as: UTF8.self)
+        #expect(!text.contains("198.51.100.77") && !text.contains("\"user\":\"root\"") && !text.contains("deploy"), "\(text)")
+        #expect(text.contains("198.51.100.0\\/24") && masked["root_logins"] as? Int == 3)
+    }
+
+    /// The counts are committed with the checkpoint that read the lines: a file analyzed in
+    /// two runs, then re-analyzed, counts each login once.
+    @Test func loginCountsAreExactAcrossSplitRunsAndReanalysis() throws {
+        let dir = TempDir()
+        let database = dir.path("v.sqlite")
+        let path = dir.path("auth.log")
+        try (Self.log[0..<3].joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", path]).status == 0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((Self.log[3...].joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "--year", "2026", path]).status == 0)
+        #expect(try Self.logins(database)["total"] as? Int == 5)
+        let again = try runVigil(["reanalyze", "--db", database])
+        #expect(again.status == 0, "\(again.err)")
+        let after = try Self.logins(database)
+        #expect(after["total"] as? Int == 5 && after["root_logins"] as? Int == 3, "\(after)")
+    }
+
+    /// Without SSH logs the section says so, rather than "0 logins".
+    @Test func noSSHLogsIsNotMeasured() throws {
+        let dir = TempDir()
+        let database = try ReportTests.analyzed(dir, logs: ["fixtures/mcp/mcp-service-2026-11-05.jsonl"])
+        let logins = try Self.logins(database)
+        #expect(logins["measured"] as? Bool == false && logins["note"] as? String == "no SSH logs in this period")
+        let markdown = try runVigil(["report", "--db", database, "--week", "2026-W45", "--as-of", "2026-11-10", "--format", "md"]).out
+        #expect(markdown.contains("Not measured: no SSH logs in this period."))
+    }
+
+    /// Memory between checkpoints is bounded: past `maxItemized` distinct keys, logins are
+    /// counted in an unitemized row of their day and server, and none is lost.
+    @Test func theCounterIsBoundedAndLosesNoLogin() {
+        let symbols = SymbolTable()
+        let counter = LoginCounter(symbols: symbols)
+        let extra = 100
+        var e = Event()
+        e.outcome = .success
+        e.server = symbols.intern("bastion")
+        e.operation = symbols.intern("publickey")
+        e.time = ms("2026-11-03T08:00:00Z")
+        for i in 0..<(LoginCounter.maxItemized + extra) {
+            e.user = symbols.intern("user\(i)")
+            e.clientIP = IPAddress("192.0.2.\(i % 250)")
+            counter.count(e, format: .sshd)
+        }
+        counter.count(e, format: .mcpJSON)  // not an SSH login
+        let rows = counter.drain()
+        #expect(rows.filter(\.isItemized).count == LoginCounter.maxItemized)
+        let rest = rows.filter { !$0.isItemized }
+        #expect(rest.count == 1 && rest.first?.logins == Int64(extra) && rest.first?.server == "bastion")
+        #expect(rows.reduce(0) { $0 + $1.logins } == Int64(LoginCounter.maxItemized + extra))
+        #expect(counter.drain().isEmpty, "a drain empties it")
+    }
+}

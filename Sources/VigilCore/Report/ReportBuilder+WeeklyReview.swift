@@ -14,6 +14,7 @@ extension ReportBuilder {
         /// P1/P2 findings that started in the period: how many, and the first `severeLimit`.
         var severe: (total: Int, findings: [Finding]) = (0, [])
         var activity: [TriageActivity] = []
+        var logins = LoginHistory()
         /// This period and the three before it, newest first.
         var weeks:
             [(
@@ -61,8 +62,10 @@ extension ReportBuilder {
                 let severe = try store.findingPage(
                     FindingPageQuery(startedIn: period, minimumSeverity: .p2, limit: ReportBuilder.severeLimit))
                 let activity = try store.triageActivity(period, limit: ReportBuilder.activityLimit)
+                let logins = try store.logins(period)
                 box.update {
                     $0.review.incidents = incidents; $0.review.severe = severe; $0.review.activity = activity
+                    $0.review.logins = logins
                 }
             },
             {
@@ -365,5 +368,57 @@ extension ReportBuilder {
         if let a = s.attempts, a > 1 { parts.append("attempts=\(a)") }
         if let r = s.requestId { parts.append("request=\(r)") }
         return parts.joined(separator: " ")
+    }
+
+    // MARK: logins
+
+    func logins(
+        _ period: ReportPeriod, _ review: ReviewInputs, sshEvents: [(source: String, outcome: String, events: Int64, attempts: Int64)]
+    ) -> SecurityReport.Logins {
+        let history = review.logins
+        let ssh = sshEvents.reduce(Int64(0)) { $0 + $1.events }
+        let accepted = sshEvents.filter { $0.outcome == Outcome.success.name }.reduce(Int64(0)) { $0 + $1.events }
+        var note: String?
+        if ssh == 0 && history.rows.isEmpty {
+            note = "no SSH logs in this period"
+        } else if accepted > 0 && history.rows.isEmpty {
+            note =
+                "the period has \(accepted) successful SSH events but no login counts: its logs were analyzed before Vigil counted logins; run vigil reanalyze"
+        }
+        struct Key: Hashable {
+            var user: String, method: String, address: String, server: String
+        }
+        var grouped: [Key: (logins: Int64, first: Int64, last: Int64)] = [:]
+        var notItemized: Int64 = 0
+        for r in history.rows {
+            guard r.isItemized else { notItemized += r.logins; continue }
+            let key = Key(user: r.user, method: r.method, address: r.address, server: r.server)
+            let old = grouped[key] ?? (0, .max, .min)
+            grouped[key] = (old.logins + r.logins, min(old.first, r.firstSeen), max(old.last, r.lastSeen))
+        }
+        func isFirstTime(_ k: Key) -> Bool {
+            guard let first = history.firstEver[.init(user: k.user, address: k.address)] else { return false }
+            return first >= period.from
+        }
+        let rows = grouped.sorted { a, b in
+            (a.value.logins, b.key.user, b.key.address) > (b.value.logins, a.key.user, a.key.address)
+        }.map { k, v in
+            SecurityReport.LoginRow(
+                user: maskUser(k.user), method: k.method, address: maskAddress(k.address), server: k.server, logins: v.logins,
+                firstSeen: EventTime.format(v.first), lastSeen: EventTime.format(v.last), firstTimeSource: isFirstTime(k),
+                root: k.user == "root")
+        }
+        var firstTime: [LoginHistory.Source: Int64] = [:]
+        for k in grouped.keys where isFirstTime(k) {
+            firstTime[.init(user: k.user, address: k.address)] = history.firstEver[.init(user: k.user, address: k.address)]
+        }
+        return .init(
+            measured: note == nil, note: note, total: rows.reduce(0) { $0 + $1.logins } + notItemized,
+            users: Set(grouped.keys.map(\.user)).count, sources: Set(grouped.keys.map(\.address)).count,
+            rows: Array(rows.prefix(options.listLimit)), rowsTotal: rows.count,
+            firstTimeSources: firstTime.sorted { ($0.value, $0.key.user, $0.key.address) < ($1.value, $1.key.user, $1.key.address) }.map {
+                .init(user: maskUser($0.key.user), address: maskAddress($0.key.address), firstSeen: EventTime.format($0.value))
+            },
+            rootLogins: grouped.filter { $0.key.user == "root" }.reduce(0) { $0 + $1.value.logins }, notItemized: notItemized)
     }
 }

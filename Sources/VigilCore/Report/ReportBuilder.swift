@@ -208,6 +208,7 @@ package struct ReportBuilder {
             expiringSoon: expiring(period, suppressions: input.suppressions),
             trend: trend(input.review),
             incidents: incidents(input.review),
+            logins: logins(period, input.review, sshEvents: totals.filter { $0.source == LogFormat.sshd.rawValue }),
             notes: notes)
     }
 

@@ -194,3 +194,42 @@ extension ReportHTML {
         return o + "</tbody></table></section>\n"
     }
 }
+
+extension ReportHTML {
+    static func loginSection(_ l: SecurityReport.Logins) -> String {
+        let h = MarkupText.html
+        var o = "<section id=\"logins\"><h2>Successful logins</h2>\n"
+        if let note = l.note {
+            o += "<p class=\"sub\">\(l.measured ? "" : "Not measured: ")\(h(note)).</p>\n"
+            if !l.measured { return o + "</section>\n" }
+        }
+        o +=
+            "<p>\(NumberText.grouped(l.total)) SSH logins by \(l.users) users from \(l.sources) addresses · <strong>\(NumberText.grouped(l.rootLogins)) as root</strong> · \(l.firstTimeSources.count) first-time sources\(l.notItemized > 0 ? " · \(NumberText.grouped(l.notItemized)) not itemized (over the per-checkpoint bound)" : "").</p>\n"
+        if !l.firstTimeSources.isEmpty {
+            o += "<h3>First-time sources</h3>\n<ul class=\"lines\">"
+            for s in l.firstTimeSources {
+                o += "<li><code>\(h(s.user))</code> from <code>\(h(s.address))</code>, first at \(h(time(s.firstSeen)))</li>"
+            }
+            o += "</ul>\n"
+        }
+        o +=
+            "<table><thead><tr><th>User</th><th>Method</th><th>Source</th><th>Server</th><th class=\"num\">Logins</th><th>First seen</th><th>Last seen</th><th>Note</th></tr></thead><tbody>\n"
+        if l.rows.isEmpty { o += "<tr><td colspan=\"8\" class=\"empty\">No successful login in this period.</td></tr>\n" }
+        for r in l.rows {
+            let flags = [
+                r.root ? "<span class=\"badge fail\">root</span>" : "",
+                r.firstTimeSource ? "<span class=\"badge na\">new source</span>" : "",
+            ]
+            .filter { !$0.isEmpty }.joined(separator: " ")
+            o +=
+                "<tr><td><code>\(h(r.user))</code></td><td>\(h(r.method))</td><td><code>\(h(r.address))</code></td><td>\(h(r.server.isEmpty ? "–" : r.server))</td>"
+            o +=
+                "<td class=\"num\">\(NumberText.grouped(r.logins))</td><td>\(h(time(r.firstSeen)))</td><td>\(h(time(r.lastSeen)))</td><td>\(flags)</td></tr>\n"
+        }
+        o += "</tbody></table>\n"
+        if l.rowsTotal > l.rows.count {
+            o += "<p class=\"sub\">Showing \(l.rows.count) of \(l.rowsTotal) rows (JSON has the same cut).</p>\n"
+        }
+        return o + "</section>\n"
+    }
+}

@@ -92,6 +92,7 @@ enum ReportHTML {
         o += "</figure>\n</section>\n"
 
         o += incidentSection(r.incidents)
+        o += loginSection(r.logins)
 
         // Top offenders.
         o += "<section><h2>Top offending addresses</h2>\n"

@@ -142,3 +142,33 @@ extension ReportMarkdown {
         return o
     }
 }
+
+extension ReportMarkdown {
+    static func loginSection(_ l: SecurityReport.Logins) -> String {
+        let m = MarkupText.markdown
+        var o = "\n## Successful logins\n\n"
+        if let note = l.note {
+            o += "\(l.measured ? "" : "Not measured: ")\(m(note)).\n"
+            if !l.measured { return o }
+            o += "\n"
+        }
+        o +=
+            "\(l.total) SSH logins by \(l.users) users from \(l.sources) addresses; **\(l.rootLogins) as root**; \(l.firstTimeSources.count) first-time sources"
+        o += (l.notItemized > 0 ? "; \(l.notItemized) not itemized (over the per-checkpoint bound)" : "") + ".\n\n"
+        if !l.firstTimeSources.isEmpty {
+            for s in l.firstTimeSources {
+                o += "- First-time source: \(m(s.user)) from \(m(s.address)), first at \(m(ReportHTML.time(s.firstSeen)))\n"
+            }
+            o += "\n"
+        }
+        if l.rows.isEmpty { return o + "No successful login in this period.\n" }
+        o += "| User | Method | Source | Server | Logins | First seen | Last seen | Note |\n|---|---|---|---|---:|---|---|---|\n"
+        for r in l.rows {
+            let flags = [r.root ? "**root**" : "", r.firstTimeSource ? "new source" : ""].filter { !$0.isEmpty }.joined(separator: ", ")
+            o +=
+                "| \(m(r.user)) | \(m(r.method)) | \(m(r.address)) | \(m(r.server.isEmpty ? "–" : r.server)) | \(r.logins) | \(m(ReportHTML.time(r.firstSeen))) | \(m(ReportHTML.time(r.lastSeen))) | \(flags) |\n"
+        }
+        if l.rowsTotal > l.rows.count { o += "\nShowing \(l.rows.count) of \(l.rowsTotal) rows.\n" }
+        return o
+    }
+}

@@ -42,6 +42,7 @@ enum ReportMarkdown {
         for d in r.findingsPerDay { o += "| \(m(d.day)) | \(d.p1) | \(d.p2) | \(d.p3) | \(d.p4) | \(d.total) |\n" }
 
         o += incidentSection(r.incidents)
+        o += loginSection(r.logins)
         o +=
             "\n## Top offending addresses\n\n| Address | Country | Network | Findings | Occurrences | Worst | Detectors |\n|---|---|---|---:|---:|---|---|\n"
         if r.topAddresses.isEmpty { o += "| _none_ | | | | | | |\n" }

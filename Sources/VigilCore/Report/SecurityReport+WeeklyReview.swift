@@ -205,3 +205,42 @@ extension SecurityReport {
         var text: String
     }
 }
+
+extension SecurityReport {
+    /// Successful logins of the period (SSH `Accepted …`), by user, method and source.
+    struct Logins: Codable, Sendable {
+        /// `false` when the period has no SSH events, or its SSH logs were analyzed before
+        /// Vigil counted logins (`note` says which).
+        var measured: Bool
+        var note: String?
+        var total: Int64
+        var users: Int
+        var sources: Int
+        /// One row per user, method, address and server, most logins first.
+        var rows: [LoginRow]
+        var rowsTotal: Int
+        /// User and address pairs whose first stored login is in this period.
+        var firstTimeSources: [FirstTimeSource]
+        var rootLogins: Int64
+        /// Logins past the per-checkpoint bound: counted, not itemized (`LoginCounter`).
+        var notItemized: Int64
+    }
+
+    struct LoginRow: Codable, Sendable {
+        var user: String
+        var method: String
+        var address: String
+        var server: String
+        var logins: Int64
+        var firstSeen: String
+        var lastSeen: String
+        var firstTimeSource: Bool
+        var root: Bool
+    }
+
+    struct FirstTimeSource: Codable, Sendable {
+        var user: String
+        var address: String
+        var firstSeen: String
+    }
+}

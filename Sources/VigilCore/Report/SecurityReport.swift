@@ -33,6 +33,7 @@ package struct SecurityReport: Codable, Sendable {
     var expiringSoon: [Expiring]
     var trend: [TrendWeek]
     var incidents: Incidents
+    var logins: Logins
     /// Things the report could not measure, said plainly.
     var notes: [String]
 

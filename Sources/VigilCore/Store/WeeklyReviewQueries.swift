@@ -27,6 +27,10 @@ package protocol WeeklyReviewQueries: Sendable {
     /// recorded in it, oldest first, each with its finding's severity and subject when the
     /// finding is still stored.
     func triageActivity(_ period: ReportPeriod, limit: Int) throws -> [TriageActivity]
+
+    /// Successful logins of the days the period touches, and when each of their user and
+    /// address pairs first logged in (`login_daily`).
+    func logins(_ period: ReportPeriod) throws -> LoginHistory
 }
 
 /// One hour of one source and server in `event_hourly`, all outcomes together.
