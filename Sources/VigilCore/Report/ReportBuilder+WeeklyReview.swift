@@ -11,8 +11,17 @@ extension ReportBuilder {
         var inputs: [InputRecord] = []
         var tail: TailService?
         var incidents: [SubjectIncident] = []
-        /// P1/P2 findings that started in the period: how many, and the first `severeLimit`.
-        var severe: (total: Int, findings: [Finding]) = (0, [])
+        /// P1/P2 findings that started in the period: how many, and the first
+        /// `evidenceFindings` (for their evidence lines).
+        var evidence: (total: Int, findings: [Finding]) = (0, [])
+        /// P1/P2 findings of the period acknowledged or suppressed (at most `answeredLimit` of
+        /// each: people answer them one by one, so there are few).
+        var answered: [Finding] = []
+        /// Untriaged P1/P2 findings of the period, and how many of them are past their
+        /// response target at the period's end (counted in the store: a flood has millions).
+        var open: [Severity: (total: Int, overdue: Int)] = [:]
+        /// The first untriaged P1/P2 findings past their target.
+        var openOverdue: [Finding] = []
         var activity: [TriageActivity] = []
         var logins = LoginHistory()
         /// This period and the three before it, newest first.
@@ -23,9 +32,8 @@ extension ReportBuilder {
             )] = []
     }
 
-    /// P1/P2 findings read for response times: a week with more is a flood the figures
-    /// describe from its first (worst, oldest) findings.
-    static let severeLimit = 5000
+    /// Acknowledged (and, apart, suppressed) P1/P2 findings read for response times.
+    static let answeredLimit = 5000
     /// Triage events read for a period.
     static let activityLimit = 5000
     /// Empty hours in a row that make a gap.
@@ -44,9 +52,15 @@ extension ReportBuilder {
         .init(severity: .p2, minutes: 30, plan: "30 minutes (business hours) in the plan, §2.2.1; measured around the clock"),
     ]
 
+    /// A severity's response target in ms (`responseTargets`).
+    static func target(_ severity: Severity) -> Int64 {
+        Int64(responseTargets.first { $0.severity == severity }?.minutes ?? 0) * EventTime.minute
+    }
+
     func reviewTasks(_ period: ReportPeriod, into box: LockedBox<Inputs>) -> [@Sendable () throws -> Void] {
         let store = self.store
         let listLimit = options.listLimit
+        let end = judgedEnd(period)
         return [
             {
                 let hours = try store.sourceHours(ReportPeriod(from: period.previous.from, to: period.to, label: ""))
@@ -59,13 +73,47 @@ extension ReportBuilder {
             },
             {
                 let incidents = try store.incidentSubjects(period, limit: listLimit)
-                let severe = try store.findingPage(
-                    FindingPageQuery(startedIn: period, minimumSeverity: .p2, limit: ReportBuilder.severeLimit))
+                let evidence = try store.findingPage(
+                    FindingPageQuery(startedIn: period, minimumSeverity: .p2, limit: ReportBuilder.evidenceFindings))
                 let activity = try store.triageActivity(period, limit: ReportBuilder.activityLimit)
                 let logins = try store.logins(period)
                 box.update {
-                    $0.review.incidents = incidents; $0.review.severe = severe; $0.review.activity = activity
+                    $0.review.incidents = incidents; $0.review.evidence = evidence; $0.review.activity = activity
                     $0.review.logins = logins
+                }
+            },
+            {
+                let limit = ReportBuilder.answeredLimit
+                let acked = try store.findingPage(
+                    FindingPageQuery(startedIn: period, minimumSeverity: .p2, triage: .acknowledged, limit: limit))
+                let suppressed = try store.findingPage(
+                    FindingPageQuery(startedIn: period, minimumSeverity: .p2, triage: .suppressed, limit: limit))
+                var seen = Set<String>()
+                let answered = (acked.findings + suppressed.findings).filter { seen.insert($0.id).inserted }
+                // Untriaged findings started before `cut` are past a target of `end - cut`.
+                func openCount(_ severity: Severity, before cut: Int64) throws -> Int {
+                    guard cut > period.from else { return 0 }
+                    return try store.findingPage(
+                        FindingPageQuery(
+                            startedFrom: period.from, startedBefore: min(cut, period.to), minimumSeverity: severity, triage: .untriaged,
+                            limit: 0)
+                    ).total
+                }
+                let p1Cut = end - ReportBuilder.target(.p1), p2Cut = end - ReportBuilder.target(.p2)
+                let p1 = (total: try openCount(.p1, before: period.to), overdue: try openCount(.p1, before: p1Cut))
+                let p2 = (
+                    total: try openCount(.p2, before: period.to) - p1.total,
+                    overdue: try openCount(.p2, before: p2Cut) - (try openCount(.p1, before: p2Cut))
+                )
+                let overdueRows =
+                    p1Cut > period.from
+                    ? try store.findingPage(
+                        FindingPageQuery(
+                            startedFrom: period.from, startedBefore: min(p1Cut, period.to), minimumSeverity: .p2, triage: .untriaged,
+                            limit: listLimit)
+                    ).findings.filter { $0.severity == .p1 || $0.firstSeen < p2Cut } : []
+                box.update {
+                    $0.review.answered = answered; $0.review.open = [.p1: p1, .p2: p2]; $0.review.openOverdue = overdueRows
                 }
             },
             {
@@ -221,33 +269,38 @@ extension ReportBuilder {
         let end = judgedEnd(period)
         var counts: [Severity: SecurityReport.ResponseCount] = [:]
         for t in ReportBuilder.responseTargets {
-            counts[t.severity] = .init(severity: t.severity, findings: 0, answeredInTime: 0, answeredLate: 0, openOverdue: 0, openInTime: 0)
+            let open = review.open[t.severity] ?? (0, 0)
+            counts[t.severity] = .init(
+                severity: t.severity, findings: open.total, answeredInTime: 0, answeredLate: 0, openOverdue: open.overdue,
+                openInTime: open.total - open.overdue)
+        }
+        func row(_ f: Finding, answered: (at: Int64, by: String?)?, minutes: Int64) -> SecurityReport.OverdueFinding {
+            .init(
+                id: f.id, severity: f.severity, detector: f.detector, subjectKind: f.subjectKind,
+                subject: maskedSubject(kind: f.subjectKind, f.subject), firstSeen: EventTime.format(f.firstSeen),
+                answeredAt: answered.map { EventTime.format($0.at) }, answeredBy: answered?.by.map(maskUser), minutes: minutes,
+                state: answered == nil ? "open_overdue" : "answered_late")
         }
         var overdue: [SecurityReport.OverdueFinding] = []
-        for f in review.severe.findings {
-            guard let target = ReportBuilder.responseTargets.first(where: { $0.severity == f.severity }) else { continue }
+        for f in review.answered where counts[f.severity] != nil {
             var answered: (at: Int64, by: String?)?
             if let ack = firstAck[f.id] { answered = (ack.at, ack.by) } else if let at = f.triage?.ackedAt { answered = (at, nil) }
             if let id = f.triage?.suppressionID, let at = suppressionStart[id], at < answered?.at ?? .max {
                 answered = (at, "suppression #\(id)")
             }
-            let minutes = max(0, (answered?.at ?? end) - f.firstSeen) / EventTime.minute
-            let late = minutes > Int64(target.minutes)
+            let elapsed = max(0, (answered?.at ?? end) - f.firstSeen)
             counts[f.severity]!.findings += 1
-            switch (answered != nil, late) {
-            case (true, false): counts[f.severity]!.answeredInTime += 1
-            case (true, true): counts[f.severity]!.answeredLate += 1
-            case (false, true): counts[f.severity]!.openOverdue += 1
-            case (false, false): counts[f.severity]!.openInTime += 1
+            if elapsed > ReportBuilder.target(f.severity) {
+                counts[f.severity]!.answeredLate += 1
+                overdue.append(row(f, answered: answered, minutes: elapsed / EventTime.minute))
+            } else {
+                counts[f.severity]!.answeredInTime += 1
             }
-            guard late else { continue }
-            overdue.append(
-                .init(
-                    id: f.id, severity: f.severity, detector: f.detector, subjectKind: f.subjectKind,
-                    subject: maskedSubject(kind: f.subjectKind, f.subject), firstSeen: EventTime.format(f.firstSeen),
-                    answeredAt: answered.map { EventTime.format($0.at) }, answeredBy: answered?.by.map(maskUser), minutes: minutes,
-                    state: answered == nil ? "open_overdue" : "answered_late"))
         }
+        let late = overdue.count
+        overdue += review.openOverdue.map { row($0, answered: nil, minutes: max(0, end - $0.firstSeen) / EventTime.minute) }
+        overdue.sort { ($0.severity.rawValue, $0.firstSeen, $0.id) < ($1.severity.rawValue, $1.firstSeen, $1.id) }
+        let overdueTotal = late + counts.values.reduce(0) { $0 + $1.openOverdue }
         var reviewers: [String: SecurityReport.ReviewerCount] = [:]
         for a in review.activity {
             let by = maskUser(a.event.by)
@@ -263,7 +316,7 @@ extension ReportBuilder {
         }
         return .init(
             targets: ReportBuilder.responseTargets, bySeverity: ReportBuilder.responseTargets.map { counts[$0.severity]! },
-            overdue: Array(overdue.prefix(options.listLimit)), overdueTotal: overdue.count,
+            overdue: Array(overdue.prefix(options.listLimit)), overdueTotal: overdueTotal,
             reviewers: reviewers.values.sorted {
                 ($0.acknowledged + $0.unacknowledged, $1.by) > ($1.acknowledged + $1.unacknowledged, $0.by)
             },
@@ -346,7 +399,7 @@ extension ReportBuilder {
                 worstSeverity: i.worst, detectors: i.detectors, firstSeen: EventTime.format(i.firstSeen),
                 lastSeen: EventTime.format(i.lastSeen))
         }
-        let evidence = review.severe.findings.prefix(ReportBuilder.evidenceFindings).map { f in
+        let evidence = review.evidence.findings.map { f in
             let users = f.evidence.users + (f.subjectKind == "user" ? [f.subject] : [])
             return SecurityReport.FindingEvidence(
                 id: f.id, severity: f.severity, detector: f.detector, rule: f.rule, subjectKind: f.subjectKind,
@@ -355,7 +408,7 @@ extension ReportBuilder {
                     .init(at: s.at, text: maskText(ReportBuilder.sampleText(s), users: users + (s.user.map { [$0] } ?? [])))
                 })
         }
-        return .init(subjects: subjects, evidence: Array(evidence), evidenceTotal: review.severe.total)
+        return .init(subjects: subjects, evidence: Array(evidence), evidenceTotal: review.evidence.total)
     }
 
     /// A sample as one line of what Vigil read: time, outcome, then the fields it has.
