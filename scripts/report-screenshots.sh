@@ -20,6 +20,6 @@ first=$("$vigil" findings --db "$db" --severity p1 --output jsonl | head -1 | py
 "$vigil" report --db "$db" --week 2026-W45 --format html --out "$abs/report.html" --as-of 2026-11-10
 for width in 1400 700; do
   "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$abs/profile" \
-    --window-size="$width,$(( width < 1000 ? ${HEIGHT:-9000} * 2 : ${HEIGHT:-9000} ))" --screenshot="$abs/report-$width.png" "file://$abs/report.html" 2>/dev/null
+    --window-size="$width,$(( width < 1000 ? ${HEIGHT:-11000} * 2 : ${HEIGHT:-11000} ))" --screenshot="$abs/report-$width.png" "file://$abs/report.html" 2>/dev/null
 done
 ls -l "$abs"/report-*.png

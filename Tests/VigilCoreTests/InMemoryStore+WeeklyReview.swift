@@ -50,4 +50,20 @@ extension InMemoryStore {
 
     /// The double stores no logins.
     func logins(_ period: ReportPeriod) throws -> LoginHistory { LoginHistory() }
+
+    func openCounts(_ p: ReportPeriod, cuts: [Severity: Int64]) throws -> [Severity: (total: Int, overdue: Int)] {
+        var out: [Severity: (total: Int, overdue: Int)] = [:]
+        for (severity, cut) in cuts {
+            let open = findings.filter { $0.severity == severity && $0.firstSeen >= p.from && $0.firstSeen < p.to && isOpen($0) }
+            out[severity] = (open.count, open.filter { $0.firstSeen < cut }.count)
+        }
+        return out
+    }
+
+    private func isOpen(_ f: Finding) -> Bool {
+        f.triage?.ackedAt == nil
+            && !suppressionRules.contains {
+                ($0.detector == f.detector || $0.detector == "*") && $0.subject == f.subject && f.firstSeen < $0.until
+            }
+    }
 }

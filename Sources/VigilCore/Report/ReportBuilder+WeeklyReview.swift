@@ -90,21 +90,9 @@ extension ReportBuilder {
                     FindingPageQuery(startedIn: period, minimumSeverity: .p2, triage: .suppressed, limit: limit))
                 var seen = Set<String>()
                 let answered = (acked.findings + suppressed.findings).filter { seen.insert($0.id).inserted }
-                // Untriaged findings started before `cut` are past a target of `end - cut`.
-                func openCount(_ severity: Severity, before cut: Int64) throws -> Int {
-                    guard cut > period.from else { return 0 }
-                    return try store.findingPage(
-                        FindingPageQuery(
-                            startedFrom: period.from, startedBefore: min(cut, period.to), minimumSeverity: severity, triage: .untriaged,
-                            limit: 0)
-                    ).total
-                }
+                // Untriaged findings started before `end - target` are past their target.
                 let p1Cut = end - ReportBuilder.target(.p1), p2Cut = end - ReportBuilder.target(.p2)
-                let p1 = (total: try openCount(.p1, before: period.to), overdue: try openCount(.p1, before: p1Cut))
-                let p2 = (
-                    total: try openCount(.p2, before: period.to) - p1.total,
-                    overdue: try openCount(.p2, before: p2Cut) - (try openCount(.p1, before: p2Cut))
-                )
+                let open = try store.openCounts(period, cuts: [.p1: p1Cut, .p2: p2Cut])
                 let overdueRows =
                     p1Cut > period.from
                     ? try store.findingPage(
@@ -113,13 +101,19 @@ extension ReportBuilder {
                             limit: listLimit)
                     ).findings.filter { $0.severity == .p1 || $0.firstSeen < p2Cut } : []
                 box.update {
-                    $0.review.answered = answered; $0.review.open = [.p1: p1, .p2: p2]; $0.review.openOverdue = overdueRows
+                    $0.review.answered = answered; $0.review.open = open; $0.review.openOverdue = overdueRows
                 }
             },
             {
-                var weeks: [(ReportPeriod, [DailyFindingCount], [(String, String, Int64, Int64)])] = []
-                var week = period
-                for _ in 0..<4 {
+                // This period's and the previous one's finding counts are read for the summary
+                // already (a scan of a million findings each); only the events of the previous
+                // one and the two weeks before it are read here.
+                let previousTotals = try store.eventTotals(period.previous).map { ($0.source, $0.outcome, $0.events, $0.attempts) }
+                var weeks: [(ReportPeriod, [DailyFindingCount], [(String, String, Int64, Int64)])] = [
+                    (period, [], []), (period.previous, [], previousTotals),
+                ]
+                var week = period.previous.previous
+                for _ in 0..<2 {
                     weeks.append(
                         (
                             week, try store.findingCounts(week),
@@ -373,12 +367,15 @@ extension ReportBuilder {
 
     // MARK: trend
 
-    func trend(_ review: ReviewInputs) -> [SecurityReport.TrendWeek] {
-        review.weeks.reversed().map { week in
+    func trend(_ input: Inputs) -> [SecurityReport.TrendWeek] {
+        input.review.weeks.enumerated().reversed().map { index, week in
+            // The first two are this period and the previous one, counted for the summary.
+            let counts = index == 0 ? input.counts : index == 1 ? input.prevCounts : week.counts
+            let totals = index == 0 ? input.totals : week.totals
             var bySeverity: [Severity: Int] = [:]
-            for c in week.counts { bySeverity[c.severity, default: 0] += c.count }
+            for c in counts { bySeverity[c.severity, default: 0] += c.count }
             func sum(_ outcome: String?, sshd: Bool = true, attempts: Bool = false) -> Int64 {
-                week.totals.filter { (outcome == nil || $0.outcome == outcome) && (sshd || $0.source != "sshd") }.reduce(0) {
+                totals.filter { (outcome == nil || $0.outcome == outcome) && (sshd || $0.source != "sshd") }.reduce(0) {
                     $0 + (attempts ? $1.attempts : $1.events)
                 }
             }

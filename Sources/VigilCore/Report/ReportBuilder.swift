@@ -206,7 +206,7 @@ package struct ReportBuilder {
             suppressions: input.suppressions.filter { $0.until > period.from }.map(maskSuppression),
             triageFigures: triageFigures(period, input.review, suppressions: input.suppressions),
             expiringSoon: expiring(period, suppressions: input.suppressions),
-            trend: trend(input.review),
+            trend: trend(input),
             incidents: incidents(input.review),
             logins: logins(period, input.review, sshEvents: totals.filter { $0.source == LogFormat.sshd.rawValue }),
             notes: notes)

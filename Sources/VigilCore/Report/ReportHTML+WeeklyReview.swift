@@ -213,7 +213,7 @@ extension ReportHTML {
             o += "</ul>\n"
         }
         o +=
-            "<table><thead><tr><th>User</th><th>Method</th><th>Source</th><th>Server</th><th class=\"num\">Logins</th><th>First seen</th><th>Last seen</th><th>Note</th></tr></thead><tbody>\n"
+            "<div class=\"scroll\"><table class=\"compact\"><thead><tr><th>User</th><th>Method</th><th>Source</th><th>Server</th><th class=\"num\">Logins</th><th>First seen</th><th>Last seen</th><th>Note</th></tr></thead><tbody>\n"
         if l.rows.isEmpty { o += "<tr><td colspan=\"8\" class=\"empty\">No successful login in this period.</td></tr>\n" }
         for r in l.rows {
             let flags = [
@@ -226,7 +226,7 @@ extension ReportHTML {
             o +=
                 "<td class=\"num\">\(NumberText.grouped(r.logins))</td><td>\(h(time(r.firstSeen)))</td><td>\(h(time(r.lastSeen)))</td><td>\(flags)</td></tr>\n"
         }
-        o += "</tbody></table>\n"
+        o += "</tbody></table></div>\n"
         if l.rowsTotal > l.rows.count {
             o += "<p class=\"sub\">Showing \(l.rows.count) of \(l.rowsTotal) rows (JSON has the same cut).</p>\n"
         }

@@ -79,6 +79,28 @@ extension FindingStore {
         }
     }
 
+    package func openCounts(_ p: ReportPeriod, cuts: [Severity: Int64]) throws -> [Severity: (total: Int, overdue: Int)] {
+        guard let worstAllowed = cuts.keys.max(by: { $0.rawValue < $1.rawValue }) else { return [:] }
+        let cases = cuts.map { "WHEN \($0.key.rawValue) THEN first_seen < \($0.value)" }.joined(separator: " ")
+        return try read { db in
+            var out: [Severity: (total: Int, overdue: Int)] = [:]
+            for r in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT severity, count(*) AS n, coalesce(sum(CASE severity \(cases) ELSE 0 END), 0) AS late
+                    FROM finding INDEXED BY finding_period
+                    WHERE first_seen >= ? AND first_seen < ? AND severity <= ? AND \(FindingStore.untriaged) GROUP BY severity
+                    """, arguments: [p.from, p.to, worstAllowed.rawValue])
+            {
+                let label = "open findings by severity"
+                let value: Int = try r.stored("severity", row: label)
+                guard let severity = Severity(rawValue: value), cuts[severity] != nil else { continue }
+                out[severity] = (try r.stored("n", row: label), try r.stored("late", row: label))
+            }
+            return out
+        }
+    }
+
     package func triageActivity(_ p: ReportPeriod, limit: Int) throws -> [TriageActivity] {
         try read { db in
             try Row.fetchAll(

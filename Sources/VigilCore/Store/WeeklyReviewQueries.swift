@@ -28,6 +28,11 @@ package protocol WeeklyReviewQueries: Sendable {
     /// finding is still stored.
     func triageActivity(_ period: ReportPeriod, limit: Int) throws -> [TriageActivity]
 
+    /// Untriaged findings of each severity in `cuts` (P1, P2) that started in the period: how
+    /// many, and how many of them started before that severity's cut (past its response
+    /// target). One scan of the period, however many findings it has.
+    func openCounts(_ period: ReportPeriod, cuts: [Severity: Int64]) throws -> [Severity: (total: Int, overdue: Int)]
+
     /// Successful logins of the days the period touches, and when each of their user and
     /// address pairs first logged in (`login_daily`).
     func logins(_ period: ReportPeriod) throws -> LoginHistory
