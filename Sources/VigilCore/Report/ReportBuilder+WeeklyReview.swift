@@ -217,7 +217,11 @@ extension ReportBuilder {
             }
             runs = totals
         }
-        var starts = review.runs.filter { $0.command == "tail" }.map { (start: $0.startedAt, stop: $0.finishedAt) }
+        // A policy reload ends a tail's run row and opens the next at the same instant: that
+        // is not a start.
+        let tailRuns = review.runs.filter { $0.command == "tail" }
+        let reloads = Set(tailRuns.compactMap(\.finishedAt))
+        var starts = tailRuns.filter { !reloads.contains($0.startedAt) }.map { (start: $0.startedAt, stop: $0.finishedAt) }
         if let tail = review.tail, tail.startedAt >= period.from, tail.startedAt < period.to,
             !starts.contains(where: { $0.start == tail.startedAt })
         {
