@@ -7,7 +7,7 @@ RUN_DB := .build/vigil-fixtures.sqlite
 # The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
 FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
 
-.PHONY: all deps build build-debug run report test test-tsan bench bench-tail golden geoip-fixtures lint lint-policies format clean
+.PHONY: all deps build build-debug run report screenshots test test-tsan bench bench-tail golden geoip-fixtures lint lint-policies format clean
 
 all: build
 
@@ -37,6 +37,12 @@ report: run
 	.build/release/vigil report --db $(RUN_DB) --week 2026-W45 --format html --out .build/report-2026-W45.html
 	.build/release/vigil report --db $(RUN_DB) --week 2026-W45 --format md --out .build/report-2026-W45.md
 
+# PNGs of the fixtures' report at 1400 and 700 px in .build/screenshots/ (headless Chromium).
+screenshots: build-debug
+	scripts/report-screenshots.sh .build/screenshots
+
+# The report layout test renders in Debian's chromium: `make test` installs it.
+test: APT_PACKAGES += chromium
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build

@@ -12,6 +12,8 @@ final class Engine {
     let context: DetectionContext
     private(set) var detectors: [Detector]
     let hourly: HourlyCounter
+    /// Successful SSH logins per day, for the weekly review (`LoginCounter`).
+    let logins: LoginCounter
     /// Newest event time observed (restored from the store), the watermark's source.
     private(set) var maxTime: Int64 = .min
     /// The oldest and newest event time this engine observed since it was made (not restored):
@@ -30,6 +32,7 @@ final class Engine {
         self.store = store
         context = DetectionContext(symbols: symbols)
         hourly = HourlyCounter(symbols: symbols)
+        logins = LoginCounter(symbols: symbols)
         context.findings.enricher = enricher
         detectors = DetectorRegistry.make(policy, enricher: enricher)
     }
@@ -65,6 +68,7 @@ final class Engine {
             for i in 0..<ds.count { ds[i].observe(e, context: context) }
         }
         hourly.count(e, format: format)
+        logins.count(e, format: format)
         return inOrder
     }
 
@@ -103,6 +107,7 @@ final class Engine {
         c.now = now
         c.findings = context.drainFindings(detectors)
         c.hourly = hourly.drain()
+        c.logins = logins.drain()
         c.inputs = inputs
         c.followed = followed
         for d in detectors {

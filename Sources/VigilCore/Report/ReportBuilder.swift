@@ -44,6 +44,7 @@ package struct ReportBuilder {
         var suppressions: [Suppression] = []
         var series: [(key: String, hours: String, observed: String, expected: String)] = []
         var anomalyTriage = (total: 0, open: 0)
+        var review = ReviewInputs()
     }
 
     /// Runs the report's queries, several at a time: each is one index scan on its own reader
@@ -107,9 +108,10 @@ package struct ReportBuilder {
                 }
             },
         ]
+        let all = tasks + reviewTasks(period, into: box)
         let errors = LockedBox<[(task: Int, error: Error)]>([])
-        DispatchQueue.concurrentPerform(iterations: tasks.count) { i in
-            do { try tasks[i]() } catch { errors.update { $0.append((i, error)) } }
+        DispatchQueue.concurrentPerform(iterations: all.count) { i in
+            do { try all[i]() } catch { errors.update { $0.append((i, error)) } }
         }
         // The check's error first: it names the bad row, where an aggregate tripping on the
         // same row can only name its own result column.
@@ -179,6 +181,7 @@ package struct ReportBuilder {
             title: options.title, period: period, previousPeriod: previous, generatedAt: EventTime.format(options.now),
             masked: options.mask,
             summary: summary,
+            coverage: coverage(period, input.review),
             compliance: compliance(
                 totals: totals, requests: requests, rateDaily: input.rateDaily, detectorTotals: detectorTotals,
                 anomalies: input.anomalyTriage),
@@ -201,6 +204,11 @@ package struct ReportBuilder {
             acknowledged: .init(total: input.acked.0, rows: input.acked.1.map { row($0, end: period.to) }),
             suppressed: .init(total: input.suppressed.0, rows: input.suppressed.1.map { row($0, end: period.to) }),
             suppressions: input.suppressions.filter { $0.until > period.from }.map(maskSuppression),
+            triageFigures: triageFigures(period, input.review, suppressions: input.suppressions),
+            expiringSoon: expiring(period, suppressions: input.suppressions),
+            trend: trend(input),
+            incidents: incidents(input.review),
+            logins: logins(period, input.review, sshEvents: totals.filter { $0.source == LogFormat.sshd.rawValue }),
             notes: notes)
     }
 

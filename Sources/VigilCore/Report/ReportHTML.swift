@@ -41,6 +41,7 @@ enum ReportHTML {
         o += "</section>\n"
 
         for n in r.notes { o += "<p class=\"note\">\(h(n))</p>\n" }
+        o += coverageSection(r.coverage)
 
         // Threshold compliance.
         o +=
@@ -67,6 +68,8 @@ enum ReportHTML {
         }
         o += "</tbody></table></section>\n"
 
+        o += trendSection(r.trend)
+
         // Charts.
         o += "<section class=\"charts\"><h2>Activity</h2>\n"
         o += "<figure><figcaption>Findings per day by severity</figcaption>\n"
@@ -87,6 +90,9 @@ enum ReportHTML {
             [SVGChart.Series(name: "429", color: "#7a5b9a", values: r.rateLimitedPerDay.map { Double($0.count) })],
             labels: r.rateLimitedPerDay.map { String($0.time.prefix(10).suffix(5)) }, title: "Rate-limited requests per day", height: 160)
         o += "</figure>\n</section>\n"
+
+        o += incidentSection(r.incidents)
+        o += loginSection(r.logins)
 
         // Top offenders.
         o += "<section><h2>Top offending addresses</h2>\n"
@@ -122,6 +128,7 @@ enum ReportHTML {
         o += r.openByAge.map { "\(h($0.label)): <strong>\($0.count)</strong>" }.joined(separator: " · ") + "</p>\n"
         o += findingTable(r.open, empty: "Nothing open.")
         o += "</section>\n"
+        o += triageSection(r.triageFigures)
         o += "<section><h2>Acknowledged this period</h2>\n" + findingTable(r.acknowledged, empty: "None.", notes: true) + "</section>\n"
         o += "<section><h2>Suppressed this period</h2>\n" + findingTable(r.suppressed, empty: "None.", notes: true)
         if !r.suppressions.isEmpty {
@@ -134,6 +141,7 @@ enum ReportHTML {
             o += "</tbody></table>\n"
         }
         o += "</section>\n"
+        o += expiringSection(r.expiringSoon)
         o +=
             "<footer>Vigil \(h(Vigil.version)) · counts are episodes of findings (one per subject, rule and cooldown) unless stated · times UTC</footer>\n"
         o += "</body>\n</html>\n"
@@ -237,6 +245,11 @@ enum ReportHTML {
         .sev-p1 { background: #8c1d18; } .sev-p2 { background: #d3541f; } .sev-p3 { background: #e8a33d; color: #1d2329; } .sev-p4 { background: #8aa1b4; color: #1d2329; }
         figure { margin: 10px 0 18px; } figcaption { font-weight: 600; font-size: 13px; margin-bottom: 4px; }
         svg.chart { width: 100%; height: auto; } svg .grid { stroke: #e3e7ea; stroke-width: 1; } svg .axis { font-size: 10.5px; fill: #5d6873; }
+        th { overflow-wrap: normal; word-break: normal; hyphens: none; }
+        .badge, .sev, .nowrap { white-space: nowrap; }
+        div.scroll { overflow-x: auto; } table.coverage { font-size: 12px; } table.coverage th, table.coverage td { padding: 4px 5px; overflow-wrap: normal; } table.compact td { overflow-wrap: normal; }
+        ul.lines { margin: 2px 0 10px; padding-left: 18px; font-size: 12.5px; } ul.lines li { overflow-wrap: anywhere; }
+        .evidence p { margin: 8px 0 2px; }
         footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; }
         @media print { body { padding: 0; max-width: none; font-size: 11px; } section { break-inside: avoid-page; } .cards { grid-template-columns: repeat(7, 1fr); } h2 { break-after: avoid; } table.findings { break-inside: auto; } tr { break-inside: avoid; } }
         """

@@ -24,6 +24,7 @@ enum ReportMarkdown {
         o += "\nSubjects: \(r.summary.newSubjects) new, \(r.summary.recurringSubjects) recurring. "
         o += "Events analyzed: \(NumberText.grouped(r.summary.events)) (\(NumberText.grouped(r.summary.requests)) requests).\n\n"
 
+        o += coverageSection(r.coverage)
         o += "## Security thresholds\n\n| Metric | Target | This period | Status | Detail |\n|---|---|---:|---|---|\n"
         for c in r.compliance {
             let status = c.status == .pass ? "✅ pass" : c.status == .fail ? "❌ **fail**" : "➖ not measured"
@@ -36,9 +37,12 @@ enum ReportMarkdown {
             o += "| `\(d.detector.filter { $0 != "`" })` | \(d.count) | \(d.previous) | \(arrow(d.count, d.previous)) |\n"
         }
 
+        o += trendSection(r.trend)
         o += "\n## Findings per day\n\n| Day | P1 | P2 | P3 | P4 | Total |\n|---|---:|---:|---:|---:|---:|\n"
         for d in r.findingsPerDay { o += "| \(m(d.day)) | \(d.p1) | \(d.p2) | \(d.p3) | \(d.p4) | \(d.total) |\n" }
 
+        o += incidentSection(r.incidents)
+        o += loginSection(r.logins)
         o +=
             "\n## Top offending addresses\n\n| Address | Country | Network | Findings | Occurrences | Worst | Detectors |\n|---|---|---|---:|---:|---|---|\n"
         if r.topAddresses.isEmpty { o += "| _none_ | | | | | | |\n" }
@@ -69,6 +73,7 @@ enum ReportMarkdown {
 
         o += "\n## Open findings\n\nBy age: " + r.openByAge.map { "\(m($0.label)) **\($0.count)**" }.joined(separator: ", ") + ".\n\n"
         o += table(r.open, notes: false)
+        o += triageSection(r.triageFigures)
         o += "\n## Acknowledged this period\n\n" + table(r.acknowledged, notes: true)
         o += "\n## Suppressed this period\n\n" + table(r.suppressed, notes: true)
         if !r.suppressions.isEmpty {
@@ -77,6 +82,7 @@ enum ReportMarkdown {
                 o += "| \(s.id) | \(m(s.detector)) | \(m(s.subject)) | \(m(ReportHTML.day(s.until - 1))) | \(m(s.note)) |\n"
             }
         }
+        o += expiringSection(r.expiringSoon)
         return o
     }
 

@@ -12,6 +12,8 @@ package struct SecurityReport: Codable, Sendable {
     package var pseudonymKey: String? = nil
 
     package var summary: Summary
+    /// Where the data came from and how complete it is, before any verdict.
+    var coverage: Coverage
     var compliance: [ComplianceRow]
     var findingsPerDay: [DayBySeverity]
     var authFailuresPerHour: [TimeCount]
@@ -27,6 +29,11 @@ package struct SecurityReport: Codable, Sendable {
     package var acknowledged: FindingList
     var suppressed: FindingList
     package var suppressions: [Suppression]
+    var triageFigures: TriageFigures
+    var expiringSoon: [Expiring]
+    var trend: [TrendWeek]
+    var incidents: Incidents
+    var logins: Logins
     /// Things the report could not measure, said plainly.
     var notes: [String]
 

@@ -6,6 +6,8 @@ package struct Checkpoint {
     package var findings: [Finding] = []
     /// Events counted since the last checkpoint, added to the hourly counts.
     package var hourly: [HourlyCount] = []
+    /// Successful logins counted since the last checkpoint, added to `login_daily`.
+    package var logins: [LoginDaily] = []
     package var inputs: [InputRecord] = []
     /// Followed files with no record yet (see `FollowedFile`); stored, and dropped for the
     /// files `inputs` now records.

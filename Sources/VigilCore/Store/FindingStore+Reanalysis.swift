@@ -88,6 +88,7 @@ extension FindingStore {
             sql: """
                 DELETE FROM main.detector_state; INSERT INTO main.detector_state SELECT * FROM fresh.detector_state;
                 DELETE FROM main.event_hourly; INSERT INTO main.event_hourly SELECT * FROM fresh.event_hourly;
+                DELETE FROM main.login_daily; INSERT INTO main.login_daily SELECT * FROM fresh.login_daily;
                 DELETE FROM main.input; INSERT INTO main.input SELECT * FROM fresh.input;
                 INSERT OR IGNORE INTO main.policy_snapshot SELECT * FROM fresh.policy_snapshot;
                 INSERT INTO main.run (started_at, finished_at, command, lines, events, malformed, findings_opened, version,

@@ -61,7 +61,7 @@ extension FindingStore {
     }
 
     /// `finding` rows not acknowledged and not covered by a suppression.
-    private static let untriaged =
+    static let untriaged =
         "acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"
     private static let suppressedClause =
         "EXISTS (SELECT 1 FROM suppression s WHERE (s.detector = finding.detector OR s.detector = '*') AND s.subject = finding.subject AND finding.first_seen < s.until)"

@@ -181,6 +181,8 @@ extension FindingStore {
             } else {
                 try db.execute(sql: "DELETE FROM event_hourly WHERE hour < ?", arguments: [hourCut])
                 result.hourlyRows = db.changesCount
+                // Daily logins are aggregates too: kept as long as the hourly counts.
+                try db.execute(sql: "DELETE FROM login_daily WHERE day < ?", arguments: [hourCut])
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM suppression WHERE until < ?", arguments: [supCut]) {
                     try FindingStore.recordSuppressionEvent(
                         db, try FindingStore.suppression(row), action: "prune", by: "vigil prune", at: EventTime.wallNow())

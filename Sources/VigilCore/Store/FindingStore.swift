@@ -324,6 +324,25 @@ package final class FindingStore: StoreBackend {
                     );
                     """)
         }
+        // Successful logins per day, server, user, method and address (`LoginDaily`), counted
+        // at ingest with the hourly counts, for the weekly review.
+        m.registerMigration("v12-login-daily") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE login_daily (
+                        day INTEGER NOT NULL,
+                        server TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        method TEXT NOT NULL,
+                        address TEXT NOT NULL,
+                        logins INTEGER NOT NULL,
+                        first_seen INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL,
+                        PRIMARY KEY (day, server, user, method, address)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX login_daily_source ON login_daily(user, address, first_seen);
+                    """)
+        }
         return m
     }
 
@@ -453,6 +472,7 @@ package final class FindingStore: StoreBackend {
             for h in c.hourly {
                 try hourly.execute(arguments: [h.hour, h.source, h.server, h.outcome, h.events, h.attempts])
             }
+            try FindingStore.storeLogins(db, c.logins)
             let state = try db.cachedStatement(sql: "INSERT OR REPLACE INTO detector_state (name, state, updated_at) VALUES (?, ?, ?)")
             for (name, data) in c.state.sorted(by: { $0.key < $1.key }) {
                 try state.execute(arguments: [name, data, c.now])

@@ -5,7 +5,7 @@
 /// SQL, so a backend answers it with its own query and index, and a test answers it from an
 /// array. The report runs these concurrently from several threads, so a backend must allow
 /// parallel reads (the SQLite store gives each its own WAL reader connection).
-package protocol ReportQueries: Sendable {
+package protocol ReportQueries: WeeklyReviewQueries {
     /// Throws for the first stored row the report would add up that holds a value Vigil does
     /// not write (naming its table, row and column), before any aggregate runs: an aggregate
     /// would leave such a row out without a word (a text time is in no period) or fail
