@@ -31,7 +31,10 @@ final class TestTCPClient {
             }
         }
         guard connected == 0 else {
-            Glibc.close(descriptor)
+            // `close()`, not Glibc.close: a class whose init throws once every property is set
+            // still runs deinit, which closed the number a second time — by then another
+            // thread's descriptor (NIO's epoll, a FileHandle), which crashed with EBADF.
+            close()
             throw POSIXError(.ECONNREFUSED)
         }
     }
