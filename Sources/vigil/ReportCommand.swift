@@ -122,6 +122,13 @@ struct ReportCommand: ParsableCommand {
         return configured
     }
 
+    /// What the report says it judged with (`SecurityReport.judgedWith`).
+    func judgement(_ judged: Policy) -> String {
+        guard let fingerprint = judged.fingerprint else { return "the built-in default policy" }
+        let place = "the policy at \(judged.source ?? "?") [\(fingerprint)]"
+        return policy.policy != nil ? place + " (--policy)" : place + ", as recorded with the runs that analyzed the period"
+    }
+
     func validate() throws {
         if maskSecretFile != nil && !mask { throw ValidationError("--mask-secret-file is for --mask") }
         if week != nil && from != nil { throw ValidationError("give either --week or --from/--to, not both") }
@@ -157,6 +164,7 @@ struct ReportCommand: ParsableCommand {
         options.title = title
         var report = try ReportBuilder(store: store, policy: loaded.policy, options: options).build(period)
         if mask { report.pseudonymKey = options.pseudonyms.isStable ? "configured" : "one-off" }
+        report.judgedWith = judgement(loaded.policy)
         let text = try ReportOutput.render(report, as: format)
         if let out {
             do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {

@@ -303,5 +303,10 @@ import Testing
         let row = (json?["compliance"] as? [[String: Any]])?.first { $0["metric"] as? String == "IP allowlist violations" }
         #expect(row?["status"] as? String == "fail", "\(report.err)")
         #expect(report.err.contains("analyzed under 2 policies") && report.err.contains("analyzed the most events"), "\(report.err)")
+        let judged = json?["judged_with"] as? String ?? ""
+        #expect(
+            judged.hasPrefix("the policy at \(dir.path("policies")) [")
+                && judged.hasSuffix(", as recorded with the runs that analyzed the period"),
+            "the report itself says what it judged with: \(judged)")
     }
 }

@@ -20,7 +20,7 @@ enum ReportHTML {
             <body>
             <header>
             <h1>\(h(r.title)) <span class="period">\(h(r.period.label))</span></h1>
-            <p class="meta">\(h(day(r.period.from))) to \(h(day(r.period.to - 1))) (UTC) · compared with \(h(r.previousPeriod.label)) · generated \(h(String(r.generatedAt.prefix(16)).replacingOccurrences(of: "T", with: " "))) UTC by Vigil\(r.masked ? " · client addresses masked to /24 and /48, user ids replaced by keyed pseudonyms" + (r.pseudonymKey == "one-off" ? " (one-off key: they do not match other reports)" : "") : "")</p>
+            <p class="meta">\(h(day(r.period.from))) to \(h(day(r.period.to - 1))) (UTC) · compared with \(h(r.previousPeriod.label)) · generated \(h(String(r.generatedAt.prefix(16)).replacingOccurrences(of: "T", with: " "))) UTC by Vigil\(r.masked ? " · client addresses masked to /24 and /48, user ids replaced by keyed pseudonyms" + (r.pseudonymKey == "one-off" ? " (one-off key: they do not match other reports)" : "") : "")\(r.judgedWith.map { " · thresholds judged with \(h($0))" } ?? "")</p>
             </header>
 
             """

@@ -12,6 +12,7 @@ enum ReportMarkdown {
             o += " Client addresses masked to /24 and /48, user ids replaced by keyed pseudonyms"
             o += r.pseudonymKey == "one-off" ? " (one-off key: they do not match other reports)." : "."
         }
+        if let judgedWith = r.judgedWith { o += " Thresholds judged with \(m(judgedWith))." }
         o += "\n\n"
         for n in r.notes { o += "> \(m(n))\n\n" }
 

@@ -10,6 +10,10 @@ package struct SecurityReport: Codable, Sendable {
     /// With `--mask`, the key of the user pseudonyms: `configured` (a secret: pseudonyms match
     /// other reports made with it) or `one-off` (a random key for this report alone).
     package var pseudonymKey: String? = nil
+    /// The policy the thresholds were judged with, and where it came from (the one recorded
+    /// with the runs that analyzed the period, `--policy`, or the built-in defaults): a report
+    /// read later says what it measured against.
+    package var judgedWith: String? = nil
 
     package var summary: Summary
     /// Where the data came from and how complete it is, before any verdict.
