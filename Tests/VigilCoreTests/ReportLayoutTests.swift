@@ -12,13 +12,13 @@ import Testing
         .map { URL(fileURLWithPath: $0) }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
 
     /// Runs in the browser before `--dump-dom` reads the page: for every word of every badge
-    /// and header, the rectangles of its characters' line boxes; a word on two lines is broken.
+    /// and header (and of the thresholds table, Vigil's own words), the rectangles of its characters' line boxes; a word on two lines is broken.
     /// The verdict goes into the DOM as JSON in `#wrap-result`.
     static let probe = """
         <script>
         (function () {
           var broken = [], checked = 0;
-          document.querySelectorAll('.badge, .sev, th').forEach(function (el) {
+          document.querySelectorAll('.badge, .sev, th, table.compliance td').forEach(function (el) {
             checked += 1;
             var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), node;
             while ((node = walker.nextNode())) {

@@ -247,7 +247,7 @@ enum ReportHTML {
         svg.chart { width: 100%; height: auto; } svg .grid { stroke: #e3e7ea; stroke-width: 1; } svg .axis { font-size: 10.5px; fill: #5d6873; }
         th { overflow-wrap: normal; word-break: normal; hyphens: none; }
         .badge, .sev, .nowrap { white-space: nowrap; }
-        div.scroll { overflow-x: auto; } table.coverage { font-size: 12px; } table.coverage th, table.coverage td { padding: 4px 5px; overflow-wrap: normal; } table.compact td { overflow-wrap: normal; }
+        div.scroll { overflow-x: auto; } table.coverage { font-size: 12px; } table.coverage th, table.coverage td { padding: 4px 5px; overflow-wrap: normal; } table.compact td { overflow-wrap: normal; } table.compliance td { overflow-wrap: normal; }
         ul.lines { margin: 2px 0 10px; padding-left: 18px; font-size: 12.5px; } ul.lines li { overflow-wrap: anywhere; }
         .evidence p { margin: 8px 0 2px; }
         footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; }
