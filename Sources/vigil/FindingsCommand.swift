@@ -76,14 +76,17 @@ struct FindingsCommand: ParsableCommand {
         }
         let store = try database.openExisting(readOnly: true)
         if !rule.isEmpty {
-            // Rule names are open-ended (the policy names rate limits), so an unknown one is a
-            // warning, not an error: "No findings." alone read as "none of that rule".
+            // Rule names are open-ended (the policy names rate limits), so a name no stored
+            // finding has may be a rule with no finding yet: a note. One a letter or two from a
+            // stored rule is a typo, and a usage error (exit 2), as for --detector: "No
+            // findings." alone read as "none of that rule" to a script.
             let stored = try store.storedRules()
             for name in rule where !stored.contains(name) {
-                let hint = NameSuggestion.closest(name, in: stored).map { " Did you mean \($0)?" } ?? ""
-                printError(
-                    "note: no stored finding has rule \(TerminalText.escape(name)).\(hint) Rules in this database: \(stored.isEmpty ? "none" : stored.map(TerminalText.escape).joined(separator: ", "))."
-                )
+                let listed = "Rules in this database: \(stored.isEmpty ? "none" : stored.map(TerminalText.escape).joined(separator: ", "))."
+                if let close = NameSuggestion.closest(name, in: stored) {
+                    throw VigilError.usage("--rule \(TerminalText.escape(name)): no such rule. Did you mean \(close)? \(listed)")
+                }
+                printError("note: no stored finding has rule \(TerminalText.escape(name)). \(listed)")
             }
         }
         let findings = try store.findings(query)

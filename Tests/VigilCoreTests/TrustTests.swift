@@ -55,7 +55,8 @@ import Testing
         #expect(typo.status == 2 && typo.err.contains("Did you mean auth_failure_burst?"), "\(typo.err)")
         let ruleTypo = try runVigil(["findings", "--db", database, "--rule", "success_after_failure"])
         #expect(
-            ruleTypo.err.contains("Did you mean success_after_failures?"), "a misspelt rule said only \"No findings.\": \(ruleTypo.err)")
+            ruleTypo.status == 2 && ruleTypo.err.contains("Did you mean success_after_failures?"),
+            "a misspelt rule said only \"No findings.\": \(ruleTypo.err)")
         let decodeText = try runVigil(["decode", "--output", "text", log])
         #expect(decodeText.status == 2 && decodeText.err.contains("--stats"), "text without --stats printed JSON: \(decodeText.err)")
         let inverted = try runVigil(["findings", "--db", database, "--since", "2026-11-06", "--until", "2026-11-05"])
