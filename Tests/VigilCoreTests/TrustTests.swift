@@ -310,4 +310,35 @@ import Testing
                 && judged.hasSuffix(", as recorded with the runs that analyzed the period"),
             "the report itself says what it judged with: \(judged)")
     }
+
+    /// From a newcomer's review: `tail --format sshd` on a file that was empty when it started
+    /// (as after logrotate) skipped the wrong-format check: an access log's lines were counted
+    /// as malformed for ever, exit 0, and the corrected run continued after them. Now its
+    /// first lines are judged as they come: the input stops loudly, nothing is recorded as
+    /// read, and the corrected tail reads them all.
+    @Test func aFollowedFileThatWasEmptyIsStillJudged() throws {
+        let dir = TempDir()
+        let log = dir.path("app.log")
+        let database = dir.path("t.sqlite")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let tail = Process()
+        tail.executableURL = URL(fileURLWithPath: TailProcessTests.binary)
+        tail.arguments = ["tail", "--db", database, "--format", "sshd", "--idle-exit", "2", log]
+        let errors = Pipe()
+        tail.standardError = errors
+        tail.standardOutput = FileHandle.nullDevice
+        try tail.run()
+        usleep(800_000)
+        let access = try Data(contentsOf: packageRoot.appendingPathComponent("fixtures/combined/access.log"))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: access)
+        try handle.close()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        tail.waitUntilExit()
+        #expect(tail.terminationStatus == 2, "\(said)")
+        #expect(said.contains("of its first 5 lines are malformed as sshd; stopped reading it"), "\(said)")
+        let corrected = try runVigil(["tail", "--db", database, "--format", "combined", "--idle-exit", "1", log])
+        #expect(corrected.status == 0 && corrected.err.contains("14 lines, 13 events"), "read from its start: \(corrected.err)")
+    }
 }

@@ -10,6 +10,9 @@ final class EventStream {
     /// line to sniff its format from. Not optional: unwrapping it per line cost a retain.
     private(set) var decoder: LineDecoder = PendingFormatDecoder()
     private var awaitingFirstLine = true
+    /// A followed file that had too few lines to judge its format when it was opened (empty
+    /// after a rotation): its first lines are judged as they are read (`judgeFirstLines`).
+    private var unjudged = false
     private let decodeContext: DecodeContext
     private let options: Options
     var stats: InputStats
@@ -177,7 +180,10 @@ final class EventStream {
         let lines = DecodeContext.leadingLines(window, limit: 100).filter { line in
             line.baseAddress.map { window.baseAddress!.distance(to: $0) + line.count < window.count } ?? false
         }
-        guard lines.count >= EventStream.fewestLinesToJudge, let format = stats.format else { return }
+        guard lines.count >= EventStream.fewestLinesToJudge, let format = stats.format else {
+            unjudged = reader.follow
+            return
+        }
         let (malformed, ahead) = decodeContext.sample(lines, as: format, latestAllowed: latestAllowed)
         guard (malformed + ahead) * 2 > lines.count else { return }
         let name = source.displayName
@@ -199,6 +205,23 @@ final class EventStream {
             hint:
                 "Pass --format \(better?.rawValue ?? "mcp-json, sshd or combined") (or --format auto), then run again: the file is read from its start."
         )
+    }
+
+    /// The wrong-format check for a followed file that was empty when opened: once its first
+    /// lines are read, mostly malformed ones stop the input loudly (an unreadable input in
+    /// `status`, `/healthz` 503, the tail's exit status) instead of being counted for ever.
+    /// They were read already: `vigil reanalyze --format F FILE` reads them again.
+    private func judgeFirstLines() {
+        unjudged = false
+        let judged = stats.lines - stats.ignored
+        guard stats.malformed * 2 > judged, let format = stats.format else { return }
+        stats.error =
+            VigilError.input(
+                path: source.displayName,
+                reason: "\(stats.malformed) of its first \(judged) lines are malformed as \(format.rawValue); stopped reading it",
+                hint:
+                    "Pass the right --format (or --format auto) and restart; `vigil reanalyze --format F \(source.displayName)` reads the lines already passed."
+            ).description
     }
 
     private func newRecord(fingerprint: String, length: Int) -> InputRecord {
@@ -290,6 +313,11 @@ final class EventStream {
             }
         }
         while true {
+            if unjudged && stats.lines - stats.ignored >= EventStream.fewestLinesToJudge { judgeFirstLines() }
+            if stats.error != nil {
+                head = nil
+                return
+            }
             let before = reader.offset
             let beforeLines = reader.lineNumber
             let line: Line?
