@@ -66,11 +66,14 @@ final class LoginCounter {
             overflow = 0
         }
         func text(_ s: Symbol) -> String { s == .none ? "" : symbols.string(s) ?? "" }
+        // In no particular order: the store upserts each by its key. Sorting by the texts cost
+        // 24 k instructions a row (Unicode string comparison), a third more than analyzing a
+        // generated sshd log whose lines are 10% successful logins.
         return counts.map { key, t in
             LoginDaily(
                 day: key.day, server: text(key.server), user: key.itemized ? text(key.user) : "",
                 method: key.itemized ? text(key.method) : "", address: key.address?.description ?? "", logins: t.logins,
                 firstSeen: t.first, lastSeen: t.last)
-        }.sorted { ($0.day, $0.server, $0.user, $0.method, $0.address) < ($1.day, $1.server, $1.user, $1.method, $1.address) }
+        }
     }
 }
