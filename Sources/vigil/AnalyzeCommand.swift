@@ -95,11 +95,13 @@ struct AnalyzeCommand: ParsableCommand {
         return "Policy: \(TerminalText.escape(path)) (\(parts.joined(separator: ", ")))\n"
     }
 
-    static func render(_ s: Analyzer.Summary, databasePath: String) -> String {
+    /// The run's summary. `reanalyze` says "Reanalyzed" and leaves out the findings line: its
+    /// run went into an empty scratch database, so every finding would read as new.
+    static func render(_ s: Analyzer.Summary, databasePath: String, verb: String = "Analyzed", findings: Bool = true) -> String {
         var out = ""
         let rate = s.seconds > 0 ? Int64(Double(s.lines) / s.seconds) : 0
         out +=
-            "Analyzed \(formatCount(s.lines)) lines, \(formatCount(s.events)) events from \(s.inputs.count) input\(s.inputs.count == 1 ? "" : "s")"
+            "\(verb) \(formatCount(s.lines)) lines, \(formatCount(s.events)) events from \(s.inputs.count) input\(s.inputs.count == 1 ? "" : "s")"
         out += String(format: " in %.2f s (%@ lines/s)\n", s.seconds, formatCount(rate))
         for i in s.inputs {
             let name = TerminalText.escape(i.path)
@@ -126,6 +128,7 @@ struct AnalyzeCommand: ParsableCommand {
             out +=
                 "  \(TerminalText.escape(repeated.path)): the same input as \(TerminalText.escape(repeated.sameAs)) (same file or same content); read once\n"
         }
+        guard findings else { return out }
         let opened = Severity.allCases.sorted(by: >).compactMap { sev -> String? in
             guard let n = s.findingsOpened[sev], n > 0 else { return nil }
             return "\(sev) \(n)"

@@ -23,22 +23,23 @@ struct DatabaseOption: ParsableArguments {
     /// For `reanalyze`: a database that must already exist (a mistyped --db is not created),
     /// with the writer lock.
     func openExistingWriter(command: String) throws -> any StoreBackend {
+        try requireExisting()
+        return try FindingStore(path: path, mode: .writer(command: command))
+    }
+
+    /// Commands that work on what was analyzed never create a database (a mistyped --db).
+    private func requireExisting() throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw VigilError.store(
                 path: path, reason: "no such database",
                 hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
         }
-        return try FindingStore(path: path, mode: .writer(command: command))
     }
 
     /// Opens a database that must already exist (reports and triage never create one):
     /// read-only for the commands that only read.
     func openExisting(readOnly: Bool = false) throws -> any StoreBackend {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw VigilError.store(
-                path: path, reason: "no such database",
-                hint: "Analyze logs into it first (`vigil analyze --db \(path) FILES`), or pass --db.")
-        }
+        try requireExisting()
         return try FindingStore(path: path, mode: readOnly ? .readOnly : .readWrite)
     }
 }

@@ -89,11 +89,7 @@ struct ReanalyzeCommand: ParsableCommand {
             )
         }
         guard !quiet else { return }
-        // The scratch run's own "Findings: N new" counts against an empty database; the
-        // comparison below is the one that means something here.
-        var out = AnalyzeCommand.render(summary, databasePath: database.path).split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("Findings: ") }.joined(separator: "\n")
-        out = out.replacingOccurrences(of: "Analyzed ", with: "Reanalyzed ", options: .anchored)
+        var out = AnalyzeCommand.render(summary, databasePath: database.path, verb: "Reanalyzed", findings: false)
         for input in plan.inputs {
             out +=
                 "  \(TerminalText.escape(input.request.path)): read with --format \(input.request.format.rawValue), \(input.request.fixedYear.map { "--year \($0)" } ?? "the year from the file's date")\n"

@@ -83,10 +83,7 @@ final class EventStream {
         // being written ("{\"timestamp\": \"2026-") are the same in every file of a log.
         let fingerprintable = prefix.count > 0 && (!options.follow || prefix.count >= InputRecord.fingerprintBytes || prefix.contains(0x0a))
         if !source.isStdin && fingerprintable {
-            let match = known.first { r in
-                r.fingerprintLength <= prefix.count && r.fingerprintLength > 0
-                    && EventStream.fingerprint(UnsafeRawBufferPointer(rebasing: prefix.prefix(r.fingerprintLength))) == r.fingerprint
-            }
+            let match = known.first { EventStream.isContent(of: $0, startingWith: prefix) }
             var rec = newRecord(fingerprint: EventStream.fingerprint(prefix), length: prefix.count)
             if let m = match {
                 rec.fingerprint = m.fingerprint
@@ -296,6 +293,14 @@ final class EventStream {
 
     static func fingerprint(_ bytes: UnsafeRawBufferPointer) -> String {
         String(StableHash.fnv1a(bytes), radix: 16)
+    }
+
+    /// Whether a file starting with `prefix` is the input `record` describes: the first
+    /// `record.fingerprintLength` bytes have its fingerprint (how a run recognizes an input
+    /// renamed, rotated or compressed since).
+    static func isContent(of record: InputRecord, startingWith prefix: UnsafeRawBufferPointer) -> Bool {
+        record.fingerprintLength > 0 && record.fingerprintLength <= prefix.count
+            && fingerprint(UnsafeRawBufferPointer(rebasing: prefix.prefix(record.fingerprintLength))) == record.fingerprint
     }
 
     /// Decodes lines until the next event (or the end), counting what it passes over.

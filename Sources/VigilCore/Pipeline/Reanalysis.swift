@@ -145,9 +145,7 @@ package struct Reanalysis {
         }
         var present: [InputRecord] = [], gone: [GoneInput] = []
         for record in records {
-            let matches =
-                record.fingerprintLength > 0 && record.fingerprintLength <= prefix.count
-                && prefix.prefix(record.fingerprintLength).withUnsafeBytes { EventStream.fingerprint($0) } == record.fingerprint
+            let matches = prefix.withUnsafeBytes { EventStream.isContent(of: record, startingWith: $0) }
             if matches, !source.isCompressed, source.size < record.offset {
                 // Cut short since (truncated in place, an older backup restored): the lines
                 // that were analyzed are not all there to read again.

@@ -32,13 +32,8 @@ extension StatusReport {
 
     func policyJSON() -> String {
         guard let policy else { return "null" }
-        func q(_ s: String?) -> String {
-            guard let s else { return "null" }
-            var o = ""
-            JSONText.appendQuoted(s, to: &o)
-            return o
-        }
-        func opt(_ v: Int64?) -> String { v.map(String.init) ?? "null" }
+        func q(_ s: String?) -> String { s.map(StatusReport.jsonString) ?? "null" }
+        let opt = StatusReport.jsonNumber
         let unchanged = policyFilesUnchanged.map { String($0) } ?? "null"
         return """
             {"source":\(q(policy.source)),"fingerprint":\(q(policy.fingerprint)),"files":[\(policy.files.map { q($0.path) }.joined(separator: ","))],\

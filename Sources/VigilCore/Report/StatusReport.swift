@@ -162,9 +162,18 @@ package struct StatusReport: Sendable {
         return "\(s / 86400) days"
     }
 
+    /// A JSON string literal (escaped), for the hand-built JSON of `json()`.
+    static func jsonString(_ s: String) -> String {
+        var o = ""
+        JSONText.appendQuoted(s, to: &o)
+        return o
+    }
+
+    /// A JSON number, or `null`.
+    static func jsonNumber(_ v: Int64?) -> String { v.map(String.init) ?? "null" }
+
     package func json() -> String {
-        func q(_ s: String) -> String { var o = ""; JSONText.appendQuoted(s, to: &o); return o }
-        func opt(_ v: Int64?) -> String { v.map(String.init) ?? "null" }
+        let q = StatusReport.jsonString, opt = StatusReport.jsonNumber
         var parts: [String] = []
         parts.append("\"now\":\(now)")
         if let s = service {
