@@ -57,7 +57,7 @@ struct ReanalyzeCommand: ParsableCommand {
         let plan = try Reanalysis.plan(
             records: try store.inputRecords(), overrides: overrides, standardInput: try store.standardInputContributed())
         if !plan.gone.isEmpty && !allowMissing {
-            for gone in plan.gone { printError("\(TerminalText.escape(gone.record.path)): gone (\(gone.reason))") }
+            for gone in plan.gone { printError("\(TerminalText.escape(gone.path)): gone (\(TerminalText.escape(gone.reason)))") }
             throw VigilError.input(
                 path: database.path,
                 reason:
@@ -95,7 +95,7 @@ struct ReanalyzeCommand: ParsableCommand {
                 "  \(TerminalText.escape(input.request.path)): read with --format \(input.request.format.rawValue), \(input.request.fixedYear.map { "--year \($0)" } ?? "the year from the file's date")\n"
         }
         for gone in plan.gone {
-            out += "  \(TerminalText.escape(gone.record.path)): gone (\(TerminalText.escape(gone.reason)))\n"
+            out += "  \(TerminalText.escape(gone.path)): gone (\(TerminalText.escape(gone.reason)))\n"
         }
         out += "Compared with before: \(outcome.again) findings produced again (triage kept), \(outcome.added.count) new"
         if outcome.acknowledgementsRestored > 0 { out += " (\(outcome.acknowledgementsRestored) with their acknowledgement restored)" }

@@ -17,9 +17,9 @@ package struct Reanalysis {
         package var records: [InputRecord]
     }
 
-    /// A recorded input whose content cannot be read again, and why.
+    /// An input whose content cannot be read again (its recorded name, or `<stdin>`), and why.
     package struct GoneInput: Sendable, Equatable {
-        package var record: InputRecord
+        package var path: String
         package var reason: String
     }
 
@@ -92,20 +92,17 @@ package struct Reanalysis {
             func key(_ record: InputRecord) -> String { "\(record.fingerprint)/\(record.fingerprintLength)" }
             for place in places where !unfound.isEmpty {
                 let (matched, rest) = Reanalysis.split(unfound, at: place)
-                for gone in rest where reasons[key(gone.record)] == nil || place == path { reasons[key(gone.record)] = gone.reason }
+                for (record, reason) in rest where reasons[key(record)] == nil || place == path { reasons[key(record)] = reason }
                 guard !matched.isEmpty else { continue }
                 unfound = unfound.filter { !matched.contains($0) }
                 let (format, year) = settings(matched)
                 plan.inputs.append(
                     PlannedInput(request: Analyzer.InputRequest(path: place, format: format, fixedYear: year), records: matched))
             }
-            plan.gone += unfound.map { GoneInput(record: $0, reason: reasons[key($0)] ?? "not found") }
+            plan.gone += unfound.map { GoneInput(path: $0.path, reason: reasons[key($0)] ?? "not found") }
         }
         if standardInput {
-            let record = InputRecord(
-                fingerprint: "", fingerprintLength: 0, path: "<stdin>", device: 0, inode: 0, size: 0, offset: 0, lines: 0, format: "",
-                malformed: 0, lastEventTime: nil, updatedAt: 0, decoderState: nil)
-            plan.gone.append(GoneInput(record: record, reason: "standard input was analyzed into this database, and cannot be read again"))
+            plan.gone.append(GoneInput(path: "<stdin>", reason: "standard input was analyzed into this database, and cannot be read again"))
         }
         return plan
     }
@@ -129,34 +126,31 @@ package struct Reanalysis {
     /// Which of a path's records still have their content at the path (the file's first bytes
     /// give their fingerprint), and which are gone (the file is missing, unreadable, or now
     /// holds another content, as a rotated log does).
-    static func split(_ records: [InputRecord], at path: String) -> (present: [InputRecord], gone: [GoneInput]) {
+    static func split(_ records: [InputRecord], at path: String) -> (present: [InputRecord], missing: [(InputRecord, String)]) {
         let source: InputSource
         do { source = try InputSource(path: path) } catch let error as VigilError {
-            return ([], records.map { GoneInput(record: $0, reason: error.description) })
+            return ([], records.map { ($0, error.description) })
         } catch {
-            return ([], records.map { GoneInput(record: $0, reason: "\(error)") })
+            return ([], records.map { ($0, "\(error)") })
         }
         defer { source.close() }
         let prefix: [UInt8]
         // The peeked bytes live in the reader's buffer: copied while the reader is alive.
         let reader = LineReader(source: source)
         do { prefix = try withExtendedLifetime(reader) { Array(try reader.peek(InputRecord.fingerprintBytes)) } } catch {
-            return ([], records.map { GoneInput(record: $0, reason: "cannot be read (\(error))") })
+            return ([], records.map { ($0, "cannot be read (\(error))") })
         }
-        var present: [InputRecord] = [], gone: [GoneInput] = []
+        var present: [InputRecord] = [], gone: [(InputRecord, String)] = []
         for record in records {
             let matches = prefix.withUnsafeBytes { EventStream.isContent(of: record, startingWith: $0) }
             if matches, !source.isCompressed, source.size < record.offset {
                 // Cut short since (truncated in place, an older backup restored): the lines
                 // that were analyzed are not all there to read again.
-                gone.append(
-                    GoneInput(
-                        record: record,
-                        reason: "it holds \(source.size) bytes, fewer than the \(record.offset) analyzed from it (cut short since?)"))
+                gone.append((record, "it holds \(source.size) bytes, fewer than the \(record.offset) analyzed from it (cut short since?)"))
             } else if matches {
                 present.append(record)
             } else {
-                gone.append(GoneInput(record: record, reason: "the file there now holds other content (rotated or replaced)"))
+                gone.append((record, "the file there now holds other content (rotated or replaced)"))
             }
         }
         return (present, gone)
