@@ -235,4 +235,16 @@ import Testing
         let named = try w.vigil(["reanalyze", "--db", cut, moved])
         #expect(named.out.contains("archive-auth.log: read with --format auto, --year 2026"), "found by content: \(named.out)")
     }
+
+    /// A file name is data an attacker may choose: a gone input named with an ANSI escape is
+    /// printed escaped, on stderr too.
+    @Test func goneInputsAreNamedEscaped() throws {
+        let w = try Workspace()
+        let hostile = w.dir.path("evil\u{1B}[31mred.log")
+        try FileManager.default.copyItem(atPath: w.auth, toPath: hostile)
+        try w.vigil(["analyze", "--quiet", "--db", w.database, "--year", "2026", hostile])
+        try FileManager.default.removeItem(atPath: hostile)
+        let gone = try w.vigil(["reanalyze", "--db", w.database], expect: 2)
+        #expect(!gone.err.contains("\u{1B}") && gone.err.contains("evil\\x1b[31mred.log: gone"), "\(gone.err)")
+    }
 }
