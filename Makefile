@@ -73,6 +73,7 @@ format:
 # Rewrites the golden findings beside each fixture from the current build. Review the diff!
 golden: build-debug
 	scripts/update-golden.sh
+	python3 scripts/sshd-verdicts.py
 
 # Regenerates Vigil's own GeoIP test databases (needs libmaxmind-db-writer-perl).
 geoip-fixtures:

@@ -180,7 +180,7 @@ import Testing
     @Test func decodeShowsEachEventAndStats() throws {
         let out = try runVigil(["decode", "--year", "2026", "fixtures/sshd/auth.log"])
         let lines = out.out.split(separator: "\n").filter { !$0.contains(#""malformed":"#) }
-        #expect(lines.count == 35)
+        #expect(lines.count == 37)
         let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         for key in [
             "file", "line", "format", "time", "client_ip", "user", "api_key", "server", "operation", "tool", "resource", "status",

@@ -80,7 +80,7 @@ import Testing
                 .status == 0)
         let before = try w.findings()
         #expect(!before.joined().contains("F-5bf6b0fd7e2a"), "no allowlist, no allowlist P1")
-        let burst = try #require(before.first { $0.contains(" 6 2026-11-03T07:01:02") }?.split(separator: " ").first.map(String.init))
+        let burst = try #require(before.first { $0.contains(" 8 2026-11-03T07:01:02") }?.split(separator: " ").first.map(String.init))
         try w.vigil(["ack", "--db", w.database, burst, "--note", "known scanner", "--by", "alice"])
         try w.vigil([
             "suppress", "--db", w.database, "--detector", "unauthorized_access", "--subject", "key_7f3a", "--until", "2099-01-01", "--note",

@@ -75,10 +75,11 @@ import Testing
         let max = decodeLine(
             "Nov  3 07:01:25 h sshd[1]: error: maximum authentication attempts exceeded for root from 203.0.113.7 port 40002 ssh2 [preauth]",
             .sshd)
-        #expect(max.1.attempts == 1 && max.1.clientIP == IPAddress("203.0.113.7"))
-        #expect(
-            decodeLine("Nov  3 07:02:11 h sshd[1]: Received disconnect from 203.0.113.7 port 40003:11: Bye Bye [preauth]", .sshd).0
-                == .ignored)
+        // Cut off at MaxAuthTries with nothing seen before: it made MaxAuthTries (6) attempts.
+        #expect(max.1.attempts == 6 && max.1.clientIP == IPAddress("203.0.113.7"))
+        // A connection dropped before authentication: noise, never an attempt.
+        let bye = decodeLine("Nov  3 07:02:11 h sshd[1]: Received disconnect from 203.0.113.7 port 40003:11: Bye Bye [preauth]", .sshd)
+        #expect(bye.0 == .event && bye.1.attempts == 0 && bye.2.string(bye.1.operation) == SSHDCategory.preauthClosed)
         #expect(decodeLine("Nov  3 06:59:58 h CRON[1]: pam_unix(cron:session): session opened for user root", .sshd).0 == .ignored)
         #expect(
             decodeLine("Nov  3 07:01:04 h sshd-session[5]: Failed password for root from ::ffff:10.0.0.1 port 1 ssh2", .sshd).1.clientIP

@@ -24,7 +24,7 @@ import Testing
 
         let right = try runVigil(["analyze", "--db", database, "--year", "2026", log])
         #expect(right.status == 0)
-        #expect(right.out.contains("41 lines, 35 events") && !right.out.contains("continued after"), "\(right.out)")
+        #expect(right.out.contains("41 lines, 37 events") && !right.out.contains("continued after"), "\(right.out)")
         let findings = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
         #expect(findings.contains(#""rule":"success_after_failures""#), "the P1 of the fixture")
     }

@@ -18,6 +18,10 @@ package enum LogFormat: String, Sendable, CaseIterable, Codable {
 package enum DecodeResult: Equatable {
     /// The line filled in the event.
     case event
+    /// The line filled in the event and stands for more: decode the same line again for the
+    /// next (an sshd line that ends a quiet connection's held failures, or a success that
+    /// does not forget failures for another user, before its own event).
+    case eventAndMore
     /// A well-formed line of no security interest (a cron line in auth.log, a session close).
     case ignored
     /// A line the decoder could not understand, with the reason.
@@ -48,15 +52,23 @@ package struct DecodeContext {
     var yearAnchor: Int64
     /// A fixed year for year-less stamps, overriding the anchor (`--year`).
     package var fixedYear: Int?
+    /// sshd's `MaxAuthTries` on the hosts logging (the policy's
+    /// `detectors.auth_failure_burst.max_auth_tries`): what a connection cut off for too many
+    /// failures counts.
+    var sshdMaxAuthTries = SSHDMessageParser.defaultMaxAuthTries
     /// How many places from the right a forwarded client list names the client (policy
     /// `clients.trusted_proxies`; 0: a list is not an address).
     var trustedProxies = 0
 
-    package init(symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil, trustedProxies: Int = 0) {
+    package init(
+        symbols: SymbolTable, yearAnchor: Int64, fixedYear: Int? = nil, trustedProxies: Int = 0,
+        sshdMaxAuthTries: Int = SSHDMessageParser.defaultMaxAuthTries
+    ) {
         self.symbols = symbols
         self.yearAnchor = yearAnchor
         self.fixedYear = fixedYear
         self.trustedProxies = trustedProxies
+        self.sshdMaxAuthTries = sshdMaxAuthTries
     }
 
     /// The first `limit` non-empty whole lines of `prefix` (without CR), or its only partial
@@ -92,7 +104,7 @@ package struct DecodeContext {
         for line in lines {
             switch decoder.decode(line, into: &event) {
             case .malformed: malformed += 1
-            case .event: if event.time > latestAllowed { ahead += 1 }
+            case .event, .eventAndMore: if event.time > latestAllowed { ahead += 1 }
             case .ignored: break
             }
         }
@@ -119,7 +131,7 @@ package struct DecodeContext {
             var event = Event()
             for line in lines {
                 switch decoder.decode(line, into: &event) {
-                case .event: score += 2
+                case .event, .eventAndMore: score += 2
                 case .ignored: score += 1
                 case .malformed: break
                 }

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Headers: RFC 3164 (`Nov  3 07:01:02 host sshd[123]: …`, optional `<PRI>`, year inferred),
 /// RFC 3339 stamps (rsyslog high precision, `journalctl -o short-iso`) and RFC 5424.
-/// Programs `sshd`, `sshd-session` (OpenSSH ≥ 9.8) and `sshd(pam_unix)`; other programs'
-/// lines are well-formed but ignored.
+/// Programs `sshd`, `sshd-session` (OpenSSH ≥ 9.8), `sshd-auth` (10.x) and `sshd(pam_unix)`
+/// (old Linux PAM, whose failures count at once); other programs' lines are well-formed but
+/// ignored.
 final class SSHDDecoder: LineDecoder {
     let format = LogFormat.sshd
     private let envelopes: SyslogEnvelopeParser
@@ -14,7 +15,7 @@ final class SSHDDecoder: LineDecoder {
 
     init(context: DecodeContext) {
         envelopes = SyslogEnvelopeParser(context: context)
-        messages = SSHDMessageParser(symbols: context.symbols)
+        messages = SSHDMessageParser(symbols: context.symbols, maxAuthTries: context.sshdMaxAuthTries)
     }
 
     func decode(_ line: UnsafeRawBufferPointer, into event: inout Event) -> DecodeResult {
@@ -22,7 +23,8 @@ final class SSHDDecoder: LineDecoder {
             event = Event()
             return .malformed(line.isEmpty ? "empty line" : "not a syslog line")
         }
-        guard line.slice(envelope.program.lowerBound, envelope.program.upperBound).hasPrefix("sshd") else {
+        let program = line.slice(envelope.program.lowerBound, envelope.program.upperBound)
+        guard program.hasPrefix("sshd") else {
             event = Event()
             event.time = envelope.time
             messages.skipLine()
@@ -31,7 +33,7 @@ final class SSHDDecoder: LineDecoder {
         return messages.decode(
             message: line.slice(envelope.messageStart, line.count), time: envelope.time,
             host: line.slice(envelope.host.lowerBound, envelope.host.upperBound), pid: envelope.pid,
-            into: &event)
+            pamOnly: program.count == 14 && program.hasPrefix("sshd(pam_unix)"), into: &event)
     }
 
     func saveState(beforeLastLine: Bool) -> Data? {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Turns OpenSSH's log messages (the text after the syslog tag) into events, with the little
-/// per-connection state that counting attempts needs.
+/// Turns OpenSSH's log messages (the text after the syslog tag) into events, counting each
+/// connection's attempts the way sshd makes them.
 ///
 /// Apart from the syslog header (`SyslogEnvelopeParser`) so that sshd messages carried some
 /// other way decode the same: a journald record gives the message, host, pid and time as
@@ -9,293 +9,210 @@ import Foundation
 /// `decode(message:time:host:pid:into:)` exactly as `SSHDDecoder` does with a syslog line's.
 /// One parser per input, like the decoders: the state follows that input's connections.
 ///
-/// Attempt counting: sshd often writes several lines for one failed attempt ("Invalid user X",
-/// the PAM failure, then "Failed password for invalid user X"). The parser keeps a little
-/// state per connection (host + pid) so that such a group counts as one attempt
-/// (`Event.attempts`), and "message repeated N times" counts N.
+/// Messages of OpenSSH 3.x to 10.x on Linux, the BSDs, macOS and Solaris are understood; the
+/// category of each is written in `Event.operation` (`SSHDCategory`). Counting, per connection
+/// (host + pid, `SSHDConnection`), as the README's "How sshd lines are counted" explains:
+/// - one attempt written as several lines ("Invalid user X", the PAM failure, "Failed
+///   password for invalid user X") counts once; "message repeated N times" counts N;
+/// - failed publickey/hostbased attempts and PAM failures are held until the connection's
+///   outcome: a success of the same user forgets them, the end of the connection counts them,
+///   and a success of another user counts them and is reported (`Event.failuresBefore`);
+/// - a connection ending at MaxAuthTries made at least that many attempts, counted once;
+/// - a connection that asked to log in and ended with nothing counted made one attempt;
+/// - a connection's lines are one client: the address of its first addressed line, even
+///   where PAM named a host (`UseDNS yes`);
+/// - pre-authentication noise (scanners, banner grabbers, key-exchange failures) is decoded
+///   with its category and never counts as an attempt.
 ///
 /// Addresses and user names are read from the right: a user name is attacker-controlled and
 /// may itself contain " from 1.2.3.4", so the address is always the last ` from X port`.
 final class SSHDMessageParser {
-    private let symbols: SymbolTable
+    let symbols: SymbolTable
+    /// sshd's `MaxAuthTries`: a connection cut off for too many failures made this many.
+    let maxAuthTries: UInt32
+    var connections: [UInt64: SSHDConnection] = [:]
+    /// Connections gone quiet while holding failures, handed on one per decode call.
+    var expired: [ExpiredConnection] = []
+    /// What the last decode call changed, as it was before (for `saveState(beforeLastLine:)`).
+    var undo = Undo()
+    var sweepBucket: Int64 = 0
 
-    /// A connection with part of an attempt logged. Connections with nothing pending are not
-    /// kept: they carry no information, and the map (and saved state) stays small.
-    private struct Connection: Codable {
-        var invalidPending = false
-        var pamPending = false
-        var lastTime: Int64 = 0
+    /// The state one decode call changed, as it was before the call: at most one connection,
+    /// and the queue of expired ones.
+    struct Undo {
+        var connection: (key: UInt64, previous: SSHDConnection?)?
+        var expired: [ExpiredConnection]?
     }
-    private var connections: [UInt64: Connection] = [:]
-    /// The connection entry the last decoded line changed, as it was before (for `saveState`).
-    private var undo: (key: UInt64, previous: Connection?)?
-    private var sweepBucket: Int64 = 0
 
-    private let opPassword: Symbol, opPublickey: Symbol, opInvalidUser: Symbol, opPAM: Symbol
-    private let opProbe: Symbol, opMaxAttempts: Symbol, opDisconnect: Symbol, opNotAllowed: Symbol
+    /// A connection forgotten after 10 quiet minutes that held failures: they count.
+    struct ExpiredConnection {
+        var server: Symbol
+        var connection: SSHDConnection
+    }
 
-    init(symbols: SymbolTable) {
+    let category: Categories
+
+    /// The interned `SSHDCategory` names.
+    struct Categories {
+        let password, publickey, hostbased, invalidUser, pam, maxAttempts, tooManyFailures: Symbol
+        let preauthDisconnect, clientGaveUp, changeOfUser, unfinishedConnection: Symbol
+        let notAllowed, accountLocked, rootRefused, tcpWrappersRefused: Symbol
+        let noIdentification, badBanner, noMatchingAlgorithm, preauthTimeout, preauthClosed, reverseMappingMismatch: Symbol
+
+        init(_ symbols: SymbolTable) {
+            password = symbols.intern(SSHDCategory.password)
+            publickey = symbols.intern(SSHDCategory.publickey)
+            hostbased = symbols.intern("hostbased")
+            invalidUser = symbols.intern(SSHDCategory.invalidUser)
+            pam = symbols.intern(SSHDCategory.pam)
+            maxAttempts = symbols.intern(SSHDCategory.maxAttempts)
+            tooManyFailures = symbols.intern(SSHDCategory.tooManyFailures)
+            preauthDisconnect = symbols.intern(SSHDCategory.preauthDisconnect)
+            clientGaveUp = symbols.intern(SSHDCategory.clientGaveUp)
+            changeOfUser = symbols.intern(SSHDCategory.changeOfUser)
+            unfinishedConnection = symbols.intern(SSHDCategory.unfinishedConnection)
+            notAllowed = symbols.intern(SSHDCategory.notAllowed)
+            accountLocked = symbols.intern(SSHDCategory.accountLocked)
+            rootRefused = symbols.intern(SSHDCategory.rootRefused)
+            tcpWrappersRefused = symbols.intern(SSHDCategory.tcpWrappersRefused)
+            noIdentification = symbols.intern(SSHDCategory.noIdentification)
+            badBanner = symbols.intern(SSHDCategory.badBanner)
+            noMatchingAlgorithm = symbols.intern(SSHDCategory.noMatchingAlgorithm)
+            preauthTimeout = symbols.intern(SSHDCategory.preauthTimeout)
+            preauthClosed = symbols.intern(SSHDCategory.preauthClosed)
+            reverseMappingMismatch = symbols.intern(SSHDCategory.reverseMappingMismatch)
+        }
+    }
+
+    let rootUser: Symbol
+
+    init(symbols: SymbolTable, maxAuthTries: Int = SSHDMessageParser.defaultMaxAuthTries) {
         self.symbols = symbols
-        opPassword = symbols.intern("password")
-        opPublickey = symbols.intern("publickey")
-        opInvalidUser = symbols.intern("invalid_user")
-        opPAM = symbols.intern("pam")
-        opProbe = symbols.intern("no_identification")
-        opMaxAttempts = symbols.intern("max_attempts")
-        opDisconnect = symbols.intern("preauth_disconnect")
-        opNotAllowed = symbols.intern("not_allowed")
+        self.maxAuthTries = UInt32(clamping: max(maxAuthTries, 1))
+        category = Categories(symbols)
+        rootUser = symbols.intern("root")
     }
+
+    /// OpenSSH's default `MaxAuthTries`.
+    static let defaultMaxAuthTries = 6
 
     /// Decodes one sshd `message` logged at `time` by process `pid` on `host` (the connection
-    /// is host + pid). Resets `event` first.
+    /// is host + pid). Resets `event` first. `pamOnly`: the line came from old Linux PAM's own
+    /// `sshd(pam_unix)` tag, whose failures have no "Failed" partner and count at once.
+    ///
+    /// `.eventAndMore`: the line also ends something else (a quiet connection's held
+    /// failures, or the failures a success did not forget) — call again with the same line.
     func decode(
-        message: UnsafeRawBufferPointer, time: Int64, host: UnsafeRawBufferPointer, pid: Int,
+        message: UnsafeRawBufferPointer, time: Int64, host: UnsafeRawBufferPointer, pid: Int, pamOnly: Bool = false,
         into event: inout Event
     ) -> DecodeResult {
         event = Event()
         event.time = time
-        undo = nil
+        undo = Undo()
         event.server = symbols.intern(host)
-        let connectionKey = (UInt64(event.server.id) << 32) | UInt64(UInt32(truncatingIfNeeded: pid))
-        sweepConnections(now: event.time)
-        return decodeMessage(message, &event, connectionKey: connectionKey, repeated: 1)
+        sweepConnections(now: time)
+        if !expired.isEmpty {
+            undo.expired = expired
+            let gone = expired.removeFirst()
+            fillExpired(gone, &event)
+            return .eventAndMore
+        }
+        let key = (UInt64(event.server.id) << 32) | UInt64(UInt32(truncatingIfNeeded: pid))
+        var start = 0
+        // Solaris/illumos: "[ID 800047 auth.info] Failed keyboard-interactive for …".
+        if message.hasPrefix("[ID "), let close = message.find("] ", from: 4, to: min(message.count, 64)) { start = close + 2 }
+        let body = start == 0 ? message : message.slice(start, message.count)
+        return decodeMessage(body, &event, key: key, repeated: 1, pamOnly: pamOnly)
     }
 
     /// Notes a line that carried no sshd message (another program's): it changed no
     /// connection, so `saveState(beforeLastLine:)` has nothing to undo for it.
     func skipLine() {
-        undo = nil
+        undo = Undo()
     }
 
-    /// Stores a connection's new state (removing it when nothing is pending), remembering the
-    /// old one the first time the current line changes it.
-    private func setConnection(_ key: UInt64, _ connection: Connection) {
-        if undo == nil { undo = (key, connections[key]) }
-        connections[key] = (connection.invalidPending || connection.pamPending) ? connection : nil
+    // MARK: connection state
+
+    /// Stores a connection's new state (forgetting it when it carries nothing), remembering
+    /// the old one the first time the current call changes it.
+    func setConnection(_ key: UInt64, _ connection: SSHDConnection?) {
+        if undo.connection == nil { undo.connection = (key, connections[key]) }
+        connections[key] = connection.flatMap { $0.isWorthKeeping ? $0 : nil }
     }
 
-    // MARK: messages
-
-    private func decodeMessage(
-        _ message: UnsafeRawBufferPointer, _ event: inout Event, connectionKey: UInt64, repeated: UInt32
-    ) -> DecodeResult {
-        if message.hasPrefix("Failed ") {
-            // Failed <method> for [invalid user ]<user> from <ip> port <port> ssh2
-            guard let (user, ip) = userAndAddress(message, afterPrefix: 7, methodFollows: true, event: &event) else {
-                return .malformed("unrecognized 'Failed' message")
-            }
-            event.user = user; event.clientIP = ip
-            event.outcome = .authFailure
-            var connection = connections[connectionKey] ?? Connection()
-            if repeated > 1 {
-                event.attempts = repeated
-            } else {
-                event.attempts = (connection.invalidPending || connection.pamPending) ? 0 : 1
-            }
-            connection.invalidPending = false; connection.pamPending = false
-            setConnection(connectionKey, connection)
-            return .event
-        }
-        if message.hasPrefix("Accepted ") {
-            guard let (user, ip) = userAndAddress(message, afterPrefix: 9, methodFollows: true, event: &event) else {
-                return .malformed("unrecognized 'Accepted' message")
-            }
-            event.user = user; event.clientIP = ip
-            event.outcome = .success
-            event.attempts = 0
-            setConnection(connectionKey, Connection())
-            return .event
-        }
-        if message.hasPrefix("Invalid user ") || message.hasPrefix("Illegal user ") {
-            // Invalid user <user> from <ip>[ port <port>]
-            guard let from = message.findLast(" from ") else { return .malformed("unrecognized 'Invalid user' message") }
-            let ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count
-            guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else {
-                return .malformed("no address in 'Invalid user' message")
-            }
-            event.user = SecretRedaction.loginName(message.slice(13, from), symbols: symbols)
-            event.clientIP = ip
-            event.operation = opInvalidUser
-            event.outcome = .authFailure
-            var connection = connections[connectionKey] ?? Connection()
-            event.attempts = repeated
-            connection.invalidPending = true
-            connection.lastTime = event.time
-            setConnection(connectionKey, connection)
-            return .event
-        }
-        if let authFailure = message.find("authentication failure; ", to: min(message.count, 48)) {
-            // pam_unix(sshd:auth): authentication failure; ... rhost=<host>  user=<user>
-            // PAM <n> more authentication failure(s); ... (a summary of attempts already logged)
-            let isSummary = message.hasPrefix("PAM ")
-            event.operation = opPAM
-            event.outcome = .authFailure
-            if let rhost = message.find(" rhost=", from: authFailure) {
-                let valueStart = rhost + 7
-                let valueEnd = message.index(of: 0x20, from: valueStart) ?? message.count
-                let value = message.slice(valueStart, valueEnd)
-                if let ip = IPAddress.parse(value) {
-                    event.clientIP = ip
-                } else if !value.isEmpty {
-                    event.remoteHost = symbols.intern(value)
+    /// The connection `key` as a line naming `address` (or host name `host`) sees it: a
+    /// different address under the same key is a new connection (the pid was reused), and the
+    /// old one, which ended without a word, hands its held failures on with the next line.
+    func connection(_ key: UInt64, address: IPAddress?, host: Symbol = .none, time: Int64) -> SSHDConnection {
+        var connection = connections[key] ?? SSHDConnection()
+        if let address {
+            if let known = connection.address, known != address {
+                if connection.held + connection.unplaced > 0 {
+                    if undo.expired == nil { undo.expired = expired }
+                    expired.append(ExpiredConnection(server: Symbol(id: UInt32(key >> 32)), connection: connection))
                 }
-                if let userAt = message.find(" user=", from: valueEnd) {
-                    var userEnd = message.count
-                    while userEnd > userAt + 6 && message[userEnd - 1] == 0x20 { userEnd -= 1 }
-                    event.user = SecretRedaction.loginName(message.slice(userAt + 6, userEnd), symbols: symbols)
-                }
+                connection = SSHDConnection()
             }
-            if isSummary {
-                event.attempts = 0
-                return .event
-            }
-            var connection = connections[connectionKey] ?? Connection()
-            if repeated > 1 {
-                event.attempts = repeated
-            } else if connection.invalidPending && !connection.pamPending {
-                event.attempts = 0  // same attempt as the "Invalid user" line before it
-            } else {
-                event.attempts = 1  // a new attempt (old PAM-only logs write no "Failed" line)
-            }
-            connection.pamPending = true
-            connection.lastTime = event.time
-            setConnection(connectionKey, connection)
-            return .event
+            connection.address = address
+        } else if !host.isNone && connection.address == nil {
+            connection.remoteHost = host
         }
-        if message.hasPrefix("message repeated ") {
-            // message repeated N times: [ <message>]
-            guard let space = message.index(of: 0x20, from: 17), let count = message.decimal(17, space),
-                let open = message.find("[ ", from: space), let close = message.findLast("]"), close > open + 2
-            else {
-                return .malformed("unrecognized 'message repeated' line")
-            }
-            let inner = message.slice(open + 2, close)
-            return decodeMessage(inner, &event, connectionKey: connectionKey, repeated: UInt32(clamping: max(count, 1)))
-        }
-        if message.hasPrefix("error: maximum authentication attempts exceeded for ") {
-            // The attempt that hit MaxAuthTries is logged by this line instead of "Failed".
-            guard let (user, ip) = userAndAddress(message, afterPrefix: 52, methodFollows: false, event: &event) else {
-                return .malformed("unrecognized 'maximum authentication attempts' message")
-            }
-            event.user = user; event.clientIP = ip
-            event.operation = opMaxAttempts
-            event.outcome = .authFailure
-            event.attempts = repeated
-            return .event
-        }
-        if message.hasPrefix("Did not receive identification string from ") {
-            let addressStart = 43
-            let end = message.index(of: 0x20, from: addressStart) ?? message.count
-            guard let ip = IPAddress.parse(message.slice(addressStart, end)) else { return .malformed("no address in message") }
-            event.clientIP = ip
-            event.operation = opProbe
-            event.outcome = .authFailure
-            event.attempts = repeated
-            return .event
-        }
-        if message.hasPrefix("User "), let notAllowed = message.find(" not allowed because ") {
-            // User <user> from <ip> not allowed because ...
-            guard let from = message.findLast(" from ", before: notAllowed),
-                let ip = IPAddress.parse(message.slice(from + 6, notAllowed))
-            else {
-                return .malformed("unrecognized 'not allowed' message")
-            }
-            event.user = SecretRedaction.loginName(message.slice(5, from), symbols: symbols)
-            event.clientIP = ip
-            event.operation = opNotAllowed
-            event.outcome = .forbidden
-            event.attempts = repeated
-            return .event
-        }
-        for prefix in Self.preauthDisconnects where message.hasPrefix(prefix) {
-            // "<prefix> [invalid |authenticating ]user <user> <ip> port <port> [preauth]": the
-            // attempt itself was counted by its own lines; this one only tells it ended.
-            let rest = prefix.utf8CodeUnitCount
-            var userStart = rest
-            if message.hasPrefix("invalid user ", at: rest) {
-                userStart = rest + 13
-            } else if message.hasPrefix("authenticating user ", at: rest) {
-                userStart = rest + 20
-            } else {
-                return .ignored
-            }
-            guard let port = message.findLast(" port "), let space = message.findLast(" ", before: port, from: userStart),
-                let ip = IPAddress.parse(message.slice(space + 1, port))
-            else { return .ignored }
-            event.user = SecretRedaction.loginName(message.slice(userStart, space), symbols: symbols)
-            event.clientIP = ip
-            event.operation = opDisconnect
-            event.outcome = .authFailure
+        connection.lastTime = time
+        return connection
+    }
+
+    /// Counts `attempts` new failures of `connection` for `user` in `event`, with those
+    /// logged before the client was known; without a client yet, they wait for one.
+    func handOn(_ attempts: UInt32, user: Symbol, _ connection: inout SSHDConnection, _ event: inout Event) {
+        connection.count(attempts, user: user)
+        fillClient(connection, &event)
+        guard event.clientIP != nil || !event.remoteHost.isNone else {
+            connection.unplaced += attempts
             event.attempts = 0
-            return .event
+            return
         }
-        return .ignored
+        event.attempts = attempts + connection.unplaced
+        connection.unplaced = 0
     }
 
-    private static let preauthDisconnects: [StaticString] = [
-        "Connection closed by ", "Disconnected from ", "Connection reset by ",
-    ]
-
-    /// Parses `<method> for [invalid user ]<user> from <ip> port ...` (or without a method),
-    /// reading the address from the right.
-    private func userAndAddress(
-        _ message: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, event: inout Event
-    ) -> (Symbol, IPAddress)? {
-        var cursor = afterPrefix
-        if methodFollows {
-            guard let space = message.index(of: 0x20, from: cursor) else { return nil }
-            let method = message.slice(cursor, space)
-            event.operation =
-                method.hasPrefix("password") ? opPassword : method.hasPrefix("publickey") ? opPublickey : symbols.intern(method)
-            guard message.hasPrefix(" for ", at: space) else { return nil }
-            cursor = space + 5
+    /// The connection's client: its address, else the host name the log gave.
+    func fillClient(_ connection: SSHDConnection, _ event: inout Event) {
+        if let address = connection.address {
+            event.clientIP = address
+            event.remoteHost = .none
+        } else if event.clientIP == nil, !connection.remoteHost.isNone {
+            event.remoteHost = connection.remoteHost
         }
-        if message.hasPrefix("invalid user ", at: cursor) { cursor += 13 }
-        let portAt = message.findLast(" port ") ?? message.count
-        guard let from = message.findLast(" from ", before: portAt, from: cursor) else { return nil }
-        var ipEnd = portAt
-        if portAt == message.count { ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count }
-        guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else { return nil }
-        return (SecretRedaction.loginName(message.slice(cursor, from), symbols: symbols), ip)
     }
 
-    /// Forgets connections idle for 10 minutes of event time, so state stays bounded. Sweeps
-    /// happen when event time enters a new 10-minute bucket: a function of the log alone, so
-    /// a log analyzed in several runs sweeps exactly as in one.
+    /// Forgets connections idle for 10 minutes of event time, so state stays bounded; those
+    /// holding failures are handed on (`expired`): a connection whose end was never logged
+    /// did not succeed. Sweeps happen when event time enters a new 10-minute bucket: a
+    /// function of the log alone, so a log analyzed in several runs sweeps exactly as in one.
     private func sweepConnections(now: Int64) {
         let bucket = now / (10 * EventTime.minute)
         guard bucket > sweepBucket else { return }
         sweepBucket = bucket
         let cutoff = now - 10 * EventTime.minute
-        connections = connections.filter { $0.value.lastTime >= cutoff }
-    }
-
-    private struct Stored: Codable {
-        var server: String
-        var pid: UInt32
-        var connection: Connection
-    }
-
-    private struct StoredState: Codable {
-        var sweepBucket: Int64
-        var connections: [Stored]
-    }
-
-    func saveState(beforeLastLine: Bool) -> Data? {
-        var state = connections
-        if beforeLastLine, let undo { state[undo.key] = undo.previous }
-        let list = state.map { key, connection in
-            Stored(
-                server: symbols.string(Symbol(id: UInt32(key >> 32))) ?? "", pid: UInt32(truncatingIfNeeded: key), connection: connection)
-        }.sorted { ($0.server, $0.pid) < ($1.server, $1.pid) }
-        return try? JSONEncoder.state.encode(StoredState(sweepBucket: sweepBucket, connections: list))
-    }
-
-    func loadState(_ data: Data) {
-        guard let stored = try? JSONDecoder.state.decode(StoredState.self, from: data) else { return }
-        sweepBucket = stored.sweepBucket
-        for entry in stored.connections {
-            connections[(UInt64(symbols.intern(entry.server).id) << 32) | UInt64(entry.pid)] = entry.connection
+        var gone: [(UInt64, SSHDConnection)] = []
+        connections = connections.filter { key, connection in
+            if connection.lastTime >= cutoff { return true }
+            let attributable = connection.address != nil || !connection.remoteHost.isNone
+            if attributable && connection.held + connection.unplaced > 0 { gone.append((key, connection)) }
+            return false
         }
+        // In a stable order, whatever the dictionary's.
+        gone.sort { ($0.1.lastTime, $0.0) < ($1.1.lastTime, $1.0) }
+        expired += gone.map { ExpiredConnection(server: Symbol(id: UInt32($0.0 >> 32)), connection: $0.1) }
+    }
+
+    private func fillExpired(_ gone: ExpiredConnection, _ event: inout Event) {
+        let connection = gone.connection
+        event.server = gone.server
+        fillClient(connection, &event)
+        event.user = connection.heldUser
+        event.operation = category.unfinishedConnection
+        event.outcome = .authFailure
+        event.attempts = connection.held + connection.unplaced
     }
 }

@@ -49,19 +49,26 @@ package struct SyslogEnvelopeParser {
             else { return nil }
             let tens = line[index + 4], units = line[index + 5]
             let day: Int
+            // Where hh:mm:ss starts: one byte earlier for an unpadded day ("Feb 7 16:01:07",
+            // as some BSD and embedded syslogs write it).
+            var clock = index + 7
             if tens == 0x20 {
                 guard units >= 49, units <= 57 else { return nil }
                 day = Int(units - 48)
+            } else if units == 0x20 {
+                guard tens >= 49, tens <= 57 else { return nil }
+                day = Int(tens - 48)
+                clock = index + 6
             } else {
                 guard let value = line.decimal(index + 4, index + 6) else { return nil }
                 day = value
             }
-            guard line[index + 6] == 0x20, let hour = line.decimal(index + 7, index + 9), line[index + 9] == 58,
-                let minute = line.decimal(index + 10, index + 12), line[index + 12] == 58,
-                let second = line.decimal(index + 13, index + 15), hour < 24, minute < 60, second <= 60,
+            guard line[clock - 1] == 0x20, let hour = line.decimal(clock, clock + 2), line[clock + 2] == 58,
+                let minute = line.decimal(clock + 3, clock + 5), line[clock + 5] == 58,
+                let second = line.decimal(clock + 6, clock + 8), hour < 24, minute < 60, second <= 60,
                 day >= 1, day <= 31
             else { return nil }
-            index += 15
+            index = clock + 8
             // Optional fraction, as some daemons write "Nov  3 07:01:02.123".
             var fraction = 0
             if index < count, line[index] == UInt8(ascii: ".") {
@@ -82,6 +89,11 @@ package struct SyslogEnvelopeParser {
         index += 1
         let hostStart = index
         guard let hostEnd = line.index(of: 0x20, from: index), hostEnd > hostStart else { return nil }
+        if line[hostEnd - 1] == UInt8(ascii: ":") || (line[hostStart] == UInt8(ascii: "[") && line[hostEnd - 1] == UInt8(ascii: "]")) {
+            // No host: the first word is the tag (`sshd[8148]:`, `[sshd]:`, or fail2ban's
+            // `[sshd]` without a colon), as local syslogs and some BSDs write.
+            return hostless(line, time: time, tagStart: hostStart, tagEnd: hostEnd)
+        }
         index = hostEnd + 1
         // The tag, `prog[pid]:` or `prog:`, ends at the first ": " (or a ':' ending the line).
         let tagStart = index
@@ -95,6 +107,25 @@ package struct SyslogEnvelopeParser {
         return SyslogEnvelope(
             time: time, host: hostStart..<hostEnd, program: tagStart..<programEnd, pid: pid,
             messageStart: min(colon + 2, count))
+    }
+
+    /// The envelope of a line whose tag follows the time directly: `prog[pid]:`, `[prog]:`
+    /// or `[prog]` (the host is empty).
+    private func hostless(_ line: UnsafeRawBufferPointer, time: Int64, tagStart: Int, tagEnd: Int) -> SyslogEnvelope? {
+        var end = tagEnd
+        if line[end - 1] == UInt8(ascii: ":") { end -= 1 }
+        guard end > tagStart else { return nil }
+        var program = tagStart..<end
+        var pid = 0
+        if line[tagStart] == UInt8(ascii: "[") {
+            guard line[end - 1] == UInt8(ascii: "]"), end - 1 > tagStart + 1 else { return nil }
+            program = (tagStart + 1)..<(end - 1)
+        } else if line[end - 1] == UInt8(ascii: "]"), let open = line.index(of: UInt8(ascii: "["), from: tagStart, to: end) {
+            program = tagStart..<open
+            pid = line.decimal(open + 1, end - 1) ?? 0
+        }
+        return SyslogEnvelope(
+            time: time, host: tagStart..<tagStart, program: program, pid: pid, messageStart: min(tagEnd + 1, line.count))
     }
 
     /// `<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG`, from after the version's space.

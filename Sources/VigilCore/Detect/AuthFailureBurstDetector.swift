@@ -93,8 +93,10 @@ final class AuthFailureBurstDetector: Detector {
             }
             windows[subject] = w
         case .success:
+            // A success on a connection that failed for other users is the P1 on its own:
+            // sshd never lets one connection change user, so those were guesses that worked.
             guard let subject = Subject.client(of: event),
-                context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: event.time)
+                event.failuresBefore > 0 || context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: event.time)
             else { return }
             context.findings.report(
                 detector: name, rule: Self.successRule, subject: subject,
@@ -103,6 +105,9 @@ final class AuthFailureBurstDetector: Detector {
             ) { f, _ in
                 f.count += 1
                 context.note(event, in: &f)
+                if event.failuresBefore > 0 {
+                    f.evidence.attributes["failures_for_other_users"] = "\(event.failuresBefore) on the same connection"
+                }
             }
         default:
             return
@@ -123,9 +128,10 @@ final class AuthFailureBurstDetector: Detector {
     func describe(_ f: inout Finding, context: DetectionContext) {
         if f.rule == Self.successRule {
             let users = f.evidence.users.joined(separator: ", ")
-            f.message =
-                "Successful login from \(f.subject) during an authentication-failure burst"
-                + (users.isEmpty ? "" : " (user \(users))")
+            let during =
+                f.evidence.attributes["failures_for_other_users"] != nil
+                ? "after failing for other users on the same connection" : "during an authentication-failure burst"
+            f.message = "Successful login from \(f.subject) \(during)" + (users.isEmpty ? "" : " (user \(users))")
             return
         }
         f.evidence.counts["failures"] = f.count
@@ -229,6 +235,15 @@ extension AuthFailureBurstDetector {
         return nil
     }
 
+    /// sshd's MaxAuthTries is at least 1; OpenSSH refuses nothing above a few dozen, but a
+    /// value far above its default makes a cut-off connection count as a burst on its own.
+    static let maxAuthTriesCheck: DetectorSetting.Check = { value in
+        guard case let .integer(tries) = value else { return nil }
+        if tries < 1 { return .error(" must be 1 or more (sshd's MaxAuthTries; OpenSSH's default is 6)") }
+        if tries > 100 { return .warning(" \(tries) is far above OpenSSH's default of 6: check sshd_config's MaxAuthTries") }
+        return nil
+    }
+
     /// The policy's `detectors.auth_failure_burst`.
     static var descriptor: DetectorDescriptor {
         DetectorDescriptor(
@@ -240,6 +255,7 @@ extension AuthFailureBurstDetector {
                 .severity("severity", \.authFailureBurst.severity),
                 .duration("cooldown", \.authFailureBurst.cooldown, check: DetectorSetting.cooldownCheck),
                 .severity("success_after_failures_severity", \.authFailureBurst.successAfterFailuresSeverity),
+                .integer("max_auth_tries", \.authFailureBurst.maxAuthTries, check: maxAuthTriesCheck),
             ],
             consistency: [
                 { settings in
@@ -271,5 +287,8 @@ extension DetectorSettings {
         var cooldown: Int64 = 30 * EventTime.minute
         /// Severity of a success from a subject inside an open burst episode.
         var successAfterFailuresSeverity = Severity.p1
+        /// sshd's `MaxAuthTries` on the hosts whose logs are read: a connection cut off for
+        /// too many failures made at least this many attempts (the decoder counts them).
+        var maxAuthTries = 6
     }
 }

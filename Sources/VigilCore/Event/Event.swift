@@ -22,6 +22,9 @@ package struct Event: Sendable {
     /// repeats an attempt another line of the same connection already counted; N for
     /// syslog's "message repeated N times".
     var attempts: UInt32 = 1
+    /// On a successful login: the failures its connection logged for *other* users (sshd
+    /// forgets nothing of those; a success after them is the brute force working).
+    var failuresBefore: UInt32 = 0
     /// Where the event came from: input index within the run and 1-based line number.
     package var input: Int32 = 0
     package var line: Int64 = 0

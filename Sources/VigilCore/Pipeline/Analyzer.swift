@@ -34,8 +34,8 @@ package final class Analyzer {
         var streamOptions: EventStream.Options {
             EventStream.Options(
                 format: format, fixedYear: fixedYear, strict: strict, now: now, maxAhead: maxAhead,
-                trustedProxies: policy.clients.trustedProxies, policyFingerprint: policy.fingerprint,
-                policySource: policy.source)
+                trustedProxies: policy.clients.trustedProxies, sshdMaxAuthTries: policy.detectors.authFailureBurst.maxAuthTries,
+                policyFingerprint: policy.fingerprint, policySource: policy.source)
         }
     }
 

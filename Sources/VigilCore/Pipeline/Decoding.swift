@@ -87,6 +87,7 @@ package final class Decoding {
                     json.field("status", e.status == 0 ? nil : Int64(e.status))
                     json.field("outcome", e.outcome.name)
                     json.field("attempts", Int64(e.attempts))
+                    json.field("failures_before", e.failuresBefore == 0 ? nil : Int64(e.failuresBefore))
                     json.field("request_id", e.requestID.isEmpty ? nil : e.requestID.string)
                     json.end()
                     emit(json.text)

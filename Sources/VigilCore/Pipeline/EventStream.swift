@@ -41,6 +41,8 @@ final class EventStream {
         var follow = false
         /// The policy's `clients.trusted_proxies` (see `ClientSettings`).
         var trustedProxies = 0
+        /// The policy's sshd `MaxAuthTries` (see `DecodeContext.sshdMaxAuthTries`).
+        var sshdMaxAuthTries = SSHDMessageParser.defaultMaxAuthTries
         /// The policy's fingerprint, recorded with the input (`InputRecord.policyFingerprint`).
         var policyFingerprint: String?
         /// Where that policy was read from, to name it in notes.
@@ -74,7 +76,7 @@ final class EventStream {
         reader.follow = options.follow && !source.isCompressed
         decodeContext = DecodeContext(
             symbols: symbols, yearAnchor: min(source.modificationTime ?? options.now, options.now),
-            fixedYear: options.fixedYear, trustedProxies: options.trustedProxies)
+            fixedYear: options.fixedYear, trustedProxies: options.trustedProxies, sshdMaxAuthTries: options.sshdMaxAuthTries)
         let prefix = try reader.peek(InputRecord.fingerprintBytes)
         var format = options.format
         var startOffset: Int64 = 0
@@ -317,6 +319,24 @@ final class EventStream {
                 return
             }
         }
+        if let again = lineAgain {
+            // The line whose decoder said it stands for more events: decoded again, from the
+            // copy kept, at the same position (a checkpoint now resumes before it).
+            lineAgain = nil
+            let result = again.bytes.withUnsafeBytes { decoder.decode($0, into: &e) }
+            switch result {
+            case .event, .eventAndMore:
+                if result == .eventAndMore { lineAgain = again }
+                stats.events += 1
+                e.input = index
+                e.line = again.number
+                head = e
+                lastEventTime = max(lastEventTime ?? e.time, e.time)
+                return
+            case .ignored, .malformed:
+                break  // its last part: nothing more of it to hand on
+            }
+        }
         while true {
             if unjudged && stats.lines - stats.ignored >= EventStream.fewestLinesToJudge { judgeFirstLines() }
             if stats.error != nil {
@@ -349,8 +369,9 @@ final class EventStream {
                 try malformed(line.number, "line longer than \(reader.maxLineLength) bytes")
                 continue
             }
-            switch decoder.decode(line.bytes, into: &e) {
-            case .event:
+            let result = decoder.decode(line.bytes, into: &e)
+            switch result {
+            case .event, .eventAndMore:
                 if e.time > latestAllowed {
                     // The clock is read again only when a line seems to be ahead of it, so a
                     // long `tail` keeps a current bound at no cost per line.
@@ -368,6 +389,7 @@ final class EventStream {
                 e.input = index
                 e.line = line.number
                 head = e
+                if result == .eventAndMore { lineAgain = RepeatedLine(bytes: Array(line.bytes), number: line.number) }
                 resumeOffset = before
                 resumeLines = beforeLines
                 lastEventTime = max(lastEventTime ?? e.time, e.time)
@@ -380,6 +402,14 @@ final class EventStream {
             }
         }
     }
+
+    /// A line that stands for several events (`DecodeResult.eventAndMore`), copied: the
+    /// reader's buffer is reused by the next read.
+    private struct RepeatedLine {
+        var bytes: [UInt8]
+        var number: Int64
+    }
+    private var lineAgain: RepeatedLine?
 
     /// Events stamped later than this are refused (see `Options.maxAhead`).
     private lazy var latestAllowed: Int64 = max(options.now, EventTime.wallNow()) + options.maxAhead
