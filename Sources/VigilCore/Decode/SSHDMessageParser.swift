@@ -32,19 +32,31 @@ final class SSHDMessageParser {
     let maxAuthTries: UInt32
     var connections: [UInt64: SSHDConnection] = [:]
     /// Connections gone quiet while holding failures, handed on one per decode call.
+    /// A queue read from `expiredHead` (a sweep may expire thousands at once: taking each from
+    /// the front of an array would move the rest every time).
     var expired: [ExpiredConnection] = []
+    var expiredHead = 0
     /// What the last decode call changed, as it was before (for `saveState(beforeLastLine:)`).
     var undo = Undo()
     var sweepBucket: Int64 = 0
 
     /// The state one decode call changed, as it was before the call: at most one connection,
-    /// and the queue of expired ones.
+    /// and the expired queue (one taken from its front, or some added at its end).
     struct Undo {
         var connection: (key: UInt64, previous: SSHDConnection?)?
-        var expired: [ExpiredConnection]?
+        var tookExpired = false
+        var addedExpired = 0
     }
 
-    /// A connection forgotten after 10 quiet minutes that held failures: they count.
+    /// The expired connections still to hand on, as they were before the last decode call
+    /// when `beforeLastCall`.
+    func pendingExpired(beforeLastCall: Bool) -> ArraySlice<ExpiredConnection> {
+        guard beforeLastCall else { return expired[expiredHead...] }
+        let head = undo.tookExpired ? expiredHead - 1 : expiredHead
+        return expired[head..<(expired.count - undo.addedExpired)]
+    }
+
+    /// A connection forgotten after `quietPeriod` that held failures: they count.
     struct ExpiredConnection {
         var server: Symbol
         var connection: SSHDConnection
@@ -110,10 +122,15 @@ final class SSHDMessageParser {
         event.time = time
         undo = Undo()
         event.server = symbols.intern(host)
+        if expiredHead > 0 && expiredHead == expired.count {
+            expired.removeAll(keepingCapacity: true)
+            expiredHead = 0
+        }
         sweepConnections(now: time)
-        if !expired.isEmpty {
-            undo.expired = expired
-            let gone = expired.removeFirst()
+        if expiredHead < expired.count {
+            undo.tookExpired = true
+            let gone = expired[expiredHead]
+            expiredHead += 1
             fillExpired(gone, &event)
             return .eventAndMore
         }
@@ -148,7 +165,7 @@ final class SSHDMessageParser {
         if let address {
             if let known = connection.address, known != address {
                 if connection.held + connection.unplaced > 0 {
-                    if undo.expired == nil { undo.expired = expired }
+                    undo.addedExpired += 1
                     expired.append(ExpiredConnection(server: Symbol(id: UInt32(key >> 32)), connection: connection))
                 }
                 connection = SSHDConnection()
@@ -185,15 +202,21 @@ final class SSHDMessageParser {
         }
     }
 
-    /// Forgets connections idle for 10 minutes of event time, so state stays bounded; those
-    /// holding failures are handed on (`expired`): a connection whose end was never logged
-    /// did not succeed. Sweeps happen when event time enters a new 10-minute bucket: a
-    /// function of the log alone, so a log analyzed in several runs sweeps exactly as in one.
+    /// How long a connection may log nothing before it is taken as gone. sshd's
+    /// LoginGraceTime (2 minutes by default) ends any connection still authenticating, and a
+    /// connection that authenticated is forgotten at once: 5 minutes leaves room for slow
+    /// logs while keeping the state of a brute force small.
+    static let quietPeriod = 5 * EventTime.minute
+
+    /// Forgets connections quiet for `quietPeriod` of event time, so state stays bounded;
+    /// those holding failures are handed on (`expired`): a connection whose end was never
+    /// logged did not succeed. Sweeps happen when event time enters a new minute: a function
+    /// of the log alone, so a log analyzed in several runs sweeps exactly as in one.
     private func sweepConnections(now: Int64) {
-        let bucket = now / (10 * EventTime.minute)
+        let bucket = now / EventTime.minute
         guard bucket > sweepBucket else { return }
         sweepBucket = bucket
-        let cutoff = now - 10 * EventTime.minute
+        let cutoff = now - Self.quietPeriod
         var gone: [(UInt64, SSHDConnection)] = []
         connections = connections.filter { key, connection in
             if connection.lastTime >= cutoff { return true }

@@ -34,7 +34,7 @@ package enum SSHDCategory {
     package static let clientGaveUp = "client_gave_up"
     /// `Disconnecting invalid user U H port P: Change of username or service not allowed`.
     package static let changeOfUser = "change_of_user"
-    /// A connection that logged nothing for 10 minutes while holding failures (its end was
+    /// A connection that logged nothing for 5 minutes while holding failures (its end was
     /// never logged, so it did not succeed): they count, on the line where that was noticed.
     package static let unfinishedConnection = "unfinished_connection"
 
