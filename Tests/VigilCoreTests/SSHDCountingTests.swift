@@ -99,4 +99,23 @@ import Testing
             #expect(try Self.findings(lines, splitAt: split) == whole, "split at line \(split)")
         }
     }
+
+    @Test func aRefusalNamingNoClientIsTheConnectionsNotTheServers() throws {
+        // `account is locked` names no client; on an allowlisted server it used to be judged as
+        // a line without a client (the fail-closed rule for gateways that leave the client
+        // out): a finding about the server itself. It is the connection's attempt, whose end
+        // line names the client.
+        let policy = """
+            version: 1
+            allowlists:
+              - name: bastion-ssh
+                servers: ["bastion"]
+                cidrs: ["192.0.2.0/24"]
+            """
+        let lines = [
+            "Nov  3 09:00:00 bastion sshd[600]: User root not allowed because account is locked",
+            "Nov  3 09:00:00 bastion sshd[600]: Received disconnect from 203.0.113.60 port 7000:11: Bye Bye [preauth]",
+        ]
+        #expect(try Self.findings(lines, policy: policy) == ["outside_allowlist 203.0.113.60 1 P2"])
+    }
 }

@@ -173,6 +173,12 @@ extension SSHDMessageParser {
         connection.reachedAuthentication = true
         setConnection(key, connection)
         if let address { event.clientIP = address } else if !host.isNone { event.remoteHost = host } else { fillClient(connection, &event) }
+        if event.clientIP == nil && event.remoteHost.isNone {
+            // No client known yet (`account is locked` names none): not a refusal of nobody —
+            // which an allowlisted server's fail-closed rule would judge as its own — but the
+            // connection's attempt, counted when its end line names the client.
+            event.attempts = 0
+        }
         return .event
     }
 
