@@ -104,7 +104,8 @@ import Testing
         // `account is locked` names no client; on an allowlisted server it used to be judged as
         // a line without a client (the fail-closed rule for gateways that leave the client
         // out): a finding about the server itself. It is the connection's attempt, whose end
-        // line names the client.
+        // line names the client: the refusal is reported then, with it, and is the
+        // connection's one logged attempt (the end adds none).
         let policy = """
             version: 1
             allowlists:
@@ -116,6 +117,9 @@ import Testing
             "Nov  3 09:00:00 bastion sshd[600]: User root not allowed because account is locked",
             "Nov  3 09:00:00 bastion sshd[600]: Received disconnect from 203.0.113.60 port 7000:11: Bye Bye [preauth]",
         ]
-        #expect(try Self.findings(lines, policy: policy) == ["outside_allowlist 203.0.113.60 1 P2"])
+        #expect(
+            try Self.findings(lines, policy: policy) == [
+                "outside_allowlist 203.0.113.60 1 P2", "unauthorized_access 203.0.113.60 1 P2",
+            ])
     }
 }

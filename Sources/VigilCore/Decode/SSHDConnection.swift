@@ -40,8 +40,17 @@ struct SSHDConnection {
     var firstFailedUser: Symbol = .none
     var firstUserFailures: UInt32 = 0
     /// The client asked to authenticate as someone (a user name was logged): a connection
-    /// that then ends with nothing counted made one attempt.
+    /// that then ends with nothing counted or refused made one attempt.
     var reachedAuthentication = false
+    /// A refusal by configuration was logged for the connection (a logged attempt).
+    var refused = false
+    /// A refusal logged before any line named the client (`User root not allowed because
+    /// account is locked`): its category and user, reported when a line names the client.
+    var pendingRefusal: Symbol = .none
+    var pendingRefusalUser: Symbol = .none
+    /// Pre-authentication noise without an address was logged (`kex_exchange_identification`):
+    /// the connection's end line is its noise too, with the address.
+    var sawNoise = false
     /// Event time of the connection's latest line, for forgetting connections gone quiet.
     var lastTime: Int64 = 0
 
@@ -52,7 +61,7 @@ struct SSHDConnection {
     /// are not kept: most scanners' connections are one line.
     var isWorthKeeping: Bool {
         address != nil || !remoteHost.isNone || held > 0 || counted > 0 || unplaced > 0 || reachedAuthentication
-            || openAttempt != .none
+            || openAttempt != .none || refused || sawNoise
     }
 
     /// Records `attempts` counted failures for `user`.

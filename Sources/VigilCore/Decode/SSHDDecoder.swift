@@ -19,6 +19,13 @@ final class SSHDDecoder: LineDecoder {
     }
 
     func decode(_ line: UnsafeRawBufferPointer, into event: inout Event) -> DecodeResult {
+        if line.count >= 6 && line.hasPrefix("-- ") && line.hasPrefix(" --", at: line.count - 3) {
+            // journalctl's own lines between entries: `-- Logs begin at … --`, `-- Boot <id>
+            // --`, `-- No entries --`. Not log lines, and not malformed ones.
+            event = Event()
+            messages.skipLine()
+            return .ignored
+        }
         guard let envelope = envelopes.parse(line) else {
             event = Event()
             return .malformed(line.isEmpty ? "empty line" : "not a syslog line")

@@ -12,8 +12,20 @@ extension SSHDMessageParser {
     ) -> DecodeResult {
         let known = connections[key] != nil
         var connection = connection(key, address: address, time: event.time)
+        if !connection.pendingRefusal.isNone && (connection.address != nil || !connection.remoteHost.isNone) {
+            // The refusal logged before the client was known, as its own event first.
+            event.operation = connection.pendingRefusal
+            event.user = connection.pendingRefusalUser
+            event.outcome = .forbidden
+            event.attempts = 1
+            fillClient(connection, &event)
+            connection.pendingRefusal = .none
+            setConnection(key, connection)
+            return .eventAndMore
+        }
         var attempts = connection.held
-        if attempts == 0 && connection.counted == 0 && (connection.reachedAuthentication || namedUser || gaveUp) { attempts = 1 }
+        let loggedNothing = connection.counted == 0 && !connection.refused
+        if attempts == 0 && loggedNothing && (connection.reachedAuthentication || namedUser || gaveUp) { attempts = 1 }
         let releasing = attempts > 0 || connection.unplaced > 0
         let heldUser = connection.heldUser.isNone ? connection.firstFailedUser : connection.heldUser
         event.user = user.isNone ? heldUser : user
@@ -22,7 +34,7 @@ extension SSHDMessageParser {
         connection.openAttempt = .none
         handOn(attempts, user: event.user, &connection, &event)
         if event.clientIP == nil && event.remoteHost.isNone { event.clientIP = address }
-        let authenticating = releasing || connection.counted > 0 || namedUser || gaveUp
+        let authenticating = releasing || connection.counted > 0 || connection.refused || namedUser || gaveUp
         setConnection(key, nil)
         if authenticating {
             event.operation = gaveUp ? category.clientGaveUp : category.preauthDisconnect
@@ -30,7 +42,7 @@ extension SSHDMessageParser {
         }
         event.attempts = 0
         guard preauth || known || noise != category.preauthClosed else { return .ignored }
-        event.operation = noise
+        event.operation = connection.sawNoise && noise == category.preauthClosed ? category.badBanner : noise
         return .event
     }
 
@@ -52,7 +64,7 @@ extension SSHDMessageParser {
             return ended(&event, key: key, address: addressToken(message, at: prefix), preauth: preauth, noise: category.preauthClosed)
         }
         guard let port = message.findLast(" port "), let space = message.findLast(" ", before: port, from: userStart),
-            let ip = IPAddress.parse(message.slice(space + 1, port))
+            let ip = Self.address(message.slice(space + 1, port))
         else { return .ignored }
         let user = SecretRedaction.loginName(message.slice(userStart, space), symbols: symbols)
         return ended(&event, key: key, address: ip, user: user, namedUser: true, preauth: preauth, noise: category.preauthClosed)
@@ -77,7 +89,8 @@ extension SSHDMessageParser {
     ) -> DecodeResult {
         let address = addressAt.flatMap { addressToken(message, at: $0) }
         guard ends else {
-            let connection = connection(key, address: address, time: event.time)
+            var connection = connection(key, address: address, time: event.time)
+            connection.sawNoise = true
             setConnection(key, connection)
             fillClient(connection, &event)
             if event.clientIP == nil { event.clientIP = address }
@@ -121,7 +134,7 @@ extension SSHDMessageParser {
         if message.hasPrefix("Address ") {
             address = addressToken(message, at: 8)
         } else if let open = message.findLast("["), let close = message.index(of: UInt8(ascii: "]"), from: open) {
-            address = IPAddress.parse(message.slice(open + 1, close))
+            address = Self.address(message.slice(open + 1, close))
         }
         guard let address else { return .ignored }
         let connection = connection(key, address: address, time: event.time)
@@ -157,7 +170,7 @@ extension SSHDMessageParser {
         var userEnd = because
         if let from = message.findLast(" from ", before: because, from: 5) {
             let hostText = message.slice(from + 6, because)
-            address = IPAddress.parse(hostText)
+            address = Self.address(hostText)
             if address == nil {
                 guard !hostText.isEmpty else { return .malformed("unrecognized 'not allowed' message") }
                 host = symbols.intern(hostText)
@@ -171,21 +184,26 @@ extension SSHDMessageParser {
         event.attempts = repeated
         var connection = connection(key, address: address, host: host, time: event.time)
         connection.reachedAuthentication = true
-        setConnection(key, connection)
-        if let address { event.clientIP = address } else if !host.isNone { event.remoteHost = host } else { fillClient(connection, &event) }
+        connection.refused = true
+        // One connection, one subject: with `UseDNS yes` this line names the host, while the
+        // connection's other lines give its address.
+        if let known = connection.address { event.clientIP = known } else if !host.isNone { event.remoteHost = host }
         if event.clientIP == nil && event.remoteHost.isNone {
             // No client known yet (`account is locked` names none): not a refusal of nobody —
-            // which an allowlisted server's fail-closed rule would judge as its own — but the
-            // connection's attempt, counted when its end line names the client.
+            // which an allowlisted server's fail-closed rule would judge as its own — but one
+            // reported when a line of the connection names the client.
             event.attempts = 0
+            connection.pendingRefusal = event.operation
+            connection.pendingRefusalUser = event.user
         }
+        setConnection(key, connection)
         return .event
     }
 
     /// tcp-wrappers: `refused connect from NAME (ADDR)`.
     func tcpWrappers(_ message: UnsafeRawBufferPointer, _ event: inout Event, key: UInt64, repeated: UInt32) -> DecodeResult {
         guard let open = message.findLast("("), let close = message.index(of: UInt8(ascii: ")"), from: open),
-            let address = IPAddress.parse(message.slice(open + 1, close))
+            let address = Self.address(message.slice(open + 1, close))
         else { return .malformed("no address in 'refused connect' message") }
         event.clientIP = address
         event.operation = category.tcpWrappersRefused
@@ -202,10 +220,18 @@ extension SSHDMessageParser {
         guard start < message.count else { return nil }
         var end = message.index(of: 0x20, from: start) ?? message.count
         while end > start && (message[end - 1] == UInt8(ascii: ":") || message[end - 1] == UInt8(ascii: ",")) {
-            if let address = IPAddress.parse(message.slice(start, end)) { return address }
+            if let address = Self.address(message.slice(start, end)) { return address }
             end -= 1
         }
-        return IPAddress.parse(message.slice(start, end))
+        return Self.address(message.slice(start, end))
+    }
+
+    /// An address as sshd writes it: IPv4, IPv6, `::ffff:`-mapped, or link-local IPv6 with its
+    /// zone (`fe80::1%eth0`, the zone dropped: it names the server's interface, not the client).
+    static func address(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+        if let address = IPAddress.parse(text) { return address }
+        guard let percent = text.index(of: UInt8(ascii: "%"), from: 0), percent > 0 else { return nil }
+        return IPAddress.parse(text.slice(0, percent))
     }
 
     /// Where the address of the last ` from X` starts.
@@ -224,10 +250,17 @@ extension SSHDMessageParser {
         return space + 1
     }
 
-    /// Parses `<method> for [invalid user ]<user> from <ip> port ...` (or without a method),
-    /// reading the address from the right. Sets the method's category in `event`.
+    /// Parses `<method> for [invalid user ]<user> from <ip> port <port> ssh2[: <info>]` (or
+    /// without a method). Sets the method's category in `event`.
+    ///
+    /// Two parts are the client's own text: an invalid user's name (before the address) and
+    /// the auth info (after it: a certificate's key ID, hostbased's client user and host).
+    /// Either may spell ` from 10.1.1.1 port 22`. So the address is the one the connection's
+    /// earlier lines gave (`Invalid user X from A` is unambiguous: nothing follows its port),
+    /// else the first for a valid user (a real account's name does not spell an address), else
+    /// the last (an invalid user's name may).
     func userAndAddress(
-        _ message: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, event: inout Event
+        _ message: UnsafeRawBufferPointer, afterPrefix: Int, methodFollows: Bool, event: inout Event, known: IPAddress? = nil
     ) -> (user: Symbol, address: IPAddress, invalid: Bool)? {
         var cursor = afterPrefix
         if methodFollows {
@@ -246,15 +279,29 @@ extension SSHDMessageParser {
             cursor += 13
             invalid = true
         }
-        let portAt = message.findLast(" port ") ?? message.count
-        guard let from = message.findLast(" from ", before: portAt, from: cursor) else { return nil }
-        var ipEnd = portAt
-        if portAt == message.count { ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count }
-        guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else { return nil }
-        let name = message.slice(cursor, from)
-        // Solaris writes the attempt of an unknown user as `<invalid username>`.
-        if name.hasPrefix("<invalid username>") { invalid = true }
-        return (SecretRedaction.loginName(name, symbols: symbols), ip, invalid)
+        if message.hasPrefix("<invalid username> from ", at: cursor) {
+            // Solaris's attempt of an unknown user: no name, and nothing of the client's before
+            // the address.
+            guard let ip = addressToken(message, at: cursor + 24) else { return nil }
+            return (.none, ip, true)
+        }
+        var first: (from: Int, address: IPAddress)?
+        var last: (from: Int, address: IPAddress)?
+        var matching: (from: Int, address: IPAddress)?
+        var search = cursor
+        while let from = message.find(" from ", from: search) {
+            search = from + 1
+            let start = from + 6
+            let end = message.index(of: 0x20, from: start) ?? message.count
+            guard end == message.count || message.hasPrefix(" port ", at: end) || message.hasPrefix(" ssh", at: end),
+                let ip = Self.address(message.slice(start, end))
+            else { continue }
+            if first == nil { first = (from, ip) }
+            last = (from, ip)
+            if ip == known && matching == nil { matching = (from, ip) }
+        }
+        guard let chosen = matching ?? (invalid ? last : first) else { return nil }
+        return (SecretRedaction.loginName(message.slice(cursor, chosen.from), symbols: symbols), chosen.address, invalid)
     }
 
     /// `… (authenticating|invalid) user U H port P` ending before `end`.
@@ -269,7 +316,7 @@ extension SSHDMessageParser {
         }
         guard let port = message.findLast(" port ", before: end, from: userStart),
             let space = message.findLast(" ", before: port, from: userStart),
-            let ip = IPAddress.parse(message.slice(space + 1, port))
+            let ip = Self.address(message.slice(space + 1, port))
         else { return nil }
         if userStart > space { userStart = space }
         return (SecretRedaction.loginName(message.slice(userStart, space), symbols: symbols), ip)

@@ -79,6 +79,9 @@ extension SSHDMessageParser {
                 return remember(message, &event, key: key)
             }
         case UInt8(ascii: "T"):
+            if message.hasPrefix("Timeout before authentication for connection from ") {
+                return listenerTimeout(message, &event, key: key)
+            }
             if message.hasPrefix("Timeout before authentication for ") {
                 return noise(message, addressAt: 34, category.preauthTimeout, &event, key: key)
             }
@@ -110,7 +113,8 @@ extension SSHDMessageParser {
 
     /// `Failed <method> for [invalid user ]<user> from <ip> port <port> ssh2[: <info>]`.
     private func failed(_ message: UnsafeRawBufferPointer, _ event: inout Event, key: UInt64, repeated: UInt32) -> DecodeResult {
-        guard let parsed = userAndAddress(message, afterPrefix: 7, methodFollows: true, event: &event) else {
+        guard let parsed = userAndAddress(message, afterPrefix: 7, methodFollows: true, event: &event, known: connections[key]?.address)
+        else {
             return .malformed("unrecognized 'Failed' message")
         }
         event.user = parsed.user
@@ -143,7 +147,8 @@ extension SSHDMessageParser {
     /// the same user are forgotten; failures for another user are not (counted first, then
     /// the success is reported with them).
     private func accepted(_ message: UnsafeRawBufferPointer, _ event: inout Event, key: UInt64) -> DecodeResult {
-        guard let parsed = userAndAddress(message, afterPrefix: 9, methodFollows: true, event: &event) else {
+        guard let parsed = userAndAddress(message, afterPrefix: 9, methodFollows: true, event: &event, known: connections[key]?.address)
+        else {
             return .malformed("unrecognized 'Accepted' message")
         }
         var connection = connection(key, address: parsed.address, time: event.time)
@@ -152,10 +157,10 @@ extension SSHDMessageParser {
             // The failures the success does not forget, as their own event before it.
             let held = heldForOther ? connection.held : 0
             let user = heldForOther ? connection.heldUser : connection.firstFailedUser
+            if held > 0 { event.operation = connection.heldKeys > 0 ? category.publickey : category.pam }
             connection.heldKeys = 0
             if connection.openAttempt == .held { connection.openAttempt = .none }
             event.user = user
-            event.operation = held > 0 ? category.preauthDisconnect : event.operation
             event.outcome = .authFailure
             handOn(held, user: user, &connection, &event)
             setConnection(key, connection)
@@ -176,7 +181,7 @@ extension SSHDMessageParser {
     private func invalidUser(_ message: UnsafeRawBufferPointer, _ event: inout Event, key: UInt64, repeated: UInt32) -> DecodeResult {
         guard let from = message.findLast(" from "), from >= 12 else { return .malformed("unrecognized 'Invalid user' message") }
         let ipEnd = message.index(of: 0x20, from: from + 6) ?? message.count
-        guard let ip = IPAddress.parse(message.slice(from + 6, ipEnd)) else {
+        guard let ip = Self.address(message.slice(from + 6, ipEnd)) else {
             return .malformed("no address in 'Invalid user' message")
         }
         event.user = SecretRedaction.loginName(message.slice(min(13, from), from), symbols: symbols)
@@ -206,7 +211,7 @@ extension SSHDMessageParser {
             let valueStart = rhost + 7
             let valueEnd = message.index(of: 0x20, from: valueStart) ?? message.count
             let value = message.slice(valueStart, valueEnd)
-            if let ip = IPAddress.parse(value) {
+            if let ip = Self.address(value) {
                 address = ip
             } else if !value.isEmpty {
                 host = symbols.intern(value)
@@ -292,7 +297,7 @@ extension SSHDMessageParser {
             invalid = true
         }
         let hostText = message.slice(from + 6, end)
-        let address = IPAddress.parse(hostText)
+        let address = Self.address(hostText)
         let host = address == nil && !hostText.isEmpty ? symbols.intern(hostText) : Symbol.none
         let user = SecretRedaction.loginName(message.slice(min(userStart, from), from), symbols: symbols)
         event.user = user
@@ -324,7 +329,10 @@ extension SSHDMessageParser {
     /// connection made at least MaxAuthTries attempts. It counts the larger of what was seen
     /// and that, never both (sshd logs this after the last attempt's "Failed" line).
     private func maxAttempts(_ message: UnsafeRawBufferPointer, afterPrefix: Int, _ event: inout Event, key: UInt64) -> DecodeResult {
-        guard let parsed = userAndAddress(message, afterPrefix: afterPrefix, methodFollows: false, event: &event) else {
+        guard
+            let parsed = userAndAddress(
+                message, afterPrefix: afterPrefix, methodFollows: false, event: &event, known: connections[key]?.address)
+        else {
             return .malformed("unrecognized 'maximum authentication attempts' message")
         }
         event.user = parsed.user
@@ -384,5 +392,15 @@ extension SSHDMessageParser {
             return .event
         }
         return .ignored
+    }
+
+    /// OpenSSH ≥ 9.8's listener: `Timeout before authentication for connection from A to B,
+    /// pid = N`. The connection is the session process `N`'s, on the same host.
+    private func listenerTimeout(_ message: UnsafeRawBufferPointer, _ event: inout Event, key: UInt64) -> DecodeResult {
+        var connectionKey = key
+        if let pidAt = message.findLast("pid = "), let pid = message.decimal(pidAt + 6, message.count) {
+            connectionKey = (key & 0xffff_ffff_0000_0000) | UInt64(UInt32(truncatingIfNeeded: pid))
+        }
+        return noise(message, addressAt: 50, category.preauthTimeout, &event, key: connectionKey)
     }
 }

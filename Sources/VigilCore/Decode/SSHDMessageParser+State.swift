@@ -9,7 +9,7 @@ import Foundation
 /// 100k-line log cost as much as decoding it.
 extension SSHDMessageParser {
     private static let stateMagic: UInt8 = 0x53  // "S"
-    private static let stateVersion: UInt8 = 1
+    private static let stateVersion: UInt8 = 2
 
     func saveState(beforeLastLine: Bool) -> Data? {
         // The connection the last call changed, as it was: substituted while listing (a
@@ -79,7 +79,9 @@ extension SSHDMessageParser {
     private func write(_ writer: inout BinaryWriter, server: UInt32, pid: UInt32, _ connection: SSHDConnection) {
         writer.u32(server)
         writer.u32(pid)
-        writer.u8((connection.address != nil ? 1 : 0) | (connection.reachedAuthentication ? 2 : 0))
+        writer.u8(
+            (connection.address != nil ? 1 : 0) | (connection.reachedAuthentication ? 2 : 0) | (connection.refused ? 4 : 0)
+                | (connection.sawNoise ? 8 : 0))
         if let address = connection.address {
             writer.u64(UInt64(truncatingIfNeeded: address.raw >> 64))
             writer.u64(UInt64(truncatingIfNeeded: address.raw))
@@ -93,6 +95,8 @@ extension SSHDMessageParser {
         writer.string(symbols.string(connection.remoteHost) ?? "")
         writer.string(symbols.string(connection.heldUser) ?? "")
         writer.string(symbols.string(connection.firstFailedUser) ?? "")
+        writer.string(symbols.string(connection.pendingRefusal) ?? "")
+        writer.string(symbols.string(connection.pendingRefusalUser) ?? "")
     }
 
     private func read(_ reader: inout BinaryReader, servers: [Symbol]) throws -> (Symbol, UInt32, SSHDConnection) {
@@ -107,6 +111,8 @@ extension SSHDMessageParser {
             connection.address = IPAddress(raw: (UInt128(high) << 64) | UInt128(low))
         }
         connection.reachedAuthentication = flags & 2 != 0
+        connection.refused = flags & 4 != 0
+        connection.sawNoise = flags & 8 != 0
         guard let open = SSHDConnection.OpenAttempt(rawValue: try reader.u8()) else { throw BinaryReader.Truncated() }
         connection.openAttempt = open
         connection.heldKeys = try reader.u32()
@@ -118,6 +124,8 @@ extension SSHDMessageParser {
         connection.remoteHost = name(try reader.string())
         connection.heldUser = name(try reader.string())
         connection.firstFailedUser = name(try reader.string())
+        connection.pendingRefusal = name(try reader.string())
+        connection.pendingRefusalUser = name(try reader.string())
         return (servers[serverIndex], pid, connection)
     }
 }
