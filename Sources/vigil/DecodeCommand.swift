@@ -41,6 +41,7 @@ struct DecodeCommand: ParsableCommand {
         options.strict = input.strict
         options.maxAhead = DurationText.parse(input.maxAhead) ?? EventTime.day
         options.ignoredByProgram = stats
+        options.journalMatches = input.journalMatch
         let out = OutputBuffer()
         let results: [InputStats]
         do {

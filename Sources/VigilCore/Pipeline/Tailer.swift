@@ -124,6 +124,7 @@ package final class Tailer {
     var streamOptions: EventStream.Options {
         var o = options.analysis.streamOptions
         o.follow = true
+        o.journalFromEnd = options.startAtEnd
         return o
     }
 
