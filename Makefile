@@ -10,7 +10,7 @@ FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fix
 # systemd-journal-remote (scripts/build-journal-fixture.sh), read through journalctl.
 FIXTURE_JOURNAL := journal:fixtures/journal/sshd.journal
 
-.PHONY: all deps build build-debug run report screenshots test test-tsan bench bench-tail golden geoip-fixtures lint lint-policies format clean
+.PHONY: all deps build build-debug run report screenshots test test-tsan bench bench-tail bench-journal golden geoip-fixtures lint lint-policies format clean
 
 all: build
 
@@ -67,6 +67,11 @@ bench: build
 # vigil tail: sustained ingest on a growing file and append-to-commit latency at 20k lines/s.
 bench-tail: build
 	python3 Benchmarks/tail-bench.py
+
+# journal:DIR throughput against journalctl -o json | wc -l on the same generated journal.
+bench-journal: APT_PACKAGES += systemd-journal-remote
+bench-journal: build
+	Benchmarks/journal-bench.sh
 
 # The code's shape: swift-format's rules (.swift-format; `make format` applies them) and the
 # one-way layering of Sources/VigilCore (scripts/check-layers.py). `make test` runs it first.

@@ -210,6 +210,22 @@ import Testing
         #expect(status.contains("line 11, after journal cursor s="), "\(status)")
     }
 
+    /// `vigil reanalyze` reads a journal input again from its oldest entry (it was reported
+    /// as gone: there is no file at `journal:PATH`), and the next run continues after its end.
+    @Test func reanalyzeReadsAJournalAgain() throws {
+        let dir = TempDir()
+        let journal = dir.path("remote-web1.journal")
+        let database = dir.path("v.sqlite")
+        try Self.writeJournal(Self.failures(from: "203.0.113.50", count: 7, startingAt: 0), to: journal)
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "journal:\(journal)"]).status == 0)
+        let again = try runVigil(["reanalyze", "--db", database])
+        #expect(again.status == 0, "\(again.err)")
+        #expect(again.out.contains("journal:\(journal)  [journal-json]  7 lines, 7 events"), "\(again.out)")
+        #expect(again.out.contains("1 findings produced again") || again.out.contains("1 finding produced again"), "\(again.out)")
+        let next = try runVigil(["analyze", "--db", database, "journal:\(journal)"])
+        #expect(next.out.contains("0 lines") && next.out.contains("continued after line 7"), "\(next.out)")
+    }
+
     /// A cursor whose entry was vacuumed (the collector's old files deleted while Vigil was
     /// stopped) is reported, and reading resumes at the oldest entry left, counted.
     @Test func aVacuumedCursorIsReportedAndReadingResumesAtTheOldestEntry() throws {
