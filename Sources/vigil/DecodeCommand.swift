@@ -13,7 +13,7 @@ struct DecodeCommand: ParsableCommand {
         case jsonl, json, text
     }
 
-    @Argument(help: "Log files; - reads standard input.")
+    @Argument(help: "Log files; - reads standard input; journal: or journal:PATH reads a systemd journal.")
     var inputs: [String]
 
     @OptionGroup var input: InputOptions
