@@ -183,6 +183,35 @@ import Testing
         #expect(decoder.cursor(beforeLastLine: true) == "c2", "a checkpoint with an event decoded ahead resumes before it")
     }
 
+    /// The journalctl command lines: the local journal (`journal:`) names no file, a
+    /// directory is `--directory`, a file `--file`; the cursor, `--follow` and matches last.
+    @Test func journalctlArguments() throws {
+        let dir = TempDir()
+        let file = dir.path("one.journal")
+        FileManager.default.createFile(atPath: file, contents: Data())
+        let local = try #require(JournalQuery(input: "journal:", matches: []))
+        #expect(local.path == nil && local.identity == "journal:")
+        #expect(
+            try local.arguments(after: "s=1;i=2", follow: false, onlyNew: false)
+                == [
+                    "--output=json", "--all", "--quiet", "--no-pager", "--after-cursor=s=1;i=2", "SYSLOG_IDENTIFIER=sshd",
+                    "SYSLOG_IDENTIFIER=sshd-session",
+                ])
+        let directory = try #require(JournalQuery(input: "journal:\(dir.url.path)/", matches: ["_SYSTEMD_UNIT=ssh.service"]))
+        #expect(directory.identity == "journal:\(dir.url.standardizedFileURL.path)", "the same directory named with or without /")
+        #expect(
+            try directory.arguments(after: nil, follow: true, onlyNew: true)
+                == [
+                    "--output=json", "--all", "--quiet", "--no-pager", "--directory=\(dir.url.path)/", "--follow", "--lines=0",
+                    "_SYSTEMD_UNIT=ssh.service",
+                ])
+        let single = try #require(JournalQuery(input: "journal:\(file)", matches: []))
+        #expect(try single.arguments(after: nil, follow: true, onlyNew: false).contains("--file=\(file)"))
+        #expect(try single.arguments(after: nil, follow: true, onlyNew: false).contains("--lines=all"))
+        #expect(JournalQuery(input: "/var/log/auth.log", matches: []) == nil)
+        #expect(throws: VigilError.self) { try JournalQuery(input: "journal:\(dir.path("missing"))", matches: [])!.sourceArguments() }
+    }
+
     // MARK: analyze: exactly once
 
     /// A brute force in a journal file is found; a re-run reads nothing twice; entries the

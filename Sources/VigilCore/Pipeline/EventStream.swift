@@ -288,7 +288,7 @@ final class EventStream {
             reason:
                 "\(malformed) of its first \(lines.count) lines are malformed as \(format.rawValue)\(better.map { "; they read as \($0.rawValue)" } ?? ""); nothing was analyzed or recorded",
             hint:
-                "Pass --format \(better?.rawValue ?? "mcp-json, sshd or combined") (or --format auto), then run again: the file is read from its start."
+                "Pass --format \(better?.rawValue ?? "mcp-json, sshd, combined or journal-json") (or --format auto), then run again: the file is read from its start."
         )
     }
 
@@ -356,7 +356,9 @@ final class EventStream {
             } else {
                 throw VigilError.input(
                     path: source.displayName, reason: "format not recognized from its first lines",
-                    hint: "Pass --format mcp-json, sshd or combined; `vigil decode --format X FILE` shows how each line is read.")
+                    hint:
+                        "Pass --format mcp-json, sshd, combined or journal-json; `vigil decode --format X FILE` shows how each line is read."
+                )
             }
         }
         decoder = decodeContext.makeDecoder(format)!
