@@ -312,6 +312,44 @@ import Testing
         #expect(findings.contains(#""subject":"203.0.113.50""#), "\(findings)")
     }
 
+    /// kill -9 while a tail follows a journal the collector keeps appending to, then a
+    /// restart: every entry is analyzed exactly once (the cursor is committed with the
+    /// findings it produced), and the findings are those of one batch run.
+    @Test func killNineWhileTailingAJournalReadsEveryEntryOnce() throws {
+        let dir = TempDir()
+        let journal = dir.path("remote.journal")
+        // 1,200 bursts of 7 failed passwords, each from its own address, in 6 appends.
+        let bursts = 1200
+        let total = Int64(bursts * 7)
+        func chunk(_ index: Int) -> [UInt8] {
+            (index * 200..<(index + 1) * 200).flatMap { burst in
+                Self.failures(from: "10.\(burst / 250).\(burst % 250).1", count: 7, startingAt: Int64(burst) * 10)
+            }
+        }
+        let database = dir.path("tail.sqlite")
+        try Self.writeJournal(chunk(0), to: journal)
+        let process = try TailProcessTests.start(
+            ["tail", "--no-alerts", "--checkpoint-interval", "0.1", "--db", database, "journal:\(journal)"], in: dir)
+        for index in 1..<3 { try Self.writeJournal(chunk(index), to: journal) }
+        for _ in 0..<1000 where ((try? Self.journalLines(database)) ?? 0) == 0 { usleep(10_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let atKill = (try? Self.journalLines(database)) ?? 0
+        for index in 3..<6 { try Self.writeJournal(chunk(index), to: journal) }
+        #expect(atKill > 0 && atKill < total, "killed part-way (at \(atKill) of \(total))")
+
+        let restarted = try runVigil(["tail", "--no-alerts", "--idle-exit", "1", "--db", database, "journal:\(journal)"])
+        #expect(restarted.status == 0, "\(restarted.err)")
+        #expect(try Self.journalLines(database) == total, "every entry once, none twice")
+        let rest = (total - atKill).formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+        #expect(restarted.err.contains("after line") && restarted.err.contains(": \(rest) lines"), "\(restarted.err)")
+        let batch = dir.path("batch.sqlite")
+        #expect(try runVigil(["analyze", "--quiet", "--db", batch, "journal:\(journal)"]).status == 0)
+        let batchFindings = try runVigil(["findings", "--db", batch, "--output", "jsonl"]).out
+        let tailFindings = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
+        #expect(Self.lines(batchFindings).count >= bursts && tailFindings == batchFindings)
+    }
+
     // MARK: fixture
 
     /// The shipped journal fixture (built from its export file) gives its golden findings,
