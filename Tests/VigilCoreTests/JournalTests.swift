@@ -350,6 +350,20 @@ import Testing
         #expect(Self.lines(batchFindings).count >= bursts && tailFindings == batchFindings)
     }
 
+    /// The weekly report counts a journal's sshd entries as SSH, as it counts an auth log's
+    /// (hourly counts keyed as `sshd`), not as requests of some unknown source.
+    @Test func theReportCountsJournalEntriesAsSSH() throws {
+        let dir = TempDir()
+        let journal = dir.path("remote.journal")
+        let database = dir.path("v.sqlite")
+        try Self.writeJournal(Self.failures(from: "203.0.113.50", count: 8, startingAt: 0), to: journal)
+        #expect(try runVigil(["analyze", "--quiet", "--db", database, "journal:\(journal)"]).status == 0)
+        let report = try runVigil(["report", "--db", database, "--week", "2026-W45", "--format", "md"])
+        #expect(report.status == 0, "\(report.err)")
+        #expect(report.out.contains("Events analyzed: 8 (0 requests)"), "\(report.out)")
+        #expect(report.out.contains("SSH\\: 8 failed login attempts"), "\(report.out)")
+    }
+
     // MARK: fixture
 
     /// The shipped journal fixture (built from its export file) gives its golden findings,
