@@ -192,7 +192,7 @@ import Testing
         let local = try #require(JournalQuery(input: "journal:", matches: []))
         #expect(local.path == nil && local.identity == "journal:")
         #expect(
-            try local.arguments(after: "s=1;i=2", follow: false, onlyNew: false)
+            try local.arguments(after: "s=1;i=2", follow: false)
                 == [
                     "--output=json", "--all", "--quiet", "--no-pager", "--after-cursor=s=1;i=2", "SYSLOG_IDENTIFIER=sshd",
                     "SYSLOG_IDENTIFIER=sshd-session",
@@ -200,14 +200,15 @@ import Testing
         let directory = try #require(JournalQuery(input: "journal:\(dir.url.path)/", matches: ["_SYSTEMD_UNIT=ssh.service"]))
         #expect(directory.identity == "journal:\(dir.url.standardizedFileURL.path)", "the same directory named with or without /")
         #expect(
-            try directory.arguments(after: nil, follow: true, onlyNew: true)
+            try directory.arguments(after: nil, follow: true)
                 == [
-                    "--output=json", "--all", "--quiet", "--no-pager", "--directory=\(dir.url.path)/", "--follow", "--lines=0",
+                    "--output=json", "--all", "--quiet", "--no-pager", "--directory=\(dir.url.path)/", "--follow", "--lines=all",
                     "_SYSTEMD_UNIT=ssh.service",
                 ])
         let single = try #require(JournalQuery(input: "journal:\(file)", matches: []))
-        #expect(try single.arguments(after: nil, follow: true, onlyNew: false).contains("--file=\(file)"))
-        #expect(try single.arguments(after: nil, follow: true, onlyNew: false).contains("--lines=all"))
+        #expect(
+            try single.arguments(after: nil, follow: false) == ["--output=json", "--all", "--quiet", "--no-pager", "--file=\(file)"]
+                + JournalQuery.defaultMatches)
         #expect(JournalQuery(input: "/var/log/auth.log", matches: []) == nil)
         #expect(throws: VigilError.self) { try JournalQuery(input: "journal:\(dir.path("missing"))", matches: [])!.sourceArguments() }
     }
@@ -310,6 +311,20 @@ import Testing
         #expect(restarted.err.contains(": 2 lines, 2 events"), "only what was written while stopped: \(restarted.err)")
         let findings = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
         #expect(findings.contains(#""subject":"203.0.113.50""#), "\(findings)")
+    }
+
+    /// `tail --from-end` on a journal never read starts after its last entry and records that
+    /// position at once: a restart reads what came since, not the journal from its start.
+    @Test func tailFromEndStartsAtTheJournalsEndAndKeepsIt() throws {
+        let dir = TempDir()
+        let journal = dir.path("remote.journal")
+        let database = dir.path("v.sqlite")
+        try Self.writeJournal(Self.failures(from: "203.0.113.50", count: 5, startingAt: 0), to: journal)
+        let first = try runVigil(["tail", "--from-end", "--no-alerts", "--idle-exit", "1", "--db", database, "journal:\(journal)"])
+        #expect(first.status == 0 && first.err.contains(": 0 lines"), "\(first.err)")
+        try Self.writeJournal(Self.failures(from: "198.51.100.9", count: 3, startingAt: 600), to: journal)
+        let second = try runVigil(["tail", "--no-alerts", "--idle-exit", "1", "--db", database, "journal:\(journal)"])
+        #expect(second.err.contains(": 3 lines"), "only the entries written since: \(second.err)")
     }
 
     /// kill -9 while a tail follows a journal the collector keeps appending to, then a

@@ -93,16 +93,15 @@ package final class InputSource {
     }
 
     /// Starts journalctl for `query`: the entries after `cursor` (from the oldest when nil),
-    /// followed as they are written with `follow`; `onlyNew` with `follow` and no cursor
-    /// starts at the end (`tail --from-end`).
-    init(journal query: JournalQuery, after cursor: String?, follow: Bool, onlyNew: Bool = false) throws {
+    /// followed as they are written with `follow`.
+    init(journal query: JournalQuery, after cursor: String?, follow: Bool) throws {
         path = query.name
         journal = query
         isStdin = false
         isCompressed = false
         device = 0; inode = 0; size = 0; modificationTime = nil
         let process = try ChildProcess(
-            JournalQuery.journalctl(for: query.name), query.arguments(after: cursor, follow: follow, onlyNew: onlyNew), input: query.name)
+            JournalQuery.journalctl(for: query.name), query.arguments(after: cursor, follow: follow), input: query.name)
         child = process
         fd = process.output
         pollStdin = follow

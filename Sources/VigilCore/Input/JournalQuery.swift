@@ -81,13 +81,12 @@ package struct JournalQuery: Sendable, Equatable {
     /// The whole journalctl command line after the program: JSON with every field whole
     /// (`--all`: without it journalctl prints fields over 4 KiB as null), no informational
     /// lines (`-q`), entries after `cursor` (all when nil), `--follow` for `tail`.
-    func arguments(after cursor: String?, follow: Bool, onlyNew: Bool) throws -> [String] {
+    func arguments(after cursor: String?, follow: Bool) throws -> [String] {
         var arguments = ["--output=json", "--all", "--quiet", "--no-pager"] + (try sourceArguments())
         if let cursor { arguments.append("--after-cursor=\(cursor)") }
         if follow { arguments.append("--follow") }
-        // `--follow` alone starts with the last 10 entries; all of them (or none, for a tail
-        // started at the end) is what a tail means.
-        if follow { arguments.append(onlyNew && cursor == nil ? "--lines=0" : "--lines=all") }
+        // `--follow` alone starts with the last 10 entries; all of them is what a tail means.
+        if follow { arguments.append("--lines=all") }
         return arguments + matches
     }
 
@@ -95,13 +94,23 @@ package struct JournalQuery: Sendable, Equatable {
     /// prints it (and exactly it). A cursor whose entry was vacuumed positions journalctl
     /// elsewhere, and `--after-cursor` would then skip the entry it landed on.
     func cursorExists(_ cursor: String) throws -> Bool {
-        // The export format: one `FIELD=value` line per field, the cursor first; no JSON to scan.
-        let arguments =
-            ["--output=export", "--output-fields=__CURSOR", "--quiet", "--no-pager", "--lines=1"]
-            + (try sourceArguments()) + ["--cursor=\(cursor)"]
-        let output = try ChildProcess.run(JournalQuery.journalctl(for: name), arguments, input: name)
-        let found = output.split(separator: 0x0a).first { $0.starts(with: Array("__CURSOR=".utf8)) }
-        return found.map { String(decoding: $0.dropFirst("__CURSOR=".utf8.count), as: UTF8.self) } == cursor
+        try firstCursor(["--lines=1", "--cursor=\(cursor)"]) == cursor
+    }
+
+    /// The cursor of the journal's last entry (any program's), or nil for an empty journal:
+    /// where `tail --from-end` starts a journal it never read.
+    func lastCursor() throws -> String? {
+        try firstCursor(["--lines=1"])
+    }
+
+    /// The cursor of the first entry journalctl prints with `arguments`, in the export format
+    /// (one `FIELD=value` line per field, the cursor first; no JSON to scan).
+    private func firstCursor(_ arguments: [String]) throws -> String? {
+        let command = ["--output=export", "--output-fields=__CURSOR", "--quiet", "--no-pager"] + (try sourceArguments()) + arguments
+        let output = try ChildProcess.run(JournalQuery.journalctl(for: name), command, input: name)
+        let prefix = Array("__CURSOR=".utf8)
+        let found = output.split(separator: 0x0a).first { $0.starts(with: prefix) }
+        return found.map { String(decoding: $0.dropFirst(prefix.count), as: UTF8.self) }
     }
 
     /// journalctl's path: the first on `PATH`, then the usual places.

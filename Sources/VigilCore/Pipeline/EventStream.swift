@@ -88,8 +88,12 @@ final class EventStream {
                 lostCursor = stored
                 cursor = nil
             }
-            source = try InputSource(
-                journal: query, after: cursor, follow: options.follow, onlyNew: options.journalFromEnd && match == nil)
+            if options.journalFromEnd && match == nil {
+                // `tail --from-end` on a journal never read: start after its last entry, and
+                // record that position at once, so a restart does not go back to the oldest.
+                cursor = try query.lastCursor()
+            }
+            source = try InputSource(journal: query, after: cursor, follow: options.follow)
             stats = InputStats(path: source.displayName)
             let startOffset = match?.offset ?? 0
             let startLines = match?.lines ?? 0
