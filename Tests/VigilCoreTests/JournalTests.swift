@@ -327,6 +327,27 @@ import Testing
         #expect(second.err.contains(": 3 lines"), "only the entries written since: \(second.err)")
     }
 
+    /// A tail of a journal directory that does not exist yet (the collector not set up) waits
+    /// for it, as it waits for a log file, and reads it once it appears.
+    @Test func tailWaitsForAJournalDirectoryToAppear() throws {
+        let dir = TempDir()
+        let remote = dir.path("remote")
+        let database = dir.path("v.sqlite")
+        let process = try TailProcessTests.start(["tail", "--no-alerts", "--db", database, "journal:\(remote)/"], in: dir)
+        usleep(1_500_000)
+        #expect(process.isRunning, "a missing journal directory does not end the tail")
+        try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+        try Self.writeJournal(Self.failures(from: "203.0.113.50", count: 3, startingAt: 0), to: remote + "/remote-web1.journal")
+        var lines: Int64? = nil
+        for _ in 0..<100 where lines != 3 {
+            usleep(100_000)
+            lines = try? Self.journalLines(database)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(lines == 3)
+    }
+
     /// kill -9 while a tail follows a journal the collector keeps appending to, then a
     /// restart: every entry is analyzed exactly once (the cursor is committed with the
     /// findings it produced), and the findings are those of one batch run.

@@ -70,6 +70,13 @@ extension Tailer {
     @discardableResult
     func rescan(now: Int64, atStart: Bool) -> [PathPattern] {
         var unmatched: [PathPattern] = []
+        // A journal that could not be opened (its directory not there yet) or whose journalctl
+        // ended is opened again: it continues after its last committed cursor.
+        if !atStart {
+            for p in patterns where p.isStream && !p.isStdin && !inputs.contains(where: { $0.path == p.text }) {
+                open(path: p.text, now: now, atStart: false)
+            }
+        }
         for p in patterns where !p.isStream {
             watcher.watch(directory: p.directory)
             let paths = p.expand()

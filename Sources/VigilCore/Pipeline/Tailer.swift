@@ -213,7 +213,7 @@ package final class Tailer {
             }
             if released > 0 { continue }  // more may be waiting: read again before sleeping
 
-            if inputs.isEmpty && patterns.allSatisfy(\.isStream) { break }  // stdin (or journalctl) closed
+            if inputs.isEmpty && patterns.allSatisfy(\.isStdin) { break }  // stdin closed (a journal is opened again)
             if let idle = options.idleExit, now - quietSince >= idle,
                 !inputs.contains(where: { $0.stream.reader.pendingBytes > 0 && $0.stream.stats.error == nil })
             {
