@@ -6,8 +6,11 @@ APT_PACKAGES := libsqlite3-dev libmaxminddb-dev zlib1g-dev pkg-config python3
 RUN_DB := .build/vigil-fixtures.sqlite
 # The shipped logs (not the golden *.expected.jsonl beside them, nor the real-data samples).
 FIXTURE_LOGS := $(filter-out %.expected.jsonl,$(wildcard fixtures/sshd/*.log fixtures/mcp/*.jsonl fixtures/mcp/*.jsonl.gz fixtures/combined/*.log))
+# The journal fixture, a real journal file built from fixtures/journal/sshd.export by
+# systemd-journal-remote (scripts/build-journal-fixture.sh), read through journalctl.
+FIXTURE_JOURNAL := journal:fixtures/journal/sshd.journal
 
-.PHONY: all deps build build-debug run report screenshots test test-tsan bench bench-tail golden geoip-fixtures lint lint-policies format clean
+.PHONY: all deps build build-debug run report screenshots test test-tsan bench bench-tail bench-journal golden geoip-fixtures lint lint-policies format clean
 
 all: build
 
@@ -27,9 +30,11 @@ build-debug: deps
 	$(SWIFT) build
 
 # Vigil's main job on the shipped fixtures, into a fresh database.
+run: APT_PACKAGES += systemd-journal-remote
 run: build
 	@rm -f $(RUN_DB) $(RUN_DB)-wal $(RUN_DB)-shm
-	.build/release/vigil analyze --db $(RUN_DB) --year 2026 $(FIXTURE_LOGS)
+	scripts/build-journal-fixture.sh
+	.build/release/vigil analyze --db $(RUN_DB) --year 2026 $(FIXTURE_LOGS) $(FIXTURE_JOURNAL)
 	.build/release/vigil findings --db $(RUN_DB)
 
 # The weekly report of the fixtures' week (after `make run`), as HTML and Markdown.
@@ -43,6 +48,8 @@ screenshots: build-debug
 
 # The report layout test renders in Debian's chromium: `make test` installs it.
 test: APT_PACKAGES += chromium
+# The journal tests write journal files with systemd-journal-remote.
+test: APT_PACKAGES += systemd-journal-remote
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
@@ -60,6 +67,11 @@ bench: build
 # vigil tail: sustained ingest on a growing file and append-to-commit latency at 20k lines/s.
 bench-tail: build
 	python3 Benchmarks/tail-bench.py
+
+# journal:DIR throughput against journalctl -o json | wc -l on the same generated journal.
+bench-journal: APT_PACKAGES += systemd-journal-remote
+bench-journal: build
+	Benchmarks/journal-bench.sh
 
 # The code's shape: swift-format's rules (.swift-format; `make format` applies them) and the
 # one-way layering of Sources/VigilCore (scripts/check-layers.py). `make test` runs it first.

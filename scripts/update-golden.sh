@@ -18,3 +18,9 @@ for f in fixtures/{sshd,mcp,combined,realdata}/*; do
   "$vigil" findings --db "$tmp/db" --output jsonl > "$base.expected.jsonl"
   echo "$base.expected.jsonl: $(wc -l < "$base.expected.jsonl") findings"
 done
+# The journal fixture: a real journal file built from its export file, read as journal:PATH.
+scripts/build-journal-fixture.sh
+rm -f "$tmp"/db*
+"$vigil" analyze --quiet --db "$tmp/db" journal:fixtures/journal/sshd.journal || [ $? -eq 1 ]
+"$vigil" findings --db "$tmp/db" --output jsonl > fixtures/journal/sshd.expected.jsonl
+echo "fixtures/journal/sshd.expected.jsonl: $(wc -l < fixtures/journal/sshd.expected.jsonl) findings"

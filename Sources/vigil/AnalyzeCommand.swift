@@ -14,7 +14,7 @@ struct AnalyzeCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Log files to analyze; - reads standard input.")
+    @Argument(help: "Log files to analyze; - reads standard input; journal: the systemd journal, journal:PATH a journal file or directory.")
     var inputs: [String]
 
     @OptionGroup var database: DatabaseOption

@@ -46,8 +46,15 @@ struct DatabaseOption: ParsableArguments {
 
 /// How inputs are read.
 struct InputOptions: ParsableArguments {
-    @Option(name: .long, help: "Log format: auto, mcp-json, sshd or combined. auto sniffs each file.")
+    @Option(name: .long, help: "Log format: auto, mcp-json, sshd, combined or journal-json. auto sniffs each file.")
     var format: LogFormat = .auto
+
+    @Option(
+        name: .long,
+        help:
+            "For journal: inputs, a journalctl match FIELD=VALUE (repeat it; values of one field are ORed, + between groups). Default: SYSLOG_IDENTIFIER=sshd and SYSLOG_IDENTIFIER=sshd-session."
+    )
+    var journalMatch: [String] = []
 
     @Option(name: .long, help: "Year for syslog stamps that carry none. Default: from each file's modification time.")
     var year: Int?
@@ -61,6 +68,9 @@ struct InputOptions: ParsableArguments {
     var maxAhead = "1d"
 
     func validate() throws {
+        for match in journalMatch {
+            if let problem = JournalQuery.problem(withMatch: match) { throw ValidationError("--journal-match: \(problem)") }
+        }
         if let year, year < 1970 || year > 9999 { throw ValidationError("--year must be between 1970 and 9999") }
         guard let ahead = DurationText.parse(maxAhead), ahead >= 0 else {
             throw ValidationError("--max-ahead takes a duration such as 1d or 6h, not \(maxAhead)")
@@ -76,6 +86,7 @@ struct InputOptions: ParsableArguments {
         options.maxAhead = DurationText.parse(maxAhead) ?? EventTime.day
         options.policy = loaded.policy
         options.enricher = loaded.enricher
+        options.journalMatches = journalMatch
         return options
     }
 }

@@ -13,7 +13,7 @@ struct DecodeCommand: ParsableCommand {
         case jsonl, json, text
     }
 
-    @Argument(help: "Log files; - reads standard input.")
+    @Argument(help: "Log files; - reads standard input; journal: or journal:PATH reads a systemd journal.")
     var inputs: [String]
 
     @OptionGroup var input: InputOptions
@@ -41,6 +41,7 @@ struct DecodeCommand: ParsableCommand {
         options.strict = input.strict
         options.maxAhead = DurationText.parse(input.maxAhead) ?? EventTime.day
         options.ignoredByProgram = stats
+        options.journalMatches = input.journalMatch
         let out = OutputBuffer()
         let results: [InputStats]
         do {

@@ -29,7 +29,9 @@ struct ReanalyzeCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @OptionGroup var policy: PolicyOption
 
-    @Option(name: .long, help: "Log format for the inputs named (or all): auto, mcp-json, sshd or combined. Default: as recorded.")
+    @Option(
+        name: .long, help: "Log format for the inputs named (or all): auto, mcp-json, sshd, combined or journal-json. Default: as recorded."
+    )
     var format: LogFormat?
 
     @Option(name: .long, help: "Year for syslog stamps that carry none, or `file` for each file's modification time. Default: as recorded.")

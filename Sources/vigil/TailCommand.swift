@@ -20,7 +20,7 @@ struct TailCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Files or quoted globs to follow; - follows standard input.")
+    @Argument(help: "Files or quoted globs to follow; - follows standard input; journal: or journal:PATH follows a systemd journal.")
     var inputs: [String]
 
     @OptionGroup var database: DatabaseOption

@@ -10,8 +10,14 @@ package enum LogFormat: String, Sendable, CaseIterable, Codable {
     case sshd
     /// nginx / Apache combined (or common) access logs.
     case combined
+    /// `journalctl -o json` output: one journal entry per line (sshd's entries are decoded).
+    case journalJSON = "journal-json"
 
-    static let concrete: [LogFormat] = [.mcpJSON, .sshd, .combined]
+    static let concrete: [LogFormat] = [.mcpJSON, .sshd, .combined, .journalJSON]
+
+    /// Whether its events are sshd's: the report's SSH figures, the login counts and the
+    /// hourly counts treat a journal of sshd entries as they treat an auth log.
+    package var carriesSSHD: Bool { self == .sshd || self == .journalJSON }
 }
 
 /// What decoding one line came to.
@@ -116,6 +122,7 @@ package struct DecodeContext {
         case .mcpJSON: return MCPJSONDecoder(context: self)
         case .sshd: return SSHDDecoder(context: self)
         case .combined: return CombinedLogDecoder(context: self)
+        case .journalJSON: return JournalJSONDecoder(context: self)
         case .auto: return nil
         }
     }

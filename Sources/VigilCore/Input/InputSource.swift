@@ -5,7 +5,8 @@ import Foundation
     import Glibc
 #endif
 
-/// A readable byte stream: a plain file, a gzip file, or standard input.
+/// A readable byte stream: a plain file, a gzip file, standard input, or the output of
+/// journalctl for a `journal:` input (`JournalQuery`).
 ///
 /// Plain files are read with `read(2)` straight into the caller's buffer; gzip (detected by its
 /// magic bytes, not the file name) goes through zlib's `gzread`, which also handles
@@ -22,14 +23,20 @@ package final class InputSource {
     let modificationTime: Int64?
     private var fd: Int32
     private var gz: gzFile?
-    /// Standard input read as it arrives (`tail -`): plain `read(2)` after `poll(2)` says
-    /// there is something, so an idle pipe never blocks the loop. No gzip sniffing there.
+    /// Standard input or journalctl's output read as it arrives (`tail -`, `tail journal:`):
+    /// plain `read(2)` after `poll(2)` says there is something, so an idle pipe never blocks
+    /// the loop. No gzip sniffing there.
     private var pollStdin = false
+    /// The journalctl a `journal:` input reads from; nil for files and standard input.
+    private var child: ChildProcess?
+    /// The journal a `journal:` input reads; nil for files and standard input.
+    package let journal: JournalQuery?
     /// The source said it is over (a closed pipe); a growing file never is.
     package private(set) var ended = false
 
     package init(path: String, follow: Bool = false) throws {
         self.path = path
+        journal = nil
         if path == "-" {
             isStdin = true
             fd = 0
@@ -85,19 +92,36 @@ package final class InputSource {
         }
     }
 
+    /// Starts journalctl for `query`: the entries after `cursor` (from the oldest when nil),
+    /// followed as they are written with `follow`.
+    init(journal query: JournalQuery, after cursor: String?, follow: Bool) throws {
+        path = query.name
+        journal = query
+        isStdin = false
+        isCompressed = false
+        device = 0; inode = 0; size = 0; modificationTime = nil
+        let process = try ChildProcess(
+            JournalQuery.journalctl(for: query.name), query.arguments(after: cursor, follow: follow), input: query.name)
+        child = process
+        fd = process.output
+        pollStdin = follow
+    }
+
     deinit { close() }
 
     package func close() {
         if let g = gz { gzclose(g); gz = nil }
         if fd > 0 { Glibc.close(fd); fd = -1 }
+        child?.terminate()
+        child = nil
     }
 
-    /// The descriptor `poll(2)` should watch for standard input, if this is it.
-    var pollDescriptor: Int32? { pollStdin ? 0 : nil }
+    /// The descriptor `poll(2)` should watch for standard input or journalctl, if this is one.
+    var pollDescriptor: Int32? { pollStdin ? fd : nil }
 
     /// The open file's current identity and size (it may have been renamed or truncated).
     func currentStat() -> (device: UInt64, inode: UInt64, size: Int64)? {
-        guard !isStdin, fd >= 0 else { return nil }
+        guard !isStdin, journal == nil, fd >= 0 else { return nil }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return nil }
         return (UInt64(st.st_dev), UInt64(st.st_ino), Int64(st.st_size))
@@ -227,7 +251,7 @@ package final class InputSource {
         }
         if pollStdin {
             if ended { return 0 }
-            var p = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 0) > 0 else { return 0 }
         }
         while true {
@@ -238,6 +262,12 @@ package final class InputSource {
                     path: displayName, reason: "read failed (\(String(cString: strerror(errno))))", hint: "Check the disk and permissions.")
             }
             if n == 0 && pollStdin { ended = true }
+            if n == 0, let process = child {
+                // journalctl's end: a failure (unreadable journal, bad match) is an error, not
+                // an empty input.
+                child = nil
+                try process.finish()
+            }
             return n
         }
     }

@@ -8,6 +8,9 @@ struct PathPattern: Sendable, Equatable {
     let text: String
 
     var isStdin: Bool { text == "-" }
+    /// Standard input or a `journal:` input: one stream, opened once, never globbed or
+    /// watched for rotation (journalctl follows the journal's own rotation).
+    var isStream: Bool { isStdin || text.hasPrefix("journal:") }
     var hasWildcards: Bool { text.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) }
 
     /// The directory whose entries can change what the pattern names (watched for creations).
@@ -23,7 +26,7 @@ struct PathPattern: Sendable, Equatable {
     /// The regular files the pattern names now, sorted (an exact path that does not exist
     /// names nothing yet).
     func expand() -> [String] {
-        if isStdin { return [] }
+        if isStream { return [] }
         var g = glob_t()
         defer { globfree(&g) }
         guard glob(text, 0, nil, &g) == 0 else { return [] }

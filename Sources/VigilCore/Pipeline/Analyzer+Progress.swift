@@ -11,7 +11,8 @@ extension Analyzer {
             files: streams.enumerated().map { index, stream in
                 AnalysisProgress.File(
                     path: stream.stats.path, done: stream.positionOnDisk, startedAt: startedAt[index],
-                    total: stream.source.isStdin ? nil : stream.source.size)
+                    // Standard input and a journal (journalctl's output) have no size to reach.
+                    total: stream.source.isStdin || stream.source.journal != nil ? nil : stream.source.size)
             },
             lines: lines)
     }

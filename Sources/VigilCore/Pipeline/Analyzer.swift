@@ -28,6 +28,8 @@ package final class Analyzer {
         package var enricher: Enricher?
         /// Where to publish how far the run has got (`analyze --progress`); nil: not tracked.
         package var progress: AnalysisProgress?
+        /// `--journal-match` for `journal:` inputs (empty: sshd's entries).
+        package var journalMatches: [String] = []
 
         package init() {}
 
@@ -35,7 +37,7 @@ package final class Analyzer {
             EventStream.Options(
                 format: format, fixedYear: fixedYear, strict: strict, now: now, maxAhead: maxAhead,
                 trustedProxies: policy.clients.trustedProxies, sshdMaxAuthTries: policy.detectors.authFailureBurst.maxAuthTries,
-                policyFingerprint: policy.fingerprint, policySource: policy.source)
+                policyFingerprint: policy.fingerprint, policySource: policy.source, journalMatches: journalMatches)
         }
     }
 

@@ -14,6 +14,8 @@ package final class Decoding {
         package var ignoredByProgram = false
         /// How many programs are listed by name; the others are lumped together.
         package var listedPrograms = 10
+        /// `--journal-match` for `journal:` inputs (empty: sshd's entries).
+        package var journalMatches: [String] = []
         package init() {}
     }
 
@@ -36,7 +38,8 @@ package final class Decoding {
                     path: path, index: Int32(i), symbols: symbols,
                     options: .init(
                         format: options.format, fixedYear: options.fixedYear,
-                        strict: options.strict, now: options.now, maxAhead: options.maxAhead),
+                        strict: options.strict, now: options.now, maxAhead: options.maxAhead,
+                        journalMatches: options.journalMatches),
                     known: [])
             } catch let error as VigilError {
                 var s = InputStats(path: path)

@@ -47,6 +47,12 @@ final class EventStream {
         var policyFingerprint: String?
         /// Where that policy was read from, to name it in notes.
         var policySource: String?
+        /// `--journal-match` for `journal:` inputs; empty: sshd's entries
+        /// (`JournalQuery.defaultMatches`).
+        var journalMatches: [String] = []
+        /// A followed `journal:` input never read before starts at the journal's end
+        /// (`tail --from-end`), not at its oldest entry.
+        var journalFromEnd = false
 
         /// How much of the start of a file `--format auto` looks at: as much as the line
         /// reader can hold. A first line longer than that leaves nothing whole to sniff, and
@@ -57,6 +63,9 @@ final class EventStream {
     /// Whether `other` is this input again: the same file (device and inode) or the same
     /// content (the fingerprint of its first bytes), as a later run would recognize it.
     func isSameInput(as other: EventStream) -> Bool {
+        if let journal = source.journal ?? other.source.journal {
+            return journal.identity == other.source.journal?.identity && journal.identity == source.journal?.identity
+        }
         guard !source.isStdin, !other.source.isStdin else { return false }
         if source.device == other.source.device && source.inode == other.source.inode && source.inode != 0 { return true }
         guard let mine = record, let theirs = other.record, mine.fingerprintLength > 0 else { return false }
@@ -70,6 +79,33 @@ final class EventStream {
         self.index = index
         self.strict = options.strict
         self.options = options
+        if let query = JournalQuery(input: path, matches: options.journalMatches) {
+            // A journal: its position is the cursor stored with its record (found by the
+            // journal's name, not by content), and journalctl starts after it.
+            let fingerprint = EventStream.journalFingerprint(query)
+            let match = known.first { $0.fingerprintLength == 0 && $0.fingerprint == fingerprint }
+            var cursor = match?.cursor
+            var lostCursor: String? = nil
+            if let stored = cursor, try !query.cursorExists(stored) {
+                lostCursor = stored
+                cursor = nil
+            }
+            if options.journalFromEnd && match == nil {
+                // `tail --from-end` on a journal never read: start after its last entry, and
+                // record that position at once, so a restart does not go back to the oldest.
+                cursor = try query.lastCursor()
+            }
+            source = try InputSource(journal: query, after: cursor, follow: options.follow)
+            stats = InputStats(path: source.displayName)
+            let startOffset = match?.offset ?? 0
+            let startLines = match?.lines ?? 0
+            reader = LineReader(source: source, startOffset: startOffset, startLine: startLines, maxLineLength: options.maxLineLength)
+            reader.follow = options.follow
+            decodeContext = DecodeContext(
+                symbols: symbols, yearAnchor: options.now, fixedYear: options.fixedYear, trustedProxies: options.trustedProxies)
+            try startJournal(query, fingerprint: fingerprint, match: match, cursor: cursor, lostCursor: lostCursor)
+            return
+        }
         source = try InputSource(path: path, follow: options.follow)
         stats = InputStats(path: source.displayName)
         reader = LineReader(source: source, maxLineLength: options.maxLineLength)
@@ -164,6 +200,62 @@ final class EventStream {
         installReadGuard()
     }
 
+    /// The rest of opening a `journal:` input: its record (a new one, or the stored one
+    /// continued), its decoder, and the note when its stored cursor is gone.
+    private func startJournal(
+        _ query: JournalQuery, fingerprint: String, match: InputRecord?, cursor: String?, lostCursor: String?
+    ) throws {
+        if options.format != .auto && options.format != .journalJSON {
+            throw VigilError.input(
+                path: query.name, reason: "a journal: input is journalctl's JSON, not \(options.format.rawValue)",
+                hint: "Leave out --format (or pass --format journal-json) for journal: inputs.")
+        }
+        var rec = newRecord(fingerprint: fingerprint, length: 0)
+        rec.absolutePath = query.identity
+        rec.format = LogFormat.journalJSON.rawValue
+        if let m = match {
+            rec.path = m.path
+            rec.firstAnalyzedAt = m.firstAnalyzedAt ?? m.updatedAt
+            rec.offset = m.offset
+            rec.lines = m.lines
+            rec.malformed = m.malformed
+            rec.lastEventTime = m.lastEventTime
+            rec.decoderState = m.decoderState
+            noteChangedSettings(m, lines: m.lines)
+            if m.lines > 0, m.requestedFormat != nil {
+                rec.requestedFormat = m.requestedFormat
+                rec.fixedYear = m.fixedYear
+                rec.policyFingerprint = m.policyFingerprint
+            }
+        }
+        rec.cursor = cursor
+        record = rec
+        decoder = decodeContext.makeDecoder(.journalJSON)!
+        awaitingFirstLine = false
+        stats.format = .journalJSON
+        stats.formatDetected = options.format == .auto
+        if let state = rec.decoderState, rec.lines > 0 { decoder.loadState(state) }
+        if rec.lines > 0 { stats.resumedAfterLine = rec.lines }
+        resumeOffset = rec.offset
+        resumeLines = rec.lines
+        malformedBefore = rec.malformed
+        if let lostCursor {
+            // Vacuumed (or the journal replaced) while Vigil was not reading: what was between
+            // the cursor and the oldest entry left is lost to the analysis, and said so.
+            stats.journalCursorLost = true
+            let note =
+                "its last position (journal cursor \(lostCursor)) is no longer in the journal (vacuumed or rotated away since the last run); reading resumed at the oldest entry left, and entries logged between that position and it were never analyzed"
+            stats.note = stats.note.map { $0 + "; " + note } ?? note
+        }
+    }
+
+    /// A journal input's fingerprint: of its name made absolute (`JournalQuery.identity`),
+    /// with length 0 so that no file's content is ever taken for it.
+    static func journalFingerprint(_ query: JournalQuery) -> String {
+        var identity = Array(query.identity.utf8)
+        return identity.withUnsafeMutableBytes { fingerprint(UnsafeRawBufferPointer($0)) }
+    }
+
     /// Refuses an input whose first lines are mostly unreadable with the chosen format or
     /// year, before any line is analyzed: read anyway, it would be recorded as read, and the
     /// corrected run would continue after its last line and never analyze it (a wrong
@@ -202,7 +294,7 @@ final class EventStream {
             reason:
                 "\(malformed) of its first \(lines.count) lines are malformed as \(format.rawValue)\(better.map { "; they read as \($0.rawValue)" } ?? ""); nothing was analyzed or recorded",
             hint:
-                "Pass --format \(better?.rawValue ?? "mcp-json, sshd or combined") (or --format auto), then run again: the file is read from its start."
+                "Pass --format \(better?.rawValue ?? "mcp-json, sshd, combined or journal-json") (or --format auto), then run again: the file is read from its start."
         )
     }
 
@@ -270,7 +362,9 @@ final class EventStream {
             } else {
                 throw VigilError.input(
                     path: source.displayName, reason: "format not recognized from its first lines",
-                    hint: "Pass --format mcp-json, sshd or combined; `vigil decode --format X FILE` shows how each line is read.")
+                    hint:
+                        "Pass --format mcp-json, sshd, combined or journal-json; `vigil decode --format X FILE` shows how each line is read."
+                )
             }
         }
         decoder = decodeContext.makeDecoder(format)!
@@ -449,7 +543,7 @@ final class EventStream {
     }
 
     private func installReadGuard() {
-        guard options.follow, !source.isStdin, !source.isCompressed else { return }
+        guard options.follow, !source.isStdin, source.journal == nil, !source.isCompressed else { return }
         reader.readGuard = { [unowned self] in self.stillSameContent() }
     }
 
@@ -466,6 +560,11 @@ final class EventStream {
         ensureRecord()
         guard var r = record else { return nil }
         if let st = source.currentStat() { r.size = st.size }
+        if source.journal != nil, let journalDecoder = decoder as? JournalJSONDecoder {
+            // The position of a journal is the cursor of the last entry analyzed; none read
+            // yet in this run: the one it resumed after stays.
+            r.cursor = journalDecoder.cursor(beforeLastLine: head != nil) ?? r.cursor
+        }
         r.offset = resumeOffset
         r.lines = resumeLines
         r.malformed = malformedBefore + stats.malformed
@@ -475,7 +574,7 @@ final class EventStream {
         // Read back from the file, so only while it still holds what was read: a file
         // truncated or rewritten since would give bytes this stream never saw.
         r.endFingerprint =
-            replacedUnderneath || !stillSameContent()
+            replacedUnderneath || source.journal != nil || !stillSameContent()
             ? nil
             : source.bytes(endingAt: resumeOffset, count: InputRecord.fingerprintBytes).map { bytes in
                 bytes.withUnsafeBytes { EventStream.fingerprint($0) }

@@ -33,7 +33,9 @@ final class HourlyCounter {
         let f: UInt64 =
             switch format {
             case .mcpJSON?: 1
-            case .sshd?: 2
+            // A journal's entries are sshd's (its decoder ignores the others): counted as
+            // sshd, so the report's SSH figures include hosts that log only to the journal.
+            case .sshd?, .journalJSON?: 2
             case .combined?: 3
             case .auto?, nil: 0
             }

@@ -32,6 +32,9 @@ package struct InputStats: Sendable, Codable {
     /// `ignoredOtherPrograms` counts the rest. Nil where it was not counted.
     package var ignoredByProgram: [BoundedTally.Entry]?
     package var ignoredOtherPrograms: Int64?
+    /// A `journal:` input whose stored cursor was gone from the journal (vacuumed): reading
+    /// resumed at its oldest entry (`note` says so). Nil for other inputs.
+    package var journalCursorLost: Bool?
 
     package init(path: String) { self.path = path }
 

@@ -35,7 +35,7 @@ final class LoginCounter {
 
     @inline(__always)
     func count(_ e: Event, format: LogFormat?) {
-        guard format == .sshd, e.outcome == .success, e.user != .none else { return }
+        guard format?.carriesSSHD == true, e.outcome == .success, e.user != .none else { return }
         let day = e.time >= 0 ? e.time / EventTime.day * EventTime.day : (e.time - EventTime.day + 1) / EventTime.day * EventTime.day
         var key = Key(day: day, server: e.server, user: e.user, method: e.operation, address: e.clientIP, itemized: true)
         if counts[key] == nil {

@@ -70,6 +70,16 @@ package struct Reanalysis {
         }
         for path in paths {
             let recorded = byPath[path]!
+            if path.hasPrefix("journal:") {
+                // A journal is read again through journalctl from its oldest entry (with the
+                // default match): entries vacuumed since are gone, as a deleted file's lines are.
+                let latest = recorded.max(by: { $0.updatedAt < $1.updatedAt })!
+                plan.inputs.append(
+                    PlannedInput(
+                        request: Analyzer.InputRequest(path: latest.absolutePath ?? path, format: .journalJSON, fixedYear: nil),
+                        records: recorded))
+                continue
+            }
             let overridden = overrides.only.isEmpty || namedPaths[path] != nil
             func settings(_ records: [InputRecord]) -> (LogFormat, Int?) {
                 let latest = records.max(by: { $0.updatedAt < $1.updatedAt })!

@@ -46,6 +46,8 @@ final class TailInput {
     }
 
     var isStdin: Bool { stream.source.isStdin }
+    /// Standard input or a journal: read as it comes, with no file to watch for rotation.
+    var isStream: Bool { stream.source.isStdin || stream.source.journal != nil }
 
     /// Standard input that was closed, or a compressed file read to its end.
     var isExhausted: Bool { stream.head == nil && stream.reader.isAtEnd }

@@ -27,7 +27,9 @@ extension Tailer {
                 path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
                 options: streamOptions, known: knownRecords ?? known)
             _ = engine.register(inputName: stream.stats.path)
-            if atStart && options.startAtEnd && stream.resumeLines == 0 && !stream.source.isStdin && !stream.source.isCompressed {
+            if atStart && options.startAtEnd && stream.resumeLines == 0 && !stream.source.isStdin && !stream.source.isCompressed
+                && stream.source.journal == nil
+            {
                 try stream.skipExistingLines()
             }
             let input = TailInput(stream: stream, path: path, now: now)
@@ -36,6 +38,9 @@ extension Tailer {
             failedPaths.removeValue(forKey: path)
             let from = stream.resumeLines > 0 ? "after line \(stream.resumeLines)" : "from the start"
             logger.info("following \(stream.stats.path) \(from)\(rotated ? " (rotated; reading it to its end)" : "")")
+            // What opening found that the user should know (a journal cursor vacuumed away, a
+            // file cut short since the last run).
+            if let note = stream.stats.note { logger.warning("\(stream.stats.path): \(note)") }
             return input
         } catch let error as VigilError {
             if case .descriptorsExhausted = error {
@@ -65,7 +70,14 @@ extension Tailer {
     @discardableResult
     func rescan(now: Int64, atStart: Bool) -> [PathPattern] {
         var unmatched: [PathPattern] = []
-        for p in patterns where !p.isStdin {
+        // A journal that could not be opened (its directory not there yet) or whose journalctl
+        // ended is opened again: it continues after its last committed cursor.
+        if !atStart {
+            for p in patterns where p.isStream && !p.isStdin && !inputs.contains(where: { $0.path == p.text }) {
+                open(path: p.text, now: now, atStart: false)
+            }
+        }
+        for p in patterns where !p.isStream {
             watcher.watch(directory: p.directory)
             let paths = p.expand()
             if paths.isEmpty {
@@ -117,7 +129,7 @@ extension Tailer {
     /// siblings by fingerprint and read on from their stored offset.
     func recoverRotatedWhileStopped(now: Int64) {
         let recent = known.filter { r in
-            r.updatedAt >= now - 7 * EventTime.day && patterns.contains { !$0.isStdin && $0.matches(r.path) }
+            r.updatedAt >= now - 7 * EventTime.day && patterns.contains { !$0.isStream && $0.matches(r.path) }
         }
         for r in recent {
             if inputs.contains(where: {
@@ -145,7 +157,7 @@ extension Tailer {
     /// checkpointed. One that got a record meanwhile is resumed from it instead (`open`
     /// matches records by content first).
     func recoverFollowedWithoutRecord(now: Int64) {
-        for followed in followedWithoutRecord where patterns.contains(where: { !$0.isStdin && $0.matches(followed.path) }) {
+        for followed in followedWithoutRecord where patterns.contains(where: { !$0.isStream && $0.matches(followed.path) }) {
             if inputs.contains(where: { $0.device == followed.device && $0.inode == followed.inode }) { continue }
             for candidate in Tailer.siblings(of: followed.path) {
                 var st = stat()
@@ -181,7 +193,7 @@ extension Tailer {
 
     /// Notices renamed, deleted, truncated and rewritten files.
     func checkRotations(now: Int64) throws {
-        for i in inputs where !i.rotated && !i.isStdin {
+        for i in inputs where !i.rotated && !i.isStream {
             var st = stat()
             if stat(i.path, &st) != 0 || UInt64(st.st_dev) != i.device || UInt64(st.st_ino) != i.inode {
                 i.rotated = true

@@ -124,6 +124,7 @@ package final class Tailer {
     var streamOptions: EventStream.Options {
         var o = options.analysis.streamOptions
         o.follow = true
+        o.journalFromEnd = options.startAtEnd
         return o
     }
 
@@ -150,8 +151,8 @@ package final class Tailer {
         runID = try store.openRun(startedAt: startedAt, command: "tail", policy: currentPolicy)
         known = try store.inputRecords()
         followedWithoutRecord = try store.followedFiles()
-        for p in patterns where !p.isStdin { watcher.watch(directory: p.directory) }
-        if patterns.contains(where: \.isStdin) { open(path: "-", now: startedAt, atStart: true) }
+        for p in patterns where !p.isStream { watcher.watch(directory: p.directory) }
+        for p in patterns where p.isStream { open(path: p.text, now: startedAt, atStart: true) }
         for p in rescan(now: startedAt, atStart: true) where failedPaths[p.text] == nil {
             logger.warning("no file matches \(p.text) yet; waiting for one to appear")
         }
@@ -212,7 +213,7 @@ package final class Tailer {
             }
             if released > 0 { continue }  // more may be waiting: read again before sleeping
 
-            if inputs.isEmpty && patterns.allSatisfy(\.isStdin) { break }  // stdin closed
+            if inputs.isEmpty && patterns.allSatisfy(\.isStdin) { break }  // stdin closed (a journal is opened again)
             if let idle = options.idleExit, now - quietSince >= idle,
                 !inputs.contains(where: { $0.stream.reader.pendingBytes > 0 && $0.stream.stats.error == nil })
             {

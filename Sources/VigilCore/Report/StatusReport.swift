@@ -22,6 +22,8 @@ package struct StatusReport: Sendable {
         var requestedFormat: String?
         var fixedYear: Int?
         var policyFingerprint: String?
+        /// A `journal:` input's position: the cursor of the last entry analyzed.
+        var cursor: String? = nil
     }
 
     package var now: Int64
@@ -48,7 +50,8 @@ package struct StatusReport: Sendable {
                 Input(
                     path: rec.path, format: rec.format, lines: rec.lines, offset: rec.offset, currentSize: size,
                     lastEventTime: rec.lastEventTime, updatedAt: rec.updatedAt, malformed: rec.malformed,
-                    requestedFormat: rec.requestedFormat, fixedYear: rec.fixedYear, policyFingerprint: rec.policyFingerprint))
+                    requestedFormat: rec.requestedFormat, fixedYear: rec.fixedYear, policyFingerprint: rec.policyFingerprint,
+                    cursor: rec.cursor))
         }
         r.service = try store.tailService()
         r.findingsToday = try store.findingCounts(since: now / EventTime.day * EventTime.day)
@@ -83,13 +86,18 @@ package struct StatusReport: Sendable {
         out += "inputs:\n"
         if inputs.isEmpty { out += "  (none)\n" }
         for i in inputs {
-            out +=
-                "  \(TerminalText.escape(i.path))  [\(i.format)]  line \(NumberText.grouped(i.lines)), offset \(NumberText.grouped(i.offset))"
-            if let size = i.currentSize {
-                let behind = max(0, size - i.offset)
-                out += behind == 0 ? ", caught up" : ", \(NumberText.grouped(behind)) bytes behind"
+            out += "  \(TerminalText.escape(i.path))  [\(i.format)]  line \(NumberText.grouped(i.lines))"
+            if i.path.hasPrefix("journal:") {
+                // A journal's position is its cursor; journalctl knows what follows it.
+                out += i.cursor.map { ", after journal cursor \(TerminalText.escape($0))" } ?? ", nothing read yet"
             } else {
-                out += ", file rotated or gone"
+                out += ", offset \(NumberText.grouped(i.offset))"
+                if let size = i.currentSize {
+                    let behind = max(0, size - i.offset)
+                    out += behind == 0 ? ", caught up" : ", \(NumberText.grouped(behind)) bytes behind"
+                } else {
+                    out += ", file rotated or gone"
+                }
             }
             if let t = i.lastEventTime { out += ", last event \(EventTime.format(t)) (\(StatusReport.age(now - t)) ago)" }
             if i.malformed > 0 { out += ", \(NumberText.grouped(i.malformed)) malformed" }
@@ -197,7 +205,7 @@ package struct StatusReport: Sendable {
         let ins = inputs.map { i in
             "{\"path\":\(q(i.path)),\"format\":\(q(i.format)),\"lines\":\(i.lines),\"offset\":\(i.offset),\"size\":\(opt(i.currentSize)),"
                 + "\"last_event_time\":\(opt(i.lastEventTime)),\"updated_at\":\(i.updatedAt),\"malformed\":\(i.malformed),"
-                + "\"read_with\":\(i.requestedFormat == nil ? "null" : "{\"format\":\(q(i.requestedFormat!)),\"year\":\(opt(i.fixedYear.map(Int64.init))),\"policy_fingerprint\":\(i.policyFingerprint.map(q) ?? "null")}")}"
+                + "\"cursor\":\(i.cursor.map(q) ?? "null"),\"read_with\":\(i.requestedFormat == nil ? "null" : "{\"format\":\(q(i.requestedFormat!)),\"year\":\(opt(i.fixedYear.map(Int64.init))),\"policy_fingerprint\":\(i.policyFingerprint.map(q) ?? "null")}")}"
         }
         parts.append("\"inputs\":[\(ins.joined(separator: ","))]")
         let today = Severity.allCases.map { "\"\($0)\":\(findingsToday[$0] ?? 0)" }

@@ -23,7 +23,7 @@ extension FindingStore {
         ("size", .nonNegative), ("offset", .nonNegative), ("lines", .nonNegative), ("format", .text), ("malformed", .nonNegative),
         ("last_event_time", .optionalTime), ("updated_at", .time), ("end_fingerprint", .optionalText),
         ("requested_format", .optionalText), ("fixed_year", .optionalInteger), ("policy_fingerprint", .optionalText),
-        ("first_analyzed_at", .optionalTime), ("absolute_path", .optionalText),
+        ("first_analyzed_at", .optionalTime), ("absolute_path", .optionalText), ("cursor", .optionalText),
     ]
 
     static let policySnapshotColumns: [(String, StoredColumn)] = [

@@ -343,6 +343,10 @@ package final class FindingStore: StoreBackend {
                     CREATE INDEX login_daily_source ON login_daily(user, address, first_seen);
                     """)
         }
+        // A `journal:` input's position is a journal cursor (`InputRecord.cursor`), not an offset.
+        m.registerMigration("v14-journal-cursor") { db in
+            try db.execute(sql: "ALTER TABLE input ADD COLUMN cursor TEXT")
+        }
         return m
     }
 
@@ -371,7 +375,8 @@ package final class FindingStore: StoreBackend {
             fixedYear: try r.stored("fixed_year", Int64?.self, row: label).map { Int($0) },
             policyFingerprint: try r.stored("policy_fingerprint", row: label),
             firstAnalyzedAt: try r.stored("first_analyzed_at", row: label),
-            absolutePath: try r.stored("absolute_path", row: label))
+            absolutePath: try r.stored("absolute_path", row: label),
+            cursor: try r.stored("cursor", row: label))
     }
 
     package func followedFiles() throws -> [FollowedFile] {
@@ -450,8 +455,8 @@ package final class FindingStore: StoreBackend {
                     INSERT OR REPLACE INTO input (fingerprint, fingerprint_length, path, device, inode, size, offset, lines, format,
                                                   malformed, last_event_time, updated_at, decoder_state, end_fingerprint,
                                                   requested_format, fixed_year, policy_fingerprint, first_analyzed_at,
-                                                  absolute_path)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                  absolute_path, cursor)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for r in c.inputs {
                 try input.execute(arguments: [
@@ -459,7 +464,7 @@ package final class FindingStore: StoreBackend {
                     Int64(bitPattern: r.inode), r.size, r.offset, r.lines, r.format, r.malformed,
                     r.lastEventTime, c.now, r.decoderState, r.endFingerprint,
                     r.requestedFormat, r.fixedYear, r.policyFingerprint, r.firstAnalyzedAt ?? c.now,
-                    r.absolutePath,
+                    r.absolutePath, r.cursor,
                 ])
             }
             try FindingStore.storeFollowedFiles(db, c)

@@ -40,6 +40,10 @@ package struct InputRecord: Sendable, Equatable {
     /// `path` made absolute when it was first analyzed (`path` is kept as given, as evidence
     /// names it), so `reanalyze` finds the file from any directory.
     package var absolutePath: String?
+    /// A `journal:` input's position: the journal cursor (`__CURSOR`) of the last entry
+    /// analyzed, which the next run reads after. Nil for files (their position is `offset`)
+    /// and for a journal nothing was read from yet.
+    package var cursor: String? = nil
 
     static let fingerprintBytes = 1024
 }
