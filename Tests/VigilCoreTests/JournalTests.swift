@@ -183,6 +183,27 @@ import Testing
         #expect(decoder.cursor(beforeLastLine: true) == "c2", "a checkpoint with an event decoded ahead resumes before it")
     }
 
+    /// A line that stands for two events (a success releasing another user's held failures)
+    /// is decoded twice: the second decode is the same entry, so a checkpoint taken with its
+    /// second event ahead resumes before that entry, not after it.
+    @Test func aLineDecodedAgainKeepsItsCursor() {
+        let decoder = JournalJSONDecoder(context: DecodeContext(symbols: SymbolTable(), yearAnchor: 0))
+        var event = Event()
+        func decode(_ cursor: String, _ message: String) -> DecodeResult {
+            var text =
+                #"{"__CURSOR":"\#(cursor)","__REALTIME_TIMESTAMP":"1793840400000000","SYSLOG_IDENTIFIER":"sshd","_PID":"7","_HOSTNAME":"h","MESSAGE":"\#(message)"}"#
+            return text.withUTF8 { decoder.decode(UnsafeRawBufferPointer($0), into: &event) }
+        }
+        #expect(decode("c1", "Failed publickey for git from 192.0.2.1 port 1 ssh2: RSA SHA256:x") == .event)
+        let accepted = "Accepted password for root from 192.0.2.1 port 1 ssh2"
+        #expect(decode("c2", accepted) == .eventAndMore)
+        #expect(decoder.cursor(beforeLastLine: true) == "c1")
+        #expect(decode("c2", accepted) == .event)
+        #expect(event.outcome == .success && event.failuresBefore == 1)
+        #expect(decoder.cursor(beforeLastLine: true) == "c1", "the entry of the event ahead is read again on resume")
+        #expect(decoder.cursor(beforeLastLine: false) == "c2")
+    }
+
     /// The journalctl command lines: the local journal (`journal:`) names no file, a
     /// directory is `--directory`, a file `--file`; the cursor, `--follow` and matches last.
     @Test func journalctlArguments() throws {
