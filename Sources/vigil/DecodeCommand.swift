@@ -18,6 +18,8 @@ struct DecodeCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var policy: PolicyOption
+
     @Flag(
         help:
             "Print per-file counts (lines, decoded, ignored, malformed with file:line) instead of events; for syslog inputs, ignored lines by program."
@@ -42,6 +44,7 @@ struct DecodeCommand: ParsableCommand {
         options.maxAhead = DurationText.parse(input.maxAhead) ?? EventTime.day
         options.ignoredByProgram = stats
         options.journalMatches = input.journalMatch
+        options.decodeAs(try policy.load(quiet: true).policy)
         let out = OutputBuffer()
         let results: [InputStats]
         do {

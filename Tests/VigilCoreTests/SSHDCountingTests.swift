@@ -122,4 +122,18 @@ import Testing
                 "outside_allowlist 203.0.113.60 1 P2", "unauthorized_access 203.0.113.60 1 P2",
             ])
     }
+
+    @Test func decodeCountsWithThePolicysMaxAuthTries() throws {
+        let t = TempDir()
+        let log = t.path("auth.log")
+        try
+            "Nov  3 09:00:00 bastion sshd[700]: error: maximum authentication attempts exceeded for root from 203.0.113.70 port 1 ssh2 [preauth]\n"
+            .write(toFile: log, atomically: false, encoding: .utf8)
+        try "version: 1\ndetectors:\n  auth_failure_burst:\n    max_auth_tries: 10\n".write(
+            toFile: t.path("policy.yaml"), atomically: true, encoding: .utf8)
+        let withPolicy = try runVigil(["decode", "--year", "2026", "--policy", t.path("policy.yaml"), log], cwd: t.url)
+        #expect(withPolicy.out.contains(#""attempts":10"#), "\(withPolicy.out)\(withPolicy.err)")
+        let defaults = try runVigil(["decode", "--year", "2026", log], cwd: t.url)
+        #expect(defaults.out.contains(#""attempts":6"#), "\(defaults.out)")
+    }
 }

@@ -16,7 +16,18 @@ package final class Decoding {
         package var listedPrograms = 10
         /// `--journal-match` for `journal:` inputs (empty: sshd's entries).
         package var journalMatches: [String] = []
+        /// The policy's settings that change how lines decode (`clients.trusted_proxies`,
+        /// `detectors.auth_failure_burst.max_auth_tries`), so that `decode` shows what
+        /// `analyze` counts.
+        var trustedProxies = 0
+        var sshdMaxAuthTries = SSHDMessageParser.defaultMaxAuthTries
         package init() {}
+
+        /// Decodes as `analyze` with `policy` would.
+        package mutating func decodeAs(_ policy: Policy) {
+            trustedProxies = policy.clients.trustedProxies
+            sshdMaxAuthTries = policy.detectors.authFailureBurst.maxAuthTries
+        }
     }
 
     let options: Options
@@ -39,6 +50,7 @@ package final class Decoding {
                     options: .init(
                         format: options.format, fixedYear: options.fixedYear,
                         strict: options.strict, now: options.now, maxAhead: options.maxAhead,
+                        trustedProxies: options.trustedProxies, sshdMaxAuthTries: options.sshdMaxAuthTries,
                         journalMatches: options.journalMatches),
                     known: [])
             } catch let error as VigilError {
