@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@testable import VigilCore
+
+/// Issue 13, "attacks the seed's burst rule misses": slow brute force, user enumeration,
+/// distributed brute force, pre-authentication scanning, and IPv6 clients counted per /64.
+@Suite struct SSHAttackRuleTests {
+    /// Syslog lines from `sshd` on host `bastion`, each its own connection (own pid), at
+    /// `seconds` after 2026-11-03 08:00:00.
+    struct Log {
+        var lines: [String] = []
+        var pid = 1000
+
+        mutating func add(_ seconds: Int, _ message: String) {
+            let total = 8 * 3600 + seconds
+            let stamp = String(format: "Nov %2d %02d:%02d:%02d", 3 + total / 86400, total / 3600 % 24, total / 60 % 60, total % 60)
+            pid += 1
+            lines.append("\(stamp) bastion sshd[\(pid)]: \(message)")
+        }
+
+        mutating func failed(_ seconds: Int, user: String, from address: String) {
+            add(seconds, "Failed password for \(user) from \(address) port \(40000 + pid % 20000) ssh2")
+        }
+
+        mutating func noIdentification(_ seconds: Int, from address: String) {
+            add(seconds, "Did not receive identification string from \(address)")
+        }
+
+        var text: String { lines.joined(separator: "\n") + "\n" }
+    }
+
+    /// Analyzes `log` with the default policy (plus `policy`, a YAML text, when given) and
+    /// returns the findings as JSON objects.
+    static func findings(_ log: Log, policy: String? = nil) throws -> [[String: Any]] {
+        let dir = TempDir()
+        try log.text.write(toFile: dir.path("auth.log"), atomically: true, encoding: .utf8)
+        var args = ["analyze", "--quiet", "--year", "2026", "--db", dir.path("v.sqlite")]
+        if let policy {
+            try FileManager.default.createDirectory(atPath: dir.path("policy"), withIntermediateDirectories: true)
+            try policy.write(toFile: dir.path("policy/policy.yaml"), atomically: true, encoding: .utf8)
+            args += ["--policy", dir.path("policy")]
+        }
+        let run = try runVigil(args + [dir.path("auth.log")], cwd: dir.url)
+        #expect(run.status == 0, "\(run.err)")
+        return try Self.stored(dir.path("v.sqlite"))
+    }
+
+    static func stored(_ database: String) throws -> [[String: Any]] {
+        let out = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
+        return out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    }
+
+    static func of(_ detector: String, _ findings: [[String: Any]]) -> [[String: Any]] {
+        findings.filter { $0["detector"] as? String == detector }
+    }
+
+    // MARK: IPv6 per /64
+
+    @Test func addressHoppingInsideOneNetworkIsOneSubject() throws {
+        var log = Log()
+        for i in 0..<8 { log.failed(i * 10, user: "root", from: "2001:db8:1:2::\(i + 1)") }
+        for i in 0..<3 { log.failed(i * 10, user: "root", from: "2001:db8:1:3::\(i + 1)") }
+        for i in 0..<3 { log.failed(i * 10, user: "root", from: "2001:db8:1:3:ffff::\(i + 1)") }
+        let bursts = Self.of("auth_failure_burst", try Self.findings(log))
+        #expect(bursts.compactMap { $0["subject"] as? String }.sorted() == ["2001:db8:1:2::/64", "2001:db8:1:3::/64"], "\(bursts)")
+        #expect(bursts.allSatisfy { $0["subject_kind"] as? String == "network" })
+    }
+
+    @Test func aPrefixOf128KeepsIPv6AddressesExact() throws {
+        var log = Log()
+        for i in 0..<8 { log.failed(i * 10, user: "root", from: "2001:db8:1:2::\(i % 2 + 1)") }
+        log.failed(100, user: "root", from: "192.0.2.1")
+        let bursts = Self.of("auth_failure_burst", try Self.findings(log, policy: "version: 1\nclients: { ipv6_prefix: 128 }\n"))
+        #expect(bursts.map { $0["subject"] as? String } == [], "4 failures each: \(bursts)")
+        var busy = Log()
+        for i in 0..<8 { busy.failed(i * 10, user: "root", from: "2001:db8:1:2::7") }
+        let exact = Self.of("auth_failure_burst", try Self.findings(busy, policy: "version: 1\nclients: { ipv6_prefix: 128 }\n"))
+        #expect(exact.map { $0["subject"] as? String } == ["2001:db8:1:2::7"] && exact.first?["subject_kind"] as? String == "ip")
+    }
+
+    @Test func aBadIPv6PrefixIsALintError() throws {
+        let dir = TempDir()
+        try "version: 1\nclients: { ipv6_prefix: 16 }\n".write(toFile: dir.path("p.yaml"), atomically: true, encoding: .utf8)
+        let lint = try runVigil(["policy", "lint", dir.path("p.yaml")])
+        #expect(lint.status == 1 && lint.out.contains("clients.ipv6_prefix"), "\(lint.out)")
+    }
+
+    @Test func networkSubjectsReadBackAsTheyWereWritten() {
+        let symbols = SymbolTable()
+        var event = Event()
+        event.clientIP = IPAddress("2001:db8:1:2:aaaa:bbbb:cccc:dddd")
+        let subject = Subject.client(of: event, ipv6Prefix: 64)
+        #expect(subject?.kind == "network" && subject?.text(symbols) == "2001:db8:1:2::/64")
+        #expect(subject.flatMap { Subject(kind: $0.kind, text: $0.text(symbols), symbols: symbols) } == subject)
+        #expect(Subject(kind: "network", text: "2001:db8:1:2::1/64", symbols: symbols) == nil, "host bits set")
+        #expect(Subject(kind: "network", text: "10.0.0.0/8", symbols: symbols) == nil, "IPv4 stays exact")
+        event.clientIP = IPAddress("::ffff:192.0.2.9")
+        #expect(Subject.client(of: event, ipv6Prefix: 64) == .ip(IPAddress("192.0.2.9")!), "IPv4-mapped is IPv4")
+    }
+
+}
