@@ -55,6 +55,51 @@ import Testing
         findings.filter { $0["detector"] as? String == detector }
     }
 
+    // MARK: slow brute force
+
+    @Test func aSteadySlowPaceIsASlowBruteForce() throws {
+        var log = Log()
+        // One try every 15 minutes: never a burst.
+        for i in 0..<5 { log.failed(i * 900, user: "root", from: "203.0.113.5") }
+        let all = try Self.findings(log)
+        let slow = Self.of("slow_brute_force", all)
+        #expect(slow.count == 1, "\(all)")
+        #expect(slow.first?["subject"] as? String == "203.0.113.5")
+        #expect(slow.first?["severity"] as? String == "P3")
+        #expect(slow.first?["count"] as? Int == 5, "the 4 that made it, then one more growing it")
+        #expect(Self.of("auth_failure_burst", all).isEmpty)
+    }
+
+    @Test func tenFailuresInAnHourBelowTheBurstRateAreASlowBruteForce() throws {
+        var log = Log()
+        // One try every 150 seconds: never more than 5 in 5 minutes, a median under 5 minutes.
+        for i in 0..<10 { log.failed(i * 150, user: "admin", from: "198.51.100.9") }
+        let all = try Self.findings(log)
+        let slow = Self.of("slow_brute_force", all)
+        #expect(slow.count == 1 && slow.first?["subject"] as? String == "198.51.100.9", "\(all)")
+        let attributes = (slow.first?["evidence"] as? [String: Any])?["attributes"] as? [String: String]
+        #expect(attributes?["pace"] == "10 failures within 1h", "\(attributes ?? [:])")
+        #expect(Self.of("auth_failure_burst", all).isEmpty)
+    }
+
+    @Test func aUserMistypingOverAnEveningIsNotASlowBruteForce() throws {
+        var log = Log()
+        // Three typos over an evening; another user mistypes four times within two minutes.
+        for seconds in [0, 4000, 9000] { log.failed(seconds, user: "alice", from: "192.0.2.10") }
+        for seconds in [100, 130, 160, 200] { log.failed(seconds, user: "bob", from: "192.0.2.11") }
+        #expect(Self.of("slow_brute_force", try Self.findings(log)).isEmpty)
+    }
+
+    /// A burst is already a finding: the slow rule stays quiet while the client's burst
+    /// episode is open.
+    @Test func aBurstIsNotAlsoASlowBruteForce() throws {
+        var log = Log()
+        for i in 0..<12 { log.failed(i * 20, user: "root", from: "203.0.113.77") }
+        let all = try Self.findings(log)
+        #expect(Self.of("auth_failure_burst", all).count == 1)
+        #expect(Self.of("slow_brute_force", all).isEmpty, "\(all)")
+    }
+
     // MARK: IPv6 per /64
 
     @Test func addressHoppingInsideOneNetworkIsOneSubject() throws {

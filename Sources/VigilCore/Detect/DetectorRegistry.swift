@@ -7,6 +7,8 @@ enum DetectorRegistry {
     static var all: [DetectorDescriptor] {
         [
             AuthFailureBurstDetector.descriptor,
+            // After the burst rule: the slow rule asks whether the client's burst is open.
+            SlowBruteForceDetector.descriptor,
             UnauthorizedAccessDetector.descriptor,
             AllowlistViolationDetector.descriptor,
             RateLimitBreachDetector.descriptor,
