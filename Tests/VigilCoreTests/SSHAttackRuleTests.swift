@@ -100,6 +100,31 @@ import Testing
         #expect(Self.of("slow_brute_force", all).isEmpty, "\(all)")
     }
 
+    // MARK: user enumeration
+
+    @Test func oneAddressTryingManyNamesIsUserEnumeration() throws {
+        var log = Log()
+        for (i, user) in ["admin", "test", "oracle", "ubuntu", "git", "postgres", "deploy", "pi", "user", "guest", "ftp"]
+            .enumerated()
+        {
+            log.failed(i * 180, user: user, from: "203.0.113.30")
+        }
+        let found = Self.of("user_enumeration", try Self.findings(log))
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?["severity"] as? String == "P2")
+        #expect(found.first?["subject"] as? String == "203.0.113.30")
+        let evidence = found.first?["evidence"] as? [String: Any]
+        #expect((evidence?["counts"] as? [String: Int])?["distinct_users"] == 10)
+    }
+
+    @Test func threeUsersBehindOneNATAreNotEnumeration() throws {
+        var log = Log()
+        for (i, user) in ["alice", "bob", "carol", "alice", "bob"].enumerated() {
+            log.failed(i * 300, user: user, from: "192.0.2.50")
+        }
+        #expect(Self.of("user_enumeration", try Self.findings(log)).isEmpty)
+    }
+
     // MARK: IPv6 per /64
 
     @Test func addressHoppingInsideOneNetworkIsOneSubject() throws {

@@ -9,6 +9,7 @@ enum DetectorRegistry {
             AuthFailureBurstDetector.descriptor,
             // After the burst rule: the slow rule asks whether the client's burst is open.
             SlowBruteForceDetector.descriptor,
+            UserEnumerationDetector.descriptor,
             UnauthorizedAccessDetector.descriptor,
             AllowlistViolationDetector.descriptor,
             RateLimitBreachDetector.descriptor,
