@@ -125,6 +125,31 @@ import Testing
         #expect(Self.of("user_enumeration", try Self.findings(log)).isEmpty)
     }
 
+    // MARK: distributed brute force
+
+    @Test func oneUserFailingFromManyAddressesIsADistributedBruteForce() throws {
+        var log = Log()
+        for i in 0..<12 { log.failed(i * 120, user: "root", from: "198.51.100.\(i + 1)") }
+        let found = Self.of("distributed_brute_force", try Self.findings(log))
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?["subject_kind"] as? String == "user" && found.first?["subject"] as? String == "root")
+        #expect(found.first?["severity"] as? String == "P2")
+        #expect(found.first?["count"] as? Int == 12)
+    }
+
+    @Test func oneUserFailingFromTwoAddressesIsNotDistributed() throws {
+        var log = Log()
+        for i in 0..<4 { log.failed(i * 600, user: "alice", from: i % 2 == 0 ? "192.0.2.20" : "198.51.100.20") }
+        #expect(Self.of("distributed_brute_force", try Self.findings(log)).isEmpty)
+    }
+
+    /// One host hopping between addresses of its /64 is one client, not ten.
+    @Test func addressesOfOneIPv6NetworkAreOneClient() throws {
+        var log = Log()
+        for i in 0..<12 { log.failed(i * 120, user: "deploy", from: "2001:db8:1:2::\(i + 1)") }
+        #expect(Self.of("distributed_brute_force", try Self.findings(log)).isEmpty)
+    }
+
     // MARK: IPv6 per /64
 
     @Test func addressHoppingInsideOneNetworkIsOneSubject() throws {

@@ -10,6 +10,7 @@ enum DetectorRegistry {
             // After the burst rule: the slow rule asks whether the client's burst is open.
             SlowBruteForceDetector.descriptor,
             UserEnumerationDetector.descriptor,
+            DistributedBruteForceDetector.descriptor,
             UnauthorizedAccessDetector.descriptor,
             AllowlistViolationDetector.descriptor,
             RateLimitBreachDetector.descriptor,
