@@ -150,6 +150,120 @@ import Testing
         #expect(Self.of("distributed_brute_force", try Self.findings(log)).isEmpty)
     }
 
+    // MARK: pre-authentication scanning
+
+    @Test func repeatedPreauthFailuresAreAScan() throws {
+        var log = Log()
+        for i in 0..<6 { log.noIdentification(i * 60, from: "203.0.113.99") }
+        let all = try Self.findings(log)
+        let scan = Self.of("preauth_scan", all)
+        #expect(scan.count == 1, "\(all)")
+        #expect(scan.first?["severity"] as? String == "P4")
+        #expect(scan.first?["count"] as? Int == 6)
+        #expect(Self.of("slow_brute_force", all).isEmpty && Self.of("user_enumeration", all).isEmpty)
+    }
+
+    /// Attempts before the scan make it P3 when it opens; attempts after it raise the open P4.
+    @Test func aScanThatAlsoTriesPasswordsIsP3() throws {
+        var log = Log()
+        log.failed(0, user: "root", from: "198.51.100.98")
+        for i in 0..<5 { log.noIdentification(60 + i * 60, from: "198.51.100.98") }
+        for i in 0..<5 { log.noIdentification(i * 60, from: "203.0.113.98") }
+        log.failed(400, user: "root", from: "203.0.113.98")
+        let scan = Self.of("preauth_scan", try Self.findings(log))
+        #expect(scan.count == 2 && scan.allSatisfy { $0["severity"] as? String == "P3" }, "\(scan)")
+        let raised = scan.first { $0["subject"] as? String == "203.0.113.98" }
+        #expect(raised?["count"] as? Int == 5, "attempts raise the scan, they are not scan events")
+        #expect(((raised?["evidence"] as? [String: Any])?["counts"] as? [String: Int])?["auth_attempts"] == 1)
+    }
+
+    @Test func twoDroppedConnectionsAreNotAScan() throws {
+        var log = Log()
+        log.noIdentification(0, from: "192.0.2.44")
+        log.noIdentification(600, from: "192.0.2.44")
+        for i in 0..<4 { log.noIdentification(i * 60, from: "192.0.2.\(45 + i)") }
+        #expect(Self.of("preauth_scan", try Self.findings(log)).isEmpty)
+    }
+
+    /// The other noise categories, as the sshd decoder will write them (outcome auth_failure,
+    /// attempts 0): a CVE-2024-6387-style burst of timeouts before authentication.
+    @Test func everyPreauthNoiseCategoryCounts() {
+        for category in SSHDCategory.preauthNoise {
+            let harness = DetectorHarness(policy: Policy())
+            for i in 0..<5 {
+                harness.feedSSH(category, "2026-11-03T08:0\(i):00Z", ip: "203.0.113.66", attempts: 0)
+            }
+            let scan = harness.findings.filter { $0.detector == "preauth_scan" }
+            #expect(scan.count == 1 && scan.first?.severity == .p4, "\(category)")
+        }
+        // Other failures with no attempt (a line repeating its connection's attempt) are not noise.
+        let harness = DetectorHarness(policy: Policy())
+        for i in 0..<5 { harness.feedSSH(SSHDCategory.password, "2026-11-03T08:0\(i):00Z", ip: "203.0.113.67", attempts: 0) }
+        #expect(harness.findings.isEmpty)
+    }
+
+    // MARK: bounded, exact in batch and tail
+
+    /// An address sending endless distinct names, and endless user names each failing once,
+    /// leave state bounded by the thresholds and by the subject cap.
+    @Test func stateStaysBoundedWhateverAnAttackerSends() throws {
+        let harness = DetectorHarness(policy: Policy())
+        for i in 0..<5_000 {
+            harness.feedSSH(SSHDCategory.password, "2026-11-03T08:00:00Z", ip: "203.0.113.1", attempts: 1, user: "u\(i)")
+        }
+        let enumeration = try #require(harness.detectors.first { $0.name == "user_enumeration" })
+        let data = try #require(try enumeration.snapshot(context: harness.context))
+        let state = try JSONDecoder().decode([StoredDistinct].self, from: data)
+        #expect(state.count == 1 && state[0].values.count < 10, "\(state.first?.values.count ?? -1) names kept")
+
+        var table = ExpiringSubjects<DistinctInWindow<Symbol>>(capacity: 100)
+        for i in 0..<1_000 {
+            table.update(.user(Symbol(id: UInt32(i + 1)))) { $0.note(Symbol(id: 1), at: Int64(i), attempts: 1, cutoff: 0) }
+        }
+        #expect(table.count == 100 && table.untracked == 900)
+        table.expire(before: 50)
+        #expect(table.count == 50, "subjects last seen before the cutoff are gone")
+    }
+
+    /// Every scenario above in one log: analyzing it in two runs, cut at any of several lines,
+    /// gives the findings of one run, and so does `vigil tail`.
+    @Test func splitRunsAndTailGiveTheFindingsOfOneRun() throws {
+        var log = Log()
+        for i in 0..<6 { log.failed(i * 900, user: "root", from: "203.0.113.5") }
+        for i in 0..<11 { log.failed(30 + i * 180, user: "user\(i)", from: "203.0.113.30") }
+        for i in 0..<12 { log.failed(60 + i * 120, user: "oracle", from: "198.51.100.\(i + 1)") }
+        for i in 0..<6 { log.noIdentification(90 + i * 60, from: "203.0.113.99") }
+        for i in 0..<8 { log.failed(120 + i * 10, user: "git", from: "2001:db8:1:2::\(i + 1)") }
+        // In time order, as one log.
+        let lines = log.lines.sorted { $0.prefix(15) < $1.prefix(15) }
+        let dir = TempDir()
+        let path = dir.path("auth.log")
+        func analyze(_ database: String) throws {
+            #expect(try runVigil(["analyze", "--quiet", "--year", "2026", "--db", database, path]).status == 0)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try analyze(dir.path("whole.sqlite"))
+        let whole = try runVigil(["findings", "--db", dir.path("whole.sqlite"), "--output", "jsonl"]).out
+        let detectors = Set(try Self.stored(dir.path("whole.sqlite")).compactMap { $0["detector"] as? String })
+        #expect(
+            detectors.isSuperset(of: ["slow_brute_force", "user_enumeration", "distributed_brute_force", "preauth_scan"]), "\(detectors)")
+
+        for cut in stride(from: 3, to: lines.count, by: 6) {
+            let database = dir.path("split-\(cut).sqlite")
+            try (lines.prefix(cut).joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try analyze(database)
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try analyze(database)
+            let split = try runVigil(["findings", "--db", database, "--output", "jsonl"]).out
+            #expect(split == whole, "split after line \(cut)")
+        }
+
+        let tail = try runVigil([
+            "tail", "--quiet", "--no-alerts", "--idle-exit", "0.5", "--year", "2026", "--db", dir.path("tail.sqlite"), path,
+        ])
+        #expect(tail.status == 0, "\(tail.err)")
+        #expect(try runVigil(["findings", "--db", dir.path("tail.sqlite"), "--output", "jsonl"]).out == whole)
+    }
     // MARK: IPv6 per /64
 
     @Test func addressHoppingInsideOneNetworkIsOneSubject() throws {
@@ -194,4 +308,20 @@ import Testing
         #expect(Subject.client(of: event, ipv6Prefix: 64) == .ip(IPAddress("192.0.2.9")!), "IPv4-mapped is IPv4")
     }
 
+}
+
+extension DetectorHarness {
+    /// Feeds one sshd-like failure of `category` (`Event.operation`).
+    func feedSSH(_ category: String, _ time: String, ip: String, attempts: UInt32, user: String? = nil) {
+        var e = Event()
+        e.time = ms(time)
+        e.clientIP = IPAddress(ip)
+        e.outcome = .authFailure
+        e.attempts = attempts
+        e.operation = context.symbols.intern(category)
+        if let user { e.user = context.symbols.intern(user) }
+        line += 1
+        e.line = line
+        for d in detectors { d.observe(e, context: context) }
+    }
 }

@@ -11,6 +11,7 @@ enum DetectorRegistry {
             SlowBruteForceDetector.descriptor,
             UserEnumerationDetector.descriptor,
             DistributedBruteForceDetector.descriptor,
+            PreauthScanDetector.descriptor,
             UnauthorizedAccessDetector.descriptor,
             AllowlistViolationDetector.descriptor,
             RateLimitBreachDetector.descriptor,
