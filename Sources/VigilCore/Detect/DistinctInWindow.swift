@@ -4,55 +4,64 @@
 ///
 /// Bounded by the rule's threshold: the rule fires when the list reaches it and then empties
 /// the list, so an attacker trying a million names keeps at most `threshold` of them here. A
-/// value seen again moves to its newer time instead of being added twice.
+/// value seen again moves to its newer time instead of being added twice. The first value is
+/// kept inline (`InlineFirstList`): most subjects fail once.
 struct DistinctInWindow<Value: Hashable>: ExpiringState {
-    var values: [Value] = []
-    var times: [Int64] = []
-    var failures: [UInt32] = []
+    struct Entry {
+        var value: Value
+        var time: Int64
+        var failures: UInt32
+    }
+
+    var entries = InlineFirstList<Entry>()
     var last: Int64 = .min
 
     init() {}
+
+    var count: Int { entries.count }
 
     /// Adds a failure with `value` at `time` and drops values last seen before `cutoff`.
     @inline(__always)
     mutating func note(_ value: Value, at time: Int64, attempts: UInt32, cutoff: Int64) {
         last = max(last, time)
-        if let i = values.firstIndex(of: value) {
-            times[i] = max(times[i], time)
-            failures[i] &+= attempts
+        if let i = entries.firstIndex(where: { $0.value == value }) {
+            entries[i].time = max(entries[i].time, time)
+            entries[i].failures &+= attempts
         } else {
-            values.append(value)
-            times.append(time)
-            failures.append(attempts)
+            entries.append(Entry(value: value, time: time, failures: attempts))
         }
-        if times.contains(where: { $0 < cutoff }) {
-            var keep = 0
-            for i in values.indices where times[i] >= cutoff {
-                values[keep] = values[i]; times[keep] = times[i]; failures[keep] = failures[i]
-                keep += 1
-            }
-            values.removeLast(values.count - keep); times.removeLast(times.count - keep)
-            failures.removeLast(failures.count - keep)
-        }
+        if entries.contains(where: { $0.time < cutoff }) { entries.keep { $0.time >= cutoff } }
     }
 
-    var totalFailures: Int { failures.reduce(0) { $0 + Int($1) } }
+    var values: [Value] { entries.elements.map(\.value) }
+    var earliest: Int64? { entries.elements.map(\.time).min() }
+    var totalFailures: Int { entries.reduce(0) { $0 + Int($1.failures) } }
 
     /// Forgets the values (after the rule fired), keeping `last` for expiry.
     mutating func empty() {
-        values = []; times = []; failures = []
+        entries.removeAll()
     }
-}
 
-/// `DistinctInWindow` as a snapshot holds it: values spelled out.
-struct StoredDistinct: Codable {
-    var subjectKind: String
-    var subject: String
-    /// User names, or clients as `kind:text`.
-    var values: [String]
-    var times: [Int64]
-    var failures: [UInt32]
-    var last: Int64
+    /// Snapshot form: entry count, each value (as `writeValue` spells it), time and failures,
+    /// then `last`.
+    func write(to writer: inout BinaryWriter, _ writeValue: (Value, inout BinaryWriter) -> Void) {
+        writer.u32(UInt32(entries.count))
+        for entry in entries.elements {
+            writeValue(entry.value, &writer)
+            writer.i64(entry.time)
+            writer.u32(entry.failures)
+        }
+        writer.i64(last)
+    }
 
-    var isConsistent: Bool { values.count == times.count && values.count == failures.count }
+    static func read(from reader: inout BinaryReader, _ readValue: (inout BinaryReader) throws -> Value) throws -> Self {
+        var state = Self()
+        let count = try reader.u32()
+        for _ in 0..<count {
+            let value = try readValue(&reader)
+            state.entries.append(Entry(value: value, time: try reader.i64(), failures: try reader.u32()))
+        }
+        state.last = try reader.i64()
+        return state
+    }
 }

@@ -48,8 +48,8 @@ final class DistributedBruteForceDetector: Detector {
         var fired: (first: Int64, failures: Int, clients: [Subject])?
         users.update(subject) { seen in
             seen.note(client, at: event.time, attempts: event.attempts, cutoff: event.time - settings.window)
-            if seen.values.count >= settings.minClients {
-                fired = (seen.times.min() ?? event.time, seen.totalFailures, seen.values)
+            if seen.count >= settings.minClients {
+                fired = (seen.earliest ?? event.time, seen.totalFailures, seen.values)
                 seen.empty()
             }
         }
@@ -83,33 +83,14 @@ final class DistributedBruteForceDetector: Detector {
     // MARK: persistence
 
     func snapshot(context: DetectionContext) throws -> Data? {
-        let list = users.sorted(context.symbols).map {
-            StoredDistinct(
-                subjectKind: $0.kind, subject: $0.text,
-                values: $0.state.values.map { "\($0.kind):\($0.text(context.symbols))" },
-                times: $0.state.times, failures: $0.state.failures, last: $0.state.last)
+        users.snapshot(context.symbols) { state, writer in
+            state.write(to: &writer) { client, writer in client.write(to: &writer, context.symbols) }
         }
-        return try JSONEncoder.state.encode(list)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        let list = try JSONDecoder.state.decode([StoredDistinct].self, from: data)
-        users = ExpiringSubjects(capacity: settings.maxUsers)
-        for s in list {
-            guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols), s.isConsistent
-            else { continue }
-            let clients = s.values.compactMap { value -> Subject? in
-                guard let colon = value.firstIndex(of: ":") else { return nil }
-                return Subject(
-                    kind: String(value[..<colon]), text: String(value[value.index(after: colon)...]), symbols: context.symbols)
-            }
-            guard clients.count == s.values.count else { continue }
-            var seen = DistinctInWindow<Subject>()
-            seen.values = clients
-            seen.times = s.times
-            seen.failures = s.failures
-            seen.last = s.last
-            users.restore(subject, seen)
+        try users.restore(data, context.symbols) { reader in
+            try DistinctInWindow<Subject>.read(from: &reader) { reader in try Subject.read(from: &reader, context.symbols) }
         }
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 /// identification string, a bad banner, no matching key exchange, a timeout before
 /// authentication, a connection dropped before it (`SSHDCategory.preauthNoise`) — inside a
 /// window (by default at least 5 within an hour) → P4; P3 when the same client also makes
-/// authentication attempts inside the window (a scanner that found the port and now tries
-/// passwords). A burst of `Timeout before authentication` lines from one address is the
+/// authentication attempts inside the window after its first noise there (a scanner that found
+/// the port and now tries passwords); attempts after the finding opened raise it to P3. A burst of `Timeout before authentication` lines from one address is the
 /// pattern of the CVE-2024-6387 (regreSSHion) exploit racing the login grace time.
 ///
 /// Port scanners and banner grabbers connect once; a load balancer's TCP health check connects
@@ -17,8 +17,8 @@ final class PreauthScanDetector: Detector {
     let name = DetectorSettings.PreauthScan.detectorName
 
     struct Client: ExpiringState {
-        /// Noise seen inside the window, unordered when the log is.
-        var noise: [Int64] = []
+        /// Noise seen inside the window, unordered when the log is (the first kept inline).
+        var noise = InlineFirstList<Int64>()
         /// The newest authentication attempt from the client (`.min`: none).
         var lastAttempt: Int64 = .min
         var last: Int64 = .min
@@ -47,8 +47,10 @@ final class PreauthScanDetector: Detector {
         ruleID = rule
         let cutoff = event.time - settings.window
         if !isNoise {
-            // An attempt: remembered for the window, and it raises an open scan finding.
-            clients.update(subject) { client in
+            // An attempt from a client already scanning: remembered for the window, and it
+            // raises an open scan finding. Clients that only make attempts get no state here
+            // (they are most failing clients, and the other rules follow them).
+            clients.updateExisting(subject) { client in
                 client.lastAttempt = max(client.lastAttempt, event.time)
                 client.last = max(client.last, event.time)
             }
@@ -68,10 +70,10 @@ final class PreauthScanDetector: Detector {
             attempted = client.lastAttempt >= cutoff
             if tracker.isOpen(rule: rule, subject: subject, at: event.time) { return }
             client.noise.append(event.time)
-            if client.noise.contains(where: { $0 < cutoff }) { client.noise.removeAll { $0 < cutoff } }
+            if client.noise.contains(where: { $0 < cutoff }) { client.noise.keep { $0 >= cutoff } }
             if client.noise.count >= settings.minEvents {
-                fired = (client.noise.min() ?? event.time, client.noise.count)
-                client.noise = []
+                fired = (client.noise.elements.min() ?? event.time, client.noise.count)
+                client.noise.removeAll()
             }
         }
         let severity = attempted ? settings.withAttemptsSeverity : settings.severity
@@ -108,32 +110,22 @@ final class PreauthScanDetector: Detector {
 
     // MARK: persistence
 
-    private struct Stored: Codable {
-        var subjectKind: String
-        var subject: String
-        var noise: [Int64]
-        var lastAttempt: Int64
-        var last: Int64
-    }
-
     func snapshot(context: DetectionContext) throws -> Data? {
-        let list = clients.sorted(context.symbols).map {
-            Stored(
-                subjectKind: $0.kind, subject: $0.text, noise: $0.state.noise, lastAttempt: $0.state.lastAttempt, last: $0.state.last)
+        clients.snapshot(context.symbols) { client, writer in
+            writer.u32(UInt32(client.noise.count))
+            for time in client.noise.elements { writer.i64(time) }
+            writer.i64(client.lastAttempt)
+            writer.i64(client.last)
         }
-        return try JSONEncoder.state.encode(list)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        let list = try JSONDecoder.state.decode([Stored].self, from: data)
-        clients = ExpiringSubjects(capacity: settings.maxClients)
-        for s in list {
-            guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols) else { continue }
+        try clients.restore(data, context.symbols) { reader in
             var client = Client()
-            client.noise = s.noise
-            client.lastAttempt = s.lastAttempt
-            client.last = s.last
-            clients.restore(subject, client)
+            for _ in 0..<(try reader.u32()) { client.noise.append(try reader.i64()) }
+            client.lastAttempt = try reader.i64()
+            client.last = try reader.i64()
+            return client
         }
     }
 }

@@ -29,10 +29,14 @@ final class SlowBruteForceDetector: Detector {
 
     /// A client's recent failures, in the order they came, trimmed to the window. Bounded: the
     /// rule fires (and empties the list) at `rate_threshold` failures in `rate_window`, so the
-    /// list holds fewer than `rate_threshold × ⌈window / rate_window⌉` entries.
+    /// list holds fewer than `rate_threshold × ⌈window / rate_window⌉` entries. The first is
+    /// kept inline: most clients fail once, and then cost no allocation.
     struct Pace: ExpiringState {
-        var times: [Int64] = []
-        var weights: [UInt32] = []
+        struct Failure {
+            var time: Int64
+            var weight: UInt32
+        }
+        var failures = InlineFirstList<Failure>()
         var last: Int64 = .min
 
         init() {}
@@ -72,14 +76,15 @@ final class SlowBruteForceDetector: Detector {
         }
         var fired: (first: Int64, total: Int, why: String)?
         paces.update(subject) { pace in
-            pace.times.append(event.time)
-            pace.weights.append(event.attempts)
+            pace.failures.append(Pace.Failure(time: event.time, weight: event.attempts))
             pace.last = max(pace.last, event.time)
-            trim(&pace, before: event.time - settings.window)
-            if let why = verdict(pace, at: event.time) {
-                fired = (pace.times.min() ?? event.time, pace.weights.reduce(0) { $0 + Int($1) }, why)
-                pace.times = []
-                pace.weights = []
+            let cutoff = event.time - settings.window
+            if pace.failures.contains(where: { $0.time < cutoff }) { pace.failures.keep { $0.time >= cutoff } }
+            // One failure has no spacing: only the rate rule can judge it (exactly as `verdict` would).
+            guard pace.failures.count > 1 || Int(event.attempts) >= settings.rateThreshold else { return }
+            if let why = verdict(pace.failures.elements, at: event.time) {
+                fired = (pace.failures.elements.map(\.time).min() ?? event.time, pace.failures.reduce(0) { $0 + Int($1.weight) }, why)
+                pace.failures.removeAll()
             }
         }
         guard let fired else { return }
@@ -94,29 +99,18 @@ final class SlowBruteForceDetector: Detector {
         }
     }
 
-    private func trim(_ pace: inout Pace, before cutoff: Int64) {
-        guard pace.times.contains(where: { $0 < cutoff }) else { return }
-        var times: [Int64] = [], weights: [UInt32] = []
-        for i in pace.times.indices where pace.times[i] >= cutoff {
-            times.append(pace.times[i])
-            weights.append(pace.weights[i])
-        }
-        pace.times = times
-        pace.weights = weights
-    }
-
-    /// Why the failures in `pace` are a slow brute force, or `nil` when they are not.
-    private func verdict(_ pace: Pace, at time: Int64) -> String? {
+    /// Why `failures` are a slow brute force, or `nil` when they are not.
+    private func verdict(_ failures: [Pace.Failure], at time: Int64) -> String? {
         var total = 0, recent = 0
-        for i in pace.times.indices {
-            total += Int(pace.weights[i])
-            if pace.times[i] >= time - settings.rateWindow { recent += Int(pace.weights[i]) }
+        for failure in failures {
+            total += Int(failure.weight)
+            if failure.time >= time - settings.rateWindow { recent += Int(failure.weight) }
         }
         if recent >= settings.rateThreshold {
             return "\(recent) failures within \(DurationText.format(settings.rateWindow))"
         }
         guard total >= settings.minFailures else { return nil }
-        let sorted = pace.times.sorted()
+        let sorted = failures.map(\.time).sorted()
         var gaps: [Int64] = []
         for i in sorted.indices.dropFirst() where sorted[i] - sorted[i - 1] >= Self.sameTry {
             gaps.append(sorted[i] - sorted[i - 1])
@@ -143,33 +137,25 @@ final class SlowBruteForceDetector: Detector {
 
     // MARK: persistence
 
-    private struct Stored: Codable {
-        var subjectKind: String
-        var subject: String
-        var times: [Int64]
-        var weights: [UInt32]
-        var last: Int64
-    }
-
     func snapshot(context: DetectionContext) throws -> Data? {
-        let list = paces.sorted(context.symbols).map {
-            Stored(subjectKind: $0.kind, subject: $0.text, times: $0.state.times, weights: $0.state.weights, last: $0.state.last)
+        paces.snapshot(context.symbols) { pace, writer in
+            writer.u32(UInt32(pace.failures.count))
+            for failure in pace.failures.elements {
+                writer.i64(failure.time)
+                writer.u32(failure.weight)
+            }
+            writer.i64(pace.last)
         }
-        return try JSONEncoder.state.encode(list)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        let list = try JSONDecoder.state.decode([Stored].self, from: data)
-        paces = ExpiringSubjects(capacity: settings.maxClients)
-        for s in list {
-            guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols),
-                s.times.count == s.weights.count
-            else { continue }
+        try paces.restore(data, context.symbols) { reader in
             var pace = Pace()
-            pace.times = s.times
-            pace.weights = s.weights
-            pace.last = s.last
-            paces.restore(subject, pace)
+            for _ in 0..<(try reader.u32()) {
+                pace.failures.append(Pace.Failure(time: try reader.i64(), weight: try reader.u32()))
+            }
+            pace.last = try reader.i64()
+            return pace
         }
     }
 }

@@ -47,8 +47,8 @@ final class UserEnumerationDetector: Detector {
         var fired: (first: Int64, failures: Int, users: [Symbol])?
         clients.update(subject) { seen in
             seen.note(event.user, at: event.time, attempts: event.attempts, cutoff: event.time - settings.window)
-            if seen.values.count >= settings.minUsers {
-                fired = (seen.times.min() ?? event.time, seen.totalFailures, seen.values)
+            if seen.count >= settings.minUsers {
+                fired = (seen.earliest ?? event.time, seen.totalFailures, seen.values)
                 seen.empty()
             }
         }
@@ -88,26 +88,14 @@ final class UserEnumerationDetector: Detector {
     // MARK: persistence
 
     func snapshot(context: DetectionContext) throws -> Data? {
-        let list = clients.sorted(context.symbols).map {
-            StoredDistinct(
-                subjectKind: $0.kind, subject: $0.text, values: $0.state.values.map { context.string($0) ?? "" },
-                times: $0.state.times, failures: $0.state.failures, last: $0.state.last)
+        clients.snapshot(context.symbols) { state, writer in
+            state.write(to: &writer) { user, writer in writer.string(context.string(user) ?? "") }
         }
-        return try JSONEncoder.state.encode(list)
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        let list = try JSONDecoder.state.decode([StoredDistinct].self, from: data)
-        clients = ExpiringSubjects(capacity: settings.maxClients)
-        for s in list {
-            guard let subject = Subject(kind: s.subjectKind, text: s.subject, symbols: context.symbols), s.isConsistent
-            else { continue }
-            var seen = DistinctInWindow<Symbol>()
-            seen.values = s.values.map { context.symbols.intern($0) }
-            seen.times = s.times
-            seen.failures = s.failures
-            seen.last = s.last
-            clients.restore(subject, seen)
+        try clients.restore(data, context.symbols) { reader in
+            try DistinctInWindow<Symbol>.read(from: &reader) { reader in context.symbols.intern(try reader.string()) }
         }
     }
 }
