@@ -43,18 +43,24 @@ struct ExpiringSubjects<State: ExpiringState> {
     @inline(__always)
     @discardableResult
     mutating func update(_ subject: Subject, _ body: (inout State) -> Void) -> Bool {
-        if let index = states.index(forKey: subject) {
-            body(&states.values[index])
-            return true
-        }
-        guard states.count < capacity else {
+        if states.count >= capacity && states.index(forKey: subject) == nil {
             untracked &+= 1
             return false
         }
-        var state = State()
-        body(&state)
-        states[subject] = state
-        queue.append((state.last, subject))
+        // One hash lookup whether the subject is new or not.
+        var isNew = false
+        var last: Int64 = 0
+        func apply(_ state: inout State) {
+            body(&state)
+            last = state.last
+        }
+        apply(
+            &states[
+                subject,
+                default: {
+                    isNew = true; return State()
+                }()])
+        if isNew { queue.append((last, subject)) }
         return true
     }
 
@@ -70,8 +76,9 @@ struct ExpiringSubjects<State: ExpiringState> {
         while head < queue.count, queue[head].time < cutoff {
             let subject = queue[head].subject
             head += 1
-            guard let state = states[subject] else { continue }
-            if state.last < cutoff { states[subject] = nil } else { queue.append((state.last, subject)) }
+            guard let index = states.index(forKey: subject) else { continue }
+            let last = states.values[index].last
+            if last < cutoff { states.remove(at: index) } else { queue.append((last, subject)) }
         }
         if head > 4096 && head * 2 >= queue.count {
             queue.removeFirst(head)
