@@ -66,9 +66,11 @@ struct ExpiringSubjects<State: ExpiringState> {
 
     /// Changes the state of `subject` when it is kept; adds nothing.
     @inline(__always)
-    mutating func updateExisting(_ subject: Subject, _ body: (inout State) -> Void) {
-        guard let index = states.index(forKey: subject) else { return }
+    @discardableResult
+    mutating func updateExisting(_ subject: Subject, _ body: (inout State) -> Void) -> Bool {
+        guard let index = states.index(forKey: subject) else { return false }
         body(&states.values[index])
+        return true
     }
 
     /// Drops the subjects at the front of the queue last seen before `cutoff` (see the type).

@@ -50,11 +50,15 @@ final class PreauthScanDetector: Detector {
             // An attempt from a client already scanning: remembered for the window, and it
             // raises an open scan finding. Clients that only make attempts get no state here
             // (they are most failing clients, and the other rules follow them).
-            clients.updateExisting(subject) { client in
+            let scanning = clients.updateExisting(subject) { client in
                 client.lastAttempt = max(client.lastAttempt, event.time)
                 client.last = max(client.last, event.time)
             }
-            guard tracker.isOpen(rule: rule, subject: subject, at: event.time) else { return }
+            // An open scan finding has its client kept (expiry waits a window, the episode
+            // ends a cooldown after its last event; both an hour by default) — but a shorter
+            // window than cooldown must still raise it, so only a kept client skips the check.
+            guard scanning || settings.window < settings.cooldown, tracker.isOpen(rule: rule, subject: subject, at: event.time)
+            else { return }
             tracker.report(
                 rule: rule, subject: subject, severity: settings.withAttemptsSeverity, server: event.server, time: event.time,
                 cooldown: settings.cooldown
