@@ -10,6 +10,12 @@ package struct ClientSettings: Sendable, Equatable {
     /// is the entry this many places from the right (1: the last entry). 0: lists are not
     /// read.
     package var trustedProxies = 0
+    /// How many leading bits of an IPv6 address the SSH detectors count as one attacker
+    /// (`clients.ipv6_prefix`). A host is usually given a /64 and can take a new address in it
+    /// for every connection, so counting exact addresses lets it stay under every threshold.
+    /// 128: each address on its own. IPv4 addresses are always exact, and allowlists always
+    /// judge exact addresses.
+    package var ipv6Prefix = 64
 
     package init() {}
 }

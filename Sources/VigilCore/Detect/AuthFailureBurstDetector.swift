@@ -11,6 +11,8 @@ final class AuthFailureBurstDetector: Detector {
     let name = DetectorSettings.AuthFailureBurst.detectorName
     static let successRule = "success_after_failures"
     private let settings: DetectorSettings.AuthFailureBurst
+    /// `clients.ipv6_prefix`: an IPv6 client is its network (`Subject.client(of:ipv6Prefix:)`).
+    private let ipv6Prefix: Int
 
     /// Recent failures of one client, oldest first, trimmed to the window.
     ///
@@ -53,14 +55,15 @@ final class AuthFailureBurstDetector: Detector {
 
     private var windows: [Subject: Window] = [:]
 
-    init(settings: DetectorSettings.AuthFailureBurst) {
+    init(settings: DetectorSettings.AuthFailureBurst, ipv6Prefix: Int = ClientSettings().ipv6Prefix) {
         self.settings = settings
+        self.ipv6Prefix = ipv6Prefix
     }
 
     func observe(_ event: Event, context: DetectionContext) {
         switch event.outcome {
         case .authFailure:
-            guard event.attempts > 0, let subject = Subject.client(of: event) else { return }
+            guard event.attempts > 0, let subject = Subject.client(of: event, ipv6Prefix: ipv6Prefix) else { return }
             let tracker = context.findings
             if tracker.isOpen(rule: burstRule(tracker), subject: subject, at: event.time) {
                 tracker.report(
@@ -95,7 +98,7 @@ final class AuthFailureBurstDetector: Detector {
         case .success:
             // A success on a connection that failed for other users is the P1 on its own:
             // sshd never lets one connection change user, so those were guesses that worked.
-            guard let subject = Subject.client(of: event),
+            guard let subject = Subject.client(of: event, ipv6Prefix: ipv6Prefix),
                 event.failuresBefore > 0 || context.findings.isOpen(rule: burstRule(context.findings), subject: subject, at: event.time)
             else { return }
             context.findings.report(
@@ -264,7 +267,8 @@ extension AuthFailureBurstDetector {
                 }
             ]
         ) { policy, _ in
-            policy.detectors.authFailureBurst.enabled ? AuthFailureBurstDetector(settings: policy.detectors.authFailureBurst) : nil
+            policy.detectors.authFailureBurst.enabled
+                ? AuthFailureBurstDetector(settings: policy.detectors.authFailureBurst, ipv6Prefix: policy.clients.ipv6Prefix) : nil
         }
     }
 }

@@ -7,6 +7,11 @@ enum DetectorRegistry {
     static var all: [DetectorDescriptor] {
         [
             AuthFailureBurstDetector.descriptor,
+            // After the burst rule: the slow rule asks whether the client's burst is open.
+            SlowBruteForceDetector.descriptor,
+            UserEnumerationDetector.descriptor,
+            DistributedBruteForceDetector.descriptor,
+            PreauthScanDetector.descriptor,
             UnauthorizedAccessDetector.descriptor,
             AllowlistViolationDetector.descriptor,
             RateLimitBreachDetector.descriptor,

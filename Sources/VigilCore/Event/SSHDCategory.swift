@@ -71,4 +71,9 @@ package enum SSHDCategory {
     package static let preauthNoise: [String] = [
         noIdentification, badBanner, noMatchingAlgorithm, preauthTimeout, preauthClosed, reverseMappingMismatch,
     ]
+
+    /// The noise that is scanning, what `preauth_scan` counts: all of `preauthNoise` but the
+    /// reverse-DNS mismatch, which a client with broken reverse DNS causes on every
+    /// connection, attack or not (loghub's 187.141.143.180 was a brute forcer, not a scanner).
+    package static let scanning: [String] = preauthNoise.filter { $0 != reverseMappingMismatch }
 }

@@ -133,7 +133,7 @@ package final class FindingTracker {
             detector: detector, rule: rule, severity: severity, subjectKind: subject.kind, subject: subjectText,
             server: symbols.string(server).map { StoredText.capped($0) }, firstSeen: time, lastSeen: time, count: 0, message: "",
             evidence: Evidence(), cooldown: cooldown)
-        if case let .ip(address) = subject, let enricher {
+        if let address = subject.address, let enricher {
             for (name, value) in enricher.info(address).attributes { finding.evidence.attributes[name] = value }
         }
         update(&finding, true)

@@ -1,6 +1,11 @@
 /// Who or what a finding is about, kept as an integer-backed value on hot paths.
 package enum Subject: Hashable, Sendable {
     case ip(IPAddress)
+    /// An IPv6 network prefix standing for every address inside it (`2001:db8:1:2::/64`): a
+    /// host on IPv6 is usually given a whole /64 and can hop between its addresses at will, so
+    /// the SSH detectors count it per prefix (`clients.ipv6_prefix`). The address is the
+    /// network's first address (host bits zero).
+    case network(IPAddress, prefixLength: UInt8)
     /// A remote host known only by name.
     case host(Symbol)
     case apiKey(Symbol)
@@ -10,6 +15,7 @@ package enum Subject: Hashable, Sendable {
     package var kind: String {
         switch self {
         case .ip: "ip"
+        case .network: "network"
         case .host: "host"
         case .apiKey: "api_key"
         case .user: "user"
@@ -20,6 +26,7 @@ package enum Subject: Hashable, Sendable {
     func text(_ symbols: SymbolTable) -> String {
         switch self {
         case let .ip(a): a.description
+        case let .network(a, length): CIDR(network: a, prefix: Int(length)).description
         case let .host(s), let .apiKey(s), let .user(s), let .server(s): symbols.string(s) ?? ""
         }
     }
@@ -29,6 +36,9 @@ package enum Subject: Hashable, Sendable {
         case "ip":
             guard let a = IPAddress(text) else { return nil }
             self = .ip(a)
+        case "network":
+            guard case let .success(block) = CIDR.parse(text), !block.isV4 else { return nil }
+            self = .network(block.network, prefixLength: UInt8(block.prefix))
         case "host": self = .host(symbols.intern(text))
         case "api_key": self = .apiKey(symbols.intern(text))
         case "user": self = .user(symbols.intern(text))
@@ -37,10 +47,50 @@ package enum Subject: Hashable, Sendable {
         }
     }
 
+    /// The address GeoIP describes a finding by: the address, or a network's first address
+    /// (a /64 belongs to one site and one AS).
+    var address: IPAddress? {
+        switch self {
+        case let .ip(address), let .network(address, _): address
+        default: nil
+        }
+    }
+
     /// The client an event came from: its address, else its host name.
     static func client(of e: Event) -> Subject? {
         if let ip = e.clientIP { return .ip(ip) }
         if !e.remoteHost.isNone { return .host(e.remoteHost) }
         return nil
+    }
+
+    /// The client an attacker-counting detector keys on: an IPv6 address as its network of
+    /// `ipv6Prefix` bits (`clients.ipv6_prefix`, 64 by default), since one host is handed a
+    /// whole /64 and may use a new address for every connection; IPv4 addresses, IPv6 with a
+    /// prefix of 128, and host names as they are. Every SSH/authentication detector keys
+    /// through here, so one attacker is one subject across them.
+    static func client(of e: Event, ipv6Prefix: Int) -> Subject? {
+        guard let ip = e.clientIP else { return e.remoteHost.isNone ? nil : .host(e.remoteHost) }
+        if ip.isV4 || ipv6Prefix >= 128 { return .ip(ip) }
+        return .network(IPAddress(raw: ip.raw & CIDR.mask(ipv6Prefix)), prefixLength: UInt8(ipv6Prefix))
+    }
+}
+
+extension Subject {
+    /// One 64-bit word per subject for the hasher instead of the synthesized discriminator,
+    /// two address words and a prefix length: detectors hash a subject several times per
+    /// failure, and the SSH rules keep hundreds of thousands of them.
+    package func hash(into hasher: inout Hasher) {
+        switch self {
+        case let .ip(address):
+            hasher.combine(UInt64(truncatingIfNeeded: address.raw) ^ UInt64(truncatingIfNeeded: address.raw >> 64) &* 0x9E37_79B9_7F4A_7C15)
+        case let .network(address, length):
+            hasher.combine(
+                (UInt64(truncatingIfNeeded: address.raw >> 64) &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(truncatingIfNeeded: address.raw)
+                    ^ UInt64(length) ^ 0x5851_F42D_4C95_7F2D)
+        case let .host(s): hasher.combine(UInt64(s.id) | 2 << 32)
+        case let .apiKey(s): hasher.combine(UInt64(s.id) | 3 << 32)
+        case let .user(s): hasher.combine(UInt64(s.id) | 4 << 32)
+        case let .server(s): hasher.combine(UInt64(s.id) | 5 << 32)
+        }
     }
 }

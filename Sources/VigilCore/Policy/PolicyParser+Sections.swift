@@ -315,15 +315,28 @@ extension PolicyParser {
 
     private func clientSettings(_ node: Node) throws -> ClientSettings {
         var settings = ClientSettings()
-        for (key, v) in try mapping(node, known: ["trusted_proxies"], what: "clients") {
-            guard key == "trusted_proxies", let n = int(v, what: "clients.trusted_proxies") else { continue }
-            if (0...16).contains(n) {
-                settings.trustedProxies = n
-            } else {
-                error(
-                    "invalid-value",
-                    "clients.trusted_proxies must be 0 (forwarded lists are not read) to 16: how many proxies of yours append to X-Forwarded-For",
-                    v)
+        for (key, v) in try mapping(node, known: ["trusted_proxies", "ipv6_prefix"], what: "clients") {
+            guard key == "trusted_proxies" || key == "ipv6_prefix", let n = int(v, what: "clients.\(key)") else { continue }
+            switch key {
+            case "trusted_proxies":
+                if (0...16).contains(n) {
+                    settings.trustedProxies = n
+                } else {
+                    error(
+                        "invalid-value",
+                        "clients.trusted_proxies must be 0 (forwarded lists are not read) to 16: how many proxies of yours append to X-Forwarded-For",
+                        v)
+                }
+            case "ipv6_prefix":
+                if (32...128).contains(n) {
+                    settings.ipv6Prefix = n
+                } else {
+                    error(
+                        "invalid-value",
+                        "clients.ipv6_prefix must be 32 to 128: how many leading bits of an IPv6 address count as one attacker (64, a host's usual allocation; 128, each address on its own)",
+                        v)
+                }
+            default: break
             }
         }
         return settings

@@ -254,7 +254,7 @@ extension ReportBuilder {
     // MARK: triage figures
 
     func maskedSubject(kind: String, _ subject: String) -> String {
-        kind == "ip" ? maskAddress(subject) : kind == "user" ? maskUser(subject) : subject
+        kind == "ip" || kind == "network" ? maskAddress(subject) : kind == "user" ? maskUser(subject) : subject
     }
 
     func triageFigures(_ period: ReportPeriod, _ review: ReviewInputs, suppressions: [Suppression]) -> SecurityReport.TriageFigures {

@@ -331,7 +331,7 @@ package struct ReportBuilder {
 
     func offender(_ r: SubjectActivity) -> SecurityReport.Offender {
         .init(
-            subject: r.kind == "ip" ? maskAddress(r.subject) : r.kind == "user" ? maskUser(r.subject) : r.subject,
+            subject: r.kind == "ip" || r.kind == "network" ? maskAddress(r.subject) : r.kind == "user" ? maskUser(r.subject) : r.subject,
             subjectKind: r.kind, findings: r.findings, occurrences: r.occurrences, worstSeverity: r.worst, detectors: r.detectors,
             country: r.country, asn: r.asn.map { "AS\($0)" }, asOrganization: r.asOrganization)
     }
@@ -355,7 +355,11 @@ package struct ReportBuilder {
 
     func row(_ f: Finding, end: Int64) -> SecurityReport.FindingRow {
         var subject = f.subject
-        if f.subjectKind == "ip" { subject = maskAddress(subject) } else if f.subjectKind == "user" { subject = maskUser(subject) }
+        if f.subjectKind == "ip" || f.subjectKind == "network" {
+            subject = maskAddress(subject)
+        } else if f.subjectKind == "user" {
+            subject = maskUser(subject)
+        }
         let note = f.triage.flatMap { t in t.ackNote ?? t.suppressionNote }
         return .init(
             id: f.id, severity: f.severity, detector: f.detector, rule: f.rule, subjectKind: f.subjectKind, subject: subject,
@@ -382,8 +386,12 @@ package struct ReportBuilder {
 
     /// `203.0.113.7` → `203.0.113.0/24`, `2001:db8:1:2::5` → `2001:db8:1::/48`; other text unchanged.
     func maskAddress(_ text: String) -> String {
-        guard options.mask, let a = IPAddress(text) else { return text }
-        return CIDR(network: a, prefix: a.isV4 ? 24 : 48).description
+        guard options.mask else { return text }
+        if let a = IPAddress(text) { return CIDR(network: a, prefix: a.isV4 ? 24 : 48).description }
+        // A network subject (`2001:db8:1:2::/64`, the SSH detectors' IPv6 client) is cut the same.
+        guard case let .success(block) = CIDR.parse(text) else { return text }
+        let widest = block.network.isV4 ? 24 : 48
+        return block.prefix > widest ? CIDR(network: block.network, prefix: widest).description : block.description
     }
 
     /// A user id as `user-` and 12 hex digits of its HMAC-SHA-256 under the mask key (see
