@@ -153,7 +153,10 @@ final class AuthFailureBurstDetector: Detector {
         guard bucket != sweptBucket else { return }
         sweptBucket = bucket
         let cutoff = watermark - settings.window
-        windows = windows.filter { $0.value.last >= cutoff }
+        // Removed in place: rebuilding the table copied every window left and grew it again.
+        var idle: [Subject] = []
+        for index in windows.indices where windows.values[index].last < cutoff { idle.append(windows.keys[index]) }
+        for subject in idle { windows.removeValue(forKey: subject) }
     }
 
     /// The `window`-long stretch of event time whose idle windows were last dropped.
