@@ -136,4 +136,20 @@ import Testing
         let defaults = try runVigil(["decode", "--year", "2026", log], cwd: t.url)
         #expect(defaults.out.contains(#""attempts":6"#), "\(defaults.out)")
     }
+
+    /// Counts come from the log (`message repeated N times`): a crafted file at UInt32's edge,
+    /// added to what a connection already counted or held, must not overflow into a crash.
+    @Test func countsAtTheEdgeDoNotCrash() throws {
+        let most = "message repeated 4294967295 times: [ "
+        let lines = [
+            "Nov  3 09:00:00 h sshd[1]: Disconnecting: Too many authentication failures for root [preauth]",
+            "Nov  3 09:00:00 h sshd[1]: \(most)Failed password for root from 203.0.113.1 port 1 ssh2]",
+            "Nov  3 09:00:01 h sshd[1]: \(most)Failed password for root from 203.0.113.1 port 1 ssh2]",
+            "Nov  3 09:00:02 h sshd[2]: \(most)Failed publickey for git from 203.0.113.2 port 1 ssh2: RSA x]",
+            "Nov  3 09:00:02 h sshd[2]: \(most)Failed publickey for git from 203.0.113.2 port 1 ssh2: RSA x]",
+            "Nov  3 09:00:03 h sshd[2]: error: maximum authentication attempts exceeded for git from 203.0.113.2 port 1 ssh2 [preauth]",
+        ]
+        let findings = try Self.findings(lines)
+        #expect(findings.contains { $0.hasPrefix("auth_failure_burst 203.0.113.2 ") }, "\(findings)")
+    }
 }

@@ -55,7 +55,7 @@ struct SSHDConnection {
     var lastTime: Int64 = 0
 
     /// Failures a success would forget, or the end count: held keys and a held PAM attempt.
-    var held: UInt32 { heldKeys + (openAttempt == .held ? 1 : 0) }
+    var held: UInt32 { heldKeys.adding(openAttempt == .held ? 1 : 0) }
 
     /// Whether the connection carries anything a later line needs. Connections that do not
     /// are not kept: most scanners' connections are one line.
@@ -67,15 +67,25 @@ struct SSHDConnection {
     /// Records `attempts` counted failures for `user`.
     mutating func count(_ attempts: UInt32, user: Symbol) {
         guard attempts > 0 else { return }
-        counted += attempts
+        counted = counted.adding(attempts)
         if firstFailedUser.isNone || firstFailedUser == user {
             firstFailedUser = user
-            firstUserFailures += attempts
+            firstUserFailures = firstUserFailures.adding(attempts)
         }
     }
 
     /// Counted failures for users other than `user` (a success for `user` does not forget them).
     func failures(otherThan user: Symbol) -> UInt32 {
         counted - (firstFailedUser == user ? firstUserFailures : 0)
+    }
+}
+
+extension UInt32 {
+    /// `self + other`, stopping at `UInt32.max`: counts come from the log (`message repeated N
+    /// times`), and a crafted line must not overflow them into a crash.
+    @inline(__always)
+    func adding(_ other: UInt32) -> UInt32 {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? .max : sum
     }
 }

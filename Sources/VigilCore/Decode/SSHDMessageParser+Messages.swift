@@ -125,7 +125,7 @@ extension SSHDMessageParser {
         if keyMethod && !parsed.invalid {
             // A client offering the keys of its agent fails each before the one that works:
             // held until the connection's outcome.
-            connection.heldKeys += repeated
+            connection.heldKeys = connection.heldKeys.adding(repeated)
             connection.heldUser = parsed.user
             fillClient(connection, &event)
             event.attempts = 0
@@ -190,7 +190,7 @@ extension SSHDMessageParser {
         var connection = connection(key, address: ip, time: event.time)
         connection.reachedAuthentication = true
         // A PAM failure held before it had no "Failed" line of its own: it counts too.
-        let attempts = repeated + (connection.openAttempt == .held ? 1 : 0)
+        let attempts = repeated.adding(connection.openAttempt == .held ? 1 : 0)
         connection.openAttempt = .counted
         handOn(attempts, user: event.user, &connection, &event)
         setConnection(key, connection)
@@ -262,7 +262,7 @@ extension SSHDMessageParser {
         case .counted:
             break  // the same attempt as the "Invalid user" line before it
         case .held:
-            attempts += 1  // the held one had no "Failed" line: it counts now; this one is held
+            attempts = attempts.adding(1)  // the held one had no "Failed" line: it counts now; this one is held
             connection.heldUser = user
         case .none:
             connection.openAttempt = .held

@@ -164,7 +164,7 @@ final class SSHDMessageParser {
         var connection = connections[key] ?? SSHDConnection()
         if let address {
             if let known = connection.address, known != address {
-                if connection.held + connection.unplaced > 0 {
+                if connection.held.adding(connection.unplaced) > 0 {
                     undo.addedExpired += 1
                     expired.append(ExpiredConnection(server: Symbol(id: UInt32(key >> 32)), connection: connection))
                 }
@@ -184,11 +184,11 @@ final class SSHDMessageParser {
         connection.count(attempts, user: user)
         fillClient(connection, &event)
         guard event.clientIP != nil || !event.remoteHost.isNone else {
-            connection.unplaced += attempts
+            connection.unplaced = connection.unplaced.adding(attempts)
             event.attempts = 0
             return
         }
-        event.attempts = attempts + connection.unplaced
+        event.attempts = attempts.adding(connection.unplaced)
         connection.unplaced = 0
     }
 
@@ -221,7 +221,7 @@ final class SSHDMessageParser {
         connections = connections.filter { key, connection in
             if connection.lastTime >= cutoff { return true }
             let attributable = connection.address != nil || !connection.remoteHost.isNone
-            if attributable && connection.held + connection.unplaced > 0 { gone.append((key, connection)) }
+            if attributable && connection.held.adding(connection.unplaced) > 0 { gone.append((key, connection)) }
             return false
         }
         // In a stable order, whatever the dictionary's.
@@ -236,6 +236,6 @@ final class SSHDMessageParser {
         event.user = connection.heldUser
         event.operation = category.unfinishedConnection
         event.outcome = .authFailure
-        event.attempts = connection.held + connection.unplaced
+        event.attempts = connection.held.adding(connection.unplaced)
     }
 }
