@@ -17,7 +17,8 @@ import Testing
     /// One entry in the journal export format; a field that is not plain ASCII is written in
     /// the binary form (name, newline, 64-bit little-endian length, bytes, newline).
     static func entry(
-        second: Int64, _ message: [UInt8], host: String = "web1", pid: Int = 4000, identifier: String = "sshd-session"
+        second: Int64, _ message: [UInt8], host: String = "web1", pid: Int = 4000, identifier: String = "sshd-session",
+        comm: String? = nil
     ) -> [UInt8] {
         var out: [UInt8] = []
         func field(_ name: String, _ value: [UInt8]) {
@@ -35,17 +36,20 @@ import Testing
         field("_BOOT_ID", Array("5c1e0a6b9d2f4e3a8b7c6d5e4f3a2b1c".utf8))
         field("_HOSTNAME", Array(host.utf8))
         field("SYSLOG_IDENTIFIER", Array(identifier.utf8))
+        // journald's own record of the process (what the writer cannot choose).
+        field("_COMM", Array((comm ?? identifier).utf8))
         field("_PID", Array(String(pid).utf8))
         field("MESSAGE", message)
         return out + [0x0a]
     }
 
     static func entry(
-        second: Int64, _ message: String, host: String = "web1", pid: Int = 4000, identifier: String = "sshd-session"
+        second: Int64, _ message: String, host: String = "web1", pid: Int = 4000, identifier: String = "sshd-session",
+        comm: String? = nil
     )
         -> [UInt8]
     {
-        entry(second: second, Array(message.utf8), host: host, pid: pid, identifier: identifier)
+        entry(second: second, Array(message.utf8), host: host, pid: pid, identifier: identifier, comm: comm)
     }
 
     /// `count` failed passwords from `address`, one connection (pid) each, a second apart.
@@ -215,15 +219,16 @@ import Testing
         #expect(
             try local.arguments(after: "s=1;i=2", follow: false)
                 == [
-                    "--output=json", "--all", "--quiet", "--no-pager", "--after-cursor=s=1;i=2", "SYSLOG_IDENTIFIER=sshd",
-                    "SYSLOG_IDENTIFIER=sshd-session",
+                    "--output=json", "--all", "--quiet", "--no-pager", "--after-cursor=s=1;i=2", "_COMM=sshd", "_COMM=sshd-session",
+                    "_COMM=sshd-auth",
                 ])
         let directory = try #require(JournalQuery(input: "journal:\(dir.url.path)/", matches: ["_SYSTEMD_UNIT=ssh.service"]))
         #expect(directory.identity == "journal:\(dir.url.standardizedFileURL.path)", "the same directory named with or without /")
         #expect(
             try directory.arguments(after: nil, follow: true)
                 == [
-                    "--output=json", "--all", "--quiet", "--no-pager", "--directory=\(dir.url.path)/", "--follow", "--lines=all",
+                    "--output=json", "--all", "--quiet", "--no-pager", "--directory=\(dir.url.standardizedFileURL.path)", "--follow",
+                    "--lines=all",
                     "_SYSTEMD_UNIT=ssh.service",
                 ])
         let single = try #require(JournalQuery(input: "journal:\(file)", matches: []))
@@ -259,6 +264,40 @@ import Testing
         #expect(appended.out.contains("3 lines, 3 events") && appended.out.contains("continued after line 8"), "\(appended.out)")
         let status = try runVigil(["status", "--db", database]).out
         #expect(status.contains("line 11, after journal cursor s="), "\(status)")
+    }
+
+    /// `logger -t sshd` lets any local user write entries whose SYSLOG_IDENTIFIER is sshd; the
+    /// process journald records (`_COMM`) is `logger`. Such an entry must not pass for sshd:
+    /// not through the default match, not through `--format journal-json`.
+    @Test func anEntryThatOnlyCallsItselfSSHDIsNotSSHD() throws {
+        let dir = TempDir()
+        let journal = dir.path("forged.journal")
+        var export = Self.failures(from: "203.0.113.51", count: 2, startingAt: 0)
+        export += Self.entry(
+            second: 10, "Accepted password for root from 198.51.100.99 port 1 ssh2", pid: 9999, identifier: "sshd", comm: "logger")
+        try Self.writeJournal(export, to: journal)
+        let decoded = try runVigil(["decode", "journal:\(journal)"])
+        #expect(decoded.status == 0, "\(decoded.err)")
+        #expect(!decoded.out.contains("198.51.100.99") && decoded.out.contains("203.0.113.51"), "\(decoded.out)")
+        let json =
+            #"{"__REALTIME_TIMESTAMP":"1793840400000000","SYSLOG_IDENTIFIER":"sshd","_COMM":"logger","_PID":"9","_HOSTNAME":"h","MESSAGE":"Accepted password for root from 198.51.100.99 port 1 ssh2"}"#
+        #expect(decodeLine(json, .journalJSON).0 == .ignored)
+    }
+
+    /// A journal named twice — through a symbolic link, or as a file of a directory named
+    /// before it — is read once, as plain files are (its failures were counted twice).
+    @Test func aJournalNamedTwiceIsReadOnce() throws {
+        let dir = TempDir()
+        try FileManager.default.createDirectory(atPath: dir.path("fleet"), withIntermediateDirectories: true)
+        let journal = dir.path("fleet/web1.journal")
+        try Self.writeJournal(Self.failures(from: "203.0.113.52", count: 8, startingAt: 0), to: journal)
+        try FileManager.default.createSymbolicLink(atPath: dir.path("link.journal"), withDestinationPath: journal)
+        let linked = try runVigil(["analyze", "--db", dir.path("a.sqlite"), "journal:\(journal)", "journal:\(dir.path("link.journal"))"])
+        #expect(linked.out.contains("8 lines, 8 events from 1 input"), "\(linked.out)")
+        let nested = try runVigil(["analyze", "--db", dir.path("b.sqlite"), "journal:\(dir.path("fleet"))/", "journal:\(journal)"])
+        #expect(nested.out.contains("8 lines, 8 events from 1 input"), "\(nested.out)")
+        let findings = try runVigil(["findings", "--db", dir.path("b.sqlite"), "--output", "jsonl"]).out
+        #expect(findings.contains(#""count":8"#), "\(findings)")
     }
 
     /// `vigil reanalyze` reads a journal input again from its oldest entry (it was reported

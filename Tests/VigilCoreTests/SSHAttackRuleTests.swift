@@ -307,6 +307,18 @@ import Testing
         #expect(lint.status == 1 && lint.out.contains("clients.ipv6_prefix"), "\(lint.out)")
     }
 
+    /// Settings that switch the slow pace rule off without a word: a window too short to hold
+    /// `min_failures` tries `min_spacing` apart, and a `min_spacing` of 0.
+    @Test func aSlowRuleThatCanNeverFireIsALintWarning() throws {
+        let dir = TempDir()
+        for (setting, expected) in [("window: 1m", "the pace rule never fires"), ("min_spacing: 0s", "min_spacing 0")] {
+            try "version: 1\ndetectors:\n  slow_brute_force:\n    \(setting)\n".write(
+                toFile: dir.path("p.yaml"), atomically: true, encoding: .utf8)
+            let lint = try runVigil(["policy", "lint", dir.path("p.yaml")])
+            #expect(lint.out.contains(expected), "\(setting): \(lint.out)")
+        }
+    }
+
     @Test func networkSubjectsReadBackAsTheyWereWritten() {
         let symbols = SymbolTable()
         var event = Event()

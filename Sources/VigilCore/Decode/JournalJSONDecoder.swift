@@ -120,7 +120,10 @@ final class JournalJSONDecoder: LineDecoder {
             throw JSONScanError("missing or invalid __REALTIME_TIMESTAMP")
         }
         let time = Int64(micros / 1000)
-        let program = spans.identifier == .null ? spans.comm : spans.identifier
+        // The process journald saw (`_COMM`) before what the writer called itself
+        // (`SYSLOG_IDENTIFIER`): `logger -t sshd` must not pass for sshd. Output saved without
+        // `_COMM` falls back to the identifier.
+        let program = spans.comm == .null ? spans.identifier : spans.comm
         let isSSHD = try text(program, line, &scratchText) { $0.hasPrefix("sshd") } ?? false
         guard isSSHD else {
             event = Event()

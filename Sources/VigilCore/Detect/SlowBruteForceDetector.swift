@@ -190,7 +190,20 @@ extension SlowBruteForceDetector {
                     return
                         "slow_brute_force: a steady pace between one failure per \(DurationText.format(s.rateWindow / Int64(s.rateThreshold))) "
                         + "and one per \(DurationText.format(s.minSpacing)) meets neither rule (min_spacing is longer than rate_window / rate_threshold)"
-                }
+                },
+                { settings in
+                    // The pace rule needs min_failures tries a median of min_spacing apart inside
+                    // window: a shorter window never holds them, and the rule is off unnoticed.
+                    let s = settings.slowBruteForce
+                    guard s.enabled, s.minFailures > 1 else { return nil }
+                    if s.minSpacing <= 0 {
+                        return "slow_brute_force: min_spacing 0 makes every \(s.minFailures) failures within the window a slow brute force"
+                    }
+                    let needed = s.minSpacing * Int64(s.minFailures / 2)  // half the gaps at least min_spacing
+                    guard s.window < needed else { return nil }
+                    return
+                        "slow_brute_force: window \(DurationText.format(s.window)) cannot hold \(s.minFailures) failures a median of \(DurationText.format(s.minSpacing)) apart (it needs at least \(DurationText.format(needed))): the pace rule never fires"
+                },
             ]
         ) { policy, _ in
             policy.detectors.slowBruteForce.enabled

@@ -26,9 +26,11 @@ package struct JournalQuery: Sendable, Equatable {
     /// journalctl matches (`FIELD=VALUE`, `+` between groups); same-field matches are ORed.
     package let matches: [String]
 
-    /// What `--journal-match` is when not given: sshd's entries, by the identifier it logs
-    /// with (OpenSSH before 9.8, and the listener since) and its per-connection process since 9.8.
-    package static let defaultMatches = ["SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session"]
+    /// What `--journal-match` is when not given: sshd's entries, by the process journald saw
+    /// write them (`_COMM`, set by journald, not by the writer): `sshd` (OpenSSH before 9.8,
+    /// and the listener since), `sshd-session` (9.8+), `sshd-auth` (10.0+). Not by
+    /// `SYSLOG_IDENTIFIER`, which any local user sets with `logger -t sshd` to invent logins.
+    package static let defaultMatches = ["_COMM=sshd", "_COMM=sshd-session", "_COMM=sshd-auth"]
 
     static let prefix = "journal:"
 
@@ -62,7 +64,15 @@ package struct JournalQuery: Sendable, Equatable {
     /// from another directory is the same input), or `journal:` for the local one.
     package var identity: String {
         guard let path else { return Self.prefix }
-        return Self.prefix + URL(fileURLWithPath: path).standardizedFileURL.path
+        return Self.prefix + URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// Whether this journal is `other`'s or inside it (a file of a directory input): reading
+    /// both would count its entries twice.
+    package func isCovered(by other: JournalQuery) -> Bool {
+        let mine = identity
+        let theirs = other.identity
+        return mine == theirs || (theirs != Self.prefix && mine.hasPrefix(theirs.hasSuffix("/") ? theirs : theirs + "/"))
     }
 
     /// journalctl's arguments to choose the journal: `--file` for a file, `--directory` for a
@@ -75,7 +85,10 @@ package struct JournalQuery: Sendable, Equatable {
                 path: name, reason: "cannot open \(path) (\(String(cString: strerror(errno))))",
                 hint: "Name a journal file (.journal) or a directory of them, e.g. journal:/var/log/journal/remote/.")
         }
-        return (st.st_mode & S_IFMT) == S_IFDIR ? ["--directory=\(path)"] : ["--file=\(path)"]
+        // Absolute: journalctl 252 `--follow`s a bare `--file=NAME.journal` with "Failed to
+        // get journal fd" and exits 0, and the tail read nothing while looking healthy.
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return (st.st_mode & S_IFMT) == S_IFDIR ? ["--directory=\(absolute)"] : ["--file=\(absolute)"]
     }
 
     /// The whole journalctl command line after the program: JSON with every field whole

@@ -63,8 +63,11 @@ final class EventStream {
     /// Whether `other` is this input again: the same file (device and inode) or the same
     /// content (the fingerprint of its first bytes), as a later run would recognize it.
     func isSameInput(as other: EventStream) -> Bool {
-        if let journal = source.journal ?? other.source.journal {
-            return journal.identity == other.source.journal?.identity && journal.identity == source.journal?.identity
+        if source.journal != nil || other.source.journal != nil {
+            // `other`, named later, is read already when it is this journal or a file of this
+            // directory (the other way round it is not: the directory holds more).
+            guard let mine = source.journal, let theirs = other.source.journal else { return false }
+            return theirs.isCovered(by: mine)
         }
         guard !source.isStdin, !other.source.isStdin else { return false }
         if source.device == other.source.device && source.inode == other.source.inode && source.inode != 0 { return true }
