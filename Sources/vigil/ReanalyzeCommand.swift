@@ -94,7 +94,7 @@ struct ReanalyzeCommand: ParsableCommand {
         var out = AnalyzeCommand.render(summary, databasePath: database.path, verb: "Reanalyzed", findings: false)
         for input in plan.inputs {
             out +=
-                "  \(TerminalText.escape(input.request.path)): read with --format \(input.request.format.rawValue), \(input.request.fixedYear.map { "--year \($0)" } ?? "the year from the file's date")\n"
+                "  \(TerminalText.escape(input.request.path)): read with --format \(input.request.format.rawValue), \(input.request.path.hasPrefix("journal:") ? "times from the journal" : input.request.fixedYear.map { "--year \($0)" } ?? "the year from the file's date")\n"
         }
         for gone in plan.gone {
             out += "  \(TerminalText.escape(gone.path)): gone (\(TerminalText.escape(gone.reason)))\n"

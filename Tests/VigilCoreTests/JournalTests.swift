@@ -264,6 +264,7 @@ import Testing
         #expect(appended.out.contains("3 lines, 3 events") && appended.out.contains("continued after line 8"), "\(appended.out)")
         let status = try runVigil(["status", "--db", database]).out
         #expect(status.contains("line 11, after journal cursor s="), "\(status)")
+        #expect(status.contains("times from the journal") && !status.contains("the year from the file's date"), "\(status)")
     }
 
     /// `logger -t sshd` lets any local user write entries whose SYSLOG_IDENTIFIER is sshd; the

@@ -102,7 +102,11 @@ package struct StatusReport: Sendable {
             if let t = i.lastEventTime { out += ", last event \(EventTime.format(t)) (\(StatusReport.age(now - t)) ago)" }
             if i.malformed > 0 { out += ", \(NumberText.grouped(i.malformed)) malformed" }
             if let requested = i.requestedFormat {
-                out += "; read with --format \(requested), \(i.fixedYear.map { "--year \($0)" } ?? "the year from the file's date"), "
+                // A journal's times carry their year; only year-less syslog stamps guess one.
+                let year =
+                    i.path.hasPrefix("journal:")
+                    ? "times from the journal" : i.fixedYear.map { "--year \($0)" } ?? "the year from the file's date"
+                out += "; read with --format \(requested), \(year), "
                 out += i.policyFingerprint.map { "policy [\($0)]" } ?? "the built-in default policy"
             }
             out += "\n"
