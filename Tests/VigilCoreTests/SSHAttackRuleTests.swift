@@ -319,6 +319,22 @@ import Testing
         }
     }
 
+    /// A table full of clients blinds a rule to new ones until old ones expire: that is said,
+    /// as one finding about the server (P3), not left silent.
+    @Test func aFullTableIsAFinding() {
+        var policy = Policy()
+        policy.detectors.userEnumeration.maxClients = 3
+        policy.detectors.slowBruteForce.maxClients = 3
+        let harness = DetectorHarness(policy: policy)
+        for i in 0..<5 {
+            harness.feed("2026-11-03T08:00:0\(i)Z", ip: "203.0.113.\(i + 1)", server: "bastion", .authFailure, user: "root")
+        }
+        let full = harness.findings.filter { $0.rule == DetectionContext.trackingFullRule }
+        #expect(Set(full.map(\.detector)) == ["user_enumeration", "slow_brute_force"], "\(full)")
+        #expect(full.allSatisfy { $0.subject == "bastion" && $0.severity == .p3 && $0.count == 2 }, "\(full)")
+        #expect(full.first?.message.contains("maximum of 3 clients") == true, "\(full.first?.message ?? "")")
+    }
+
     @Test func networkSubjectsReadBackAsTheyWereWritten() {
         let symbols = SymbolTable()
         var event = Event()

@@ -46,13 +46,14 @@ final class DistributedBruteForceDetector: Detector {
             return
         }
         var fired: (first: Int64, failures: Int, clients: [Subject])?
-        users.update(subject) { seen in
+        let followed = users.update(subject) { seen in
             seen.note(client, at: event.time, attempts: event.attempts, cutoff: event.time - settings.window)
             if seen.count >= settings.minClients {
                 fired = (seen.earliest ?? event.time, seen.totalFailures, seen.values)
                 seen.empty()
             }
         }
+        if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxUsers, subjects: "user names", event: event) }
         guard let fired else { return }
         tracker.report(
             rule: rule, subject: subject, severity: settings.severity, server: event.server, time: fired.first,
@@ -71,6 +72,7 @@ final class DistributedBruteForceDetector: Detector {
     }
 
     func describe(_ f: inout Finding, context: DetectionContext) {
+        guard f.rule != DetectionContext.trackingFullRule else { return }  // written when reported
         f.evidence.counts["failures"] = f.count
         let clients = f.evidence.counts["distinct_clients"] ?? 0
         f.message = "Distributed brute force: \(f.count) authentication failures for user \(f.subject) from \(clients) or more clients"

@@ -69,7 +69,7 @@ final class PreauthScanDetector: Detector {
         }
         var fired: (first: Int64, events: Int)?
         var attempted = false
-        clients.update(subject) { client in
+        let followed = clients.update(subject) { client in
             client.last = max(client.last, event.time)
             attempted = client.lastAttempt >= cutoff
             if tracker.isOpen(rule: rule, subject: subject, at: event.time) { return }
@@ -80,6 +80,7 @@ final class PreauthScanDetector: Detector {
                 client.noise.removeAll()
             }
         }
+        if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxClients, subjects: "clients", event: event) }
         let severity = attempted ? settings.withAttemptsSeverity : settings.severity
         if tracker.isOpen(rule: rule, subject: subject, at: event.time) {
             tracker.report(
@@ -103,6 +104,7 @@ final class PreauthScanDetector: Detector {
     }
 
     func describe(_ f: inout Finding, context: DetectionContext) {
+        guard f.rule != DetectionContext.trackingFullRule else { return }  // written when reported
         f.evidence.counts["preauth_events"] = f.count
         let attempts = f.evidence.counts["auth_attempts"].map { _ in ", and authentication attempts" } ?? ""
         f.message = "Pre-authentication scanning: \(f.count) connections from \(f.subject) failed before authentication\(attempts)"

@@ -75,7 +75,7 @@ final class SlowBruteForceDetector: Detector {
             return
         }
         var fired: (first: Int64, total: Int, why: String)?
-        paces.update(subject) { pace in
+        let followed = paces.update(subject) { pace in
             pace.failures.append(Pace.Failure(time: event.time, weight: event.attempts))
             pace.last = max(pace.last, event.time)
             let cutoff = event.time - settings.window
@@ -87,6 +87,7 @@ final class SlowBruteForceDetector: Detector {
                 pace.failures.removeAll()
             }
         }
+        if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxClients, subjects: "clients", event: event) }
         guard let fired else { return }
         tracker.report(
             rule: rule, subject: subject, severity: settings.severity, server: event.server, time: fired.first,
@@ -123,6 +124,7 @@ final class SlowBruteForceDetector: Detector {
     }
 
     func describe(_ f: inout Finding, context: DetectionContext) {
+        guard f.rule != DetectionContext.trackingFullRule else { return }  // written when reported
         f.evidence.counts["failures"] = f.count
         let users = f.evidence.users.prefix(5).joined(separator: ", ")
         let more = f.evidence.users.count > 5 || f.evidence.moreUsers > 0 ? ", …" : ""

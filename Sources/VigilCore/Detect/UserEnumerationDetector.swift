@@ -45,13 +45,14 @@ final class UserEnumerationDetector: Detector {
             return
         }
         var fired: (first: Int64, failures: Int, users: [Symbol])?
-        clients.update(subject) { seen in
+        let followed = clients.update(subject) { seen in
             seen.note(event.user, at: event.time, attempts: event.attempts, cutoff: event.time - settings.window)
             if seen.count >= settings.minUsers {
                 fired = (seen.earliest ?? event.time, seen.totalFailures, seen.values)
                 seen.empty()
             }
         }
+        if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxClients, subjects: "clients", event: event) }
         guard let fired else { return }
         tracker.report(
             rule: rule, subject: subject, severity: settings.severity, server: event.server, time: fired.first,
@@ -70,6 +71,7 @@ final class UserEnumerationDetector: Detector {
     }
 
     func describe(_ f: inout Finding, context: DetectionContext) {
+        guard f.rule != DetectionContext.trackingFullRule else { return }  // written when reported
         f.evidence.counts["failures"] = f.count
         // Evidence lists up to 10 names and counts (not dedupes) the rest: past 10, "more than".
         let listed = f.evidence.users.count
