@@ -335,6 +335,17 @@ import Testing
         #expect(full.first?.message.contains("maximum of 3 clients") == true, "\(full.first?.message ?? "")")
     }
 
+    /// A burst from a /64 followed by a login from another address of it: the P1 is about the
+    /// /64, and says which address logged in.
+    @Test func aLoginDuringANetworksBurstNamesTheAddress() {
+        let harness = DetectorHarness(policy: Policy())
+        for i in 0..<6 { harness.feed("2026-11-03T08:00:0\(i)Z", ip: "2001:db8:1:2::\(i + 1)", .authFailure, user: "root") }
+        harness.feed("2026-11-03T08:00:09Z", ip: "2001:db8:1:2:abcd::99", .success, user: "root")
+        let success = harness.findings.first { $0.rule == AuthFailureBurstDetector.successRule }
+        #expect(success?.subject == "2001:db8:1:2::/64", "\(String(describing: success))")
+        #expect(success?.evidence.attributes["logged_in_from"] == "2001:db8:1:2:abcd::99", "\(String(describing: success))")
+    }
+
     @Test func networkSubjectsReadBackAsTheyWereWritten() {
         let symbols = SymbolTable()
         var event = Event()

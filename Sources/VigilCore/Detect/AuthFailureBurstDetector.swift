@@ -108,6 +108,10 @@ final class AuthFailureBurstDetector: Detector {
             ) { f, _ in
                 f.count += 1
                 context.note(event, in: &f)
+                if case .network = subject, let address = event.clientIP {
+                    // The subject is the /64; who got in is one address of it.
+                    f.evidence.attributes["logged_in_from"] = address.description
+                }
                 if event.failuresBefore > 0 {
                     f.evidence.attributes["failures_for_other_users"] = "\(event.failuresBefore) on the same connection"
                 }
