@@ -63,10 +63,7 @@ extension SSHDMessageParser {
         guard let userStart else {
             return ended(&event, key: key, address: addressToken(message, at: prefix), preauth: preauth, noise: category.preauthClosed)
         }
-        guard let port = message.findLast(" port "), let space = message.findLast(" ", before: port, from: userStart),
-            let ip = Self.address(message.slice(space + 1, port))
-        else { return .ignored }
-        let user = SecretRedaction.loginName(message.slice(userStart, space), symbols: symbols)
+        guard let (user, ip) = userAndAddress(userAt: userStart, before: message.count, in: message) else { return .ignored }
         return ended(&event, key: key, address: ip, user: user, namedUser: true, preauth: preauth, noise: category.preauthClosed)
     }
 
@@ -306,19 +303,18 @@ extension SSHDMessageParser {
 
     /// `… (authenticating|invalid) user U H port P` ending before `end`.
     func userAndAddressWithoutFrom(_ message: UnsafeRawBufferPointer, before end: Int) -> (user: Symbol, address: IPAddress)? {
-        var userStart: Int
-        if let at = message.find("authenticating user ", to: end) {
-            userStart = at + 20
-        } else if let at = message.find("invalid user ", to: end) {
-            userStart = at + 13
-        } else {
-            return nil
-        }
+        if let at = message.find("authenticating user ", to: end) { return userAndAddress(userAt: at + 20, before: end, in: message) }
+        if let at = message.find("invalid user ", to: end) { return userAndAddress(userAt: at + 13, before: end, in: message) }
+        return nil
+    }
+
+    /// `U H port P` from `userStart`, ending before `end`: the user is everything up to the
+    /// last space before the last ` port ` (a user name may contain spaces, the address not).
+    func userAndAddress(userAt userStart: Int, before end: Int, in message: UnsafeRawBufferPointer) -> (user: Symbol, address: IPAddress)? {
         guard let port = message.findLast(" port ", before: end, from: userStart),
             let space = message.findLast(" ", before: port, from: userStart),
             let ip = Self.address(message.slice(space + 1, port))
         else { return nil }
-        if userStart > space { userStart = space }
         return (SecretRedaction.loginName(message.slice(userStart, space), symbols: symbols), ip)
     }
 }

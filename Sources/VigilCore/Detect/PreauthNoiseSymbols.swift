@@ -18,4 +18,11 @@ struct PreauthNoiseSymbols {
         for symbol in symbols where symbol == operation { return true }
         return false
     }
+
+    /// Whether `event` is an authentication attempt the attempt-counting rules count: a failure
+    /// weighing at least one attempt, and not scanning noise.
+    @inline(__always)
+    mutating func isCountedAttempt(_ event: Event, in table: SymbolTable) -> Bool {
+        event.outcome == .authFailure && event.attempts > 0 && !contains(event.operation, in: table)
+    }
 }

@@ -54,8 +54,7 @@ final class SlowBruteForceDetector: Detector {
     }
 
     func observe(_ event: Event, context: DetectionContext) {
-        guard event.outcome == .authFailure, event.attempts > 0,
-            !noise.contains(event.operation, in: context.symbols),
+        guard noise.isCountedAttempt(event, in: context.symbols),
             let subject = Subject.client(of: event, ipv6Prefix: ipv6Prefix)
         else { return }
         let tracker = context.findings

@@ -27,8 +27,7 @@ final class UserEnumerationDetector: Detector {
     }
 
     func observe(_ event: Event, context: DetectionContext) {
-        guard event.outcome == .authFailure, event.attempts > 0, !event.user.isNone,
-            !noise.contains(event.operation, in: context.symbols),
+        guard !event.user.isNone, noise.isCountedAttempt(event, in: context.symbols),
             let subject = Subject.client(of: event, ipv6Prefix: ipv6Prefix)
         else { return }
         let tracker = context.findings
