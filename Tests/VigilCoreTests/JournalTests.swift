@@ -213,7 +213,7 @@ import Testing
     @Test func journalctlArguments() throws {
         let dir = TempDir()
         let file = dir.path("one.journal")
-        FileManager.default.createFile(atPath: file, contents: Data())
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
         let local = try #require(JournalQuery(input: "journal:", matches: []))
         #expect(local.path == nil && local.identity == "journal:")
         #expect(

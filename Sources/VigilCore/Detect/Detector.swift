@@ -33,6 +33,8 @@ package final class DetectionContext {
     let symbols: SymbolTable
     package let findings: FindingTracker
     var inputNames: [String] = []
+    /// The SSH rules' shared per-client table, once a rule asked for it (`sshClients()`).
+    private(set) var sshClientTable: SSHClientTable?
 
     init(symbols: SymbolTable) {
         self.symbols = symbols
@@ -40,6 +42,14 @@ package final class DetectionContext {
     }
 
     func string(_ s: Symbol) -> String? { symbols.string(s) }
+
+    /// The SSH rules' shared per-client table (`SSHClientTable`), made on first use.
+    func sshClients() -> SSHClientTable {
+        if let table = sshClientTable { return table }
+        let table = SSHClientTable()
+        sshClientTable = table
+        return table
+    }
 
     /// The findings changed since the last drain, each described by the detector that made it.
     func drainFindings(_ detectors: [any Detector]) -> [Finding] {

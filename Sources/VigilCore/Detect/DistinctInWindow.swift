@@ -33,8 +33,8 @@ struct DistinctInWindow<Value: Hashable>: ExpiringState {
         if entries.contains(where: { $0.time < cutoff }) { entries.keep { $0.time >= cutoff } }
     }
 
-    var values: [Value] { entries.elements.map(\.value) }
-    var earliest: Int64? { entries.elements.map(\.time).min() }
+    var values: [Value] { entries.map(\.value) }
+    var earliest: Int64? { entries.lazy.map(\.time).min() }
     var totalFailures: Int { entries.reduce(0) { $0 + Int($1.failures) } }
 
     /// Forgets the values (after the rule fired), keeping `last` for expiry.
@@ -46,7 +46,7 @@ struct DistinctInWindow<Value: Hashable>: ExpiringState {
     /// then `last`.
     func write(to writer: inout BinaryWriter, _ writeValue: (Value, inout BinaryWriter) -> Void) {
         writer.u32(UInt32(entries.count))
-        for entry in entries.elements {
+        for entry in entries {
             writeValue(entry.value, &writer)
             writer.i64(entry.time)
             writer.u32(entry.failures)

@@ -90,7 +90,7 @@ final class DistributedBruteForceDetector: Detector {
     }
 
     func restore(_ data: Data, context: DetectionContext) throws {
-        try users.restore(data, context.symbols) { reader in
+        try users.restore(data, context.symbols) { reader, _ in
             try DistinctInWindow<Subject>.read(from: &reader) { reader in try Subject.read(from: &reader, context.symbols) }
         }
     }

@@ -64,3 +64,24 @@ struct InlineFirstList<Element> {
         return rest.reduce(next(initial, first), next)
     }
 }
+
+/// Iterating without building an array: snapshots walk every client's list at each checkpoint,
+/// and `elements` allocated an array per client (a third of the slow rule's snapshot).
+extension InlineFirstList: Sequence {
+    struct Iterator: IteratorProtocol {
+        private let list: InlineFirstList
+        private var index = 0
+
+        init(_ list: InlineFirstList) { self.list = list }
+
+        mutating func next() -> Element? {
+            guard index < list.count else { return nil }
+            defer { index += 1 }
+            return list[index]
+        }
+    }
+
+    func makeIterator() -> Iterator { Iterator(self) }
+
+    var underestimatedCount: Int { count }
+}

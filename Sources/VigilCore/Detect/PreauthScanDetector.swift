@@ -16,26 +16,42 @@ import Foundation
 final class PreauthScanDetector: Detector {
     let name = DetectorSettings.PreauthScan.detectorName
 
-    struct Client: ExpiringState {
+    /// A client's part of its `SSHClientTable` record.
+    struct Client {
         /// Noise seen inside the window, unordered when the log is (the first kept inline).
         var noise = InlineFirstList<Int64>()
-        /// The newest authentication attempt from the client (`.min`: none).
+        /// The newest authentication attempt from the client since its first noise (`.min`:
+        /// none).
         var lastAttempt: Int64 = .min
+        /// The newest noise or later attempt; `.min` while the client never left noise (the
+        /// record exists for the other rules): its attempts are then not this rule's, nor
+        /// when that was longer than the window ago.
         var last: Int64 = .min
 
-        init() {}
+        var isScanning: Bool { last != .min }
     }
 
     private let settings: DetectorSettings.PreauthScan
     private let ipv6Prefix: Int
-    private var clients: ExpiringSubjects<Client>
     private var noise = PreauthNoiseSymbols()
+    /// Whether this rule told the shared table its window and capacity (`SSHClientTable.use`).
+    private var usesTable = false
     private var ruleID: Int32?
 
     init(settings: DetectorSettings.PreauthScan, ipv6Prefix: Int) {
         self.settings = settings
         self.ipv6Prefix = ipv6Prefix
-        clients = ExpiringSubjects(capacity: settings.maxClients)
+    }
+
+    /// The shared client table, told this rule's window and capacity the first time.
+    @inline(__always)
+    private func table(_ context: DetectionContext) -> SSHClientTable {
+        let table = context.sshClients()
+        if !usesTable {
+            table.use(window: settings.window, capacity: settings.maxClients)
+            usesTable = true
+        }
+        return table
     }
 
     func observe(_ event: Event, context: DetectionContext) {
@@ -50,9 +66,13 @@ final class PreauthScanDetector: Detector {
             // An attempt from a client already scanning: remembered for the window, and it
             // raises an open scan finding. Clients that only make attempts get no state here
             // (they are most failing clients, and the other rules follow them).
-            let scanning = clients.updateExisting(subject) { client in
-                client.lastAttempt = max(client.lastAttempt, event.time)
-                client.last = max(client.last, event.time)
+            var scanning = false
+            table(context).updateExisting(subject) { record in
+                // Noise inside the window: the record may live longer, kept by the other rules.
+                guard record.scan.isScanning, record.scan.last >= cutoff else { return }
+                scanning = true
+                record.scan.lastAttempt = max(record.scan.lastAttempt, event.time)
+                record.scan.last = max(record.scan.last, event.time)
             }
             // An open scan finding has its client kept (expiry waits a window, the episode
             // ends a cooldown after its last event; both an hour by default) — but a shorter
@@ -69,15 +89,15 @@ final class PreauthScanDetector: Detector {
         }
         var fired: (first: Int64, events: Int)?
         var attempted = false
-        let followed = clients.update(subject) { client in
-            client.last = max(client.last, event.time)
-            attempted = client.lastAttempt >= cutoff
+        let followed = table(context).update(subject) { record in
+            record.scan.last = max(record.scan.last, event.time)
+            attempted = record.scan.lastAttempt >= cutoff
             if tracker.isOpen(rule: rule, subject: subject, at: event.time) { return }
-            client.noise.append(event.time)
-            if client.noise.contains(where: { $0 < cutoff }) { client.noise.keep { $0 >= cutoff } }
-            if client.noise.count >= settings.minEvents {
-                fired = (client.noise.elements.min() ?? event.time, client.noise.count)
-                client.noise.removeAll()
+            record.scan.noise.append(event.time)
+            if record.scan.noise.contains(where: { $0 < cutoff }) { record.scan.noise.keep { $0 >= cutoff } }
+            if record.scan.noise.count >= settings.minEvents {
+                fired = (record.scan.noise.min() ?? event.time, record.scan.noise.count)
+                record.scan.noise.removeAll()
             }
         }
         if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxClients, subjects: "clients", event: event) }
@@ -111,28 +131,46 @@ final class PreauthScanDetector: Detector {
     }
 
     func advance(to watermark: Int64, context: DetectionContext) {
-        clients.expire(before: watermark - settings.window)
+        table(context).expire(before: watermark)
     }
 
     // MARK: persistence
 
-    func snapshot(context: DetectionContext) throws -> Data? {
-        clients.snapshot(context.symbols) { client, writer in
-            writer.u32(UInt32(client.noise.count))
-            for time in client.noise.elements { writer.i64(time) }
-            writer.i64(client.lastAttempt)
-            writer.i64(client.last)
-        }
+    /// The clients' state is in the shared table (`SSHClientTable`, saved by `Engine`): this
+    /// rule's own row is left empty, which also clears a row an earlier version wrote.
+    func snapshot(context: DetectionContext) throws -> Data? { Data() }
+
+    /// A state of an earlier version (this rule's own table), merged into the shared table; an
+    /// empty one is nothing.
+    func restore(_ data: Data, context: DetectionContext) throws {
+        guard !data.isEmpty else { return }
+        var legacy = ExpiringSubjects<LegacyClient>(capacity: settings.maxClients)
+        try legacy.restore(data, context.symbols) { reader, _ in LegacyClient(try Self.readClient(from: &reader)) }
+        let table = table(context)
+        for (subject, legacyClient) in legacy.entries { table.update(subject) { $0.scan = legacyClient.client } }
     }
 
-    func restore(_ data: Data, context: DetectionContext) throws {
-        try clients.restore(data, context.symbols) { reader in
-            var client = Client()
-            for _ in 0..<(try reader.u32()) { client.noise.append(try reader.i64()) }
-            client.lastAttempt = try reader.i64()
-            client.last = try reader.i64()
-            return client
-        }
+    /// What `ExpiringSubjects` held for this rule before the shared table.
+    private struct LegacyClient: ExpiringState {
+        var client = Client()
+        init() {}
+        init(_ client: Client) { self.client = client }
+        var last: Int64 { client.last }
+    }
+
+    static func write(_ client: Client, to writer: inout BinaryWriter) {
+        writer.u32(UInt32(client.noise.count))
+        for time in client.noise { writer.i64(time) }
+        writer.i64(client.lastAttempt)
+        writer.i64(client.last)
+    }
+
+    static func readClient(from reader: inout BinaryReader) throws -> Client {
+        var client = Client()
+        for _ in 0..<(try reader.u32()) { client.noise.append(try reader.i64()) }
+        client.lastAttempt = try reader.i64()
+        client.last = try reader.i64()
+        return client
     }
 }
 

@@ -35,6 +35,8 @@ final class SlowBruteForceDetector: Detector {
         struct Failure {
             var time: Int64
             var weight: UInt32
+            /// Who it was for: a later success of the same user forgives it.
+            var user: Symbol
         }
         var failures = InlineFirstList<Failure>()
         var last: Int64 = .min
@@ -42,18 +44,33 @@ final class SlowBruteForceDetector: Detector {
         init() {}
     }
 
-    private var paces: ExpiringSubjects<Pace>
     private var noise = PreauthNoiseSymbols()
+    /// Whether this rule told the shared table its window and capacity (`SSHClientTable.use`).
+    private var usesTable = false
     private var ruleID: Int32?
     private var burstRuleID: Int32?
 
     init(settings: DetectorSettings.SlowBruteForce, ipv6Prefix: Int) {
         self.settings = settings
         self.ipv6Prefix = ipv6Prefix
-        paces = ExpiringSubjects(capacity: settings.maxClients)
+    }
+
+    /// The shared client table, told this rule's window and capacity the first time.
+    @inline(__always)
+    private func table(_ context: DetectionContext) -> SSHClientTable {
+        let table = context.sshClients()
+        if !usesTable {
+            table.use(window: settings.window, capacity: settings.maxClients)
+            usesTable = true
+        }
+        return table
     }
 
     func observe(_ event: Event, context: DetectionContext) {
+        if event.outcome == .success {
+            forgive(event, table(context))
+            return
+        }
         guard noise.isCountedAttempt(event, in: context.symbols),
             let subject = Subject.client(of: event, ipv6Prefix: ipv6Prefix)
         else { return }
@@ -74,16 +91,17 @@ final class SlowBruteForceDetector: Detector {
             return
         }
         var fired: (first: Int64, total: Int, why: String)?
-        let followed = paces.update(subject) { pace in
-            pace.failures.append(Pace.Failure(time: event.time, weight: event.attempts))
-            pace.last = max(pace.last, event.time)
+        let followed = table(context).update(subject) { record in
+            record.pace.failures.append(Pace.Failure(time: event.time, weight: event.attempts, user: event.user))
+            record.pace.last = max(record.pace.last, event.time)
             let cutoff = event.time - settings.window
-            if pace.failures.contains(where: { $0.time < cutoff }) { pace.failures.keep { $0.time >= cutoff } }
+            if record.pace.failures.contains(where: { $0.time < cutoff }) { record.pace.failures.keep { $0.time >= cutoff } }
             // One failure has no spacing: only the rate rule can judge it (exactly as `verdict` would).
-            guard pace.failures.count > 1 || Int(event.attempts) >= settings.rateThreshold else { return }
-            if let why = verdict(pace.failures.elements, at: event.time) {
-                fired = (pace.failures.elements.map(\.time).min() ?? event.time, pace.failures.reduce(0) { $0 + Int($1.weight) }, why)
-                pace.failures.removeAll()
+            guard record.pace.failures.count > 1 || Int(event.attempts) >= settings.rateThreshold else { return }
+            if let why = verdict(record.pace.failures.elements, at: event.time) {
+                let failures = record.pace.failures
+                fired = (failures.lazy.map(\.time).min() ?? event.time, failures.reduce(0) { $0 + Int($1.weight) }, why)
+                record.pace.failures.removeAll()
             }
         }
         if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxClients, subjects: "clients", event: event) }
@@ -96,6 +114,18 @@ final class SlowBruteForceDetector: Detector {
             context.note(event, in: &f)
             f.lastSeen = max(f.lastSeen, event.time)
             f.evidence.attributes["pace"] = fired.why
+        }
+    }
+
+    /// A user who logs in from the client was mistyping, not guessed: the client's earlier
+    /// failures for that user are forgotten (a person who mistypes once on each of four
+    /// logins over an evening is no slow brute force). Failures for other users stay: an
+    /// attacker cannot launder guesses by logging in to an account of its own, and a success
+    /// after a connection's failures for other users is `success_after_failures` anyway.
+    private func forgive(_ event: Event, _ table: SSHClientTable) {
+        guard !event.user.isNone, let subject = Subject.client(of: event, ipv6Prefix: ipv6Prefix) else { return }
+        table.updateExisting(subject) { record in
+            if record.pace.failures.contains(where: { $0.user == event.user }) { record.pace.failures.keep { $0.user != event.user } }
         }
     }
 
@@ -133,31 +163,51 @@ final class SlowBruteForceDetector: Detector {
     }
 
     func advance(to watermark: Int64, context: DetectionContext) {
-        paces.expire(before: watermark - settings.window)
+        table(context).expire(before: watermark)
     }
 
     // MARK: persistence
 
-    func snapshot(context: DetectionContext) throws -> Data? {
-        paces.snapshot(context.symbols) { pace, writer in
-            writer.u32(UInt32(pace.failures.count))
-            for failure in pace.failures.elements {
-                writer.i64(failure.time)
-                writer.u32(failure.weight)
-            }
-            writer.i64(pace.last)
+    /// Version 3 of a pace's form: each failure with its user (version 2, without, is read
+    /// with no user: such failures are never forgiven).
+    static let stateVersion: UInt8 = 3
+
+    /// The clients' state is in the shared table (`SSHClientTable`, saved by `Engine`): this
+    /// rule's own row is left empty, which also clears a row an earlier version wrote.
+    func snapshot(context: DetectionContext) throws -> Data? { Data() }
+
+    /// A state of an earlier version (this rule's own table, version 2 or 3), merged into the
+    /// shared table; an empty one is nothing.
+    func restore(_ data: Data, context: DetectionContext) throws {
+        guard !data.isEmpty else { return }
+        var legacy = ExpiringSubjects<Pace>(capacity: settings.maxClients)
+        try legacy.restore(data, context.symbols, versions: 2...Self.stateVersion) { reader, version in
+            try Self.readPace(from: &reader, version: version, context)
         }
+        let table = table(context)
+        for (subject, pace) in legacy.entries { table.update(subject) { $0.pace = pace } }
     }
 
-    func restore(_ data: Data, context: DetectionContext) throws {
-        try paces.restore(data, context.symbols) { reader in
-            var pace = Pace()
-            for _ in 0..<(try reader.u32()) {
-                pace.failures.append(Pace.Failure(time: try reader.i64(), weight: try reader.u32()))
-            }
-            pace.last = try reader.i64()
-            return pace
+    static func write(_ pace: Pace, to writer: inout BinaryWriter, _ context: DetectionContext) {
+        writer.u32(UInt32(pace.failures.count))
+        for failure in pace.failures {
+            writer.i64(failure.time)
+            writer.u32(failure.weight)
+            writer.string(context.string(failure.user) ?? "")
         }
+        writer.i64(pace.last)
+    }
+
+    static func readPace(from reader: inout BinaryReader, version: UInt8, _ context: DetectionContext) throws -> Pace {
+        var pace = Pace()
+        for _ in 0..<(try reader.u32()) {
+            let time = try reader.i64()
+            let weight = try reader.u32()
+            let user = version >= 3 ? try reader.string() : ""
+            pace.failures.append(Pace.Failure(time: time, weight: weight, user: user.isEmpty ? .none : context.symbols.intern(user)))
+        }
+        pace.last = try reader.i64()
+        return pace
     }
 }
 

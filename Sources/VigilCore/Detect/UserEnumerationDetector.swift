@@ -16,14 +16,25 @@ final class UserEnumerationDetector: Detector {
     let name = DetectorSettings.UserEnumeration.detectorName
     private let settings: DetectorSettings.UserEnumeration
     private let ipv6Prefix: Int
-    private var clients: ExpiringSubjects<DistinctInWindow<Symbol>>
     private var noise = PreauthNoiseSymbols()
+    /// Whether this rule told the shared table its window and capacity (`SSHClientTable.use`).
+    private var usesTable = false
     private var ruleID: Int32?
 
     init(settings: DetectorSettings.UserEnumeration, ipv6Prefix: Int) {
         self.settings = settings
         self.ipv6Prefix = ipv6Prefix
-        clients = ExpiringSubjects(capacity: settings.maxClients)
+    }
+
+    /// The shared client table, told this rule's window and capacity the first time.
+    @inline(__always)
+    private func table(_ context: DetectionContext) -> SSHClientTable {
+        let table = context.sshClients()
+        if !usesTable {
+            table.use(window: settings.window, capacity: settings.maxClients)
+            usesTable = true
+        }
+        return table
     }
 
     func observe(_ event: Event, context: DetectionContext) {
@@ -44,11 +55,11 @@ final class UserEnumerationDetector: Detector {
             return
         }
         var fired: (first: Int64, failures: Int, users: [Symbol])?
-        let followed = clients.update(subject) { seen in
-            seen.note(event.user, at: event.time, attempts: event.attempts, cutoff: event.time - settings.window)
-            if seen.count >= settings.minUsers {
-                fired = (seen.earliest ?? event.time, seen.totalFailures, seen.values)
-                seen.empty()
+        let followed = table(context).update(subject) { record in
+            record.users.note(event.user, at: event.time, attempts: event.attempts, cutoff: event.time - settings.window)
+            if record.users.count >= settings.minUsers {
+                fired = (record.users.earliest ?? event.time, record.users.totalFailures, record.users.values)
+                record.users.empty()
             }
         }
         if !followed { context.reportTrackingFull(detector: name, capacity: settings.maxClients, subjects: "clients", event: event) }
@@ -83,21 +94,31 @@ final class UserEnumerationDetector: Detector {
     }
 
     func advance(to watermark: Int64, context: DetectionContext) {
-        clients.expire(before: watermark - settings.window)
+        table(context).expire(before: watermark)
     }
 
     // MARK: persistence
 
-    func snapshot(context: DetectionContext) throws -> Data? {
-        clients.snapshot(context.symbols) { state, writer in
-            state.write(to: &writer) { user, writer in writer.string(context.string(user) ?? "") }
-        }
+    /// The clients' state is in the shared table (`SSHClientTable`, saved by `Engine`): this
+    /// rule's own row is left empty, which also clears a row an earlier version wrote.
+    func snapshot(context: DetectionContext) throws -> Data? { Data() }
+
+    /// A state of an earlier version (this rule's own table), merged into the shared table; an
+    /// empty one is nothing.
+    func restore(_ data: Data, context: DetectionContext) throws {
+        guard !data.isEmpty else { return }
+        var legacy = ExpiringSubjects<DistinctInWindow<Symbol>>(capacity: settings.maxClients)
+        try legacy.restore(data, context.symbols) { reader, _ in try Self.readUsers(from: &reader, context) }
+        let table = table(context)
+        for (subject, users) in legacy.entries { table.update(subject) { $0.users = users } }
     }
 
-    func restore(_ data: Data, context: DetectionContext) throws {
-        try clients.restore(data, context.symbols) { reader in
-            try DistinctInWindow<Symbol>.read(from: &reader) { reader in context.symbols.intern(try reader.string()) }
-        }
+    static func write(_ users: DistinctInWindow<Symbol>, to writer: inout BinaryWriter, _ context: DetectionContext) {
+        users.write(to: &writer) { user, writer in writer.string(context.string(user) ?? "") }
+    }
+
+    static func readUsers(from reader: inout BinaryReader, _ context: DetectionContext) throws -> DistinctInWindow<Symbol> {
+        try DistinctInWindow<Symbol>.read(from: &reader) { reader in context.symbols.intern(try reader.string()) }
     }
 }
 

@@ -9,9 +9,15 @@ package final class FindingTracker {
     /// An episode's identity: (detector, rule) as a small integer, and the subject. Hashing
     /// two strings per lookup showed up on every successful request (the burst detector asks
     /// whether the client has an open episode).
-    struct Key: Hashable {
+    struct Key: Hashable, ProbingKey {
         var rule: Int32
         var subject: Subject
+
+        /// The subject's words with the rule mixed into the second (`ProbingTable`).
+        var words: (UInt64, UInt64) {
+            let subjectWords = subject.words
+            return (subjectWords.0, subjectWords.1 ^ UInt64(UInt32(bitPattern: rule)) &* 0x9E37_79B9_7F4A_7C15)
+        }
     }
 
     /// A (detector, rule) pair as a dictionary key: two strings hashed in place, where joining
@@ -56,7 +62,7 @@ package final class FindingTracker {
     private var slotChanged: [Bool] = []
     private var freeSlots: [Int32] = []
     /// The slot of each open episode.
-    private var openSlots: [Key: Int32] = [:]
+    private var openSlots = ProbingTable<Key, Int32>()
     /// Slots changed since the last `drainChanged()` (a slot reused after closing may be
     /// listed twice; its flag in `slotChanged` decides).
     private var changedSlots: [Int32] = []
@@ -253,14 +259,14 @@ package final class FindingTracker {
     // MARK: persistence
 
     func snapshot() throws -> Data {
-        let list = openSlots.values.map { slots[Int($0)] }.sorted { $0.id < $1.id }
+        let list = openSlots.allValues.map { slots[Int($0)] }.sorted { $0.id < $1.id }
         return Data(Finding.stateJSON(list))
     }
 
     func restore(_ data: Data) throws {
         let list = try JSONDecoder.state.decode([Finding].self, from: data)
         slots = []; slotKeys = []; slotQueuedMinute = []; slotChanged = []; freeSlots = []
-        openSlots = [:]
+        openSlots = ProbingTable()
         changedSlots = []; changedClosed = []
         deadlines = MinHeap()
         for finding in list {

@@ -75,22 +75,29 @@ package enum Subject: Hashable, Sendable {
     }
 }
 
-extension Subject {
-    /// One 64-bit word per subject for the hasher instead of the synthesized discriminator,
-    /// two address words and a prefix length: detectors hash a subject several times per
-    /// failure, and the SSH rules keep hundreds of thousands of them.
-    package func hash(into hasher: inout Hasher) {
+extension Subject: ProbingKey {
+    /// Two 64-bit words that identify a subject: the hasher combines them instead of the
+    /// synthesized discriminator, address and prefix length (detectors hash a subject several
+    /// times per failure, and the SSH rules keep hundreds of thousands of them), and
+    /// `ProbingTable` keys its own hash with them. Distinct subjects of one kind have distinct
+    /// words, so only the keyed hash can make two collide: an attacker choosing IPv6
+    /// addresses cannot aim them at one bucket (one 64-bit word folded from an address could).
+    var words: (UInt64, UInt64) {
         switch self {
         case let .ip(address):
-            hasher.combine(UInt64(truncatingIfNeeded: address.raw) ^ UInt64(truncatingIfNeeded: address.raw >> 64) &* 0x9E37_79B9_7F4A_7C15)
+            (UInt64(truncatingIfNeeded: address.raw), UInt64(truncatingIfNeeded: address.raw >> 64))
         case let .network(address, length):
-            hasher.combine(
-                (UInt64(truncatingIfNeeded: address.raw >> 64) &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(truncatingIfNeeded: address.raw)
-                    ^ UInt64(length) ^ 0x5851_F42D_4C95_7F2D)
-        case let .host(s): hasher.combine(UInt64(s.id) | 2 << 32)
-        case let .apiKey(s): hasher.combine(UInt64(s.id) | 3 << 32)
-        case let .user(s): hasher.combine(UInt64(s.id) | 4 << 32)
-        case let .server(s): hasher.combine(UInt64(s.id) | 5 << 32)
+            (UInt64(truncatingIfNeeded: address.raw) ^ UInt64(length) << 56 ^ 1, UInt64(truncatingIfNeeded: address.raw >> 64))
+        case let .host(s): (UInt64(s.id), 2)
+        case let .apiKey(s): (UInt64(s.id), 3)
+        case let .user(s): (UInt64(s.id), 4)
+        case let .server(s): (UInt64(s.id), 5)
         }
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        let words = words
+        hasher.combine(words.0)
+        hasher.combine(words.1)
     }
 }

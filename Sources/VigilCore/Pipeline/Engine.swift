@@ -64,6 +64,7 @@ final class Engine {
         }
         // Through the buffer: iterating the array retained and released every detector (and
         // the context) for every event, 7% of an MCP analysis in perf.
+        let context = context
         detectors.withUnsafeBufferPointer { ds in
             for i in 0..<ds.count { ds[i].observe(e, context: context) }
         }
@@ -113,6 +114,7 @@ final class Engine {
         for d in detectors {
             if let data = try d.snapshot(context: context) { c.state[d.name] = data }
         }
+        if let table = context.sshClientTable { c.state[SSHClientTable.stateKey] = table.snapshot(context) }
         c.state[Self.findingsStateKey] = try context.findings.snapshot()
         c.state[Self.engineStateKey] = try JSONEncoder.state.encode(EngineState(maxTime: maxTime == .min ? nil : maxTime))
         c.alertRoutes = alertRoutes
@@ -151,6 +153,13 @@ final class Engine {
         }
         if let data = state[Self.findingsStateKey] {
             do { try context.findings.restore(data) } catch { throw VigilError.state(detector: "findings", reason: "\(error)") }
+        }
+        // The shared table before the rules: a rule merges into it what an earlier version
+        // saved in its own row.
+        if let data = state[SSHClientTable.stateKey] {
+            do { try context.sshClients().restore(data, context) } catch {
+                throw VigilError.state(detector: SSHClientTable.stateKey, reason: "\(error)")
+            }
         }
         for d in detectors {
             guard let data = state[d.name] else { continue }

@@ -11,9 +11,11 @@ struct BinaryWriter {
     mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
     mutating func f64(_ v: Double) { u64(v.bitPattern) }
     mutating func string(_ s: String) {
-        let u = Array(s.utf8)
-        u32(UInt32(u.count))
-        bytes.append(contentsOf: u)
+        var text = s
+        text.withUTF8 { utf8 in
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
     }
 }
 
