@@ -370,6 +370,13 @@ import Testing
         #expect(upgraded.out.contains("the position recorded for the whole directory"), "\(upgraded.out)")
         let again = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
         #expect(again.out.contains("0 lines") && !again.out.contains("no longer in the journal"), "\(again.out)")
+
+        // Once the groups are read, a group without a record is a new host: from its start,
+        // past entries (stamped before the old directory cursor) included.
+        try Self.writeJournal(Self.failures(from: "203.0.113.3", count: 2, startingAt: 500, host: "c"), to: remote + "/remote-c.journal")
+        let newHost = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
+        #expect(newHost.out.contains("2 lines, 2 events from 3 inputs"), "\(newHost.out)")
+        #expect(!newHost.out.contains("the position recorded for the whole directory"), "\(newHost.out)")
     }
 
     // MARK: tail

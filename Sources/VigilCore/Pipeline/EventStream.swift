@@ -53,6 +53,10 @@ final class EventStream {
         /// A followed `journal:` input never read before starts at the journal's end
         /// (`tail --from-end`), not at its oldest entry.
         var journalFromEnd = false
+        /// A group of a `journal:` directory with no record of its own goes on from the cursor
+        /// a run before groups kept for the directory (`EventStream.directoryCursor`). Not for
+        /// a group a tail finds after it started: that is a host new since.
+        var journalDirectoryCursor = true
 
         /// How much of the start of a file `--format auto` looks at: as much as the line
         /// reader can hold. A first line longer than that leaves nothing whole to sniff, and
@@ -99,7 +103,8 @@ final class EventStream {
             // A group never read on its own, of a directory a run before groups read with one
             // cursor: it goes on from where that cursor places it in the group's files, so the
             // entries that run analyzed are not counted again.
-            let directoryCursor = match == nil ? EventStream.directoryCursor(of: query, known: known) : nil
+            let directoryCursor =
+                match == nil && options.journalDirectoryCursor ? EventStream.directoryCursor(of: query, known: known) : nil
             if let directoryCursor { cursor = try query.cursor(atOrBefore: directoryCursor) }
             if options.journalFromEnd && match == nil && directoryCursor == nil {
                 // `tail --from-end` on a journal never read: start after its last entry, and
@@ -278,11 +283,16 @@ final class EventStream {
     }
 
     /// The cursor recorded for the directory a group is in, by a run that read it as one
-    /// input; nil when there is none (or `query` is no group).
+    /// input; nil when there is none, when `query` is no group, or when groups of the
+    /// directory were read since (the directory's groups are Vigil's now, and one without a
+    /// record is a new host, to read from its start).
     static func directoryCursor(of query: JournalQuery, known: [InputRecord]) -> String? {
         guard let directory = query.directoryIdentity else { return nil }
         let fingerprint = journalFingerprint(identity: directory)
-        return known.first { $0.fingerprintLength == 0 && $0.fingerprint == fingerprint && $0.cursor != nil }?.cursor
+        guard let recorded = known.first(where: { $0.fingerprintLength == 0 && $0.fingerprint == fingerprint && $0.cursor != nil }),
+            !known.contains(where: { $0.fingerprintLength == 0 && $0.fingerprint != fingerprint && $0.absolutePath == directory })
+        else { return nil }
+        return recorded.cursor
     }
 
     /// Refuses an input whose first lines are mostly unreadable with the chosen format or

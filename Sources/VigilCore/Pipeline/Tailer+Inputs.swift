@@ -35,6 +35,7 @@ extension Tailer {
             // `--from-end` is for what is there when the tail starts: a host whose journal
             // appears later is read from its start.
             openOptions.journalFromEnd = openOptions.journalFromEnd && atStart
+            openOptions.journalDirectoryCursor = atStart
             let stream = try EventStream(
                 path: path, journal: journal, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
                 options: openOptions, known: knownRecords ?? known)
