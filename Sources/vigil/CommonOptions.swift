@@ -52,7 +52,7 @@ struct InputOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "For journal: inputs, a journalctl match FIELD=VALUE (repeat it; values of one field are ORed, + between groups). Default: SYSLOG_IDENTIFIER=sshd and SYSLOG_IDENTIFIER=sshd-session."
+            "For journal: inputs, a journalctl match FIELD=VALUE (repeat it; values of one field are ORed, + between groups). Default: sshd's entries, _COMM=sshd, _COMM=sshd-session and _COMM=sshd-auth (the process journald recorded, not SYSLOG_IDENTIFIER, which any user can set)."
     )
     var journalMatch: [String] = []
 

@@ -324,18 +324,59 @@ import Testing
         let remote = dir.path("remote")
         try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
         let database = dir.path("v.sqlite")
-        try Self.writeJournal(Self.failures(from: "203.0.113.50", count: 5, startingAt: 0), to: remote + "/old.journal")
+        let archived = remote + "/" + JournalGroupTests.archivedName("remote-web1")
+        try Self.writeJournal(Self.failures(from: "203.0.113.50", count: 5, startingAt: 0), to: archived)
         let first = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
         #expect(first.out.contains("5 lines, 5 events"), "\(first.out)\(first.err)")
 
-        try FileManager.default.removeItem(atPath: remote + "/old.journal")
-        try Self.writeJournal(Self.failures(from: "198.51.100.9", count: 4, startingAt: 3600), to: remote + "/new.journal")
+        try FileManager.default.removeItem(atPath: archived)
+        try Self.writeJournal(Self.failures(from: "198.51.100.9", count: 4, startingAt: 3600), to: remote + "/remote-web1.journal")
         let resumed = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
         #expect(resumed.status == 0, "\(resumed.err)")
         #expect(resumed.out.contains("is no longer in the journal") && resumed.out.contains("oldest entry"), "\(resumed.out)")
         #expect(resumed.out.contains("4 lines, 4 events"), "every entry left is read: \(resumed.out)")
         let third = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
         #expect(third.out.contains("0 lines") && !third.out.contains("no longer in the journal"), "\(third.out)")
+    }
+
+    /// A database from before groups holds one cursor for a directory: each group goes on
+    /// from where that cursor places it, so nothing analyzed then is counted again (reading
+    /// the groups from their start would have counted every entry twice).
+    @Test func aDirectoryCursorFromBeforeGroupsIsWhereEachGroupGoesOn() throws {
+        let dir = TempDir()
+        let remote = dir.path("remote")
+        try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+        try Self.writeJournal(Self.failures(from: "203.0.113.1", count: 3, startingAt: 0, host: "b"), to: remote + "/remote-b.journal")
+        try Self.writeJournal(Self.failures(from: "203.0.113.2", count: 3, startingAt: 1000, host: "a"), to: remote + "/remote-a.journal")
+        // What a run before groups recorded: the directory, after its newest entry (a's last).
+        let scratch = dir.path("scratch.sqlite")
+        #expect(try runVigil(["analyze", "--quiet", "--db", scratch, "journal:\(remote)/"]).status == 0)
+        var record = try #require(try FindingStore(path: scratch).inputRecords().first { $0.path.hasSuffix("/remote-a") })
+        let identity = "journal:" + URL(fileURLWithPath: remote).standardizedFileURL.resolvingSymlinksInPath().path
+        record.fingerprint = EventStream.journalFingerprint(identity: identity)
+        record.path = "journal:\(remote)/"
+        record.absolutePath = identity
+        record.lines = 6
+        let database = dir.path("v.sqlite")
+        var checkpoint = Checkpoint()
+        checkpoint.inputs = [record]
+        checkpoint.now = EventTime.wallNow()
+        _ = try FindingStore(path: database).commit(checkpoint)
+
+        try Self.writeJournal(Self.failures(from: "203.0.113.2", count: 1, startingAt: 1100, host: "a"), to: remote + "/remote-a.journal")
+        let upgraded = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
+        #expect(upgraded.status == 0, "\(upgraded.err)")
+        #expect(upgraded.out.contains("1 lines, 1 events from 2 inputs"), "only the entry written since: \(upgraded.out)")
+        #expect(upgraded.out.contains("the position recorded for the whole directory"), "\(upgraded.out)")
+        let again = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
+        #expect(again.out.contains("0 lines") && !again.out.contains("no longer in the journal"), "\(again.out)")
+
+        // Once the groups are read, a group without a record is a new host: from its start,
+        // past entries (stamped before the old directory cursor) included.
+        try Self.writeJournal(Self.failures(from: "203.0.113.3", count: 2, startingAt: 500, host: "c"), to: remote + "/remote-c.journal")
+        let newHost = try runVigil(["analyze", "--db", database, "journal:\(remote)/"])
+        #expect(newHost.out.contains("2 lines, 2 events from 3 inputs"), "\(newHost.out)")
+        #expect(!newHost.out.contains("the position recorded for the whole directory"), "\(newHost.out)")
     }
 
     // MARK: tail

@@ -17,14 +17,20 @@ import Foundation
 /// both designs' reading of the files.
 ///
 /// The input's position is the journal cursor (`__CURSOR`) of the last entry analyzed, stored
-/// with the findings; a later run asks journalctl for the entries `--after-cursor` it.
+/// with the findings; a later run asks journalctl for the entries `--after-cursor` it. A
+/// directory is read as one query per group of files (`JournalGroup`, `groupQueries`), each
+/// with its own cursor: one cursor for a directory merged by time skips a host's late backlog.
 package struct JournalQuery: Sendable, Equatable {
-    /// As named on the command line: `journal:` or `journal:PATH`. Evidence and status name it so.
+    /// As named on the command line: `journal:` or `journal:PATH`; for a group of a directory,
+    /// the directory as named and the group's stem (`journal:/var/log/journal/remote/remote-web1`).
+    /// Evidence and status name it so.
     package let name: String
     /// The journal file or directory; nil for the local system journal.
     package let path: String?
     /// journalctl matches (`FIELD=VALUE`, `+` between groups); same-field matches are ORed.
     package let matches: [String]
+    /// The group of files read, when this is one group of the directory at `path`.
+    package let group: JournalGroup?
 
     /// What `--journal-match` is when not given: sshd's entries, by the process journald saw
     /// write them (`_COMM`, set by journald, not by the writer): `sshd` (OpenSSH before 9.8,
@@ -41,6 +47,40 @@ package struct JournalQuery: Sendable, Equatable {
         let rest = String(input.dropFirst(Self.prefix.count))
         path = rest.isEmpty ? nil : rest
         self.matches = matches.isEmpty ? Self.defaultMatches : matches
+        group = nil
+    }
+
+    private init(name: String, path: String?, matches: [String], group: JournalGroup?) {
+        self.name = name
+        self.path = path
+        self.matches = matches
+        self.group = group
+    }
+
+    /// What `analyze` and `tail` read for this input: one query per file group of a directory
+    /// (none for a directory without journal files), else this one (a file, the local
+    /// journal, or a path that does not exist, whose reading says so).
+    package func groupQueries() throws -> [JournalQuery] {
+        guard group == nil, let path else { return [self] }
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return [self] }
+        let directory = String(identity.dropFirst(Self.prefix.count))
+        var base = name
+        while base.hasSuffix("/") && base.count > Self.prefix.count + 1 { base.removeLast() }
+        if !base.hasSuffix("/") { base += "/" }
+        return try JournalGroup.groups(in: directory, name: name).map { group in
+            // A machine-ID subdirectory's group is named with it: `…/journal/<machine-id>/system`.
+            let place = group.directory.dropFirst(directory.count).drop { $0 == "/" }
+            return JournalQuery(
+                name: base + (place.isEmpty ? "" : String(place) + "/") + group.stem, path: path, matches: matches, group: group)
+        }
+    }
+
+    /// The identity of the directory a group was found in, as named (`journal:/abs/dir`): the
+    /// input a run before groups kept one cursor for. Nil for anything but a group.
+    var directoryIdentity: String? {
+        guard group != nil, let path else { return nil }
+        return Self.prefix + URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
     /// Why a `--journal-match` value cannot be passed to journalctl, or nil when it can: a
@@ -63,21 +103,31 @@ package struct JournalQuery: Sendable, Equatable {
     /// The identity stored with the input's record: the absolute path (the same journal named
     /// from another directory is the same input), or `journal:` for the local one.
     package var identity: String {
+        if let group { return Self.prefix + group.directory + "/" + group.stem }
         guard let path else { return Self.prefix }
         return Self.prefix + URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
-    /// Whether this journal is `other`'s or inside it (a file of a directory input): reading
-    /// both would count its entries twice.
+    /// Whether this journal is `other`'s or inside it (a file of a directory input or of a
+    /// group): reading both would count its entries twice.
     package func isCovered(by other: JournalQuery) -> Bool {
         let mine = identity
         let theirs = other.identity
-        return mine == theirs || (theirs != Self.prefix && mine.hasPrefix(theirs.hasSuffix("/") ? theirs : theirs + "/"))
+        if mine == theirs { return true }
+        if let theirGroup = other.group {
+            guard group == nil, path != nil else { return false }
+            let file = String(mine.dropFirst(Self.prefix.count))
+            let folder = (file as NSString).deletingLastPathComponent
+            return folder == theirGroup.directory && JournalGroup.stem(ofFile: (file as NSString).lastPathComponent) == theirGroup.stem
+        }
+        return theirs != Self.prefix && mine.hasPrefix(theirs.hasSuffix("/") ? theirs : theirs + "/")
     }
 
-    /// journalctl's arguments to choose the journal: `--file` for a file, `--directory` for a
-    /// directory, nothing for the local journal.
+    /// journalctl's arguments to choose the journal: `--file` for a file and for each file of
+    /// a group (named one by one, not by a glob: `remote-a*` would take in `remote-ab`'s files),
+    /// `--directory` for a directory, nothing for the local journal.
     func sourceArguments() throws -> [String] {
+        if let group { return group.files.map { "--file=\($0)" } }
         guard let path else { return [] }
         var st = stat()
         guard stat(path, &st) == 0 else {
@@ -114,6 +164,13 @@ package struct JournalQuery: Sendable, Equatable {
     /// where `tail --from-end` starts a journal it never read.
     func lastCursor() throws -> String? {
         try firstCursor(["--lines=1"])
+    }
+
+    /// The cursor of the last entry at or before where `cursor` places the reader (the entry
+    /// it names when it is in this journal, else by its sequence number, boot and time), or
+    /// nil when there is none: where a group goes on from a directory's single cursor.
+    func cursor(atOrBefore cursor: String) throws -> String? {
+        try firstCursor(["--lines=1", "--reverse", "--cursor=\(cursor)"])
     }
 
     /// The cursor of the first entry journalctl prints with `arguments`, in the export format

@@ -100,21 +100,36 @@ package final class Analyzer {
             var streamOptions = options.streamOptions
             streamOptions.format = request.format
             streamOptions.fixedYear = request.fixedYear
+            // A journal directory is read group by group (`JournalQuery.groupQueries`).
+            let journals: [JournalQuery?]
             do {
-                let s = try EventStream(
-                    path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
-                    options: streamOptions, known: known)
-                // Separate runs recognize an input by content; one run must too, or a file named
-                // twice (by path, symlink, hard link or copy) counts every line twice.
-                if let earlier = streams.first(where: { $0.isSameInput(as: s) }) {
-                    s.source.close()
-                    summary.repeatedInputs.append((path, earlier.stats.path))
-                    continue
-                }
-                _ = engine.register(inputName: s.stats.path)
-                streams.append(s)
+                journals = try JournalQuery(input: path, matches: options.journalMatches)?.groupQueries() ?? [nil]
             } catch let error as VigilError {
                 summary.failedInputs.append((path, error.description))
+                continue
+            }
+            for journal in journals {
+                do {
+                    let s = try EventStream(
+                        path: path, journal: journal, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
+                        options: streamOptions, known: known)
+                    // Separate runs recognize an input by content; one run must too, or a file named
+                    // twice (by path, symlink, hard link or copy) counts every line twice.
+                    if let earlier = streams.first(where: { $0.isSameInput(as: s) }) {
+                        s.source.close()
+                        summary.repeatedInputs.append((s.stats.path, earlier.stats.path))
+                        continue
+                    }
+                    // A journal file named before its directory: the directory's group holds it.
+                    if let covered = streams.firstIndex(where: { s.isSameInput(as: $0) }) {
+                        streams[covered].source.close()
+                        summary.repeatedInputs.append((streams.remove(at: covered).stats.path, s.stats.path))
+                    }
+                    _ = engine.register(inputName: s.stats.path)
+                    streams.append(s)
+                } catch let error as VigilError {
+                    summary.failedInputs.append((journal?.name ?? path, error.description))
+                }
             }
         }
         // Reading and decoding on one thread, detection and commits on this one (see

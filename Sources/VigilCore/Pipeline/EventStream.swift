@@ -53,6 +53,10 @@ final class EventStream {
         /// A followed `journal:` input never read before starts at the journal's end
         /// (`tail --from-end`), not at its oldest entry.
         var journalFromEnd = false
+        /// A group of a `journal:` directory with no record of its own goes on from the cursor
+        /// a run before groups kept for the directory (`EventStream.directoryCursor`). Not for
+        /// a group a tail finds after it started: that is a host new since.
+        var journalDirectoryCursor = true
 
         /// How much of the start of a file `--format auto` looks at: as much as the line
         /// reader can hold. A first line longer than that leaves nothing whole to sniff, and
@@ -77,12 +81,15 @@ final class EventStream {
 
     /// Opens an input, recognizes it among `known` inputs by fingerprint to resume it, and
     /// picks its decoder (sniffing when the format is `auto`). When following a file that is
-    /// still empty, the record and the decoder wait for its first line.
-    init(path: String, index: Int32, symbols: SymbolTable, options: Options, known: [InputRecord]) throws {
+    /// still empty, the record and the decoder wait for its first line. `journal`: the query to
+    /// read (a group of a `journal:` directory, `JournalQuery.groupQueries`) instead of `path`.
+    init(
+        path: String, journal: JournalQuery? = nil, index: Int32, symbols: SymbolTable, options: Options, known: [InputRecord]
+    ) throws {
         self.index = index
         self.strict = options.strict
         self.options = options
-        if let query = JournalQuery(input: path, matches: options.journalMatches) {
+        if let query = journal ?? JournalQuery(input: path, matches: options.journalMatches) {
             // A journal: its position is the cursor stored with its record (found by the
             // journal's name, not by content), and journalctl starts after it.
             let fingerprint = EventStream.journalFingerprint(query)
@@ -93,7 +100,13 @@ final class EventStream {
                 lostCursor = stored
                 cursor = nil
             }
-            if options.journalFromEnd && match == nil {
+            // A group never read on its own, of a directory a run before groups read with one
+            // cursor: it goes on from where that cursor places it in the group's files, so the
+            // entries that run analyzed are not counted again.
+            let directoryCursor =
+                match == nil && options.journalDirectoryCursor ? EventStream.directoryCursor(of: query, known: known) : nil
+            if let directoryCursor { cursor = try query.cursor(atOrBefore: directoryCursor) }
+            if options.journalFromEnd && match == nil && directoryCursor == nil {
                 // `tail --from-end` on a journal never read: start after its last entry, and
                 // record that position at once, so a restart does not go back to the oldest.
                 cursor = try query.lastCursor()
@@ -107,6 +120,11 @@ final class EventStream {
             decodeContext = DecodeContext(
                 symbols: symbols, yearAnchor: options.now, fixedYear: options.fixedYear, trustedProxies: options.trustedProxies)
             try startJournal(query, fingerprint: fingerprint, match: match, cursor: cursor, lostCursor: lostCursor)
+            if directoryCursor != nil {
+                let note =
+                    "first read as a group of its directory: it goes on from the position recorded for the whole directory (entries stamped before it and never read then stay unread)"
+                stats.note = stats.note.map { $0 + "; " + note } ?? note
+            }
             return
         }
         source = try InputSource(path: path, follow: options.follow)
@@ -214,7 +232,8 @@ final class EventStream {
                 hint: "Leave out --format (or pass --format journal-json) for journal: inputs.")
         }
         var rec = newRecord(fingerprint: fingerprint, length: 0)
-        rec.absolutePath = query.identity
+        // A group's record names the directory it was found in: what `reanalyze` reads again.
+        rec.absolutePath = query.directoryIdentity ?? query.identity
         rec.format = LogFormat.journalJSON.rawValue
         if let m = match {
             rec.path = m.path
@@ -255,8 +274,25 @@ final class EventStream {
     /// A journal input's fingerprint: of its name made absolute (`JournalQuery.identity`),
     /// with length 0 so that no file's content is ever taken for it.
     static func journalFingerprint(_ query: JournalQuery) -> String {
-        var identity = Array(query.identity.utf8)
-        return identity.withUnsafeMutableBytes { fingerprint(UnsafeRawBufferPointer($0)) }
+        journalFingerprint(identity: query.identity)
+    }
+
+    static func journalFingerprint(identity: String) -> String {
+        var bytes = Array(identity.utf8)
+        return bytes.withUnsafeMutableBytes { fingerprint(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The cursor recorded for the directory a group is in, by a run that read it as one
+    /// input; nil when there is none, when `query` is no group, or when groups of the
+    /// directory were read since (the directory's groups are Vigil's now, and one without a
+    /// record is a new host, to read from its start).
+    static func directoryCursor(of query: JournalQuery, known: [InputRecord]) -> String? {
+        guard let directory = query.directoryIdentity else { return nil }
+        let fingerprint = journalFingerprint(identity: directory)
+        guard let recorded = known.first(where: { $0.fingerprintLength == 0 && $0.fingerprint == fingerprint && $0.cursor != nil }),
+            !known.contains(where: { $0.fingerprintLength == 0 && $0.fingerprint != fingerprint && $0.absolutePath == directory })
+        else { return nil }
+        return recorded.cursor
     }
 
     /// Refuses an input whose first lines are mostly unreadable with the chosen format or

@@ -73,11 +73,14 @@ package struct Reanalysis {
             if path.hasPrefix("journal:") {
                 // A journal is read again through journalctl from its oldest entry (with the
                 // default match): entries vacuumed since are gone, as a deleted file's lines are.
+                // A group's record names its directory, read again whole, once for all its groups.
                 let latest = recorded.max(by: { $0.updatedAt < $1.updatedAt })!
-                plan.inputs.append(
-                    PlannedInput(
-                        request: Analyzer.InputRequest(path: latest.absolutePath ?? path, format: .journalJSON, fixedYear: nil),
-                        records: recorded))
+                let request = Analyzer.InputRequest(path: latest.absolutePath ?? path, format: .journalJSON, fixedYear: nil)
+                if let planned = plan.inputs.firstIndex(where: { $0.request == request }) {
+                    plan.inputs[planned].records += recorded
+                } else {
+                    plan.inputs.append(PlannedInput(request: request, records: recorded))
+                }
                 continue
             }
             let overridden = overrides.only.isEmpty || namedPaths[path] != nil

@@ -18,24 +18,37 @@ import Foundation
 ///   whose path now holds other content is looked for among its siblings (`auth.log.1`,
 ///   `auth.log.1.gz`, `auth.log-20261129`) by fingerprint, and read on from its offset.
 /// - `.1` compressed later to `.1.gz`: the same content, so the same input; never read twice.
+/// - a `journal:` directory: one journalctl per group of files (`JournalGroup`); a group that
+///   appears (a new host) is followed from its start, and one whose files change (its active
+///   file archived and a new one started, old files vacuumed) is read on by a new journalctl
+///   from its last analyzed entry (`followJournal`).
 extension Tailer {
-    /// Opens a file (or `-`) and starts following it.
+    /// Opens a file (or `-`, or a `journal:` input, or `journal`, a group of one) and starts
+    /// following it.
     @discardableResult
-    func open(path: String, now: Int64, atStart: Bool, knownRecords: [InputRecord]? = nil, rotated: Bool = false) -> TailInput? {
+    func open(
+        path: String, journal: JournalQuery? = nil, now: Int64, atStart: Bool, knownRecords: [InputRecord]? = nil,
+        rotated: Bool = false
+    ) -> TailInput? {
         do {
+            var openOptions = streamOptions
+            // `--from-end` is for what is there when the tail starts: a host whose journal
+            // appears later is read from its start.
+            openOptions.journalFromEnd = openOptions.journalFromEnd && atStart
+            openOptions.journalDirectoryCursor = atStart
             let stream = try EventStream(
-                path: path, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
-                options: streamOptions, known: knownRecords ?? known)
+                path: path, journal: journal, index: Int32(engine.context.inputNames.count), symbols: engine.symbols,
+                options: openOptions, known: knownRecords ?? known)
             _ = engine.register(inputName: stream.stats.path)
             if atStart && options.startAtEnd && stream.resumeLines == 0 && !stream.source.isStdin && !stream.source.isCompressed
                 && stream.source.journal == nil
             {
                 try stream.skipExistingLines()
             }
-            let input = TailInput(stream: stream, path: path, now: now)
+            let input = TailInput(stream: stream, path: journal?.name ?? path, now: now)
             input.rotated = rotated
             inputs.append(input)
-            failedPaths.removeValue(forKey: path)
+            failedPaths.removeValue(forKey: journal?.name ?? path)
             let from = stream.resumeLines > 0 ? "after line \(stream.resumeLines)" : "from the start"
             logger.info("following \(stream.stats.path) \(from)\(rotated ? " (rotated; reading it to its end)" : "")")
             // What opening found that the user should know (a journal cursor vacuumed away, a
@@ -43,6 +56,7 @@ extension Tailer {
             if let note = stream.stats.note { logger.warning("\(stream.stats.path): \(note)") }
             return input
         } catch let error as VigilError {
+            let path = journal?.name ?? path  // a group's failure is its own
             if case .descriptorsExhausted = error {
                 // Not once per path: said again every minute while it lasts, since every
                 // input that rotates meanwhile is lost to it.
@@ -57,6 +71,7 @@ extension Tailer {
                 publishProblems(now: now)
             }
         } catch {
+            let path = journal?.name ?? path
             if failedPaths.updateValue("\(path): \(error)", forKey: path) == nil {
                 noteInputError(path, "\(path): \(error)")
                 logger.error("\(path): \(error)")
@@ -70,13 +85,7 @@ extension Tailer {
     @discardableResult
     func rescan(now: Int64, atStart: Bool) -> [PathPattern] {
         var unmatched: [PathPattern] = []
-        // A journal that could not be opened (its directory not there yet) or whose journalctl
-        // ended is opened again: it continues after its last committed cursor.
-        if !atStart {
-            for p in patterns where p.isStream && !p.isStdin && !inputs.contains(where: { $0.path == p.text }) {
-                open(path: p.text, now: now, atStart: false)
-            }
-        }
+        for p in patterns where p.isStream && !p.isStdin { followJournal(p, now: now, atStart: atStart) }
         for p in patterns where !p.isStream {
             watcher.watch(directory: p.directory)
             let paths = p.expand()
@@ -102,6 +111,59 @@ extension Tailer {
             }
         }
         return unmatched
+    }
+
+    /// Opens what a `journal:` pattern names and is not followed yet: the journal, or each group
+    /// of a directory's files. A journal that could not be opened (its directory not there
+    /// yet) or whose journalctl ended is opened again, after its last analyzed cursor. A group
+    /// whose files changed since its journalctl started is started again after its last
+    /// analyzed entry: `journalctl --file` reads the files it was given, and would not see the
+    /// active file that replaced an archived one.
+    private func followJournal(_ pattern: PathPattern, now: Int64, atStart: Bool) {
+        guard let query = JournalQuery(input: pattern.text, matches: streamOptions.journalMatches) else { return }
+        let queries: [JournalQuery]
+        do { queries = try query.groupQueries() } catch {
+            if failedPaths.updateValue("\(error)", forKey: pattern.text) == nil {
+                noteInputError(pattern.text, "\(error)")
+                logger.error("\(error)")
+                publishProblems(now: now)
+            }
+            return
+        }
+        if queries.first?.group != nil || queries.isEmpty {
+            // A directory: it can be listed, whatever failed before (not there yet).
+            failedPaths.removeValue(forKey: pattern.text)
+        }
+        let current = Set(queries.map(\.identity))
+        for input in inputs {
+            guard let journal = input.stream.source.journal, journal.group != nil, journal.path == query.path,
+                !current.contains(journal.identity)
+            else { continue }
+            // Every file of the group gone (vacuumed, the host retired): what journalctl read
+            // of them is analyzed, and it is stopped.
+            input.stream.reader.finish()
+            try? input.stream.advance()
+            try? drain(input)
+            logger.info("\(journal.name): its files are gone; stopped reading it")
+            remove(input, record: input.stream.checkpointRecord(now: now))
+        }
+        for group in queries {
+            guard let input = inputs.first(where: { $0.stream.source.journal?.identity == group.identity }) else {
+                open(path: pattern.text, journal: group.group == nil ? nil : group, now: now, atStart: atStart)
+                continue
+            }
+            guard let files = group.group?.files, let before = input.stream.source.journal?.group?.files, files != before else { continue }
+            // Not drained: the entry decoded and not yet analyzed is not in the record, and
+            // the new journalctl prints it again, with whatever the old one had not printed.
+            let record = input.stream.checkpointRecord(now: now)
+            remove(input, record: record)
+            let added = files.filter { !before.contains($0) }.map { ($0 as NSString).lastPathComponent }
+            let gone = before.filter { !files.contains($0) }.map { ($0 as NSString).lastPathComponent }
+            logger.info(
+                "\(group.name): its files changed (\(added.isEmpty ? "" : "new: " + added.joined(separator: ", "))\(added.isEmpty || gone.isEmpty ? "" : "; ")\(gone.isEmpty ? "" : "gone: " + gone.joined(separator: ", "))); reading on after its last analyzed entry"
+            )
+            open(path: pattern.text, journal: group, now: now, atStart: false)
+        }
     }
 
     /// A path given as such (no wildcard) that exists and is not a regular file, a directory

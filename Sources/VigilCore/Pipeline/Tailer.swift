@@ -152,7 +152,7 @@ package final class Tailer {
         known = try store.inputRecords()
         followedWithoutRecord = try store.followedFiles()
         for p in patterns where !p.isStream { watcher.watch(directory: p.directory) }
-        for p in patterns where p.isStream { open(path: p.text, now: startedAt, atStart: true) }
+        for p in patterns where p.isStdin { open(path: p.text, now: startedAt, atStart: true) }
         for p in rescan(now: startedAt, atStart: true) where failedPaths[p.text] == nil {
             logger.warning("no file matches \(p.text) yet; waiting for one to appear")
         }
