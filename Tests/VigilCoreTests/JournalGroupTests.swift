@@ -44,10 +44,10 @@ import Testing
         for name in ["remote-a.journal", Self.archivedName("remote-a"), "remote-ab.journal", "x.txt", "\(machine)/system.journal"] {
             try FileManager.default.createDirectory(
                 atPath: (dir.path(name) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: dir.path(name), contents: Data())
+            _ = FileManager.default.createFile(atPath: dir.path(name), contents: Data())
         }
         try FileManager.default.createDirectory(atPath: dir.path("other"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.path("other/deep.journal"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.path("other/deep.journal"), contents: Data())
         let query = try #require(JournalQuery(input: "journal:\(dir.url.path)/", matches: []))
         let groups = try query.groupQueries()
         let root = dir.url.standardizedFileURL.resolvingSymlinksInPath().path
