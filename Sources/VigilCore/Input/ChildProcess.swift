@@ -57,8 +57,13 @@ final class ChildProcess {
     deinit { terminate() }
 
     private static func failure(_ input: String, _ what: String, _ code: Int32) -> VigilError {
-        VigilError.input(
-            path: input, reason: "\(what) (\(String(cString: strerror(code))))", hint: "Check that journalctl is installed and runs.")
+        // Out of descriptors: a journal directory of many hosts runs one journalctl (two pipes)
+        // per host at once.
+        let hint =
+            code == EMFILE || code == ENFILE
+            ? "Too many journals open at once (one journalctl per host of a directory): raise the open-file limit (ulimit -n, LimitNOFILE=) or split the directory's hosts into several inputs."
+            : "Check that journalctl is installed and runs."
+        return VigilError.input(path: input, reason: "\(what) (\(String(cString: strerror(code))))", hint: hint)
     }
 
     /// Called at the end of the output: waits for the program and throws, with what it wrote
