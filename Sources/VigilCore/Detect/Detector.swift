@@ -33,7 +33,7 @@ package final class DetectionContext {
     let symbols: SymbolTable
     package let findings: FindingTracker
     var inputNames: [String] = []
-    /// The SSH rules' shared per-client table, once a rule asked for it (`sshClients()`).
+    /// The SSH rules' shared per-client table, once a rule asked for it (`sshClients(window:capacity:)`).
     private(set) var sshClientTable: SSHClientTable?
 
     init(symbols: SymbolTable) {
@@ -43,11 +43,13 @@ package final class DetectionContext {
 
     func string(_ s: Symbol) -> String? { symbols.string(s) }
 
-    /// The SSH rules' shared per-client table (`SSHClientTable`), made on first use.
-    func sshClients() -> SSHClientTable {
-        if let table = sshClientTable { return table }
-        let table = SSHClientTable()
+    /// The SSH rules' shared per-client table (`SSHClientTable`), made on first use. A rule
+    /// passes its window and capacity each time: the table keeps the largest asked (a policy
+    /// reload's new rules may ask for more).
+    func sshClients(window: Int64 = 0, capacity: Int = 0) -> SSHClientTable {
+        let table = sshClientTable ?? SSHClientTable()
         sshClientTable = table
+        table.use(window: window, capacity: capacity)
         return table
     }
 

@@ -34,8 +34,6 @@ final class PreauthScanDetector: Detector {
     private let settings: DetectorSettings.PreauthScan
     private let ipv6Prefix: Int
     private var noise = PreauthNoiseSymbols()
-    /// Whether this rule told the shared table its window and capacity (`SSHClientTable.use`).
-    private var usesTable = false
     private var ruleID: Int32?
 
     init(settings: DetectorSettings.PreauthScan, ipv6Prefix: Int) {
@@ -43,15 +41,10 @@ final class PreauthScanDetector: Detector {
         self.ipv6Prefix = ipv6Prefix
     }
 
-    /// The shared client table, told this rule's window and capacity the first time.
+    /// The shared client table, keeping clients for this rule's window and capacity.
     @inline(__always)
     private func table(_ context: DetectionContext) -> SSHClientTable {
-        let table = context.sshClients()
-        if !usesTable {
-            table.use(window: settings.window, capacity: settings.maxClients)
-            usesTable = true
-        }
-        return table
+        context.sshClients(window: settings.window, capacity: settings.maxClients)
     }
 
     func observe(_ event: Event, context: DetectionContext) {

@@ -17,8 +17,6 @@ final class UserEnumerationDetector: Detector {
     private let settings: DetectorSettings.UserEnumeration
     private let ipv6Prefix: Int
     private var noise = PreauthNoiseSymbols()
-    /// Whether this rule told the shared table its window and capacity (`SSHClientTable.use`).
-    private var usesTable = false
     private var ruleID: Int32?
 
     init(settings: DetectorSettings.UserEnumeration, ipv6Prefix: Int) {
@@ -26,15 +24,10 @@ final class UserEnumerationDetector: Detector {
         self.ipv6Prefix = ipv6Prefix
     }
 
-    /// The shared client table, told this rule's window and capacity the first time.
+    /// The shared client table, keeping clients for this rule's window and capacity.
     @inline(__always)
     private func table(_ context: DetectionContext) -> SSHClientTable {
-        let table = context.sshClients()
-        if !usesTable {
-            table.use(window: settings.window, capacity: settings.maxClients)
-            usesTable = true
-        }
-        return table
+        context.sshClients(window: settings.window, capacity: settings.maxClients)
     }
 
     func observe(_ event: Event, context: DetectionContext) {
