@@ -29,6 +29,34 @@ package struct Event: Sendable {
     package var input: Int32 = 0
     package var line: Int64 = 0
 
+    // MCP protocol fields (gateways and MCP servers log them; absent means unknown).
+
+    /// The MCP session (`Mcp-Session-Id`), kept only as a fingerprint: a live session id is
+    /// a credential (whoever holds it can speak in the session), and one per session would
+    /// grow the symbol table without bound.
+    package var session: SessionKey = .none
+    /// The JSON-RPC method: `initialize`, `tools/list`, `tools/call`, `resources/read`, ...
+    package var method: Symbol = .none
+    /// The JSON-RPC error code of the answer (-32601 method not found, -32602 invalid
+    /// params, ...); 0 when the answer had none.
+    package var rpcErrorCode: Int32 = 0
+    /// `initialize`'s `clientInfo`: name and version.
+    package var clientName: Symbol = .none
+    package var clientVersion: Symbol = .none
+    package var protocolVersion: Symbol = .none
+    /// `stdio`, `sse`, `streamable-http`.
+    package var transport: Symbol = .none
+    /// `oauth2`, `api_key`, `mtls`, `none`.
+    package var authMethod: Symbol = .none
+    package var oauthClient: Symbol = .none
+    /// The access token's subject (`sub`).
+    package var authSubject: Symbol = .none
+    /// The OAuth error of a refused token: `invalid_token`, `insufficient_scope`, ...
+    package var authError: Symbol = .none
+    package var userAgent: Symbol = .none
+    /// Bytes of the answer; 0 when unknown.
+    package var bytesOut: Int64 = 0
+
     package init() {}
 }
 

@@ -104,6 +104,22 @@ package final class Decoding {
                     json.field("attempts", Int64(e.attempts))
                     json.field("failures_before", e.failuresBefore == 0 ? nil : Int64(e.failuresBefore))
                     json.field("request_id", e.requestID.isEmpty ? nil : e.requestID.string)
+                    // The MCP protocol fields only where the line had them: an sshd line
+                    // would otherwise carry a dozen nulls.
+                    func present(_ key: String, _ value: String?) { if let value { json.field(key, value) } }
+                    present("session_id", e.session.isNone ? nil : e.session.description)
+                    present("method", symbols.string(e.method))
+                    if e.rpcErrorCode != 0 { json.field("rpc_error_code", Int64(e.rpcErrorCode)) }
+                    present("client_name", symbols.string(e.clientName))
+                    present("client_version", symbols.string(e.clientVersion))
+                    present("protocol_version", symbols.string(e.protocolVersion))
+                    present("transport", symbols.string(e.transport))
+                    present("auth_method", symbols.string(e.authMethod))
+                    present("oauth_client_id", symbols.string(e.oauthClient))
+                    present("auth_subject", symbols.string(e.authSubject))
+                    present("auth_error", symbols.string(e.authError))
+                    present("user_agent", symbols.string(e.userAgent))
+                    if e.bytesOut != 0 { json.field("bytes_out", e.bytesOut) }
                     json.end()
                     emit(json.text)
                 }
