@@ -125,3 +125,68 @@ import Testing
         }
     }
 }
+
+@Suite struct MCPProtocolFieldTests {
+    @Test func decodesEveryProtocolField() {
+        let line =
+            #"{"timestamp":"2026-11-05T09:00:00Z","client_ip":"192.0.2.1","method":"tools/call","session_id":"9b1c-77","rpc_error_code":-32602,"client_name":"claude-code","client_version":"1.2.0","protocol_version":"2025-06-18","transport":"streamable-http","auth_method":"oauth2","oauth_client_id":"oc_1","auth_subject":"alice","auth_error":null,"user_agent":"agent/1","bytes_out":"1234","status_code":200}"#
+        let (result, event, symbols) = decodeLine(line, .mcpJSON)
+        #expect(result == .event)
+        #expect(event.session == SessionKey(id: "9b1c-77"))
+        #expect(symbols.string(event.method) == "tools/call")
+        #expect(event.rpcErrorCode == -32602)
+        #expect(symbols.string(event.clientName) == "claude-code")
+        #expect(symbols.string(event.clientVersion) == "1.2.0")
+        #expect(symbols.string(event.protocolVersion) == "2025-06-18")
+        #expect(symbols.string(event.transport) == "streamable-http")
+        #expect(symbols.string(event.authMethod) == "oauth2")
+        #expect(symbols.string(event.oauthClient) == "oc_1")
+        #expect(symbols.string(event.authSubject) == "alice")
+        #expect(event.authError.isNone)
+        #expect(symbols.string(event.userAgent) == "agent/1")
+        #expect(event.bytesOut == 1234)
+        // JSON-RPC answers errors with HTTP 200: the code decides.
+        #expect(event.outcome == .invalidInput)
+    }
+
+    @Test func protocolOutcomes() {
+        func outcome(_ fields: String) -> Outcome {
+            decodeLine(#"{"timestamp":"2026-11-05T09:00:00Z","# + fields + "}", .mcpJSON).1.outcome
+        }
+        #expect(outcome(#""status_code":200,"rpc_error_code":-32601"#) == .invalidInput)
+        #expect(outcome(#""status_code":200,"rpc_error_code":-32603"#) == .error)
+        #expect(outcome(#""auth_error":"insufficient_scope""#) == .forbidden)
+        #expect(outcome(#""auth_error":"invalid_token""#) == .authFailure)
+        // A status that says more than success wins over the protocol's codes.
+        #expect(outcome(#""status_code":401,"auth_error":"insufficient_scope""#) == .authFailure)
+        #expect(outcome(#""status_code":429,"rpc_error_code":-32602"#) == .rateLimited)
+        #expect(outcome(#""status_code":200,"error_code":"PERMISSION_DENIED","rpc_error_code":-32602"#) == .forbidden)
+    }
+
+    @Test func unreadableNumbersAreMalformedNotZero() {
+        for field in ["rpc_error_code", "bytes_out", "status_code"] {
+            let line = #"{"timestamp":"2026-11-05T09:00:00Z",""# + field + #"":"lots"}"#
+            let (result, _, _) = decodeLine(line, .mcpJSON)
+            #expect(result == .malformed("invalid " + field))
+        }
+        let negative = decodeLine(#"{"timestamp":"2026-11-05T09:00:00Z","bytes_out":-5}"#, .mcpJSON).0
+        #expect(negative == .malformed("invalid bytes_out"))
+    }
+
+    @Test func sessionIdsAreFingerprintsThatReadBack() {
+        let key = SessionKey(id: "0f3e9a7c-5b1d-4c8e-9a2f-6d4b3c2a1e0f")
+        let other = SessionKey(id: "0f3e9a7c-5b1d-4c8e-9a2f-6d4b3c2a1e0e")
+        #expect(key != other && !key.isNone)
+        #expect(!key.description.contains("0f3e9a7c"))
+        #expect(SessionKey(text: key.description) == key)
+        #expect(SessionKey(id: "").isNone)
+        let symbols = SymbolTable()
+        let subject = Subject.session(key)
+        #expect(Subject(kind: subject.kind, text: subject.text(symbols), symbols: symbols) == subject)
+        var writer = BinaryWriter()
+        subject.write(to: &writer, symbols)
+        var reader = BinaryReader(writer.bytes)
+        let readBack = try? Subject.read(from: &reader, symbols)
+        #expect(readBack == subject)
+    }
+}

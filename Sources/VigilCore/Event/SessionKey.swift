@@ -32,9 +32,18 @@ package struct SessionKey: Hashable, Sendable, CustomStringConvertible {
         self = text.withUTF8 { SessionKey(id: UnsafeRawBufferPointer($0)) }
     }
 
-    /// `s-` and 12 hex digits (48 bits): what decode output, evidence and reports show.
+    /// `s-` and 16 hex digits: what decode output, evidence, findings and reports show (and
+    /// what `init?(text:)` reads back, so a finding's subject names the session exactly).
     package var description: String {
-        let hex = String(value >> 16, radix: 16)
-        return "s-" + String(repeating: "0", count: max(0, 12 - hex.count)) + hex
+        let hex = String(value, radix: 16)
+        return "s-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Reads `description` back; `nil` for anything else.
+    package init?(text: String) {
+        guard text.count == 18, text.hasPrefix("s-"), let value = UInt64(text.dropFirst(2), radix: 16), value != 0 else {
+            return nil
+        }
+        self.value = value
     }
 }

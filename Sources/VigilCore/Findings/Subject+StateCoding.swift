@@ -10,6 +10,8 @@ extension Subject {
         case .apiKey: 3
         case .user: 4
         case .server: 5
+        case .session: 6
+        case .oauthClient: 7
         }
     }
 
@@ -24,8 +26,10 @@ extension Subject {
             writer.u64(UInt64(truncatingIfNeeded: address.raw >> 64))
             writer.u64(UInt64(truncatingIfNeeded: address.raw))
             writer.u8(length)
-        case let .host(s), let .apiKey(s), let .user(s), let .server(s):
+        case let .host(s), let .apiKey(s), let .user(s), let .server(s), let .oauthClient(s):
             writer.string(symbols.string(s) ?? "")
+        case let .session(key):
+            writer.u64(key.value)
         }
     }
 
@@ -44,6 +48,11 @@ extension Subject {
         case 3: return .apiKey(symbols.intern(try reader.string()))
         case 4: return .user(symbols.intern(try reader.string()))
         case 5: return .server(symbols.intern(try reader.string()))
+        case 6:
+            let value = try reader.u64()
+            guard value != 0 else { throw BinaryReader.Truncated() }
+            return .session(SessionKey(value: value))
+        case 7: return .oauthClient(symbols.intern(try reader.string()))
         default: throw BinaryReader.Truncated()
         }
     }

@@ -11,6 +11,10 @@ package enum Subject: Hashable, Sendable {
     case apiKey(Symbol)
     case user(Symbol)
     case server(Symbol)
+    /// An MCP session, by its fingerprint (the id itself is never kept).
+    case session(SessionKey)
+    /// An OAuth client (`client_id`) acting through tokens on an MCP server.
+    case oauthClient(Symbol)
 
     package var kind: String {
         switch self {
@@ -20,6 +24,8 @@ package enum Subject: Hashable, Sendable {
         case .apiKey: "api_key"
         case .user: "user"
         case .server: "server"
+        case .session: "session"
+        case .oauthClient: "oauth_client"
         }
     }
 
@@ -27,7 +33,8 @@ package enum Subject: Hashable, Sendable {
         switch self {
         case let .ip(a): a.description
         case let .network(a, length): CIDR(network: a, prefix: Int(length)).description
-        case let .host(s), let .apiKey(s), let .user(s), let .server(s): symbols.string(s) ?? ""
+        case let .host(s), let .apiKey(s), let .user(s), let .server(s), let .oauthClient(s): symbols.string(s) ?? ""
+        case let .session(key): key.description
         }
     }
 
@@ -43,6 +50,10 @@ package enum Subject: Hashable, Sendable {
         case "api_key": self = .apiKey(symbols.intern(text))
         case "user": self = .user(symbols.intern(text))
         case "server": self = .server(symbols.intern(text))
+        case "session":
+            guard let key = SessionKey(text: text) else { return nil }
+            self = .session(key)
+        case "oauth_client": self = .oauthClient(symbols.intern(text))
         default: return nil
         }
     }
@@ -92,6 +103,8 @@ extension Subject: ProbingKey {
         case let .apiKey(s): (UInt64(s.id), 3)
         case let .user(s): (UInt64(s.id), 4)
         case let .server(s): (UInt64(s.id), 5)
+        case let .session(key): (key.value, 6)
+        case let .oauthClient(s): (UInt64(s.id), 7)
         }
     }
 
