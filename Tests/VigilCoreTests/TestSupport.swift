@@ -123,6 +123,36 @@ final class DetectorHarness {
         for d in detectors { d.observe(e, context: context) }
     }
 
+    /// Feeds an event built by `build` (MCP fields and the like), after the common fields:
+    /// `feedMCP("2026-11-05T09:00:00Z", ip: "192.0.2.1") { e, s in e.method = s.intern("tools/list") }`.
+    func feedMCP(
+        _ time: String, ip: String? = nil, server: String? = nil, _ outcome: Outcome = .success, key: String? = nil,
+        user: String? = nil, status: Int32 = 200, session: String? = nil, method: String? = nil, tool: String? = nil,
+        build: (inout Event, SymbolTable) -> Void = { _, _ in }
+    ) {
+        var e = Event()
+        e.time = ms(time)
+        e.clientIP = ip.flatMap { IPAddress($0) }
+        e.outcome = outcome
+        e.status = status
+        let symbols = context.symbols
+        if let server { e.server = symbols.intern(server) }
+        if let key { e.apiKey = symbols.intern(key) }
+        if let user { e.user = symbols.intern(user) }
+        if let session { e.session = SessionKey(id: session) }
+        if let method { e.method = symbols.intern(method) }
+        if let tool { e.tool = symbols.intern(tool) }
+        build(&e, symbols)
+        line += 1
+        e.line = line
+        for d in detectors { d.observe(e, context: context) }
+    }
+
+    /// Moves every detector's watermark (what a pipeline does as event time passes).
+    func advance(to time: String) {
+        for d in detectors { d.advance(to: ms(time), context: context) }
+    }
+
     var findings: [Finding] { context.drainFindings(detectors) }
 }
 
