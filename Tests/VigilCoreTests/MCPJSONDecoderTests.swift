@@ -143,7 +143,7 @@ import Testing
         #expect(symbols.string(event.oauthClient) == "oc_1")
         #expect(symbols.string(event.authSubject) == "alice")
         #expect(event.authError.isNone)
-        #expect(symbols.string(event.userAgent) == "agent/1")
+        #expect(event.userAgent.string == "agent/1")
         #expect(event.bytesOut == 1234)
         // JSON-RPC answers errors with HTTP 200: the code decides.
         #expect(event.outcome == .invalidInput)

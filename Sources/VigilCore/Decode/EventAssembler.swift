@@ -157,7 +157,8 @@ struct EventAssembler {
             if case let .string(string) = value {
                 facts.authErrorOutcome = try text.withText(string, in: line) { Outcome(oauthError: $0) }
             }
-        case .userAgent: event.userAgent = try intern(value, line)
+        case .userAgent:
+            if case let .string(string) = value { event.userAgent = try text.withText(string, in: line) { InlineText($0) } }
         case .bytesOut:
             guard let bytes = try integer(value, line, field) else { break }
             guard bytes >= 0 else { throw JSONScanError("invalid bytes_out") }

@@ -53,7 +53,9 @@ package struct Event: Sendable {
     package var authSubject: Symbol = .none
     /// The OAuth error of a refused token: `invalid_token`, `insufficient_scope`, ...
     package var authError: Symbol = .none
-    package var userAgent: Symbol = .none
+    /// The HTTP user agent's first 47 bytes, inline rather than interned: a client can send a
+    /// new one with every request, and every interned string stays until the process ends.
+    package var userAgent: InlineText = InlineText()
     /// Bytes of the answer; 0 when unknown.
     package var bytesOut: Int64 = 0
 

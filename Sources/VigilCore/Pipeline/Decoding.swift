@@ -118,7 +118,7 @@ package final class Decoding {
                     present("oauth_client_id", symbols.string(e.oauthClient))
                     present("auth_subject", symbols.string(e.authSubject))
                     present("auth_error", symbols.string(e.authError))
-                    present("user_agent", symbols.string(e.userAgent))
+                    present("user_agent", e.userAgent.isEmpty ? nil : e.userAgent.string)
                     if e.bytesOut != 0 { json.field("bytes_out", e.bytesOut) }
                     json.end()
                     emit(json.text)
